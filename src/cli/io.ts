@@ -1,0 +1,39 @@
+/** What a command talks to, so tests can run the CLI in-process with their own streams. */
+import type { Readable, Writable } from 'node:stream';
+
+export interface CliIo {
+  stdin: Readable;
+  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+}
+
+export const processIo = (): CliIo => ({
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+});
+
+/** Exit statuses of `warden`. */
+export const EXIT = {
+  ok: 0,
+  /** An unexpected failure (a bug, or infrastructure that did not answer). */
+  failure: 1,
+  /** Bad input: a flag, file or variable. Nothing was changed. */
+  input: 2,
+  /** `--fail-on` matched a finding. */
+  findings: 3,
+} as const;
+
+export async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function write(stream: Writable, text: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(text, (err) => (err ? reject(err) : resolve()));
+  });
+}

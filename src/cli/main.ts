@@ -1,0 +1,46 @@
+/**
+ * The `warden` command line. Every command reports bad input as one line on
+ * stderr with exit status 2, never a stack trace.
+ */
+import { Command, CommanderError } from 'commander';
+import { InputError } from '../errors.js';
+import { registerCheck } from './commands/check.command.js';
+import { EXIT, processIo, type CliIo } from './io.js';
+
+export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+  const program = new Command('warden')
+    .description('Compliance audits for tenants of the Omneo customer platform')
+    .version('0.1.0')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+      // One line, named by the offending flag, as every other input error.
+      outputError: (s, write) => write(`warden: ${s.replace(/^error: /, '').trim()}\n`),
+    });
+  registerCheck(program, io, setExit);
+  return program;
+}
+
+/** Runs the CLI and resolves to its exit status. */
+export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  let code: number = EXIT.ok;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync([...argv]);
+    return code;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version arrive here too, with exit code 0.
+      return err.exitCode === 0 ? EXIT.ok : EXIT.input;
+    }
+    if (err instanceof InputError) {
+      io.stderr.write(`warden: ${err.message}\n`);
+      return EXIT.input;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    io.stderr.write(`warden: ${message}\n`);
+    if (io.env.WARDEN_DEBUG) io.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    return EXIT.failure;
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * Typed errors shared by every layer. Each carries a message that is safe to
+ * show a user: no token, secret value or customer identifier ever goes in one.
+ */
+
+/** Bad input from a user (file, flag, variable): exit status 2 on the CLI, a 4xx over HTTP. */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  /**
+   * @param path - where the problem is, e.g. `snapshot.omneo.users[3].created_at` or `--as-of`
+   * @param problem - what is wrong with it, e.g. `not an ISO 8601 timestamp`
+   */
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${path}: ${problem}`);
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * Renderings of a check result: JSON for scripts (RULES.md "Output"), a table
+ * for a person at a terminal, CSV for spreadsheets and email attachments.
+ * Pure functions of the result.
+ */
+import { stringify } from 'csv-stringify/sync';
+import { createColors } from 'picocolors';
+import { SEVERITIES, type CheckResult, type Finding, type Severity } from '../rules/types.js';
+
+export const FORMATS = ['json', 'table', 'csv'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export function toJson(result: CheckResult): string {
+  return `${JSON.stringify(result, null, 2)}\n`;
+}
+
+export const CSV_COLUMNS = [
+  'severity',
+  'rule',
+  'name',
+  'subject_type',
+  'subject_id',
+  'subject_label',
+  'title',
+  'action',
+  'requires_approval',
+  'fingerprint',
+  'evidence',
+] as const;
+
+/** One row per finding with a header row; evidence as a JSON cell. */
+export function toCsv(findings: readonly Finding[]): string {
+  return stringify(
+    findings.map((f) => [
+      f.severity,
+      f.rule,
+      f.name,
+      f.subject.type,
+      f.subject.id,
+      f.subject.label,
+      f.title,
+      f.action,
+      f.requires_approval ? 'true' : 'false',
+      f.fingerprint,
+      JSON.stringify(f.evidence),
+    ]),
+    { header: true, columns: [...CSV_COLUMNS] },
+  );
+}
+
+/**
+ * A fixed-width table, widest columns truncated so a line fits `width`.
+ * @param color - colour severities (for a TTY); default false
+ * @param width - the terminal width; default 120
+ */
+export function toTable(result: CheckResult, { color = false, width = 120 } = {}): string {
+  const c = createColors(color);
+  const paint: Record<Severity, (s: string) => string> = {
+    critical: (s) => c.bold(c.red(s)),
+    high: c.red,
+    medium: c.yellow,
+    low: c.cyan,
+  };
+  const rows = result.findings.map((f) => [f.severity, f.rule, f.subject.id, f.title]);
+  const head = ['SEVERITY', 'RULE', 'SUBJECT', 'TITLE'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  widths[2] = Math.min(widths[2]!, 28);
+  const fixed = widths[0]! + widths[1]! + widths[2] + 6;
+  widths[3] = Math.max(20, Math.min(widths[3]!, width - fixed));
+  const fit = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));
+  const lines = [c.bold(head.map((h, i) => fit(h, widths[i]!)).join('  ').trimEnd())];
+  for (const [i, r] of rows.entries()) {
+    const sev = result.findings[i]!.severity;
+    const cells = r.map((cell, j) => fit(cell, widths[j]!));
+    cells[0] = paint[sev](cells[0]!);
+    lines.push(cells.join('  ').trimEnd());
+  }
+  const counts = SEVERITIES.map((s) => `${result.summary[s]} ${s}`).join(', ');
+  lines.push('', `${result.tenant} as of ${result.as_of}: ${result.findings.length} findings (${counts})`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,69 @@
+/**
+ * `(snapshot, policy, asOf) → findings`: the pure core of Warden. No clock, no
+ * network, no randomness; the same inputs give the same findings in the same order.
+ */
+import { createHash } from 'node:crypto';
+import { accessRules } from './access-rules.js';
+import { networkRules } from './network-rules.js';
+import type { Policy } from './policy.js';
+import { privacyRules } from './privacy-rules.js';
+import { secretRules } from './secret-rules.js';
+import { buildIndex, type RuleContext } from './snapshot-index.js';
+import type { Snapshot } from './snapshot.js';
+import { tokenRules } from './token-rules.js';
+import { iso } from './time.js';
+import { SEVERITY_RANK, type CheckResult, type Finding, type RawFinding, type Summary } from './types.js';
+
+/** The rule families, in the order their modules run. */
+export const RULE_FAMILIES = {
+  access: accessRules,
+  tokens: tokenRules,
+  network: networkRules,
+  secrets: secretRules,
+  privacy: privacyRules,
+} as const;
+
+/**
+ * Stable id of a finding: same rule + tenant + subject → same value, run after run.
+ * NUL separators keep `("a","bc")` and `("ab","c")` apart.
+ */
+export function fingerprint(rule: string, tenant: string, subjectType: string, subjectId: string): string {
+  return createHash('sha256').update(`${rule}\0${tenant}\0${subjectType}\0${subjectId}`).digest('hex').slice(0, 32);
+}
+
+/** Critical first, then rule id, then subject id (code-point order). */
+export function compareFindings(a: RawFinding, b: RawFinding): number {
+  return (
+    SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||
+    cmp(a.rule, b.rule) ||
+    cmp(a.subject.id, b.subject.id)
+  );
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function summarize(findings: readonly RawFinding[]): Summary {
+  const summary: Summary = { critical: 0, high: 0, medium: 0, low: 0 };
+  for (const f of findings) summary[f.severity]++;
+  return summary;
+}
+
+/** Runs every rule over a validated snapshot. `asOf` is epoch milliseconds. */
+export function evaluate(snapshot: Snapshot, policy: Policy, asOf: number): CheckResult {
+  const ctx: RuleContext = { snapshot, policy, asOf, index: buildIndex(snapshot, asOf) };
+  const seen = new Set<string>();
+  const findings: Finding[] = [];
+  for (const family of Object.values(RULE_FAMILIES)) {
+    for (const raw of family(ctx)) {
+      // A rule fires at most once per subject, even if the snapshot lists the subject twice.
+      const key = `${raw.rule}\0${raw.subject.id}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      findings.push({ ...raw, fingerprint: fingerprint(raw.rule, snapshot.tenant, raw.subject.type, raw.subject.id) });
+    }
+  }
+  findings.sort(compareFindings);
+  return { tenant: snapshot.tenant, as_of: iso(asOf), findings, summary: summarize(findings) };
+}

@@ -1,0 +1,65 @@
+/** The audit policy of RULES.md: every key optional, every value a non-negative integer. */
+import { z } from 'zod';
+import { InputError } from '../errors.js';
+import { validate } from './snapshot.js';
+
+/** Every policy key with its default, as RULES.md's table gives them. */
+export const DEFAULT_POLICY = {
+  /** ACC-03: a user whose last activity is older than this is inactive. */
+  inactive_days: 90,
+  /** ACC-03: a never-active account younger than this is left alone. */
+  new_account_grace_days: 30,
+  /** ACC-04: how far back a browser session on a machine account counts. */
+  interactive_lookback_days: 90,
+  /** ACC-06: the most live admins a tenant should have. */
+  max_admins: 3,
+  /** TOK-01: a live token older than this must be rotated. */
+  token_max_age_days: 90,
+  /** TOK-02: a token unused for this long (and at least this old) is flagged. */
+  token_unused_days: 30,
+  /** TOK-03: the usage window in which distinct integrations are counted. */
+  shared_token_window_days: 30,
+  /** NET-01: the shortest acceptable IPv4 prefix. */
+  allowlist_min_prefix_v4: 24,
+  /** NET-01: the shortest acceptable IPv6 prefix. */
+  allowlist_min_prefix_v6: 48,
+  /** SEC-01: a secret's current version older than this must be rotated. */
+  secret_max_age_days: 90,
+  /** SEC-02: a rotation pending for longer than this is stuck. */
+  secret_pending_max_days: 7,
+  /** PRV-01/PRV-02: days from receipt to the erasure deadline. */
+  erasure_deadline_days: 30,
+  /** PRV-02: how many days before the deadline a request is due soon. */
+  erasure_warning_days: 7,
+} as const;
+
+export type Policy = { readonly [K in keyof typeof DEFAULT_POLICY]: number };
+
+const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional();
+const policySchema = z.strictObject(
+  Object.fromEntries(Object.keys(DEFAULT_POLICY).map((k) => [k, count])) as Record<keyof Policy, typeof count>,
+);
+
+/**
+ * Validates a policy document and fills in the defaults.
+ * Throws an InputError naming the key for an unknown key or a value that is not
+ * a non-negative integer.
+ */
+export function parsePolicy(value: unknown): Policy {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new InputError('policy', 'expected a JSON object');
+  }
+  let given: Partial<Record<keyof Policy, number | undefined>>;
+  try {
+    given = validate(policySchema, value, 'policy');
+  } catch (err) {
+    // Every value error says the same thing, in the words of RULES.md.
+    if (err instanceof InputError && err.problem !== 'unknown key') {
+      throw new InputError(err.path, 'must be a non-negative integer');
+    }
+    throw err;
+  }
+  const policy: Record<string, number> = { ...DEFAULT_POLICY };
+  for (const [key, v] of Object.entries(given)) if (v !== undefined) policy[key] = v;
+  return policy as Policy;
+}

@@ -1,0 +1,49 @@
+/** Instants and day arithmetic as RULES.md defines them ("N days" = N × 86 400 000 ms). */
+
+export const DAY_MS = 86_400_000;
+
+// ISO 8601 calendar date, optionally with a time and a zone designator.
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?)?$/;
+
+/**
+ * Parses an ISO 8601 timestamp to epoch milliseconds, or returns `undefined`.
+ *
+ * A date alone means 00:00:00 UTC of that day (RULES.md). A date-time without a
+ * zone designator is also read as UTC, so that a result never depends on the
+ * time zone of the machine that runs the audit.
+ */
+export function parseInstant(value: string): number | undefined {
+  const m = ISO_RE.exec(value);
+  if (!m) return undefined;
+  const [, y, mo, d, h, mi, s, zone] = m;
+  const month = Number(mo);
+  const day = Number(d);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(Number(y), month)) return undefined;
+  if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || (s !== undefined && Number(s) > 59))) {
+    return undefined;
+  }
+  let text = value;
+  if (h === undefined) text = `${value}T00:00:00Z`;
+  else if (zone === undefined) text = `${value}Z`;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** The instant N days before `asOf`. */
+export function daysBefore(asOf: number, days: number): number {
+  return asOf - days * DAY_MS;
+}
+
+/** Whole days elapsed from `then` to `asOf` (floored), for titles and evidence. */
+export function ageDays(then: number, asOf: number): number {
+  return Math.floor((asOf - then) / DAY_MS);
+}
+
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}

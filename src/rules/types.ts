@@ -1,0 +1,70 @@
+/** The shape of a finding, as RULES.md "Output" prints it. */
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** Lower is more severe: the sort order of findings. */
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, high: 1, medium: 2, low: 3 };
+
+export type SubjectType = 'user' | 'token' | 'tenant' | 'allowlist_entry' | 'secret' | 'erasure_request';
+
+export type Action =
+  | 'remove_user'
+  | 'review'
+  | 'rotate_token'
+  | 'revoke_token'
+  | 'rotate_secret'
+  | 'escalate'
+  | 'purge_profile';
+
+export type RuleFamily = 'access' | 'tokens' | 'network' | 'secrets' | 'privacy';
+
+export interface Subject {
+  type: SubjectType;
+  id: string;
+  label: string;
+}
+
+export type Evidence = Record<string, unknown>;
+
+/** What a rule emits; the engine adds `fingerprint`. */
+export interface RawFinding {
+  rule: string;
+  name: string;
+  severity: Severity;
+  subject: Subject;
+  title: string;
+  evidence: Evidence;
+  action: Action;
+  requires_approval: boolean;
+}
+
+export interface Finding extends RawFinding {
+  /** Stable across runs: a hash of rule, tenant and subject id. */
+  fingerprint: string;
+}
+
+export type Summary = Record<Severity, number>;
+
+export interface CheckResult {
+  tenant: string;
+  as_of: string;
+  findings: Finding[];
+  summary: Summary;
+}
+
+/** The family a rule id belongs to, from its prefix. */
+export function familyOf(rule: string): RuleFamily {
+  switch (rule.slice(0, 3)) {
+    case 'ACC':
+      return 'access';
+    case 'TOK':
+      return 'tokens';
+    case 'NET':
+      return 'network';
+    case 'SEC':
+      return 'secrets';
+    default:
+      return 'privacy';
+  }
+}

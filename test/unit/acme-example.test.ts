@@ -1,0 +1,35 @@
+// The public example of RULES.md (shared/examples/acme.*, copied into test/fixtures):
+// its exact findings, in the exact order RULES.md sorts them.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { evaluate } from '../../src/rules/engine.js';
+import { parsePolicy } from '../../src/rules/policy.js';
+import { parseSnapshot } from '../../src/rules/snapshot.js';
+import { parseInstant } from '../../src/rules/time.js';
+
+const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8'));
+const expected = fixture('acme.case.json') as { as_of: string; expect: [string, string][] };
+
+describe('the public acme example', () => {
+  const result = evaluate(parseSnapshot(fixture('acme.snapshot.json')), parsePolicy({}), parseInstant(expected.as_of)!);
+
+  it('finds exactly the expected (rule, subject) pairs', () => {
+    const got = result.findings.map((f) => [f.rule, f.subject.id]);
+    expect(new Set(got.map((g) => g.join(' ')))).toEqual(new Set(expected.expect.map((e) => e.join(' '))));
+    expect(got).toHaveLength(expected.expect.length);
+  });
+
+  it('sorts by severity, then rule, then subject id', () => {
+    const rank = { critical: 0, high: 1, medium: 2, low: 3 };
+    const keys = result.findings.map((f) => [rank[f.severity], f.rule, f.subject.id] as const);
+    const sorted = [...keys].sort((a, b) => a[0] - b[0] || (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : 0) || (a[2] < b[2] ? -1 : a[2] > b[2] ? 1 : 0));
+    expect(keys).toEqual(sorted);
+    expect(result.findings[0]).toMatchObject({ rule: 'ACC-01', subject: { id: '2' } });
+  });
+
+  it('has unique fingerprints and a matching summary', () => {
+    expect(new Set(result.findings.map((f) => f.fingerprint)).size).toBe(result.findings.length);
+    expect(result.summary).toEqual({ critical: 7, high: 14, medium: 7, low: 1 });
+    expect(result.as_of).toBe('2026-11-29T00:00:00.000Z');
+  });
+});
