@@ -31,7 +31,8 @@ function roleHandles(user: User): string[] {
 export function accessRules(ctx: RuleContext): RawFinding[] {
   const { snapshot, policy, asOf, index } = ctx;
   const out: RawFinding[] = [];
-  const hasDirectory = index.directoryEmails.size > 0;
+  // RULES.md: "the directory has at least one person", even one whose email is blank.
+  const hasDirectory = (snapshot.directory?.people.length ?? 0) > 0;
   const inactiveBefore = daysBefore(asOf, policy.inactive_days);
   const graceBefore = daysBefore(asOf, policy.new_account_grace_days);
   const browserAfter = daysBefore(asOf, policy.interactive_lookback_days);
