@@ -5,7 +5,7 @@
 
 /** Bad input from a user (file, flag, variable): exit status 2 on the CLI, a 4xx over HTTP. */
 export class InputError extends Error {
-  override readonly name = 'InputError';
+  override readonly name: string = 'InputError';
   /**
    * @param path - where the problem is, e.g. `snapshot.omneo.users[3].created_at` or `--as-of`
    * @param problem - what is wrong with it, e.g. `not an ISO 8601 timestamp`
