@@ -1,0 +1,331 @@
+/**
+ * The digest email: one tenant, one audience, pure `renderDigest(data) → {subject, html, text}`
+ * and `digestAttachments(data)` for the CSV. No I/O here; sending is in `../transports.ts`.
+ *
+ * What may carry what (DESIGN.md principle 4, "no secret or personal data in emails"):
+ * - **Subject, HTML and text parts** show only the tenant name, counts, and for each
+ *   finding its severity, status, rule id, subject type and label, and title.
+ *   A finding's `evidence` never goes in the body: it is the one place a rule puts
+ *   raw values (dates, ids, token names), and a body is read in previews, forwarded
+ *   and indexed. Email-shaped substrings of labels and titles are masked anyway
+ *   ({@link maskEmails}), because labels come from names the tenant typed.
+ * - **The CSV attachment** is the full record (every finding, evidence included as the
+ *   rules produce it: the rules keep evidence free of secret values and customer data).
+ *   Email-shaped substrings are masked there too, as a last line of defence.
+ * - Nothing else: no secret values, no links carrying tokens. Links point at the app
+ *   (`appUrl`), where the reader signs in to see more.
+ */
+import { InputError } from '../../errors.js';
+import { toCsv } from '../../report/findings.format.js';
+import { compareFindings, summarize } from '../../rules/engine.js';
+import { SEVERITIES, type Finding, type Severity, type Summary } from '../../rules/types.js';
+import { escapeHtml } from './html.js';
+import { maskEmails } from './mask.js';
+
+export const DIGEST_AUDIENCES = ['compliance', 'admins', 'engineers'] as const;
+/** Who a digest is for; the caller picks which findings each audience gets. */
+export type DigestAudience = (typeof DIGEST_AUDIENCES)[number];
+
+/** A finding's place in the lifecycle, relative to the previous run. */
+export type DigestStatus = 'new' | 'persisting' | 'resolved';
+
+export interface DigestFindings {
+  /** First seen in this run. */
+  created: readonly Finding[];
+  /** Seen before and still there. */
+  persisting: readonly Finding[];
+  /** Seen before, gone in this run (the finding as it was last seen). */
+  resolved: readonly Finding[];
+}
+
+export interface DigestData {
+  /** The tenant's name, as in the snapshot. */
+  tenant: string;
+  audience: DigestAudience;
+  /** The instant the findings hold at, ISO 8601. */
+  asOf: string;
+  findings: DigestFindings;
+  /**
+   * Open findings by severity.
+   * @defaultValue counted from `created` + `persisting`
+   */
+  counts?: Summary;
+  /**
+   * Approvals waiting for a decision; the line is left out when undefined.
+   * @defaultValue undefined
+   */
+  pendingApprovals?: number;
+  /**
+   * Base URL of the Warden web app (http or https). Links go to
+   * `{appUrl}/tenants/{tenant}/findings`, `{appUrl}/tenants/{tenant}/findings/{fingerprint}`
+   * and `{appUrl}/tenants/{tenant}/approvals`. Without it the email has no links.
+   * @defaultValue undefined
+   */
+  appUrl?: string;
+  /**
+   * How many of the most severe open findings the body lists.
+   * @defaultValue 10
+   */
+  topN?: number;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface DigestAttachment {
+  filename: string;
+  contentType: string;
+  content: string;
+}
+
+export const DEFAULT_TOP_N = 10;
+
+const AUDIENCE: Readonly<Record<DigestAudience, { label: string; intro: string }>> = {
+  compliance: {
+    label: 'Compliance',
+    intro: 'What the scheduled audit found, and what changed since the previous run.',
+  },
+  admins: {
+    label: 'Admin',
+    intro: 'Findings that need an admin. Removals and revocations wait for your approval in Warden.',
+  },
+  engineers: {
+    label: 'Engineering',
+    intro: 'Findings for engineers: erasure requests, API tokens and shared secrets.',
+  },
+};
+
+const SEVERITY_COLOR: Readonly<Record<Severity, { bg: string; fg: string }>> = {
+  critical: { bg: '#7f1d1d', fg: '#ffffff' },
+  high: { bg: '#dc2626', fg: '#ffffff' },
+  medium: { bg: '#f59e0b', fg: '#1f2937' },
+  low: { bg: '#0e7490', fg: '#ffffff' },
+};
+
+interface Row {
+  finding: Finding;
+  status: DigestStatus;
+}
+
+interface Links {
+  findings: string;
+  approvals: string;
+  finding: (fingerprint: string) => string;
+}
+
+/** Renders the email body. Throws InputError naming the field on bad data. */
+export function renderDigest(data: DigestData): RenderedEmail {
+  const view = prepare(data);
+  return { subject: subjectLine(view), html: renderHtml(view), text: renderText(view) };
+}
+
+/** The CSV of ALL findings: a `status` column, then the columns of `toCsv`. */
+export function digestAttachments(data: DigestData): DigestAttachment[] {
+  const view = prepare(data);
+  return [{ filename: view.csvName, contentType: 'text/csv; charset=utf-8', content: statusCsv(data.findings) }];
+}
+
+/** Links into the app for one tenant; exported so the web routes can be checked against them. */
+export function digestLinks(appUrl: string, tenant: string): Links {
+  let base: URL;
+  try {
+    base = new URL(appUrl);
+  } catch {
+    throw new InputError('appUrl', 'not a URL');
+  }
+  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new InputError('appUrl', 'must be an http(s) URL');
+  if (base.username || base.password) throw new InputError('appUrl', 'must not carry credentials');
+  const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
+  const t = `tenants/${encodeURIComponent(tenant)}`;
+  return {
+    findings: new URL(`${t}/findings`, root).href,
+    approvals: new URL(`${t}/approvals`, root).href,
+    finding: (fp) => new URL(`${t}/findings/${encodeURIComponent(fp)}`, root).href,
+  };
+}
+
+interface View {
+  tenant: string;
+  audience: DigestAudience;
+  asOfLabel: string;
+  date: string;
+  counts: Summary;
+  open: number;
+  created: number;
+  persisting: number;
+  resolved: number;
+  pendingApprovals: number | undefined;
+  top: Row[];
+  links: Links | undefined;
+  csvName: string;
+}
+
+function prepare(data: DigestData): View {
+  if (data.tenant.trim() === '') throw new InputError('tenant', 'must not be empty');
+  if (!DIGEST_AUDIENCES.includes(data.audience)) {
+    throw new InputError('audience', `must be one of ${DIGEST_AUDIENCES.join(', ')}`);
+  }
+  const asOf = new Date(data.asOf);
+  if (Number.isNaN(asOf.getTime())) throw new InputError('asOf', 'not an ISO 8601 instant');
+  const topN = data.topN ?? DEFAULT_TOP_N;
+  if (!Number.isInteger(topN) || topN < 0) throw new InputError('topN', 'must be a whole number, 0 or more');
+  if (data.pendingApprovals !== undefined && (!Number.isInteger(data.pendingApprovals) || data.pendingApprovals < 0)) {
+    throw new InputError('pendingApprovals', 'must be a whole number, 0 or more');
+  }
+  const { created, persisting, resolved } = data.findings;
+  const open: Row[] = [
+    ...created.map((finding) => ({ finding, status: 'new' as const })),
+    ...persisting.map((finding) => ({ finding, status: 'persisting' as const })),
+  ].sort((a, b) => compareFindings(a.finding, b.finding));
+  const counts = data.counts ?? summarize(open.map((r) => r.finding));
+  const iso = asOf.toISOString();
+  const date = iso.slice(0, 10);
+  return {
+    tenant: oneLine(data.tenant),
+    audience: data.audience,
+    asOfLabel: `${date} ${iso.slice(11, 16)} UTC`,
+    date,
+    counts,
+    open: SEVERITIES.reduce((n, s) => n + counts[s], 0),
+    created: created.length,
+    persisting: persisting.length,
+    resolved: resolved.length,
+    pendingApprovals: data.pendingApprovals,
+    top: open.slice(0, topN),
+    links: data.appUrl === undefined ? undefined : digestLinks(data.appUrl, data.tenant),
+    csvName: `warden-${data.tenant.toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}-${date}.csv`,
+  };
+}
+
+/** Tenant names and titles go in headers and table cells: no line breaks, no email addresses. */
+function oneLine(s: string): string {
+  return maskEmails(s.replace(/[\r\n\t\v\f]+/g, ' '));
+}
+
+function subjectLine(v: View): string {
+  const label = AUDIENCE[v.audience].label;
+  return `[Warden] ${v.tenant}: ${v.open} open (${v.counts.critical} critical), ${v.created} new, ${v.resolved} resolved - ${label} digest ${v.date}`;
+}
+
+function totalLine(v: View): string {
+  const all = v.created + v.persisting + v.resolved;
+  return `All ${all} findings (new, persisting and resolved) are in the attached CSV file ${v.csvName}.`;
+}
+
+function renderText(v: View): string {
+  const lines = [
+    `Warden ${AUDIENCE[v.audience].label} digest for ${v.tenant}`,
+    `As of ${v.asOfLabel}`,
+    '',
+    AUDIENCE[v.audience].intro,
+    '',
+    `Open findings: ${v.open}`,
+    ...SEVERITIES.map((s) => `  ${s.padEnd(9)} ${String(v.counts[s]).padStart(6)}`),
+    '',
+    `Since the previous run: ${v.created} new, ${v.persisting} persisting, ${v.resolved} resolved.`,
+  ];
+  if (v.pendingApprovals !== undefined) {
+    lines.push(`Approvals waiting for a decision: ${v.pendingApprovals}${v.links ? ` (${v.links.approvals})` : ''}`);
+  }
+  lines.push('');
+  if (v.open === 0) lines.push('No open findings.', '');
+  if (v.top.length > 0) {
+    lines.push(`Most severe open findings (${v.top.length} of ${v.open}):`);
+    for (const [i, { finding: f, status }] of v.top.entries()) {
+      lines.push(
+        `${String(i + 1).padStart(3)}. [${f.severity.toUpperCase()}] ${f.rule} (${status}) ${oneLine(f.title)}`,
+        `     ${f.subject.type}: ${oneLine(f.subject.label)}${v.links ? `  ${v.links.finding(f.fingerprint)}` : ''}`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(totalLine(v));
+  if (v.links) lines.push(`See every finding in Warden: ${v.links.findings}`);
+  lines.push('', 'This email shows titles and labels only; the evidence is in the attached CSV and in Warden.');
+  return `${lines.join('\n')}\n`;
+}
+
+const FONT = "font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif";
+const CELL = 'padding:6px 8px;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top';
+
+function badge(severity: Severity): string {
+  const c = SEVERITY_COLOR[severity];
+  return `<span style="display:inline-block;padding:2px 6px;border-radius:3px;background:${c.bg};color:${c.fg};font-size:12px;font-weight:bold;text-transform:uppercase">${escapeHtml(severity)}</span>`;
+}
+
+function link(href: string, text: string): string {
+  return `<a href="${escapeHtml(href)}" style="color:#1d4ed8">${escapeHtml(text)}</a>`;
+}
+
+function renderHtml(v: View): string {
+  const a = AUDIENCE[v.audience];
+  const countCells = SEVERITIES.map((s) => {
+    const c = SEVERITY_COLOR[s];
+    return `<td data-severity="${s}" style="padding:10px;text-align:center;background:${c.bg};color:${c.fg};width:25%"><div style="font-size:24px;font-weight:bold">${escapeHtml(v.counts[s])}</div><div style="font-size:12px;text-transform:uppercase">${escapeHtml(s)}</div></td>`;
+  }).join('');
+  const rows = v.top
+    .map(({ finding: f, status }) => {
+      const title = oneLine(f.title);
+      const titleCell = v.links ? link(v.links.finding(f.fingerprint), title) : escapeHtml(title);
+      return `<tr data-rule="${escapeHtml(f.rule)}"><td style="${CELL}">${badge(f.severity)}</td><td style="${CELL}">${escapeHtml(status)}</td><td style="${CELL};white-space:nowrap">${escapeHtml(f.rule)}</td><td style="${CELL}">${escapeHtml(f.subject.type)}: ${escapeHtml(oneLine(f.subject.label))}</td><td style="${CELL}">${titleCell}</td></tr>`;
+    })
+    .join('');
+  const table =
+    v.open === 0
+      ? `<p style="margin:16px 0">No open findings.</p>`
+      : v.top.length === 0
+        ? ''
+        : `<h2 style="font-size:16px;margin:24px 0 8px">Most severe open findings (${v.top.length} of ${v.open})</h2>` +
+        `<table id="top-findings" role="table" cellpadding="0" cellspacing="0" style="border-collapse:collapse;width:100%;font-size:14px">` +
+        `<thead><tr>${['Severity', 'Status', 'Rule', 'Subject', 'Finding'].map((h) => `<th style="${CELL};background:#f3f4f6">${h}</th>`).join('')}</tr></thead>` +
+        `<tbody>${rows}</tbody></table>`;
+  const approvals =
+    v.pendingApprovals === undefined
+      ? ''
+      : `<p id="approvals" style="margin:8px 0">Approvals waiting for a decision: <strong>${escapeHtml(v.pendingApprovals)}</strong>${v.links ? ` (${link(v.links.approvals, 'review them in Warden')})` : ''}</p>`;
+  const title = `Warden ${a.label} digest for ${v.tenant}`;
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head>
+<body style="margin:0;padding:0;background:#f9fafb;${FONT};color:#111827">
+<table role="presentation" cellpadding="0" cellspacing="0" style="width:100%;background:#f9fafb"><tr><td style="padding:24px">
+<table role="presentation" cellpadding="0" cellspacing="0" style="max-width:760px;width:100%;margin:0 auto;background:#ffffff;border:1px solid #e5e7eb"><tr><td style="padding:24px">
+<h1 style="font-size:20px;margin:0 0 4px">${escapeHtml(title)}</h1>
+<p style="margin:0 0 16px;color:#6b7280;font-size:13px">As of ${escapeHtml(v.asOfLabel)}</p>
+<p style="margin:0 0 16px">${escapeHtml(a.intro)}</p>
+<p style="margin:0 0 8px;font-weight:bold">Open findings: <span id="open-count">${escapeHtml(v.open)}</span></p>
+<table id="severity-counts" role="presentation" cellpadding="0" cellspacing="4" style="width:100%;border-collapse:separate"><tr>${countCells}</tr></table>
+<p id="changes" style="margin:16px 0 8px">Since the previous run: <strong>${escapeHtml(v.created)} new</strong>, ${escapeHtml(v.persisting)} persisting, <strong>${escapeHtml(v.resolved)} resolved</strong>.</p>
+${approvals}
+${table}
+<p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}${v.links ? ` ${link(v.links.findings, 'See every finding in Warden')}.` : ''}</p>
+<p style="margin:16px 0 0;color:#6b7280;font-size:12px">This email shows titles and labels only; the evidence is in the attached CSV and in Warden.</p>
+</td></tr></table>
+</td></tr></table>
+</body></html>
+`;
+}
+
+const STATUS_ORDER: readonly (readonly [DigestStatus, keyof DigestFindings])[] = [
+  ['new', 'created'],
+  ['persisting', 'persisting'],
+  ['resolved', 'resolved'],
+];
+
+/**
+ * `toCsv` one finding at a time, so its columns and quoting stay the single source
+ * of truth, with the status prepended: a status is a bare word, so `status,` before
+ * a record is valid CSV whatever the record holds (quoted newlines included).
+ */
+function statusCsv(findings: DigestFindings): string {
+  const header = toCsv([]);
+  const out = [`status,${header}`];
+  for (const [status, key] of STATUS_ORDER) {
+    for (const f of [...findings[key]].sort(compareFindings)) {
+      out.push(`${status},${toCsv([f]).slice(header.length)}`);
+    }
+  }
+  return maskEmails(out.join(''));
+}
