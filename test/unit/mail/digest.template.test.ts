@@ -16,7 +16,7 @@ import {
 
 const csvOf = (data: DigestData) => {
   const [att] = digestAttachments(data);
-  return { att: att!, rows: parse(att!.content, { columns: true }) as Record<string, string>[] };
+  return { att: att!, rows: parse<Record<string, string>>(att!.content, { columns: true }) };
 };
 
 /** The rule ids of the top-findings table, in the order the HTML lists them. */
