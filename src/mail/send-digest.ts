@@ -1,0 +1,25 @@
+/** Sends one digest: the pure template renders it, a mailer delivers it. */
+import { InputError } from '../errors.js';
+import { digestAttachments, renderDigest, type DigestData } from './templates/digest.template.js';
+import type { Delivery, Mailer } from './transports.js';
+
+export interface SendDigestOptions {
+  /** The sender, e.g. `Warden <warden@example.com>`. */
+  from: string;
+  /** The audience's mailbox(es). */
+  to: string | readonly string[];
+  data: DigestData;
+}
+
+/**
+ * Renders the digest (HTML, text, CSV of all findings) and sends it.
+ * Returns where it went: the SMTP message id, or the `.eml` file's path.
+ * Bad data or no recipient is an InputError, raised before anything is sent.
+ */
+export async function sendDigest(mailer: Mailer, { from, to, data }: SendDigestOptions): Promise<Delivery> {
+  if (from.trim() === '') throw new InputError('from', 'must not be empty');
+  const recipients = (typeof to === 'string' ? [to] : [...to]).filter((r) => r.trim() !== '');
+  if (recipients.length === 0) throw new InputError('to', 'needs at least one recipient');
+  const { subject, html, text } = renderDigest(data);
+  return mailer.send({ from, to: recipients, subject, html, text, attachments: digestAttachments(data) });
+}
