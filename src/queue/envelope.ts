@@ -1,0 +1,16 @@
+/** What a job carries on the transport: the tenant and the payload, nothing else. */
+export interface Envelope {
+  tenant: string | null;
+  payload: unknown;
+  /** Epoch ms of the tick, when reconcile re-enqueues a scheduled run. */
+  scheduledFor?: number;
+  /** The run id, when it cannot be the job id (BullMQ refuses `:` in custom ids; scheduler run ids have them). */
+  runId?: string;
+}
+
+/** A tenant whose scheduled jobs fire in its own time zone. */
+export interface TenantSchedule {
+  name: string;
+  /** IANA zone, e.g. `Australia/Sydney`. @defaultValue `'UTC'` */
+  timeZone?: string;
+}

@@ -1,0 +1,31 @@
+/** Typed errors of the job fleet. Messages name jobs and fields, never payload values. */
+import { InputError } from '../errors.js';
+
+/** A payload that does not match its job's schema: never retried. */
+export class PayloadError extends InputError {
+  override readonly name = 'PayloadError';
+  constructor(
+    readonly kind: string,
+    cause: InputError,
+  ) {
+    super(cause.path, cause.problem);
+  }
+}
+
+/** The fleet cannot start: a job without a handler, two handlers, a schedule for an unknown job… */
+export class FleetConfigError extends Error {
+  override readonly name = 'FleetConfigError';
+}
+
+/** `warden run` / `enqueue` named a job the registry does not know. */
+export class UnknownJobError extends InputError {
+  override readonly name = 'UnknownJobError';
+  constructor(kind: string, known: readonly string[]) {
+    super('job', `unknown job ${JSON.stringify(kind)} (known: ${known.join(', ')})`);
+  }
+}
+
+/** Thrown by a job to fail its run for good: no retry will make it succeed. */
+export class PermanentJobError extends Error {
+  override readonly name = 'PermanentJobError';
+}

@@ -1,0 +1,257 @@
+/**
+ * The fleet: BullMQ queues (one per job kind) and workers for the selected
+ * ones. This directory is the only place in Warden that imports BullMQ.
+ */
+import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Logger } from '../log/logger.js';
+import { connectionOptions, prefixOf, type QueueTransport } from './connection.js';
+import type { AnyJobDefinition, JobDeps, QueueControl } from './define-job.js';
+import type { Envelope, TenantSchedule } from './envelope.js';
+import { errorMessage, executeRun, isPermanent, type Outcome, type RunEnvironment } from './execute-run.js';
+import type { JobRegistry } from './registry.js';
+import { transportJobId } from './run-id.js';
+import type { RunLedger, RunRecord } from './run-ledger.js';
+import { planSchedules } from './schedules.js';
+
+/** How runs are retried and kept; shared by producers, schedulers and reconcile. */
+export interface RetryOptions {
+  /**
+   * Attempts per run unless its definition says otherwise.
+   * @defaultValue 5
+   */
+  attempts?: number;
+  /**
+   * First retry delay; each next one doubles (exponential backoff).
+   * @defaultValue 2000
+   */
+  backoffMs?: number;
+}
+
+export interface FleetOptions extends RetryOptions {
+  transport: QueueTransport;
+  registry: JobRegistry;
+  ledger: RunLedger;
+  deps: JobDeps;
+  log: Logger;
+  /**
+   * Tenants whose scheduled jobs to fire.
+   * @defaultValue `[]`
+   */
+  tenants?: readonly TenantSchedule[];
+  /**
+   * Job kinds to run workers for; every kind when empty.
+   * @defaultValue all
+   */
+  queues?: readonly string[];
+  /**
+   * Jobs each worker runs at once.
+   * @defaultValue 10
+   */
+  concurrency?: number;
+  /**
+   * Upsert the job schedulers at start-up (idempotent, so every process may).
+   * @defaultValue true
+   */
+  upsertSchedules?: boolean;
+  /**
+   * How often BullMQ looks for jobs whose worker died (stalled).
+   * @defaultValue 30000
+   */
+  stalledIntervalMs?: number;
+  /**
+   * How long a worker's lock on a job lasts without renewal.
+   * @defaultValue 30000
+   */
+  lockDurationMs?: number;
+  /**
+   * How long close() lets running jobs finish before aborting them.
+   * @defaultValue 30000
+   */
+  drainTimeoutMs?: number;
+}
+
+/** Completed jobs stay a day (for the dashboard), failed ones a week; the ledger keeps them for good. */
+const KEEP = { removeOnComplete: { age: 86_400, count: 10_000 }, removeOnFail: { age: 7 * 86_400 } } as const;
+
+export function jobOptionsFor(def: AnyJobDefinition, retry: RetryOptions): JobsOptions {
+  return {
+    attempts: def.attempts ?? retry.attempts ?? 5,
+    backoff: { type: 'exponential', delay: retry.backoffMs ?? 2000 },
+    ...KEEP,
+  };
+}
+
+/** The queues of every job kind, for producing, scheduling and reconciling (no workers). */
+export class QueueSet implements QueueControl {
+  private readonly queues = new Map<string, Queue<Envelope>>();
+
+  constructor(
+    readonly transport: QueueTransport,
+    readonly registry: JobRegistry,
+    private readonly retry: RetryOptions,
+    private readonly tenants: readonly TenantSchedule[],
+  ) {}
+
+  queue(kind: string): Queue<Envelope> {
+    let q = this.queues.get(kind);
+    if (q === undefined) {
+      this.registry.get(kind);
+      q = new Queue<Envelope>(kind, { connection: connectionOptions(this.transport, 'producer'), prefix: prefixOf(this.transport) });
+      this.queues.set(kind, q);
+    }
+    return q;
+  }
+
+  /** Adds the job of a run that is already in the ledger; a second add of the same run id is a no-op. */
+  async add(run: Pick<RunRecord, 'id' | 'kind' | 'tenant' | 'payload' | 'scheduledFor'>): Promise<void> {
+    const def = this.registry.get(run.kind);
+    const data: Envelope = { tenant: run.tenant, payload: run.payload };
+    if (run.scheduledFor !== null) data.scheduledFor = run.scheduledFor.getTime();
+    const jobId = transportJobId(run.id);
+    if (jobId !== run.id) data.runId = run.id;
+    await this.queue(run.kind).add(run.kind, data, { ...jobOptionsFor(def, this.retry), jobId });
+  }
+
+  async ensureSchedules(): Promise<number> {
+    const plan = planSchedules(this.registry, this.tenants);
+    for (const s of plan) {
+      const def = this.registry.get(s.job);
+      await this.queue(s.job).upsertJobScheduler(
+        s.id,
+        { pattern: s.pattern, tz: s.tz },
+        { name: s.job, data: { tenant: s.tenant, payload: {} }, opts: jobOptionsFor(def, this.retry) },
+      );
+    }
+    return plan.length;
+  }
+
+  async hasJob(run: RunRecord): Promise<boolean> {
+    const q = this.queue(run.kind);
+    for (const id of new Set([run.id, transportJobId(run.id)])) {
+      if ((await q.getJob(id)) !== undefined) return true;
+    }
+    return false;
+  }
+
+  requeue(run: RunRecord): Promise<void> {
+    return this.add(run);
+  }
+
+  /** Deletes every job and scheduler of every job kind (tests clean up with it). */
+  async obliterate(): Promise<void> {
+    for (const kind of this.registry.names) await this.queue(kind).obliterate({ force: true });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}
+
+/** Running workers plus the queues they need; close() drains them. */
+export class Fleet {
+  private readonly shutdown = new AbortController();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    readonly queues: QueueSet,
+    readonly workers: readonly Worker<Envelope>[],
+    private readonly log: Logger,
+    private readonly drainTimeoutMs: number,
+  ) {}
+
+  /** Upserts the schedulers (unless told not to) and starts one worker per selected job kind. */
+  static async start(opts: FleetOptions): Promise<Fleet> {
+    const selected = opts.registry.select(opts.queues);
+    const queues = new QueueSet(opts.transport, opts.registry, opts, opts.tenants ?? []);
+    const workers: Worker<Envelope>[] = [];
+    const fleet = new Fleet(queues, workers, opts.log, opts.drainTimeoutMs ?? 30_000);
+    try {
+      if (opts.upsertSchedules ?? true) await queues.ensureSchedules();
+      const env: RunEnvironment = {
+        ledger: opts.ledger,
+        deps: opts.deps,
+        log: opts.log,
+        signal: fleet.shutdown.signal,
+        queue: queues,
+      };
+      for (const def of selected) {
+        const worker = new Worker<Envelope>(def.name, processorFor(def, env), {
+          connection: connectionOptions(opts.transport, 'worker'),
+          prefix: prefixOf(opts.transport),
+          concurrency: opts.concurrency ?? 10,
+          stalledInterval: opts.stalledIntervalMs ?? 30_000,
+          lockDuration: opts.lockDurationMs ?? 30_000,
+          autorun: false,
+        });
+        // An 'error' event without a listener would crash the process; a dropped connection is retried by BullMQ.
+        worker.on('error', (err) => opts.log.error({ queue: def.name, error: errorMessage(err) }, 'worker error'));
+        worker.on('stalled', (jobId) => opts.log.warn({ queue: def.name, jobId }, 'stalled job returned to the queue'));
+        workers.push(worker);
+      }
+      for (const w of workers) void w.run().catch((err: unknown) => opts.log.error({ error: errorMessage(err) }, 'worker stopped'));
+      await Promise.all(workers.map((w) => w.waitUntilReady()));
+    } catch (err) {
+      await fleet.close();
+      throw err;
+    }
+    opts.log.info({ queues: selected.map((d) => d.name), concurrency: opts.concurrency ?? 10 }, 'fleet started');
+    return fleet;
+  }
+
+  /**
+   * Stops taking jobs and lets running ones finish; after `drainTimeoutMs`
+   * their AbortSignal fires and the workers are closed by force (their jobs
+   * will be picked up again as stalled). Safe to call twice.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.drain();
+    return this.closing;
+  }
+
+  private async drain(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.drainTimeoutMs)));
+    const drained = Promise.all(this.workers.map((w) => w.close())).then(() => 'drained' as const);
+    const result = await Promise.race([drained, timedOut]);
+    clearTimeout(timer);
+    if (result === 'timeout') {
+      this.log.warn({ drainTimeoutMs: this.drainTimeoutMs }, 'drain time is up; aborting running jobs');
+      this.shutdown.abort(new Error('shutting down'));
+      await Promise.all(this.workers.map((w) => w.close(true)));
+    }
+    await this.queues.close();
+    this.log.info({ result }, 'fleet closed');
+  }
+}
+
+function processorFor(def: AnyJobDefinition, env: RunEnvironment): (job: Job<Envelope>) => Promise<Outcome> {
+  return async (job) => {
+    const jobId = job.id!;
+    const fromScheduler = job.repeatJobKey !== undefined;
+    const scheduledFor = fromScheduler
+      ? new Date(job.opts.prevMillis ?? job.timestamp)
+      : job.data.scheduledFor !== undefined
+        ? new Date(job.data.scheduledFor)
+        : null;
+    try {
+      return await executeRun(
+        def,
+        {
+          runId: job.data.runId ?? jobId,
+          tenant: job.data.tenant,
+          payload: job.data.payload,
+          attempt: job.attemptsMade + 1,
+          maxAttempts: job.opts.attempts ?? 1,
+          scheduledFor,
+          fromScheduler,
+        },
+        env,
+      );
+    } catch (err) {
+      // BullMQ's own class is what stops its retries; the message is already safe (names fields, not values).
+      if (isPermanent(err)) throw new UnrecoverableError(errorMessage(err));
+      throw err;
+    }
+  };
+}

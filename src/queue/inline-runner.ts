@@ -1,0 +1,136 @@
+/**
+ * Embedded mode (no REDIS_URL): the same job definitions, validation and
+ * ledger rows as the fleet, executed in this process, with node-cron firing
+ * the same schedules. Retries back off exponentially like BullMQ's.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from '../log/logger.js';
+import type { JobDeps, QueueControl } from './define-job.js';
+import type { Dispatcher } from './enqueue.js';
+import type { TenantSchedule } from './envelope.js';
+import { executeRun, isPermanent, type RunEnvironment } from './execute-run.js';
+import type { RetryOptions } from './fleet.js';
+import type { JobRegistry } from './registry.js';
+import type { RunLedger, RunRecord } from './run-ledger.js';
+import { planSchedules } from './schedules.js';
+
+export interface InlineRunnerOptions extends RetryOptions {
+  registry: JobRegistry;
+  ledger: RunLedger;
+  deps: JobDeps;
+  log: Logger;
+  /**
+   * Tenants whose scheduled jobs to fire.
+   * @defaultValue `[]`
+   */
+  tenants?: readonly TenantSchedule[];
+  /**
+   * How long close() lets running jobs finish before aborting them.
+   * @defaultValue 30000
+   */
+  drainTimeoutMs?: number;
+}
+
+type Dispatchable = Parameters<Dispatcher['add']>[0];
+
+export class InlineRunner implements Dispatcher, QueueControl {
+  private readonly shutdown = new AbortController();
+  private readonly pending = new Map<string, Promise<void>>();
+  private readonly tasks = new Map<string, ScheduledTask>();
+  private readonly env: RunEnvironment;
+  private closed = false;
+
+  constructor(private readonly opts: InlineRunnerOptions) {
+    this.env = { ledger: opts.ledger, deps: opts.deps, log: opts.log, signal: this.shutdown.signal, queue: this };
+  }
+
+  /** Starts the cron tasks of every planned schedule. */
+  async start(): Promise<void> {
+    await this.ensureSchedules();
+  }
+
+  add(run: Dispatchable): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the inline runner is closed'));
+    if (!this.pending.has(run.id)) {
+      const done = this.attempts(run).finally(() => this.pending.delete(run.id));
+      this.pending.set(run.id, done);
+    }
+    return Promise.resolve();
+  }
+
+  /** Resolves when the run's attempts are over (whatever their outcome); the ledger has the result. */
+  settled(runId: string): Promise<void> {
+    return this.pending.get(runId) ?? Promise.resolve();
+  }
+
+  /** Resolves when nothing is running or waiting for a retry. */
+  async idle(): Promise<void> {
+    while (this.pending.size > 0) await Promise.all(this.pending.values());
+  }
+
+  ensureSchedules(): Promise<number> {
+    const plan = planSchedules(this.opts.registry, this.opts.tenants ?? []);
+    for (const s of plan) {
+      if (this.tasks.has(s.id) || this.closed) continue;
+      const task = cron.schedule(
+        s.pattern,
+        (ctx) => {
+          // One tick, one run: the id is derived from the scheduler and the tick, as the fleet does.
+          const tick = Math.floor(ctx.date.getTime() / 1000) * 1000;
+          const run = {
+            id: `inline:${s.id}:${tick}`,
+            kind: s.job,
+            tenant: s.tenant,
+            payload: {},
+            scheduledFor: new Date(tick),
+          };
+          void this.opts.ledger
+            .createRun(run)
+            .then(() => this.add(run))
+            .catch((err: unknown) => this.opts.log.error({ job: s.job, error: (err as Error).message }, 'scheduled run not recorded'));
+        },
+        { timezone: s.tz, name: s.id, noOverlap: false },
+      );
+      this.tasks.set(s.id, task);
+    }
+    return Promise.resolve(plan.length);
+  }
+
+  hasJob(run: RunRecord): Promise<boolean> {
+    return Promise.resolve(this.pending.has(run.id));
+  }
+
+  requeue(run: RunRecord): Promise<void> {
+    return this.add(run);
+  }
+
+  /** Stops the schedules, lets running jobs finish for `drainTimeoutMs`, then aborts them. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const task of this.tasks.values()) await task.destroy();
+    this.tasks.clear();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.opts.drainTimeoutMs ?? 30_000)));
+    await Promise.race([this.idle(), timeout]);
+    clearTimeout(timer);
+    this.shutdown.abort(new Error('shutting down'));
+  }
+
+  private async attempts(run: Dispatchable): Promise<void> {
+    const def = this.opts.registry.get(run.kind);
+    const maxAttempts = def.attempts ?? this.opts.attempts ?? 5;
+    const backoff = this.opts.backoffMs ?? 2000;
+    // Let enqueue() return before the job starts, as it would with a queue.
+    await new Promise((resolve) => setImmediate(resolve));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await executeRun(def, { runId: run.id, tenant: run.tenant, payload: run.payload, attempt, maxAttempts, scheduledFor: run.scheduledFor }, this.env);
+        return;
+      } catch (err) {
+        // executeRun has recorded the failure in the ledger already.
+        if (isPermanent(err) || attempt >= maxAttempts || this.shutdown.signal.aborted) return;
+        await new Promise((resolve) => setTimeout(resolve, backoff * 2 ** (attempt - 1)));
+      }
+    }
+  }
+}
