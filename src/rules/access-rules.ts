@@ -44,7 +44,8 @@ export function accessRules(ctx: RuleContext): RawFinding[] {
     const machine = isMachine(user);
     const key = emailKey(user.email);
     const lastActive = index.lastActivity.get(user.id) ?? null;
-    if (roleHandles(user).includes('admin')) admins.push(user);
+    const roles = roleHandles(user);
+    if (roles.includes('admin')) admins.push(user);
 
     if (departed) {
       out.push({
@@ -55,7 +56,7 @@ export function accessRules(ctx: RuleContext): RawFinding[] {
         title: `Account '${subject.label}' belongs to someone who has left`,
         evidence: {
           user_id: user.id,
-          roles: roleHandles(user),
+          roles,
           directory_status: departed.status,
           end_date: isoOrNull(departed.end_date),
           last_activity_at: isoOrNull(lastActive),
@@ -74,7 +75,7 @@ export function accessRules(ctx: RuleContext): RawFinding[] {
           severity: 'high',
           subject,
           title: `Account '${subject.label}' matches nobody in the directory`,
-          evidence: { user_id: user.id, roles: roleHandles(user), created_at: iso(user.created_at) },
+          evidence: { user_id: user.id, roles, created_at: iso(user.created_at) },
           action: 'review',
           requires_approval: false,
         });
@@ -94,7 +95,7 @@ export function accessRules(ctx: RuleContext): RawFinding[] {
           title,
           evidence: {
             user_id: user.id,
-            roles: roleHandles(user),
+            roles,
             created_at: iso(user.created_at),
             last_activity_at: isoOrNull(lastActive),
             tokens_destroyed: tokensDestroyed(user, ctx),
@@ -123,7 +124,7 @@ export function accessRules(ctx: RuleContext): RawFinding[] {
           requires_approval: false,
         });
       }
-      const others = roleHandles(user).filter((h) => h !== 'machine');
+      const others = roles.filter((h) => h !== 'machine');
       if (others.length > 0) {
         out.push({
           rule: 'ACC-05',
@@ -131,7 +132,7 @@ export function accessRules(ctx: RuleContext): RawFinding[] {
           severity: 'high',
           subject,
           title: `Machine account '${subject.label}' also holds ${others.join(', ')}`,
-          evidence: { user_id: user.id, roles: roleHandles(user) },
+          evidence: { user_id: user.id, roles },
           action: 'review',
           requires_approval: false,
         });

@@ -61,7 +61,9 @@ export function evaluate(snapshot: Snapshot, policy: Policy, asOf: number): Chec
       const key = `${raw.rule}\0${raw.subject.id}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      findings.push({ ...raw, fingerprint: fingerprint(raw.rule, snapshot.tenant, raw.subject.type, raw.subject.id) });
+      const finding = raw as Finding;
+      finding.fingerprint = fingerprint(raw.rule, snapshot.tenant, raw.subject.type, raw.subject.id);
+      findings.push(finding);
     }
   }
   findings.sort(compareFindings);

@@ -1,107 +1,30 @@
 /**
- * The tenant snapshot of RULES.md, validated at the boundary.
+ * The tenant snapshot of RULES.md, read and validated at the boundary.
  *
- * Parsing normalises as it validates, so the rules never re-check input: ids
+ * Reading normalises as it validates, so the rules never re-check input: ids
  * become strings (`12` and `"12"` are the same id), timestamps become epoch
- * milliseconds, missing arrays become empty ones, unknown keys are dropped.
- * An allowlist `cidr` is kept as given (`unknown`): a bad one is finding NET-00,
- * not an input error.
+ * milliseconds, absent lists become empty ones, unknown keys are dropped. An
+ * allowlist `cidr` is kept exactly as given (`unknown`): a bad one is finding
+ * NET-00, not an input error.
+ *
+ * Why a hand-written reader and not a zod schema, as everywhere else in Warden:
+ * a 100 000-account snapshot has about a million objects. With zod (checking
+ * shapes, then normalising in a second pass) validation alone took longer than
+ * JSON.parse of the file, and keeping zod's copy alive doubled the heap, so
+ * `warden check` missed its target of 3x a bare parse (bench/check.bench.ts).
+ * This reader makes one pass and one copy. Its messages use the same words as
+ * {@link validate} (src/validation.ts): `missing (expected string)`,
+ * `expected string, got number`, `expected one of …`, `must not be empty`,
+ * `not an ISO 8601 timestamp`.
  */
-import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { kindOf } from '../validation.js';
 import { parseInstant } from './time.js';
 
-// The schema checks shapes only. Normalising (ids to strings, timestamps to
-// epoch ms, absent lists to empty ones) is a separate loop below: zod
-// transforms cost ~6x a plain check, and a 100 000-account snapshot has
-// millions of fields (see bench/check.bench.ts).
-const timestamp = z.string();
-const id = z.union([z.string(), z.number()]);
-const text = z.string().nullish();
-const list = <T extends z.ZodType>(item: T) => z.array(item).nullish();
-
-const role = z.object({ id: id.nullish(), handle: z.string(), name: text });
-
-const user = z.object({
-  id,
-  name: text,
-  email: text,
-  roles: list(role),
-  created_at: timestamp,
-  deleted_at: timestamp.nullish(),
-});
-
-const usage = z.object({ used_at: timestamp, ip_address: text, user_agent: text });
-
-const token = z.object({
-  id,
-  user_id: id.nullish(),
-  name: text,
-  scopes: list(z.string()),
-  revoked: z.boolean().nullish(),
-  created_at: timestamp,
-  expires_at: timestamp.nullish(),
-  usage: list(usage),
-});
-
-const audit = z.object({
-  id: id.nullish(),
-  user_id: id.nullish(),
-  event: text,
-  auditable_type: text,
-  auditable_id: id.nullish(),
-  user_agent: text,
-  created_at: timestamp,
-});
-
-const person = z.object({
-  email: z.string(),
-  name: text,
-  status: text,
-  end_date: timestamp.nullish(),
-  last_login_at: timestamp.nullish(),
-});
-
-const allowlistEntry = z.object({
-  // optional(): zod 4 reports an absent key under a bare unknown() as missing, and a missing cidr is NET-00.
-  cidr: z.unknown().optional(),
-  location_id: id.nullish(),
-  approved_remote_access: z.boolean().nullish(),
-  note: text,
-});
-
-const location = z.object({ id, name: text, closed_at: timestamp.nullish() });
+export { formatPath, validate } from '../validation.js';
 
 export const SECRET_KINDS = ['webhook-signing', 'barcode', 'api-token', 'machine-password'] as const;
-const secret = z.object({
-  name: z.string().min(1),
-  kind: z.enum(SECRET_KINDS),
-  current_version_created_at: timestamp,
-  pending_since: timestamp.nullish(),
-});
-
 export const ERASURE_STATUSES = ['received', 'purging', 'purged', 'verified', 'failed'] as const;
-const erasureRequest = z.object({
-  id,
-  profile_id: id,
-  received_at: timestamp,
-  status: z.enum(ERASURE_STATUSES),
-  verified_at: timestamp.nullish(),
-});
-
-/** The snapshot as JSON: what RULES.md "Snapshot (JSON)" allows. */
-export const snapshotSchema = z.object({
-  tenant: z.string().min(1),
-  captured_at: timestamp.nullish(),
-  omneo: z.object({ users: list(user), tokens: list(token), audits: list(audit) }).nullish(),
-  directory: z.object({ people: list(person) }).nullish(),
-  allowlist: list(allowlistEntry),
-  locations: list(location),
-  secrets: list(secret),
-  erasure_requests: list(erasureRequest),
-});
-
-export type SnapshotJson = z.output<typeof snapshotSchema>;
 
 /** Epoch milliseconds. */
 export type Instant = number;
@@ -185,160 +108,217 @@ export interface Snapshot {
   erasure_requests: ErasureRequest[];
 }
 
-/** Validates an already-parsed JSON value; throws {@link InputError} naming the first bad path. */
-export function parseSnapshot(value: unknown): Snapshot {
-  return normalize(validate(snapshotSchema, value, 'snapshot'));
-}
-
 /**
- * Turns checked JSON into the rules' input. Timestamps are checked here, where
- * the path is known, so a bad one is reported as
+ * Validates an already-parsed JSON value and normalises it for the rules.
+ * Throws an {@link InputError} naming the first bad path, e.g.
  * `snapshot.omneo.users[3].created_at: not an ISO 8601 timestamp`.
  */
-function normalize(json: SnapshotJson): Snapshot {
-  const at = (value: string, path: string): Instant => {
-    const ms = parseInstant(value);
-    if (ms === undefined) throw new InputError(path, 'not an ISO 8601 timestamp');
-    return ms;
-  };
-  const atOrNull = (value: string | null | undefined, path: string): Instant | null =>
-    value === null || value === undefined ? null : at(value, path);
-  const idOrNull = (value: string | number | null | undefined): string | null =>
-    value === null || value === undefined ? null : String(value);
-
-  const o = json.omneo;
-  const users = (o?.users ?? []).map((u, i) => ({
-    id: String(u.id),
-    name: u.name ?? null,
-    email: u.email ?? null,
-    roles: (u.roles ?? []).map((r) => ({ handle: r.handle, name: r.name ?? null })),
-    created_at: at(u.created_at, `snapshot.omneo.users[${i}].created_at`),
-    deleted_at: atOrNull(u.deleted_at, `snapshot.omneo.users[${i}].deleted_at`),
-  }));
-  const tokens = (o?.tokens ?? []).map((t, i) => ({
-    id: String(t.id),
-    user_id: idOrNull(t.user_id),
-    name: t.name ?? null,
-    scopes: t.scopes ?? [],
-    revoked: t.revoked === true,
-    created_at: at(t.created_at, `snapshot.omneo.tokens[${i}].created_at`),
-    expires_at: atOrNull(t.expires_at, `snapshot.omneo.tokens[${i}].expires_at`),
-    usage: (t.usage ?? []).map((u, j) => ({
-      used_at: at(u.used_at, `snapshot.omneo.tokens[${i}].usage[${j}].used_at`),
-      ip_address: u.ip_address ?? null,
-      user_agent: u.user_agent ?? null,
-    })),
-  }));
-  const audits = (o?.audits ?? []).map((a, i) => ({
-    user_id: idOrNull(a.user_id),
-    event: a.event ?? null,
-    auditable_type: a.auditable_type ?? null,
-    auditable_id: idOrNull(a.auditable_id),
-    user_agent: a.user_agent ?? null,
-    created_at: at(a.created_at, `snapshot.omneo.audits[${i}].created_at`),
-  }));
-  const directory = json.directory
-    ? {
-        people: (json.directory.people ?? []).map((p, i) => ({
-          email: p.email,
-          name: p.name ?? null,
-          status: p.status ?? null,
-          end_date: atOrNull(p.end_date, `snapshot.directory.people[${i}].end_date`),
-          last_login_at: atOrNull(p.last_login_at, `snapshot.directory.people[${i}].last_login_at`),
-        })),
-      }
-    : null;
+export function parseSnapshot(value: unknown): Snapshot {
+  const root = object(value, 'snapshot');
+  const tenant = string(root.tenant, 'snapshot.tenant');
+  if (tenant === '') fail('snapshot.tenant', 'must not be empty');
+  const omneo = optObject(root.omneo, 'snapshot.omneo');
+  const directory = optObject(root.directory, 'snapshot.directory');
   return {
-    tenant: json.tenant,
-    captured_at: atOrNull(json.captured_at, 'snapshot.captured_at'),
-    omneo: { users, tokens, audits },
-    directory,
-    allowlist: (json.allowlist ?? []).map((e) => ({
-      cidr: e.cidr,
-      location_id: idOrNull(e.location_id),
-      approved_remote_access: e.approved_remote_access === true,
-      note: e.note ?? null,
-    })),
-    locations: (json.locations ?? []).map((l, i) => ({
-      id: String(l.id),
-      name: l.name ?? null,
-      closed_at: atOrNull(l.closed_at, `snapshot.locations[${i}].closed_at`),
-    })),
-    secrets: (json.secrets ?? []).map((s, i) => ({
-      name: s.name,
-      kind: s.kind,
-      current_version_created_at: at(s.current_version_created_at, `snapshot.secrets[${i}].current_version_created_at`),
-      pending_since: atOrNull(s.pending_since, `snapshot.secrets[${i}].pending_since`),
-    })),
-    erasure_requests: (json.erasure_requests ?? []).map((r, i) => ({
-      id: String(r.id),
-      profile_id: String(r.profile_id),
-      received_at: at(r.received_at, `snapshot.erasure_requests[${i}].received_at`),
-      status: r.status,
-      verified_at: atOrNull(r.verified_at, `snapshot.erasure_requests[${i}].verified_at`),
-    })),
+    tenant,
+    captured_at: optInstant(root.captured_at, 'snapshot.captured_at'),
+    omneo: {
+      users: list(omneo?.users, 'snapshot.omneo.users', readUser),
+      tokens: list(omneo?.tokens, 'snapshot.omneo.tokens', readToken),
+      audits: list(omneo?.audits, 'snapshot.omneo.audits', readAudit),
+    },
+    directory: directory === null ? null : { people: list(directory.people, 'snapshot.directory.people', readPerson) },
+    allowlist: list(root.allowlist, 'snapshot.allowlist', readAllowlistEntry),
+    locations: list(root.locations, 'snapshot.locations', readLocation),
+    secrets: list(root.secrets, 'snapshot.secrets', readSecret),
+    erasure_requests: list(root.erasure_requests, 'snapshot.erasure_requests', readErasureRequest),
   };
 }
 
-/** Runs a zod schema and turns its first issue into one {@link InputError}. */
-export function validate<T extends z.ZodType>(schema: T, value: unknown, root: string): z.output<T> {
-  const fast = schema.safeParse(value);
-  if (fast.success) return fast.data;
-  // Parse again with the offending inputs attached: only on failure, it costs.
-  const result = schema.safeParse(value, { reportInput: true });
-  const issue = firstIssue(result.error?.issues ?? fast.error.issues);
-  if (issue.code === 'unrecognized_keys') {
-    throw new InputError(formatPath(root, [...issue.path, issue.keys[0]!]), 'unknown key');
-  }
-  throw new InputError(formatPath(root, issue.path), describeIssue(issue));
+// Each reader gets the item and the path of the list it is in; paths are only
+// built when something is wrong, so the happy path allocates nothing extra.
+type Read<T> = (item: unknown, at: Where) => T;
+interface Where {
+  list: string;
+  index: number;
+}
+const here = (w: Where, key: string) => `${w.list}[${w.index}].${key}`;
+
+function readUser(item: unknown, w: Where): User {
+  const u = object(item, w);
+  return {
+    id: id(u.id, w, 'id'),
+    name: optString(u.name, w, 'name'),
+    email: optString(u.email, w, 'email'),
+    roles: list(u.roles, here(w, 'roles'), readRole),
+    created_at: instant(u.created_at, w, 'created_at'),
+    deleted_at: optInstant(u.deleted_at, w, 'deleted_at'),
+  };
 }
 
-function firstIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
-  // A union reports its branches' issues nested; the first leaf says the most.
-  const first = issues[0]!;
-  if (first.code === 'invalid_union' && first.errors[0]?.[0]) {
-    const inner = first.errors[0][0];
-    if (inner.code === 'invalid_type') return { ...first, message: describeUnion(first) };
-    return { ...inner, path: [...first.path, ...inner.path] };
-  }
-  return first;
+function readRole(item: unknown, w: Where): Role {
+  const r = object(item, w);
+  optId(r.id, w, 'id');
+  return { handle: string(r.handle, w, 'handle'), name: optString(r.name, w, 'name') };
 }
 
-function describeUnion(issue: z.core.$ZodIssueInvalidUnion): string {
-  const expected = issue.errors
-    .map((branch) => (branch[0]?.code === 'invalid_type' ? branch[0].expected : undefined))
-    .filter((x): x is NonNullable<typeof x> => x !== undefined);
-  return `expected ${expected.join(' or ')}, got ${kindOf(issue.input)}`;
+function readToken(item: unknown, w: Where): Token {
+  const t = object(item, w);
+  return {
+    id: id(t.id, w, 'id'),
+    user_id: optId(t.user_id, w, 'user_id'),
+    name: optString(t.name, w, 'name'),
+    scopes: list(t.scopes, here(w, 'scopes'), (s, sw) => string(s, sw)),
+    revoked: optBoolean(t.revoked, w, 'revoked'),
+    created_at: instant(t.created_at, w, 'created_at'),
+    expires_at: optInstant(t.expires_at, w, 'expires_at'),
+    usage: list(t.usage, here(w, 'usage'), readUsage),
+  };
 }
 
-/** Renders a zod path the way a person reads JSON: `snapshot.omneo.users[3].created_at`. */
-export function formatPath(root: string, path: readonly PropertyKey[]): string {
-  let out = root;
-  for (const key of path) {
-    if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += `.${key}`;
-    else out += `[${JSON.stringify(String(key))}]`;
+function readUsage(item: unknown, w: Where): Usage {
+  const u = object(item, w);
+  return {
+    used_at: instant(u.used_at, w, 'used_at'),
+    ip_address: optString(u.ip_address, w, 'ip_address'),
+    user_agent: optString(u.user_agent, w, 'user_agent'),
+  };
+}
+
+function readAudit(item: unknown, w: Where): Audit {
+  const a = object(item, w);
+  optId(a.id, w, 'id');
+  return {
+    user_id: optId(a.user_id, w, 'user_id'),
+    event: optString(a.event, w, 'event'),
+    auditable_type: optString(a.auditable_type, w, 'auditable_type'),
+    auditable_id: optId(a.auditable_id, w, 'auditable_id'),
+    user_agent: optString(a.user_agent, w, 'user_agent'),
+    created_at: instant(a.created_at, w, 'created_at'),
+  };
+}
+
+function readPerson(item: unknown, w: Where): Person {
+  const p = object(item, w);
+  return {
+    email: string(p.email, w, 'email'),
+    name: optString(p.name, w, 'name'),
+    status: optString(p.status, w, 'status'),
+    end_date: optInstant(p.end_date, w, 'end_date'),
+    last_login_at: optInstant(p.last_login_at, w, 'last_login_at'),
+  };
+}
+
+function readAllowlistEntry(item: unknown, w: Where): AllowlistEntry {
+  const e = object(item, w);
+  return {
+    cidr: e.cidr,
+    location_id: optId(e.location_id, w, 'location_id'),
+    approved_remote_access: optBoolean(e.approved_remote_access, w, 'approved_remote_access'),
+    note: optString(e.note, w, 'note'),
+  };
+}
+
+function readLocation(item: unknown, w: Where): Location {
+  const l = object(item, w);
+  return { id: id(l.id, w, 'id'), name: optString(l.name, w, 'name'), closed_at: optInstant(l.closed_at, w, 'closed_at') };
+}
+
+function readSecret(item: unknown, w: Where): Secret {
+  const s = object(item, w);
+  const name = string(s.name, w, 'name');
+  if (name === '') fail(here(w, 'name'), 'must not be empty');
+  return {
+    name,
+    kind: oneOf(s.kind, SECRET_KINDS, w, 'kind'),
+    current_version_created_at: instant(s.current_version_created_at, w, 'current_version_created_at'),
+    pending_since: optInstant(s.pending_since, w, 'pending_since'),
+  };
+}
+
+function readErasureRequest(item: unknown, w: Where): ErasureRequest {
+  const r = object(item, w);
+  return {
+    id: id(r.id, w, 'id'),
+    profile_id: id(r.profile_id, w, 'profile_id'),
+    received_at: instant(r.received_at, w, 'received_at'),
+    status: oneOf(r.status, ERASURE_STATUSES, w, 'status'),
+    verified_at: optInstant(r.verified_at, w, 'verified_at'),
+  };
+}
+
+// Field readers. `at` is either a full path or the item's place plus a key.
+type At = string | Where;
+const pathOf = (at: At, key?: string) =>
+  typeof at === 'string' ? at : key === undefined ? `${at.list}[${at.index}]` : here(at, key);
+
+function fail(path: string, problem: string): never {
+  throw new InputError(path, problem);
+}
+
+function wrongType(value: unknown, expected: string, at: At, key?: string): never {
+  fail(pathOf(at, key), value === undefined ? `missing (expected ${expected})` : `expected ${expected}, got ${kindOf(value)}`);
+}
+
+function object(value: unknown, at: At, key?: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) wrongType(value, 'object', at, key);
+  return value as Record<string, unknown>;
+}
+
+function optObject(value: unknown, at: At, key?: string): Record<string, unknown> | null {
+  return value === null || value === undefined ? null : object(value, at, key);
+}
+
+function string(value: unknown, at: At, key?: string): string {
+  if (typeof value !== 'string') wrongType(value, 'string', at, key);
+  return value;
+}
+
+function optString(value: unknown, at: At, key: string): string | null {
+  return value === null || value === undefined ? null : string(value, at, key);
+}
+
+function optBoolean(value: unknown, at: At, key: string): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value !== 'boolean') wrongType(value, 'boolean', at, key);
+  return value;
+}
+
+function id(value: unknown, at: At, key: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return wrongType(value, 'string or number', at, key);
+}
+
+function optId(value: unknown, at: At, key: string): string | null {
+  return value === null || value === undefined ? null : id(value, at, key);
+}
+
+function instant(value: unknown, at: At, key?: string): Instant {
+  const ms = parseInstant(string(value, at, key));
+  if (ms === undefined) fail(pathOf(at, key), 'not an ISO 8601 timestamp');
+  return ms;
+}
+
+function optInstant(value: unknown, at: At, key?: string): Instant | null {
+  return value === null || value === undefined ? null : instant(value, at, key);
+}
+
+function oneOf<T extends string>(value: unknown, allowed: readonly T[], at: At, key: string): T {
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  if (typeof value !== 'string') wrongType(value, 'string', at, key);
+  return fail(pathOf(at, key), `expected one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}`);
+}
+
+/** An optional list: absent or null is empty; each item read with its place. */
+function list<T>(value: unknown, path: string, read: Read<T>): T[] {
+  if (value === null || value === undefined) return [];
+  if (!Array.isArray(value)) wrongType(value, 'array', path);
+  const out = new Array<T>(value.length);
+  const w: Where = { list: path, index: 0 };
+  for (let i = 0; i < value.length; i++) {
+    w.index = i;
+    out[i] = read(value[i], w);
   }
   return out;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return issue.input === undefined ? `missing (expected ${issue.expected})` : `expected ${issue.expected}, got ${kindOf(issue.input)}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'too_small':
-      return issue.origin === 'string' ? 'must not be empty' : issue.message;
-    case 'invalid_union':
-      return describeUnion(issue);
-    default:
-      return issue.message;
-  }
-}
-
-function kindOf(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  return typeof value;
 }

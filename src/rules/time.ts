@@ -17,21 +17,23 @@ export function parseInstant(value: string): number | undefined {
   const m = ISO_RE.exec(value);
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s, zone] = m;
+  const year = Number(y);
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(Number(y), month)) return undefined;
-  if (h !== undefined && (Number(h) > 23 || Number(mi) > 59 || (s !== undefined && Number(s) > 59))) {
-    return undefined;
-  }
-  let text = value;
-  if (h === undefined) text = `${value}T00:00:00Z`;
-  else if (zone === undefined) text = `${value}Z`;
-  const ms = Date.parse(text);
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) return undefined;
+  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
+  if (h === undefined) return new Date(0).setUTCFullYear(year, month - 1, day);
+  if (Number(h) > 23 || Number(mi) > 59 || (s !== undefined && Number(s) > 59)) return undefined;
+  // Date.parse handles fractions and offsets; a missing zone is read as UTC.
+  const ms = Date.parse(zone === undefined ? `${value}Z` : value);
   return Number.isNaN(ms) ? undefined : ms;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 function daysInMonth(year: number, month: number): number {
-  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+  const leap = month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return leap ? 29 : DAYS_IN_MONTH[month - 1]!;
 }
 
 /** The instant N days before `asOf`. */
