@@ -24,6 +24,7 @@ import { parseInstant } from './time.js';
 export { formatPath, validate } from '../validation.js';
 
 export const SECRET_KINDS = ['webhook-signing', 'barcode', 'api-token', 'machine-password'] as const;
+export const PERSON_STATUSES = ['active', 'terminated'] as const;
 export const ERASURE_STATUSES = ['received', 'purging', 'purged', 'verified', 'failed'] as const;
 
 /** Epoch milliseconds. */
@@ -67,7 +68,7 @@ export interface Audit {
 export interface Person {
   email: string;
   name: string | null;
-  status: string | null;
+  status: (typeof PERSON_STATUSES)[number];
   end_date: Instant | null;
   last_login_at: Instant | null;
 }
@@ -203,7 +204,8 @@ function readPerson(item: unknown, w: Where): Person {
   return {
     email: string(p.email, w, 'email'),
     name: optString(p.name, w, 'name'),
-    status: optString(p.status, w, 'status'),
+    // An enum, not free text: a status spelt otherwise ("Terminated", "left") would silently hide a departure.
+    status: oneOf(p.status, PERSON_STATUSES, w, 'status'),
     end_date: optInstant(p.end_date, w, 'end_date'),
     last_login_at: optInstant(p.last_login_at, w, 'last_login_at'),
   };
