@@ -1,0 +1,258 @@
+// RULES.md "Snapshot (JSON)": a bad snapshot is rejected as a whole with one InputError that names the
+// JSON path and the problem; a bad allowlist cidr is finding NET-00 instead; unknown keys are ignored;
+// missing lists are empty.
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../src/errors.js';
+import { parseSnapshot } from '../../src/rules/snapshot.js';
+import { snapshot } from '../support/snapshot-builder.js';
+
+/** The InputError parseSnapshot throws for `value`, as `path: problem`. */
+function rejection(value: unknown): { path: string; problem: string; message: string } {
+  try {
+    parseSnapshot(value);
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    const e = err as InputError;
+    expect(e.message).toBe(`${e.path}: ${e.problem}`);
+    expect(e.message).not.toMatch(/\n/);
+    return { path: e.path, problem: e.problem, message: e.message };
+  }
+  throw new Error('expected the snapshot to be rejected');
+}
+
+const T = '2026-01-01T00:00:00Z';
+const withUsers = (...users: unknown[]) => ({ tenant: 'acme', omneo: { users } });
+const goodUser = (id: number) => ({ id, name: `U${id}`, email: `u${id}@acme.example`, roles: [], created_at: T });
+
+describe('the document', () => {
+  it.each([
+    [[], 'array'],
+    [null, 'null'],
+    ['acme', 'string'],
+    [42, 'number'],
+  ])('rejects %j: not an object', (value, kind) => {
+    expect(rejection(value)).toEqual({ path: 'snapshot', problem: `expected object, got ${kind}`, message: `snapshot: expected object, got ${kind}` });
+  });
+
+  it('requires a tenant', () => {
+    expect(rejection({ omneo: {} })).toMatchObject({ path: 'snapshot.tenant', problem: 'missing (expected string)' });
+  });
+
+  it('rejects an empty tenant', () => {
+    expect(rejection({ tenant: '' })).toMatchObject({ path: 'snapshot.tenant', problem: 'must not be empty' });
+  });
+
+  it('rejects a tenant that is not a string', () => {
+    expect(rejection({ tenant: 7 })).toMatchObject({ path: 'snapshot.tenant', problem: 'expected string, got number' });
+    expect(rejection({ tenant: null })).toMatchObject({ path: 'snapshot.tenant' });
+  });
+
+  it('rejects sections of the wrong type', () => {
+    expect(rejection({ tenant: 'a', omneo: [] })).toMatchObject({ path: 'snapshot.omneo', problem: 'expected object, got array' });
+    expect(rejection({ tenant: 'a', omneo: { users: {} } })).toMatchObject({ path: 'snapshot.omneo.users', problem: 'expected array, got object' });
+    expect(rejection({ tenant: 'a', omneo: { tokens: 'none' } })).toMatchObject({ path: 'snapshot.omneo.tokens', problem: 'expected array, got string' });
+    expect(rejection({ tenant: 'a', directory: { people: 3 } })).toMatchObject({ path: 'snapshot.directory.people', problem: 'expected array, got number' });
+    expect(rejection({ tenant: 'a', allowlist: {} })).toMatchObject({ path: 'snapshot.allowlist', problem: 'expected array, got object' });
+    expect(rejection({ tenant: 'a', erasure_requests: 'x' })).toMatchObject({ path: 'snapshot.erasure_requests' });
+  });
+});
+
+describe('timestamps', () => {
+  it('names the path of RULES.md’s own example', () => {
+    const users = [goodUser(1), goodUser(2), goodUser(3), { ...goodUser(4), created_at: 'yesterday' }];
+    expect(rejection(withUsers(...users)).message).toBe('snapshot.omneo.users[3].created_at: not an ISO 8601 timestamp');
+  });
+
+  it.each(['2026-02-30', '2025-02-29', '2026-13-01', '2026-00-10', '2026-11-29T24:00:00Z', '2026-11-29T12:60:00Z', '2026-11-29T12:00:61Z', '29/11/2026', 'yesterday', 'now', '', ' 2026-11-29', '2026-11-29Z junk'])(
+    'rejects %j',
+    (value) => {
+      expect(rejection(withUsers({ ...goodUser(1), created_at: value }))).toEqual({
+        path: 'snapshot.omneo.users[0].created_at',
+        problem: 'not an ISO 8601 timestamp',
+        message: 'snapshot.omneo.users[0].created_at: not an ISO 8601 timestamp',
+      });
+    },
+  );
+
+  it('rejects a timestamp that is not a string, and a missing required one', () => {
+    expect(rejection(withUsers({ ...goodUser(1), created_at: 1767225600000 }))).toMatchObject({
+      path: 'snapshot.omneo.users[0].created_at',
+      problem: 'expected string, got number',
+    });
+    const { created_at: _drop, ...noCreated } = goodUser(1);
+    expect(rejection(withUsers(noCreated))).toMatchObject({ path: 'snapshot.omneo.users[0].created_at', problem: 'missing (expected string)' });
+  });
+
+  it.each([
+    ['2026-11-29', Date.UTC(2026, 10, 29)],
+    ['2024-02-29', Date.UTC(2024, 1, 29)],
+    ['2026-11-29T10:20:30Z', Date.UTC(2026, 10, 29, 10, 20, 30)],
+    ['2026-11-29T10:20:30.123Z', Date.UTC(2026, 10, 29, 10, 20, 30, 123)],
+    ['2026-11-29T10:20:30+02:00', Date.UTC(2026, 10, 29, 8, 20, 30)],
+    ['2026-11-29T10:20:30', Date.UTC(2026, 10, 29, 10, 20, 30)],
+  ])('reads %j as UTC epoch ms (a date alone is 00:00:00 UTC)', (value, ms) => {
+    expect(parseSnapshot(withUsers({ ...goodUser(1), created_at: value })).omneo.users[0]!.created_at).toBe(ms);
+  });
+
+  it('checks every timestamp field, with its path', () => {
+    const cases: [unknown, string][] = [
+      [{ tenant: 'a', captured_at: 'soon' }, 'snapshot.captured_at'],
+      [withUsers({ ...goodUser(1), deleted_at: 'never' }), 'snapshot.omneo.users[0].deleted_at'],
+      [{ tenant: 'a', omneo: { tokens: [{ id: 't', created_at: T, expires_at: 'later' }] } }, 'snapshot.omneo.tokens[0].expires_at'],
+      [{ tenant: 'a', omneo: { tokens: [{ id: 't', created_at: T, usage: [{ used_at: T }, { used_at: '2026-11-31' }] }] } }, 'snapshot.omneo.tokens[0].usage[1].used_at'],
+      [{ tenant: 'a', omneo: { audits: [{ id: 1, created_at: 'x' }] } }, 'snapshot.omneo.audits[0].created_at'],
+      [{ tenant: 'a', directory: { people: [{ email: 'a@b', status: 'active', end_date: '31/12/2026' }] } }, 'snapshot.directory.people[0].end_date'],
+      [{ tenant: 'a', directory: { people: [{ email: 'a@b', status: 'active', last_login_at: 'x' }] } }, 'snapshot.directory.people[0].last_login_at'],
+      [{ tenant: 'a', locations: [{ id: 'l', closed_at: 'x' }] }, 'snapshot.locations[0].closed_at'],
+      [{ tenant: 'a', secrets: [{ name: 's', kind: 'barcode', current_version_created_at: 'x' }] }, 'snapshot.secrets[0].current_version_created_at'],
+      [{ tenant: 'a', secrets: [{ name: 's', kind: 'barcode', current_version_created_at: T, pending_since: 'x' }] }, 'snapshot.secrets[0].pending_since'],
+      [{ tenant: 'a', erasure_requests: [{ id: 'e', profile_id: 1, received_at: 'x', status: 'received' }] }, 'snapshot.erasure_requests[0].received_at'],
+    ];
+    for (const [value, path] of cases) expect(rejection(value)).toEqual({ path, problem: 'not an ISO 8601 timestamp', message: `${path}: not an ISO 8601 timestamp` });
+  });
+});
+
+describe('ids', () => {
+  it('accepts numbers and strings and compares them as strings', () => {
+    const s = parseSnapshot({
+      tenant: 'a',
+      omneo: { users: [goodUser(12)], tokens: [{ id: 7, user_id: '12', created_at: T }], audits: [{ id: 1, user_id: 12, auditable_id: 55, created_at: T }] },
+      erasure_requests: [{ id: 1001, profile_id: 55, received_at: T, status: 'received' }],
+    });
+    expect(s.omneo.users[0]!.id).toBe('12');
+    expect(s.omneo.tokens[0]).toMatchObject({ id: '7', user_id: '12' });
+    expect(s.omneo.audits[0]).toMatchObject({ user_id: '12', auditable_id: '55' });
+    expect(s.erasure_requests[0]).toMatchObject({ id: '1001', profile_id: '55' });
+  });
+
+  it.each([
+    [{ n: 1 }, 'object'],
+    [[1], 'array'],
+    [true, 'boolean'],
+  ])('rejects an id that is %j', (bad, kind) => {
+    expect(rejection(withUsers(goodUser(1), { ...goodUser(2), id: bad }))).toEqual({
+      path: 'snapshot.omneo.users[1].id',
+      problem: `expected string or number, got ${kind}`,
+      message: `snapshot.omneo.users[1].id: expected string or number, got ${kind}`,
+    });
+  });
+
+  it('rejects a user without an id', () => {
+    const { id: _drop, ...noId } = goodUser(1);
+    const r = rejection(withUsers(noId));
+    expect(r.path).toBe('snapshot.omneo.users[0].id');
+    expect(r.problem).toMatch(/missing|expected string or number/);
+  });
+
+  it('names the path of a bad reference id', () => {
+    expect(rejection({ tenant: 'a', omneo: { tokens: [{ id: 't', user_id: { id: 1 }, created_at: T }] } })).toMatchObject({ path: 'snapshot.omneo.tokens[0].user_id' });
+    expect(rejection({ tenant: 'a', omneo: { tokens: [{ id: { x: 1 }, created_at: T }] } })).toMatchObject({ path: 'snapshot.omneo.tokens[0].id' });
+    expect(rejection({ tenant: 'a', omneo: { audits: [{ user_id: [1], created_at: T }] } })).toMatchObject({ path: 'snapshot.omneo.audits[0].user_id' });
+    expect(rejection({ tenant: 'a', erasure_requests: [{ id: 'e', profile_id: { id: 1 }, received_at: T, status: 'received' }] })).toMatchObject({
+      path: 'snapshot.erasure_requests[0].profile_id',
+    });
+    expect(rejection({ tenant: 'a', allowlist: [{ cidr: '10.0.0.0/8', location_id: {} }] })).toMatchObject({ path: 'snapshot.allowlist[0].location_id' });
+  });
+});
+
+describe('other fields', () => {
+  it('rejects a status outside the enum', () => {
+    const r = rejection({ tenant: 'a', erasure_requests: [{ id: 'e', profile_id: 1, received_at: T, status: 'done' }] });
+    expect(r.path).toBe('snapshot.erasure_requests[0].status');
+    expect(r.problem).toBe('expected one of "received", "purging", "purged", "verified", "failed"');
+  });
+
+  it('rejects a directory status outside active | terminated: a misspelt one would hide a departure', () => {
+    for (const status of ['left', 'Terminated', '']) {
+      const r = rejection({ tenant: 'a', directory: { people: [{ email: 'a@b', status }] } });
+      expect(r.path).toBe('snapshot.directory.people[0].status');
+      expect(r.problem).toMatch(/active.*terminated/);
+    }
+  });
+
+  it('rejects a secret kind outside the enum and an empty secret name', () => {
+    expect(rejection({ tenant: 'a', secrets: [{ name: 's', kind: 'ssh', current_version_created_at: T }] })).toMatchObject({
+      path: 'snapshot.secrets[0].kind',
+      problem: 'expected one of "webhook-signing", "barcode", "api-token", "machine-password"',
+    });
+    expect(rejection({ tenant: 'a', secrets: [{ name: '', kind: 'barcode', current_version_created_at: T }] })).toMatchObject({
+      path: 'snapshot.secrets[0].name',
+      problem: 'must not be empty',
+    });
+  });
+
+  it('rejects values of the wrong type, naming them', () => {
+    const cases: [unknown, string, string][] = [
+      [withUsers({ ...goodUser(1), email: 5 }), 'snapshot.omneo.users[0].email', 'expected string, got number'],
+      [withUsers({ ...goodUser(1), roles: 'admin' }), 'snapshot.omneo.users[0].roles', 'expected array, got string'],
+      [withUsers({ ...goodUser(1), roles: [{ id: 1 }] }), 'snapshot.omneo.users[0].roles[0].handle', 'missing (expected string)'],
+      [{ tenant: 'a', omneo: { tokens: [{ id: 't', created_at: T, revoked: 'false' }] } }, 'snapshot.omneo.tokens[0].revoked', 'expected boolean, got string'],
+      [{ tenant: 'a', omneo: { tokens: [{ id: 't', created_at: T, scopes: ['read', 1] }] } }, 'snapshot.omneo.tokens[0].scopes[1]', 'expected string, got number'],
+      [{ tenant: 'a', omneo: { tokens: [{ id: 't', created_at: T, usage: ['x'] }] } }, 'snapshot.omneo.tokens[0].usage[0]', 'expected object, got string'],
+      [{ tenant: 'a', directory: { people: [{ status: 'active' }] } }, 'snapshot.directory.people[0].email', 'missing (expected string)'],
+      [{ tenant: 'a', allowlist: ['10.0.0.0/8'] }, 'snapshot.allowlist[0]', 'expected object, got string'],
+      [{ tenant: 'a', allowlist: [{ cidr: '10.0.0.0/8', approved_remote_access: 'yes' }] }, 'snapshot.allowlist[0].approved_remote_access', 'expected boolean, got string'],
+      [{ tenant: 'a', locations: [{ name: 'x' }] }, 'snapshot.locations[0].id', ''],
+    ];
+    for (const [value, path, problem] of cases) {
+      const r = rejection(value);
+      expect(r.path).toBe(path);
+      if (problem) expect(r.problem).toBe(problem);
+    }
+  });
+
+  it('never puts the offending value or a personal field in the message', () => {
+    const r = rejection({ tenant: 'a', directory: { people: [{ email: 'ann.secret@acme.example', status: 'active', end_date: 'ann.secret@acme.example' }] } });
+    expect(r.message).not.toContain('ann.secret');
+  });
+});
+
+describe('what is not an input error', () => {
+  it.each([['300.1.2.3/24'], ['not-a-cidr'], [42], [null], [{}], [' 10.0.0.0/8']])('keeps a bad allowlist cidr (%j): it is NET-00', (cidr) => {
+    const s = parseSnapshot({ tenant: 'a', allowlist: [{ cidr }] });
+    expect(s.allowlist[0]!.cidr).toEqual(cidr);
+    expect(snapshot().allow({ cidr }).check().findings.map((f) => f.rule)).toEqual(['NET-00']);
+  });
+
+  it('keeps an allowlist entry without a cidr key', () => {
+    expect(parseSnapshot({ tenant: 'a', allowlist: [{ location_id: 'x' }] }).allowlist).toHaveLength(1);
+  });
+
+  it('ignores unknown keys at every level', () => {
+    const s = parseSnapshot({
+      tenant: 'a',
+      schema_version: 3,
+      omneo: { users: [{ ...goodUser(1), phone: '+61…', roles: [{ handle: 'admin', colour: 'red' }] }], pagination: { next: null } },
+      directory: { people: [{ email: 'a@b', status: 'active', department: 'Retail' }], source: 'scim' },
+      allowlist: [{ cidr: '10.0.0.0/8', note: 'vpn', added_by: 'x' }],
+      extra: [1, 2, 3],
+    });
+    expect(s.omneo.users[0]!.roles[0]!.handle).toBe('admin');
+    expect(s).not.toHaveProperty('extra');
+    expect(s).not.toHaveProperty('schema_version');
+    expect(s.omneo.users[0]).not.toHaveProperty('phone');
+  });
+
+  it('reads missing or null lists as empty', () => {
+    const bare = parseSnapshot({ tenant: 'a' });
+    expect(bare.omneo).toEqual({ users: [], tokens: [], audits: [] });
+    expect(bare.allowlist).toEqual([]);
+    expect(bare.locations).toEqual([]);
+    expect(bare.secrets).toEqual([]);
+    expect(bare.erasure_requests).toEqual([]);
+    expect(bare.directory?.people ?? []).toEqual([]);
+    const nulls = parseSnapshot({ tenant: 'a', omneo: { users: null }, allowlist: null, secrets: null });
+    expect(nulls.omneo.users).toEqual([]);
+    const u = parseSnapshot(withUsers({ id: 1, created_at: T })).omneo.users[0]!;
+    expect(u.roles).toEqual([]);
+    expect(u.deleted_at).toBeNull();
+    const t = parseSnapshot({ tenant: 'a', omneo: { tokens: [{ id: 't', created_at: T }] } }).omneo.tokens[0]!;
+    expect(t).toMatchObject({ scopes: [], usage: [], revoked: false, expires_at: null, user_id: null });
+  });
+
+  it('accepts the builder’s full example', () => {
+    const s = snapshot().user({ id: 1 }).token({ id: 't', user_id: 1 }).person({ email: 'x@y' }).allow({ cidr: '10.0.0.0/8' }).parse();
+    expect(s.tenant).toBe('acme');
+    expect(s.omneo.tokens).toHaveLength(1);
+  });
+});
