@@ -18,7 +18,7 @@
 import { InputError } from '../../errors.js';
 import { toCsv } from '../../report/findings.format.js';
 import { compareFindings, summarize } from '../../rules/engine.js';
-import { SEVERITIES, type Finding, type Severity, type Summary } from '../../rules/types.js';
+import { SEVERITIES, type Finding, type Severity, type SubjectType, type Summary } from '../../rules/types.js';
 import { escapeHtml } from './html.js';
 import { maskEmails } from './mask.js';
 
@@ -104,6 +104,20 @@ const SEVERITY_COLOR: Readonly<Record<Severity, { bg: string; fg: string }>> = {
   medium: { bg: '#f59e0b', fg: '#1f2937' },
   low: { bg: '#0e7490', fg: '#ffffff' },
 };
+
+/** How a subject type reads in a sentence. */
+const SUBJECT_WORD: Readonly<Record<SubjectType, string>> = {
+  user: 'account',
+  token: 'API token',
+  tenant: 'tenant',
+  allowlist_entry: 'allowlist entry',
+  secret: 'secret',
+  erasure_request: 'erasure request',
+};
+
+function subjectText(f: Finding): string {
+  return `${SUBJECT_WORD[f.subject.type]}: ${oneLine(f.subject.label)}`;
+}
 
 interface Row {
   finding: Finding;
@@ -237,7 +251,7 @@ function renderText(v: View): string {
     for (const [i, { finding: f, status }] of v.top.entries()) {
       lines.push(
         `${String(i + 1).padStart(3)}. [${f.severity.toUpperCase()}] ${f.rule} (${status}) ${oneLine(f.title)}`,
-        `     ${f.subject.type}: ${oneLine(f.subject.label)}${v.links ? `  ${v.links.finding(f.fingerprint)}` : ''}`,
+        `     ${subjectText(f)}${v.links ? `  ${v.links.finding(f.fingerprint)}` : ''}`,
       );
     }
     lines.push('');
@@ -270,7 +284,7 @@ function renderHtml(v: View): string {
     .map(({ finding: f, status }) => {
       const title = oneLine(f.title);
       const titleCell = v.links ? link(v.links.finding(f.fingerprint), title) : escapeHtml(title);
-      return `<tr data-rule="${escapeHtml(f.rule)}"><td style="${CELL}">${badge(f.severity)}</td><td style="${CELL}">${escapeHtml(status)}</td><td style="${CELL};white-space:nowrap">${escapeHtml(f.rule)}</td><td style="${CELL}">${escapeHtml(f.subject.type)}: ${escapeHtml(oneLine(f.subject.label))}</td><td style="${CELL}">${titleCell}</td></tr>`;
+      return `<tr data-rule="${escapeHtml(f.rule)}"><td style="${CELL}">${badge(f.severity)}</td><td style="${CELL}">${escapeHtml(status)}</td><td style="${CELL};white-space:nowrap">${escapeHtml(f.rule)}</td><td style="${CELL}">${escapeHtml(subjectText(f))}</td><td style="${CELL}">${titleCell}</td></tr>`;
     })
     .join('');
   const table =

@@ -143,7 +143,7 @@ describe('what each part of the email may carry', () => {
   });
 
   it('the body shows labels with email addresses masked', () => {
-    expect(body.text).toContain(`token: <script>alert("label")</script> for ${EMAIL_MASK}`);
+    expect(body.text).toContain(`API token: <script>alert("label")</script> for ${EMAIL_MASK}`);
     expect(body.html).toContain(`for ${EMAIL_MASK}`);
   });
 
