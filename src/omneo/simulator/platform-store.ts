@@ -1,0 +1,166 @@
+/**
+ * The simulator's in-memory platform: users, tokens, audits, profiles and
+ * transactions, with the platform's side effects (deleting a user deletes its
+ * tokens; a soft delete is audited; a purge may lag or be silently dropped).
+ * No HTTP here: the server maps requests onto these methods.
+ */
+import { randomBytes } from 'node:crypto';
+import type { OmneoAudit, OmneoProfile, OmneoToken, OmneoTransaction, OmneoUser } from '../types.js';
+import type { PlatformData } from './demo-tenant.js';
+
+export interface PurgeOutcome {
+  /** `false`: no such profile (answer 404). */
+  found: boolean;
+  /** The purge was answered as a success but silently not carried out. */
+  dropped: boolean;
+}
+
+export class PlatformStore {
+  users: OmneoUser[];
+  readonly tokens = new Map<string, OmneoToken>();
+  readonly audits: OmneoAudit[];
+  readonly #profiles = new Map<number, OmneoProfile>();
+  readonly #softDeleted = new Set<number>();
+  readonly #transactions = new Map<number, OmneoTransaction[]>();
+  /** Profile id → the instant its purge takes effect (it stays visible until then). */
+  readonly #purging = new Map<number, number>();
+  readonly purgedIds: number[] = [];
+  readonly droppedPurgeIds: number[] = [];
+  /** Bearer secret → token id, for tokens created through the API. */
+  readonly #secrets = new Map<string, string>();
+  #nextAuditId: number;
+  #nextTokenId = 1;
+
+  constructor(data: PlatformData) {
+    this.users = data.users.map((u) => structuredClone(u));
+    for (const t of data.tokens) this.tokens.set(t.id, structuredClone(t));
+    this.audits = data.audits.map((a) => ({ ...a }));
+    for (const p of data.profiles) this.#profiles.set(p.id, { ...p });
+    for (const id of data.softDeletedProfileIds) this.#softDeleted.add(id);
+    for (const tx of data.transactions) {
+      const list = this.#transactions.get(tx.profile_id) ?? [];
+      list.push({ ...tx });
+      this.#transactions.set(tx.profile_id, list);
+    }
+    this.#nextAuditId = this.audits.reduce((max, a) => Math.max(max, a.id), 0) + 1;
+  }
+
+  getUser(id: string): OmneoUser | undefined {
+    return this.users.find((u) => String(u.id) === id);
+  }
+
+  /** Deletes a user and, as the platform does, every token it created. */
+  deleteUser(id: string, actorId: number | null, nowMs: number): boolean {
+    const index = this.users.findIndex((u) => String(u.id) === id);
+    if (index < 0) return false;
+    const [user] = this.users.splice(index, 1);
+    for (const [tokenId, token] of this.tokens) if (String(token.user_id) === id) this.#dropToken(tokenId);
+    this.#audit(actorId, 'deleted', 'User', user!.id, null, nowMs);
+    return true;
+  }
+
+  createToken(name: string, scopes: string[], ownerId: number | null, nowMs: number): { accessToken: string; token: OmneoToken } {
+    const now = new Date(nowMs).toISOString();
+    const token: OmneoToken = {
+      id: `tok_sim_${this.#nextTokenId++}`,
+      user_id: ownerId,
+      client_id: 3,
+      name,
+      scopes,
+      revoked: false,
+      created_at: now,
+      updated_at: now,
+      expires_at: null,
+      usage: [],
+    };
+    const accessToken = `omneo_${randomBytes(24).toString('hex')}`;
+    this.tokens.set(token.id, token);
+    this.#secrets.set(accessToken, token.id);
+    return { accessToken, token: structuredClone(token) };
+  }
+
+  deleteToken(id: string): boolean {
+    if (!this.tokens.has(id)) return false;
+    this.#dropToken(id);
+    return true;
+  }
+
+  /** The live token a bearer secret created through the API, if any. */
+  tokenOfSecret(secret: string): OmneoToken | undefined {
+    const id = this.#secrets.get(secret);
+    const token = id === undefined ? undefined : this.tokens.get(id);
+    return token && !token.revoked ? token : undefined;
+  }
+
+  /** A profile the API can see: not soft-deleted, and not purged (or still within its purge lag). */
+  visibleProfile(id: number, nowMs: number): OmneoProfile | undefined {
+    this.#settle(nowMs);
+    return this.#softDeleted.has(id) ? undefined : this.#profiles.get(id);
+  }
+
+  visibleProfiles(nowMs: number): OmneoProfile[] {
+    this.#settle(nowMs);
+    return [...this.#profiles.values()].filter((p) => !this.#softDeleted.has(p.id));
+  }
+
+  transactionsOf(profileId: number, nowMs: number): OmneoTransaction[] | undefined {
+    return this.visibleProfile(profileId, nowMs) ? (this.#transactions.get(profileId) ?? []) : undefined;
+  }
+
+  /** The standard delete: hidden but recoverable, and audited (what PRV-03 looks for). */
+  softDeleteProfile(id: number, actorId: number | null, nowMs: number): boolean {
+    if (!this.visibleProfile(id, nowMs)) return false;
+    this.#softDeleted.add(id);
+    this.#audit(actorId, 'deleted', 'Profile', id, id, nowMs);
+    return true;
+  }
+
+  /**
+   * Purges a profile and its transactions for good, `lagMs` after now. A dropped
+   * purge answers like a success and changes nothing.
+   */
+  purgeProfile(id: number, nowMs: number, lagMs: number, drop: boolean): PurgeOutcome {
+    this.#settle(nowMs);
+    // A soft-deleted profile can still be purged: that is how a wrong delete is put right.
+    if (!this.#profiles.has(id)) return { found: false, dropped: false };
+    if (this.#purging.has(id)) return { found: true, dropped: false };
+    if (drop) {
+      this.droppedPurgeIds.push(id);
+      return { found: true, dropped: true };
+    }
+    this.#purging.set(id, nowMs + lagMs);
+    this.purgedIds.push(id);
+    this.#settle(nowMs);
+    return { found: true, dropped: false };
+  }
+
+  #settle(nowMs: number): void {
+    for (const [id, at] of this.#purging) {
+      if (at > nowMs) continue;
+      this.#profiles.delete(id);
+      this.#transactions.delete(id);
+      this.#softDeleted.delete(id);
+      this.#purging.delete(id);
+    }
+  }
+
+  #dropToken(id: string): void {
+    this.tokens.delete(id);
+    for (const [secret, tokenId] of this.#secrets) if (tokenId === id) this.#secrets.delete(secret);
+  }
+
+  #audit(userId: number | null, event: string, type: string, auditableId: number, profileId: number | null, nowMs: number): void {
+    this.audits.push({
+      id: this.#nextAuditId++,
+      user_id: userId,
+      event,
+      auditable_type: type,
+      auditable_id: auditableId,
+      ip_address: '127.0.0.1',
+      profile_id: profileId,
+      token_name: null,
+      user_agent: 'warden-sim',
+      created_at: new Date(nowMs).toISOString(),
+    });
+  }
+}

@@ -1,0 +1,85 @@
+/** The demo's HR roster as a SCIM 2.0 `/Users` resource (RFC 7643/7644), with its ListResponse paging. */
+import type { DirectoryPerson } from './demo-tenant.js';
+
+export const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
+export const SCIM_LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
+export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
+/** What SCIM core has no attribute for: the HR end date and the IdP's last sign-in. */
+export const SCIM_HR_EXTENSION = 'urn:warden:params:scim:schemas:extension:hr:2.0:User';
+
+export interface ScimEmail {
+  value: string;
+  type: string;
+  primary: boolean;
+}
+
+export interface ScimUser {
+  schemas: string[];
+  id: string;
+  userName: string;
+  displayName: string;
+  name: { formatted: string };
+  active: boolean;
+  emails: ScimEmail[];
+  meta: { resourceType: 'User' };
+  [SCIM_HR_EXTENSION]: { endDate: string | null; lastLoginAt: string | null };
+}
+
+export interface ScimListResponse {
+  schemas: [typeof SCIM_LIST_SCHEMA];
+  totalResults: number;
+  startIndex: number;
+  itemsPerPage: number;
+  Resources: ScimUser[];
+}
+
+/**
+ * A person as SCIM renders them. `active` is false once they have left (terminated,
+ * or their end date has passed). Every third person also has a personal address
+ * listed first, so that a client must pick the `primary` email, not the first.
+ */
+export function toScimUser(person: DirectoryPerson, index: number, nowMs: number): ScimUser {
+  const left = person.status === 'terminated' || (person.end_date !== null && Date.parse(person.end_date) <= nowMs);
+  const work: ScimEmail = { value: person.email, type: 'work', primary: true };
+  const emails = index % 3 === 0 ? [{ value: `person${index}@home.example`, type: 'home', primary: false }, work] : [work];
+  return {
+    schemas: [SCIM_USER_SCHEMA, SCIM_HR_EXTENSION],
+    id: `u-${index + 1}`,
+    userName: person.email,
+    displayName: person.name,
+    name: { formatted: person.name },
+    active: !left,
+    emails,
+    meta: { resourceType: 'User' },
+    [SCIM_HR_EXTENSION]: { endDate: person.end_date, lastLoginAt: person.last_login_at },
+  };
+}
+
+/**
+ * One page of the roster. `startIndex` is 1-based; `filter` supports the one
+ * form directory clients use to look a person up: `userName eq "…"`.
+ * @returns the list, or the problem with the query (answered as a SCIM 400)
+ */
+export function scimList(
+  people: readonly DirectoryPerson[],
+  query: URLSearchParams,
+  nowMs: number,
+  maxCount = 200,
+): ScimListResponse | { problem: string } {
+  const startIndex = query.has('startIndex') ? Number(query.get('startIndex')) : 1;
+  const count = query.has('count') ? Number(query.get('count')) : 100;
+  if (!Number.isInteger(startIndex)) return { problem: 'startIndex must be an integer' };
+  if (!Number.isInteger(count) || count < 0) return { problem: 'count must be a non-negative integer' };
+  let users = people.map((p, i) => toScimUser(p, i, nowMs));
+  const filter = query.get('filter');
+  if (filter !== null) {
+    const m = /^userName eq "([^"]*)"$/i.exec(filter.trim());
+    if (!m) return { problem: 'unsupported filter' };
+    const wanted = m[1]!.toLowerCase();
+    users = users.filter((u) => u.userName.toLowerCase() === wanted);
+  }
+  // RFC 7644 §3.4.2.4: a startIndex below 1 is read as 1.
+  const start = Math.max(1, startIndex);
+  const page = users.slice(start - 1, start - 1 + Math.min(count, maxCount));
+  return { schemas: [SCIM_LIST_SCHEMA], totalResults: users.length, startIndex: start, itemsPerPage: page.length, Resources: page };
+}
