@@ -1,0 +1,315 @@
+// The Omneo client against the simulator over real HTTP.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../../../src/errors.js';
+import { createLogger } from '../../../src/log/logger.js';
+import { collect, OmneoClient, type OmneoClientOptions } from '../../../src/omneo/client.js';
+import { OmneoApiError, OmneoError, OmneoNetworkError, OmneoRateLimitError, OmneoTimeoutError } from '../../../src/omneo/errors.js';
+import { startSimulator, type Simulator } from '../../../src/omneo/simulator/server.js';
+import { configure, scriptFaults, statusesOf, withSim } from './sim-helpers.js';
+
+// Short backoff keeps the suite quick; the retry policy is the same as with the defaults.
+const clientFor = (sim: Simulator, options: Partial<OmneoClientOptions> = {}) =>
+  new OmneoClient({ baseUrl: sim.url, token: sim.token, backoffBaseMs: 10, backoffCapMs: 50, ...options });
+
+const USERS = 'GET /api/v3/users';
+const USER = 'GET /api/v3/users/{id}';
+
+async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('pagination', () => {
+  it('streams every page of a long list in order, one request per page', async () => {
+    await withSim({ users: 300, seed: 'pages' }, async (sim) => {
+      for (const concurrency of [1, 4]) {
+        const client = clientFor(sim, { pageSize: 7, concurrency });
+        const pages: number[][] = [];
+        for await (const page of client.userPages()) pages.push(page.map((u) => u.id));
+        const ids = pages.flat();
+        const expected = sim.stats().requests[USERS]?.['200'] ?? 0;
+        expect(pages.length).toBeGreaterThan(40);
+        expect(pages.slice(0, -1).every((p) => p.length === 7)).toBe(true);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids).toEqual([...ids].sort((a, b) => a - b));
+        expect(expected).toBe(concurrency === 1 ? pages.length : pages.length * 2);
+      }
+    });
+  });
+
+  it('stops after the first page of an empty result', async () => {
+    await withSim({}, async (sim) => {
+      const client = clientFor(sim);
+      expect(await collect(client.profilesByEmail('nobody@nowhere.example'))).toEqual([]);
+      expect(statusesOf(sim, 'GET /api/v3/profiles')).toEqual({ 200: 1 });
+    });
+  });
+
+  it('finds a profile by email whatever its case, and by search', async () => {
+    await withSim({}, async (sim) => {
+      const client = clientFor(sim);
+      const [byEmail] = await collect(client.profilesByEmail('  MIA.Chen.501@customers.example '));
+      expect(byEmail?.id).toBe(501);
+      const found = await collect(client.searchProfiles('walker'));
+      expect(found.map((p) => p.id)).toEqual([]); // 777 was soft-deleted: hidden, though not erased
+      expect((await collect(client.searchProfiles('ruby jones'))).map((p) => p.id)).toEqual([905]);
+    });
+  });
+});
+
+describe('retries', () => {
+  it('waits out a 429 for its Retry-After in seconds, then succeeds', async () => {
+    await withSim({}, async (sim) => {
+      await scriptFaults(sim, [{ status: 429, retryAfter: 1 }]);
+      const started = Date.now();
+      expect((await clientFor(sim).getUser(1))?.name).toBe('Ann Lee');
+      expect(Date.now() - started).toBeGreaterThanOrEqual(950);
+      expect(statusesOf(sim, USER)).toEqual({ 200: 1, 429: 1 });
+    });
+  });
+
+  it('waits out a 429 whose Retry-After is an HTTP date', async () => {
+    await withSim({}, async (sim) => {
+      await scriptFaults(sim, [{ status: 429, retryAfter: 2, retryAfterFormat: 'date' }]);
+      const started = Date.now();
+      expect((await clientFor(sim).getUser(1))?.id).toBe(1);
+      // The date has a one-second resolution: somewhere in (1 s, 2 s] from when it was written.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+      expect(statusesOf(sim, USER)).toEqual({ 200: 1, 429: 1 });
+    });
+  });
+
+  it('gives up at once on a Retry-After longer than it may wait, saying how long', async () => {
+    await withSim({}, async (sim) => {
+      await scriptFaults(sim, [{ status: 429, retryAfter: 120 }]);
+      const err = await caught(clientFor(sim, { maxRetryAfterMs: 5_000 }).getUser(1));
+      expect(err).toBeInstanceOf(OmneoRateLimitError);
+      expect(err).toMatchObject({ status: 429, method: 'GET', path: '/users/1', retryAfterMs: 120_000 });
+      expect(statusesOf(sim, USER)).toEqual({ 429: 1 });
+    });
+  });
+
+  it('retries 5xx with backoff until it succeeds', async () => {
+    await withSim({}, async (sim) => {
+      await scriptFaults(sim, [{ status: 503 }, { status: 500 }, { status: 502 }]);
+      const retries: number[] = [];
+      const lines = new Writable({
+        write(chunk: Buffer, _enc, done) {
+          const line = JSON.parse(chunk.toString()) as { msg: string; delayMs?: number };
+          if (line.msg === 'omneo request retried') retries.push(line.delayMs!);
+          done();
+        },
+      });
+      const client = clientFor(sim, { backoffBaseMs: 40, backoffCapMs: 1000, logger: createLogger({ level: 'debug' }, lines) });
+      expect((await client.getUser(3))?.name).toBe('Cara Diaz');
+      expect(statusesOf(sim, USER)).toEqual({ 200: 1, 500: 1, 502: 1, 503: 1 });
+      // Equal jitter: attempt n waits between half and all of 40 × 2^n ms.
+      expect(retries).toHaveLength(3);
+      retries.forEach((delay, n) => {
+        expect(delay).toBeGreaterThanOrEqual(20 * 2 ** n);
+        expect(delay).toBeLessThanOrEqual(40 * 2 ** n);
+      });
+    });
+  });
+
+  it('fails with the last 5xx once retries run out', async () => {
+    await withSim({}, async (sim) => {
+      await scriptFaults(sim, [{ status: 503 }, { status: 503 }, { status: 503 }]);
+      const err = await caught(clientFor(sim, { maxRetries: 2 }).getUser(1));
+      expect(err).toBeInstanceOf(OmneoApiError);
+      expect(err).toMatchObject({ status: 503, method: 'GET', path: '/users/1' });
+      expect(statusesOf(sim, USER)).toEqual({ 503: 3 });
+    });
+  });
+
+  it('does not resend a token creation after a 5xx (it might have been created)', async () => {
+    await withSim({}, async (sim) => {
+      const client = clientFor(sim);
+      const before = (await client.listTokens()).length;
+      await scriptFaults(sim, [{ status: 503 }]);
+      const err = await caught(client.createToken({ name: 'ci', scopes: ['read-profiles'] }));
+      expect(err).toMatchObject({ status: 503, method: 'POST', path: '/auth/api-tokens' });
+      expect(statusesOf(sim, 'POST /api/v3/auth/api-tokens')).toEqual({ 503: 1 });
+      expect((await client.listTokens()).length).toBe(before);
+    });
+  });
+
+  it('does not retry a 4xx, and names the fields a 422 rejected', async () => {
+    await withSim({}, async (sim) => {
+      const err = await caught(clientFor(sim).createToken({ name: '', scopes: 'all' as unknown as string[] }));
+      expect(err).toBeInstanceOf(OmneoApiError);
+      expect(err).toMatchObject({ status: 422, fields: ['name', 'scopes'] });
+      expect(statusesOf(sim, 'POST /api/v3/auth/api-tokens')).toEqual({ 422: 1 });
+    });
+  });
+});
+
+describe('timeouts and connection errors', () => {
+  it('abandons a slow attempt at the timeout and retries', async () => {
+    await withSim({}, async (sim) => {
+      await scriptFaults(sim, [{ delayMs: 2_000 }]);
+      const started = Date.now();
+      expect((await clientFor(sim, { timeoutMs: 200 }).getUser(2))?.id).toBe(2);
+      expect(Date.now() - started).toBeLessThan(1_900);
+    });
+  });
+
+  it('fails with OmneoTimeoutError when every attempt is too slow', async () => {
+    await withSim({ latencyMs: 400 }, async (sim) => {
+      const err = await caught(clientFor(sim, { timeoutMs: 100, maxRetries: 1 }).getUser(2));
+      expect(err).toBeInstanceOf(OmneoTimeoutError);
+      expect(err).toMatchObject({ method: 'GET', path: '/users/2', timeoutMs: 100 });
+    });
+  });
+
+  it('fails with OmneoNetworkError when nothing listens', async () => {
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const client = new OmneoClient({ baseUrl: `http://127.0.0.1:${port}/api/v3`, token: 't', maxRetries: 1, backoffBaseMs: 1 });
+    const err = await caught(client.getUser(1));
+    expect(err).toBeInstanceOf(OmneoNetworkError);
+    expect(err).toMatchObject({ code: 'ECONNREFUSED', path: '/users/1' });
+  });
+
+  it('refuses a base URL that is not http(s) and a bad option, naming them', () => {
+    expect(() => new OmneoClient({ baseUrl: 'ftp://x', token: 't' })).toThrow(new InputError('baseUrl', 'must be an http or https URL'));
+    expect(() => new OmneoClient({ baseUrl: 'not a url', token: 't' })).toThrow(InputError);
+    expect(() => new OmneoClient({ baseUrl: 'http://x', token: 't', pageSize: 0 })).toThrow(new InputError('pageSize', 'must be a positive integer'));
+  });
+});
+
+describe('resources', () => {
+  it('reads a missing user or profile as null and a refused token as a 401', async () => {
+    await withSim({}, async (sim) => {
+      const client = clientFor(sim);
+      expect(await client.getUser(4242)).toBeNull();
+      expect(await client.getProfile(903)).toBeNull();
+      const err = await caught(new OmneoClient({ baseUrl: sim.url, token: 'wrong' }).verify());
+      expect(err).toMatchObject({ status: 401, path: '/auth/verify' });
+    });
+  });
+
+  it('creates a token that then passes /auth/verify, and deletes it', async () => {
+    await withSim({}, async (sim) => {
+      const client = clientFor(sim);
+      const created = await client.createToken({ name: 'rotation-check', scopes: ['read-profiles'] });
+      const fresh = new OmneoClient({ baseUrl: sim.url, token: created.accessToken });
+      expect(await fresh.verify()).toMatchObject({ token_id: created.token.id, name: 'rotation-check' });
+      expect(await client.deleteToken(created.token.id)).toBe(true);
+      expect(await client.deleteToken(created.token.id)).toBe(false);
+      expect(await caught(fresh.verify())).toMatchObject({ status: 401 });
+    });
+  });
+
+  it('deleting a user also deletes the tokens it created', async () => {
+    await withSim({}, async (sim) => {
+      const client = clientFor(sim);
+      expect((await client.listTokens()).filter((t) => t.user_id === 2).map((t) => t.id)).toEqual(['tok_bob']);
+      expect(await client.deleteUser(2)).toBe(true);
+      expect(await client.getUser(2)).toBeNull();
+      expect((await client.listTokens()).some((t) => t.user_id === 2)).toBe(false);
+      expect(await client.deleteUser(2)).toBe(false);
+    });
+  });
+});
+
+describe('purge', () => {
+  it('a lagging purge: the profile stays visible for the lag, then is gone with its transactions', async () => {
+    await withSim({ purgeLagMs: 600 }, async (sim) => {
+      const client = clientFor(sim);
+      expect(await collect(client.transactionPages(901))).not.toEqual([]);
+      const purgedAt = Date.now();
+      expect(await client.purgeProfile(901)).toBe(true);
+      const seenAgain = await client.getProfile(901);
+      if (Date.now() - purgedAt < 500) expect(seenAgain?.id).toBe(901);
+      expect(sim.stats().purged_profile_ids).toEqual([901]);
+      let gone = false;
+      while (!gone && Date.now() - purgedAt < 5_000) {
+        await new Promise((r) => setTimeout(r, 100));
+        gone = (await client.getProfile(901)) === null;
+      }
+      expect(gone).toBe(true);
+      expect(Date.now() - purgedAt).toBeGreaterThanOrEqual(600);
+      expect(await collect(client.transactionPages(901))).toEqual([]);
+      expect(await collect(client.profilesByEmail('ella.brown.901@customers.example'))).toEqual([]);
+      expect(statusesOf(sim, 'DELETE /api/v3/profiles/{id}/purge')).toEqual({ 204: 1 });
+    });
+  });
+
+  it('a dropped purge answers success but the profile stays', async () => {
+    await withSim({ purgeDropRate: 1 }, async (sim) => {
+      const client = clientFor(sim);
+      expect(await client.purgeProfile(902)).toBe(true);
+      expect((await client.getProfile(902))?.id).toBe(902);
+      expect(sim.stats()).toMatchObject({ purged_profile_ids: [], dropped_purge_profile_ids: [902] });
+    });
+  });
+
+  it('purges with POST when so configured, and answers false for an unknown profile', async () => {
+    await withSim({}, async (sim) => {
+      const client = clientFor(sim, { purgeMethod: 'POST' });
+      expect(await client.purgeProfile(905)).toBe(true);
+      expect(await client.purgeProfile(999_999)).toBe(false);
+      expect(statusesOf(sim, 'POST /api/v3/profiles/{id}/purge')).toEqual({ 204: 1, 404: 1 });
+      expect(await client.getProfile(905)).toBeNull();
+    });
+  });
+});
+
+describe('secrets and personal data', () => {
+  it('never writes the token or a queried email to logs or error messages', async () => {
+    const token = 'omneo_SECRET_7c1f2e9a55';
+    const email = 'mia.chen.501@customers.example';
+    const sim = await startSimulator({ tokens: [token] });
+    const output: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        output.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ level: 'debug' }, sink);
+    const errors: OmneoError[] = [];
+    try {
+      const client = new OmneoClient({ baseUrl: sim.url, token, logger, maxRetries: 1, backoffBaseMs: 1, timeoutMs: 150 });
+      await scriptFaults(sim, [{ status: 503 }, { status: 503 }, { delayMs: 400 }, { delayMs: 400 }, { status: 429, retryAfter: 600 }]);
+      for (const attempt of [() => collect(client.profilesByEmail(email)), () => client.getUser(1), () => client.getUser(1)]) {
+        try {
+          await attempt();
+        } catch (err) {
+          errors.push(err as OmneoError);
+        }
+      }
+      const wrong = new OmneoClient({ baseUrl: sim.url, token: `${token}x`, logger });
+      await wrong.verify().catch((err: OmneoError) => errors.push(err));
+      expect((await collect(client.profilesByEmail(email))).map((p) => p.id)).toEqual([501]);
+    } finally {
+      await sim.close();
+    }
+    expect(errors.map((e) => e.constructor.name)).toEqual(['OmneoApiError', 'OmneoTimeoutError', 'OmneoRateLimitError', 'OmneoApiError']);
+    const everything = [...output, ...errors.flatMap((e) => [e.message, String(e.stack), JSON.stringify(e)])].join('\n');
+    expect(output.length).toBeGreaterThan(5);
+    expect(everything).not.toContain('SECRET');
+    expect(everything.toLowerCase()).not.toContain('mia.chen');
+    expect(everything).toContain('/profiles');
+  });
+});
+
+describe('configuration at run time', () => {
+  it('rejects a bad setting with a 422 that names it', async () => {
+    await withSim({}, async (sim) => {
+      const res = await configure(sim, { errorRate: 2, latencyMs: -1 });
+      expect(res.status).toBe(422);
+      expect(Object.keys(((await res.json()) as { errors: object }).errors).sort()).toEqual(['errorRate', 'latencyMs']);
+    });
+  });
+});
