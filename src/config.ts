@@ -1,0 +1,66 @@
+/**
+ * Warden's environment, validated once at start-up. Every bad variable is
+ * reported at once, in one error, so a deployment is fixed in one go.
+ *
+ * | variable | default | meaning |
+ * |---|---|---|
+ * | `DATABASE_URL` | unset → embedded PGlite under `WARDEN_DATA_DIR` | `postgres://` URL of the ledger |
+ * | `REDIS_URL` | unset → jobs run in-process, node-cron fires schedules | `redis://` or `rediss://` URL of the queue |
+ * | `SMTP_URL` | unset → messages written to `WARDEN_OUTBOX` | `smtp://user:pass@host:587` or `smtps://…:465` |
+ * | `WARDEN_OUTBOX` | `./outbox` | folder of `.eml` files when there is no SMTP |
+ * | `WARDEN_DATA_DIR` | `./.warden` | embedded database and other local state |
+ * | `WARDEN_MAIL_FROM` | `Warden <warden@localhost>` | the From of every email |
+ * | `WARDEN_PUBLIC_URL` | unset | base URL of the web app, for links in emails |
+ * | `LOG_LEVEL` | `info` | pino level: fatal, error, warn, info, debug, trace, silent |
+ */
+import { z } from 'zod';
+
+const url = (schemes: string[]) =>
+  z.string().refine(
+    (v) => {
+      try {
+        return schemes.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `not a ${schemes.map((s) => `${s}//`).join(' or ')} URL` },
+  );
+
+const envSchema = z.object({
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  SMTP_URL: url(['smtp:', 'smtps:']).optional(),
+  WARDEN_OUTBOX: z.string().min(1, 'must not be empty').default('./outbox'),
+  WARDEN_DATA_DIR: z.string().min(1, 'must not be empty').default('./.warden'),
+  WARDEN_MAIL_FROM: z.string().min(3).default('Warden <warden@localhost>'),
+  WARDEN_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.output<typeof envSchema>;
+
+/** Some environment variables are invalid; `problems` has one line per variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid environment: ${problems.join('; ')}`);
+  }
+}
+
+/**
+ * Reads and validates the environment. Empty strings count as unset, as
+ * docker-compose writes `VAR=` for a variable it has no value for.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const given = Object.fromEntries(
+    Object.keys(envSchema.shape)
+      .map((k) => [k, env[k]] as const)
+      .filter(([, v]) => v !== undefined && v !== ''),
+  );
+  const result = envSchema.safeParse(given);
+  if (result.success) return result.data;
+  // Values are never echoed: a URL may carry a password.
+  const problems = result.error.issues.map((i) => `${String(i.path[0])}: ${i.code === 'invalid_value' ? `expected one of ${i.values.join(', ')}` : i.message}`);
+  throw new ConfigError(problems);
+}

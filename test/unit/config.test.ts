@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('loadConfig', () => {
+  it('gives the embedded defaults with nothing set', () => {
+    expect(loadConfig({})).toEqual({
+      WARDEN_OUTBOX: './outbox',
+      WARDEN_DATA_DIR: './.warden',
+      WARDEN_MAIL_FROM: 'Warden <warden@localhost>',
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('takes valid URLs and treats empty strings as unset', () => {
+    const config = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/warden', REDIS_URL: 'redis://redis:6379', SMTP_URL: '' });
+    expect(config.DATABASE_URL).toBe('postgres://u@db:5432/warden');
+    expect(config.REDIS_URL).toBe('redis://redis:6379');
+    expect(config.SMTP_URL).toBeUndefined();
+  });
+
+  it('lists every bad variable in one error, without echoing values', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DATABASE_URL: 'mysql://root:hunter2@db/x', REDIS_URL: 'nope', LOG_LEVEL: 'loud', SMTP_URL: 'smtps://a:b@mail:465' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual([
+      'DATABASE_URL: not a postgres:// or postgresql:// URL',
+      'REDIS_URL: not a redis:// or rediss:// URL',
+      'LOG_LEVEL: expected one of fatal, error, warn, info, debug, trace, silent',
+    ]);
+    expect((error as Error).message).not.toContain('hunter2');
+  });
+});
