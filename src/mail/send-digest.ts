@@ -1,5 +1,6 @@
 /** Sends one digest: the pure template renders it, a mailer delivers it. */
 import { InputError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
 import { digestAttachments, renderDigest, type DigestData } from './templates/digest.template.js';
 import type { Delivery, Mailer } from './transports.js';
 
@@ -9,6 +10,12 @@ export interface SendDigestOptions {
   /** The audience's mailbox(es). */
   to: string | readonly string[];
   data: DigestData;
+  /**
+   * Gets one `info` line per digest sent: tenant, audience, counts, where it went.
+   * Never the recipients, the subject line or any finding.
+   * @defaultValue undefined: nothing is logged
+   */
+  logger?: Logger;
 }
 
 /**
@@ -16,10 +23,26 @@ export interface SendDigestOptions {
  * Returns where it went: the SMTP message id, or the `.eml` file's path.
  * Bad data or no recipient is an InputError, raised before anything is sent.
  */
-export async function sendDigest(mailer: Mailer, { from, to, data }: SendDigestOptions): Promise<Delivery> {
+export async function sendDigest(mailer: Mailer, { from, to, data, logger }: SendDigestOptions): Promise<Delivery> {
   if (from.trim() === '') throw new InputError('from', 'must not be empty');
   const recipients = (typeof to === 'string' ? [to] : [...to]).filter((r) => r.trim() !== '');
   if (recipients.length === 0) throw new InputError('to', 'needs at least one recipient');
   const { subject, html, text } = renderDigest(data);
-  return mailer.send({ from, to: recipients, subject, html, text, attachments: digestAttachments(data) });
+  const delivery = await mailer.send({ from, to: recipients, subject, html, text, attachments: digestAttachments(data) });
+  const { created, persisting, resolved } = data.findings;
+  logger?.info(
+    {
+      tenant: data.tenant,
+      audience: data.audience,
+      recipients: recipients.length,
+      new: created.length,
+      persisting: persisting.length,
+      resolved: resolved.length,
+      transport: delivery.transport,
+      message_id: delivery.messageId,
+      ...(delivery.transport === 'outbox' ? { file: delivery.path } : {}),
+    },
+    'digest sent',
+  );
+  return delivery;
 }

@@ -11,6 +11,8 @@ import { parse } from 'csv-parse/sync';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../../src/log/logger.js';
 import { sendDigest } from '../../../src/mail/send-digest.js';
 import type { DigestData } from '../../../src/mail/templates/digest.template.js';
 import { createMailer, MailDeliveryError, type MailerConfig } from '../../../src/mail/transports.js';
@@ -220,6 +222,29 @@ describe('digest to the outbox folder', () => {
       data.findings.created.length + data.findings.persisting.length + data.findings.resolved.length,
     );
     for (const part of allParts(mail)) expect(part).not.toContain(CUSTOMER_EMAIL);
+  });
+
+  it('logs one line per digest, without recipients or findings', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, cb) {
+        lines.push(chunk.toString('utf8'));
+        cb();
+      },
+    });
+    const mailer = createMailer({ outboxDir: join(tmp, 'outbox-logged') });
+    const logger = createLogger({ level: 'info' }, sink);
+    const delivery = await sendDigest(mailer, { from: FROM, to: [TO, 'second@acme.example'], data: acmeDigestData(), logger });
+    mailer.close();
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      msg: 'digest sent', tenant: 'acme', audience: 'compliance', recipients: 2,
+      new: 7, persisting: 24, resolved: 2, transport: 'outbox', message_id: delivery.messageId,
+    });
+    for (const needle of [TO, 'second@acme.example', CUSTOMER_EMAIL, FAKE_TOKEN, 'Bob Stone']) expect(lines[0]).not.toContain(needle);
+    // The Message-ID is <random@sender-domain>; nothing else in the line may look like an address.
+    expect(JSON.stringify({ ...line, message_id: undefined })).not.toContain('@');
   });
 
   it('writes nothing when the data is bad', async () => {
