@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.js';
 import { registerCheck } from './commands/check.command.js';
+import { registerSim } from './commands/sim.command.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -19,6 +20,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       outputError: (s, write) => write(`warden: ${s.replace(/^error: /, '').trim()}\n`),
     });
   registerCheck(program, io, setExit);
+  registerSim(program, io, setExit);
   return program;
 }
 
