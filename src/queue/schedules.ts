@@ -18,17 +18,20 @@ export interface PlannedSchedule {
 
 export function planSchedules(registry: JobRegistry, tenants: readonly TenantSchedule[]): PlannedSchedule[] {
   const plan: PlannedSchedule[] = [];
-  registry.schedules.forEach((entry, index) => {
+  const seen = new Map<string, number>();
+  for (const entry of registry.schedules) {
     const def = registry.get(entry.job);
-    // The definition's own schedule keeps a short id; extra ones are numbered so two patterns never collide.
-    const suffix = def.schedule === entry.pattern && index === registry.schedules.findIndex((e) => e.job === entry.job) ? '' : `#${index}`;
+    // A job's first schedule has the bare id; further ones are numbered per job, so ids do not shift when other jobs change.
+    const n = (seen.get(entry.job) ?? 0) + 1;
+    seen.set(entry.job, n);
+    const name = n === 1 ? entry.job : `${entry.job}#${n}`;
     if ((def.scope ?? 'tenant') === 'fleet') {
-      plan.push({ id: `${entry.job}${suffix}@fleet`, job: entry.job, pattern: entry.pattern, tz: 'UTC', tenant: null });
-      return;
+      plan.push({ id: `${name}@fleet`, job: entry.job, pattern: entry.pattern, tz: 'UTC', tenant: null });
+      continue;
     }
     for (const t of tenants) {
-      plan.push({ id: `${entry.job}${suffix}@${t.name}`, job: entry.job, pattern: entry.pattern, tz: t.timeZone ?? 'UTC', tenant: t.name });
+      plan.push({ id: `${name}@${t.name}`, job: entry.job, pattern: entry.pattern, tz: t.timeZone ?? 'UTC', tenant: t.name });
     }
-  });
+  }
   return plan;
 }

@@ -66,7 +66,7 @@ describe('worker processes', () => {
     const queues = new QueueSet(transport, registry, {}, []);
     try {
       const schedulers = await queues.queue('probe').getJobSchedulers();
-      expect(schedulers.map((s) => [s.key, s.tz])).toEqual([['probe#0@acme', 'Australia/Sydney']]);
+      expect(schedulers.map((s) => [s.key, s.tz])).toEqual([['probe@acme', 'Australia/Sydney']]);
     } finally {
       await queues.close();
     }
