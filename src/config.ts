@@ -5,6 +5,7 @@
  * | variable | default | meaning |
  * |---|---|---|
  * | `DATABASE_URL` | unset → embedded PGlite under `WARDEN_DATA_DIR` | `postgres://` URL of the ledger |
+ * | `WARDEN_DB_SCHEMA` | the connection's search_path (`public`) | Postgres schema of the ledger's tables (lower-case identifier) |
  * | `REDIS_URL` | unset → jobs run in-process, node-cron fires schedules | `redis://` or `rediss://` URL of the queue |
  * | `SMTP_URL` | unset → messages written to `WARDEN_OUTBOX` | `smtp://user:pass@host:587` or `smtps://…:465` |
  * | `WARDEN_OUTBOX` | `./outbox` | folder of `.eml` files when there is no SMTP |
@@ -29,6 +30,7 @@ const url = (schemes: string[]) =>
 
 const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  WARDEN_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case identifier').optional(),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
   SMTP_URL: url(['smtp:', 'smtps:']).optional(),
   WARDEN_OUTBOX: z.string().min(1, 'must not be empty').default('./outbox'),
