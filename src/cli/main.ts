@@ -6,6 +6,7 @@ import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.js';
 import { registerCheck } from './commands/check.command.js';
 import { registerSim } from './commands/sim.command.js';
+import { registerTenants } from './commands/tenants.command.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -17,10 +18,12 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
       // One line, named by the offending flag, as every other input error.
-      outputError: (s, write) => write(`warden: ${s.replace(/^error: /, '').trim()}\n`),
+      // commander puts its "(Did you mean …?)" hint on a second line: join it to the first.
+      outputError: (s, write) => write(`warden: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
     });
   registerCheck(program, io, setExit);
   registerSim(program, io, setExit);
+  registerTenants(program, io);
   return program;
 }
 
