@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Makes sure the services the test suite talks to are answering, before vitest starts:
 // PostgreSQL (DATABASE_URL or 127.0.0.1:5432) and Redis (REDIS_URL or 127.0.0.1:6379),
-// and Debian's chromium for the browser tests.
+// and Debian's chromium and openssl for the browser and SMTP tests.
 //   1. a server already answering is used as it is;
 //   2. an installed server that is stopped is started;
 //   3. on Debian, as root, a missing one is installed with apt, then started.
@@ -88,17 +88,21 @@ async function ensureRedis() {
   return fresh ? 'installed and started' : 'started';
 }
 
-function ensureChromium() {
-  if (existsSync('/usr/bin/chromium')) return 'installed';
-  aptInstall('chromium fonts-dejavu-core');
-  return 'installed now';
+// chromium for the browser tests; openssl makes the SMTP test's throwaway certificate.
+function ensureTools() {
+  const missing = [];
+  if (!existsSync('/usr/bin/chromium')) missing.push('chromium', 'fonts-dejavu-core');
+  if (!existsSync('/usr/bin/openssl')) missing.push('openssl');
+  if (missing.length === 0) return 'installed';
+  aptInstall(missing.join(' '));
+  return `installed now (${missing.join(', ')})`;
 }
 
 try {
   const pg = await ensurePostgres();
   const redis = await ensureRedis();
-  const chromium = ensureChromium();
-  console.log(`services: postgres ${pg}, redis ${redis}, chromium ${chromium}`);
+  const tools = ensureTools();
+  console.log(`services: postgres ${pg}, redis ${redis}; chromium and openssl ${tools}`);
 } catch (err) {
   console.error(`services: ${err.message}`);
   process.exit(1);
