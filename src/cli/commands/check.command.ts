@@ -30,7 +30,10 @@ export async function readJson(source: string, flag: string, what: string, io: C
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new InputError(what, `not valid JSON (${(err as Error).message})`);
+    // V8 quotes an excerpt of the input ("…" is not valid JSON), newlines and personal data included:
+    // keep only its reason, so the error stays one line and leaks nothing.
+    const reason = (err as Error).message.replace(/, .* is not valid JSON$/s, '').replace(/\s+/g, ' ');
+    throw new InputError(what, `not valid JSON (${reason})`);
   }
 }
 
