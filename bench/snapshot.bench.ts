@@ -1,0 +1,129 @@
+/**
+ * `npm run bench:snapshot`: the `omneo` part of a `warden snapshot` of a simulated
+ * tenant of 20 000 accounts, gathered through the client over HTTP. The simulator
+ * runs in its own process (`warden sim --users N`) so that the peak RSS measured
+ * is the client's alone; each client configuration runs in a fresh process.
+ *
+ *   npm run bench:snapshot -- [--users 20000] [--seed bench] [--runs 3]
+ *
+ * Prints, per configuration: wall time, peak RSS, and the requests the
+ * simulator saw (from /__sim/stats), median of the runs.
+ */
+import { execFile, spawn } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, promisify } from 'node:util';
+import { OmneoClient } from '../src/omneo/client.js';
+import { gatherOmneo } from '../src/omneo/gather.js';
+import type { SimulatorStats } from '../src/omneo/simulator/server.js';
+
+const { values } = parseArgs({
+  options: {
+    users: { type: 'string', default: '20000' },
+    seed: { type: 'string', default: 'bench' },
+    runs: { type: 'string', default: '3' },
+    // Child mode: one gather, printed as one JSON line.
+    gather: { type: 'string' },
+    'page-size': { type: 'string', default: '100' },
+    concurrency: { type: 'string', default: '4' },
+  },
+});
+
+interface Measure {
+  ms: number;
+  maxRssMb: number;
+  users: number;
+  tokens: number;
+  audits: number;
+  jsonMb: number;
+}
+
+if (values.gather !== undefined) {
+  const client = new OmneoClient({
+    baseUrl: values.gather,
+    token: 'sim-token',
+    pageSize: Number(values['page-size']),
+    concurrency: Number(values.concurrency),
+  });
+  const started = performance.now();
+  const omneo = await gatherOmneo(client);
+  const json = JSON.stringify(omneo);
+  const ms = performance.now() - started;
+  const m: Measure = {
+    ms,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    users: omneo.users.length,
+    tokens: omneo.tokens.length,
+    audits: omneo.audits.length,
+    jsonMb: json.length / 1e6,
+  };
+  console.log(JSON.stringify(m));
+  process.exit(0);
+}
+
+const users = Number(values.users);
+const runs = Number(values.runs);
+if (!Number.isInteger(users) || users < 1 || !Number.isInteger(runs) || runs < 1) {
+  console.error('bench: --users and --runs must be positive integers');
+  process.exit(2);
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+const self = fileURLToPath(import.meta.url);
+const cli = join(here, '..', '..', 'bin', 'warden.js');
+
+const sim = spawn(process.execPath, [cli, 'sim', '--users', String(users), '--seed', values.seed, '--port', '0'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const simStarted = performance.now();
+const url = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  sim.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    const m = / at (http:\/\/\S+)/.exec(out);
+    if (m) resolve(m[1]!);
+  });
+  sim.once('exit', (code) => reject(new Error(`warden sim exited with ${code}`)));
+});
+const origin = new URL(url).origin;
+const stats = async () => (await (await fetch(`${origin}/__sim/stats`)).json()) as SimulatorStats;
+
+try {
+  console.log(`warden snapshot benchmark: ${users} accounts (seed ${values.seed}), median of ${runs} runs, node ${process.version}`);
+  console.log(`simulator ready in ${((performance.now() - simStarted) / 1000).toFixed(1)} s`);
+  console.log('page size  ahead       ms  client RSS MB  requests  (users / tokens / audits requests)  accounts  tokens  audits  JSON MB');
+  for (const [pageSize, concurrency] of [
+    [100, 1],
+    [100, 4],
+    [1000, 4],
+  ] as const) {
+    const all: (Measure & { requests: number; byRoute: string })[] = [];
+    for (let i = 0; i < runs; i++) {
+      const before = await stats();
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        self,
+        '--gather',
+        url,
+        '--page-size',
+        String(pageSize),
+        '--concurrency',
+        String(concurrency),
+      ]);
+      const after = await stats();
+      const delta = (route: string) =>
+        Object.values(after.requests[route] ?? {}).reduce((a, b) => a + b, 0) -
+        Object.values(before.requests[route] ?? {}).reduce((a, b) => a + b, 0);
+      const byRoute = ['GET /api/v3/users', 'GET /api/v3/auth/access-tokens', 'GET /api/v3/audits'].map(delta).join(' / ');
+      all.push({ ...(JSON.parse(stdout) as Measure), requests: after.total - before.total, byRoute });
+    }
+    all.sort((a, b) => a.ms - b.ms);
+    const m = all[Math.floor(all.length / 2)]!;
+    console.log(
+      `${String(pageSize).padStart(9)}${String(concurrency).padStart(7)}${m.ms.toFixed(0).padStart(9)}${m.maxRssMb.toFixed(0).padStart(15)}` +
+        `${String(m.requests).padStart(10)}  ${m.byRoute.padEnd(36)}${String(m.users).padStart(9)}${String(m.tokens).padStart(8)}` +
+        `${String(m.audits).padStart(8)}${m.jsonMb.toFixed(1).padStart(9)}`,
+    );
+  }
+} finally {
+  sim.kill('SIGTERM');
+}
