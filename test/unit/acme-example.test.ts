@@ -2,7 +2,8 @@
 // its exact findings, in the exact order RULES.md sorts them.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { evaluate } from '../../src/rules/engine.js';
+import { evaluate, RULE_IDS } from '../../src/rules/engine.js';
+import type { RuleFamily } from '../../src/rules/types.js';
 import { parsePolicy } from '../../src/rules/policy.js';
 import { parseSnapshot } from '../../src/rules/snapshot.js';
 import { parseInstant } from '../../src/rules/time.js';
@@ -31,5 +32,18 @@ describe('the public acme example', () => {
     expect(new Set(result.findings.map((f) => f.fingerprint)).size).toBe(result.findings.length);
     expect(result.summary).toEqual({ critical: 7, high: 14, medium: 7, low: 1 });
     expect(result.as_of).toBe('2026-11-29T00:00:00.000Z');
+  });
+});
+
+describe('evaluating one family', () => {
+  const snapshot = parseSnapshot(fixture('acme.snapshot.json'));
+  const asOf = parseInstant(expected.as_of)!;
+  const all = evaluate(snapshot, parsePolicy({}), asOf).findings;
+
+  it.each(Object.entries(RULE_IDS))('%s gives exactly that family’s findings of a full run', (family, ids) => {
+    const only = evaluate(snapshot, parsePolicy({}), asOf, [family as RuleFamily]).findings;
+    expect(only.length).toBeGreaterThan(0);
+    expect(only.every((f) => ids.includes(f.rule))).toBe(true);
+    expect(only).toEqual(all.filter((f) => ids.includes(f.rule)));
   });
 });
