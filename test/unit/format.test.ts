@@ -1,0 +1,97 @@
+// The renderings of a check result: JSON as RULES.md "Output", CSV with a header row, and a table.
+import { parse } from 'csv-parse/sync';
+import { describe, expect, it } from 'vitest';
+import { CSV_COLUMNS, toCsv, toJson, toTable } from '../../src/report/findings.format.js';
+import type { CheckResult } from '../../src/rules/types.js';
+import { daysAgo, snapshot } from '../support/snapshot-builder.js';
+
+/** A result whose titles and labels hold commas, quotes and a newline, as real names can. */
+function awkward(): CheckResult {
+  return snapshot()
+    .user({ id: 1, name: 'Lee, Ann "AL"', created_at: daysAgo(100) })
+    .token({ id: 'tok,1', name: 'sync\nnightly', user_id: 99, scopes: ['*'] })
+    .allow({ cidr: '0.0.0.0/0' })
+    .allow({ cidr: '10.0.0.1' })
+    .check();
+}
+
+describe('toJson', () => {
+  it('prints the result as one JSON document with a trailing newline, keys as RULES.md', () => {
+    const result = awkward();
+    const text = toJson(result);
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(JSON.parse(text)).toEqual(result);
+    expect(Object.keys(JSON.parse(text) as object)).toEqual(['tenant', 'as_of', 'findings', 'summary']);
+  });
+});
+
+describe('toCsv', () => {
+  it('prints a header row and one row per finding, quoting commas, quotes and newlines', () => {
+    const result = awkward();
+    const rows: string[][] = parse(toCsv(result.findings));
+    expect(rows[0]).toEqual([...CSV_COLUMNS]);
+    expect(rows).toHaveLength(result.findings.length + 1);
+    result.findings.forEach((f, i) => {
+      const row = Object.fromEntries(CSV_COLUMNS.map((c, j) => [c, rows[i + 1]![j]]));
+      expect(row).toEqual({
+        severity: f.severity,
+        rule: f.rule,
+        name: f.name,
+        subject_type: f.subject.type,
+        subject_id: f.subject.id,
+        subject_label: f.subject.label,
+        title: f.title,
+        action: f.action,
+        requires_approval: String(f.requires_approval),
+        fingerprint: f.fingerprint,
+        evidence: JSON.stringify(f.evidence),
+      });
+    });
+    expect(rows.some((r) => r.includes('tok,1'))).toBe(true);
+    expect(rows.some((r) => r.includes('sync\nnightly'))).toBe(true);
+  });
+
+  it('prints only the header for no findings', () => {
+    const rows: string[][] = parse(toCsv([]));
+    expect(rows).toEqual([[...CSV_COLUMNS]]);
+  });
+});
+
+describe('toTable', () => {
+  it('prints a header, one line per finding and a summary, without colour by default', () => {
+    // Names without control characters: a newline in a title currently splits its row (reported, not fixed here).
+    const result = snapshot()
+      .user({ id: 1, name: 'Lee, Ann "AL"', created_at: daysAgo(100) })
+      .token({ id: 'tok,1', user_id: 99, scopes: ['*'] })
+      .allow({ cidr: '0.0.0.0/0' })
+      .allow({ cidr: '10.0.0.1' })
+      .check();
+    const lines = toTable(result).trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^SEVERITY\s+RULE\s+SUBJECT\s+TITLE$/);
+    expect(lines.slice(1, 1 + result.findings.length).map((l) => l.split(/\s+/)[1])).toEqual(result.findings.map((f) => f.rule));
+    const { critical, high, medium, low } = result.summary;
+    expect(lines.at(-1)).toBe(`acme as of ${result.as_of}: ${result.findings.length} findings (${critical} critical, ${high} high, ${medium} medium, ${low} low)`);
+    expect(toTable(result)).not.toContain('\u001b[');
+  });
+
+  it('colours severities when asked to, for a TTY', () => {
+    const coloured = toTable(awkward(), { color: true });
+    expect(coloured).toContain('\u001b[');
+    // the colour is decoration only: stripped, the text is the plain table
+    // eslint-disable-next-line no-control-regex
+    expect(coloured.replace(/\u001b\[[0-9;]*m/g, '')).toBe(toTable(awkward()));
+  });
+
+  it('fits each line to the width by truncating long titles with an ellipsis', () => {
+    const result = snapshot().token({ id: 't', name: 'x'.repeat(200), user_id: 99 }).check();
+    const lines = toTable(result, { width: 80 }).split('\n').slice(1, 1 + result.findings.length);
+    for (const line of lines) {
+      expect(line.length).toBeLessThanOrEqual(80);
+      expect(line.endsWith('…')).toBe(true);
+    }
+  });
+
+  it('prints an empty table with a zero summary', () => {
+    expect(toTable(snapshot().check())).toBe(`SEVERITY  RULE  SUBJECT  TITLE\n\nacme as of 2026-11-29T00:00:00.000Z: 0 findings (0 critical, 0 high, 0 medium, 0 low)\n`);
+  });
+});
