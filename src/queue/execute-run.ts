@@ -5,7 +5,7 @@
  * the caller.
  */
 import type { Logger } from '../log/logger.js';
-import type { AnyJobDefinition, JobDeps, QueueControl } from './define-job.js';
+import type { AnyJobDefinition, JobContext, JobDeps, QueueControl } from './define-job.js';
 import { PayloadError, PermanentJobError } from './errors.js';
 import type { RunCounts, RunLedger } from './run-ledger.js';
 
@@ -51,33 +51,37 @@ export async function executeRun(def: AnyJobDefinition, d: Delivery, env: RunEnv
   if (d.fromScheduler === true) {
     await ledger.createRun({ id: d.runId, kind: def.name, tenant: d.tenant, payload: d.payload, scheduledFor: d.scheduledFor });
   }
-  const log = env.log.child({ runId: d.runId, kind: def.name, tenant: d.tenant, attempt: d.attempt });
+  // The child logger is made on first use: most runs of a busy queue never log, and pino children are not free.
+  let log: Logger | undefined;
+  const logger = (): Logger => (log ??= env.log.child({ runId: d.runId, kind: def.name, tenant: d.tenant, attempt: d.attempt }));
   if (!(await ledger.markRunning(d.runId, d.attempt))) {
-    log.info('run already finished or unknown to the ledger; duplicate delivery skipped');
+    logger().info('run already finished or unknown to the ledger; duplicate delivery skipped');
     return { status: 'duplicate' };
   }
   try {
     const payload: unknown = def.parse(d.payload);
-    const counts =
-      (await def.run(payload, {
-        runId: d.runId,
-        kind: def.name,
-        tenant: d.tenant,
-        attempt: d.attempt,
-        scheduledFor: d.scheduledFor,
-        log,
-        signal: env.signal,
-        deps: env.deps,
-        ledger,
-        queue: env.queue,
-      })) ?? {};
+    const ctx: JobContext = {
+      runId: d.runId,
+      kind: def.name,
+      tenant: d.tenant,
+      attempt: d.attempt,
+      scheduledFor: d.scheduledFor,
+      get log() {
+        return logger();
+      },
+      signal: env.signal,
+      deps: env.deps,
+      ledger,
+      queue: env.queue,
+    };
+    const counts = (await def.run(payload, ctx)) ?? {};
     await ledger.finish(d.runId, 'succeeded', counts, null);
     return { status: 'succeeded', counts };
   } catch (err) {
     const final = isPermanent(err) || d.attempt >= d.maxAttempts;
     const message = err instanceof PayloadError ? `invalid payload: ${err.message}` : errorMessage(err);
     await ledger.finish(d.runId, final ? 'failed' : 'queued', {}, message);
-    log.warn({ final, error: message }, final ? 'run failed' : 'attempt failed; will retry');
+    logger().warn({ final, error: message }, final ? 'run failed' : 'attempt failed; will retry');
     throw err;
   }
 }
