@@ -7,6 +7,7 @@ import { InputError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { collect, OmneoClient, type OmneoClientOptions } from '../../../src/omneo/client.js';
 import { OmneoApiError, OmneoError, OmneoNetworkError, OmneoRateLimitError, OmneoTimeoutError } from '../../../src/omneo/errors.js';
+import { backoffMs, parseRetryAfter } from '../../../src/omneo/retry.js';
 import { startSimulator, type Simulator } from '../../../src/omneo/simulator/server.js';
 import { configure, scriptFaults, statusesOf, withSim } from './sim-helpers.js';
 
@@ -148,6 +149,27 @@ describe('retries', () => {
       expect(err).toMatchObject({ status: 422, fields: ['name', 'scopes'] });
       expect(statusesOf(sim, 'POST /api/v3/auth/api-tokens')).toEqual({ 422: 1 });
     });
+  });
+});
+
+describe('retry policy (pure)', () => {
+  const now = Date.parse('2026-11-29T10:00:00Z');
+
+  it('reads Retry-After as seconds or as an HTTP date, and nothing else', () => {
+    expect(parseRetryAfter('7', now)).toBe(7_000);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('Sun, 29 Nov 2026 10:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Sun, 29 Nov 2026 09:00:00 GMT', now)).toBe(0); // already past
+    expect(parseRetryAfter('-5', now)).toBeUndefined();
+    expect(parseRetryAfter('1.5', now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+
+  it('backs off exponentially, between half and all of the step, up to the cap', () => {
+    expect([0, 1, 2, 3].map((n) => backoffMs(n, 100, 10_000, 0))).toEqual([50, 100, 200, 400]);
+    expect([0, 1, 2, 3].map((n) => backoffMs(n, 100, 10_000, 0.999_999))).toEqual([100, 200, 400, 800]);
+    expect(backoffMs(20, 100, 10_000, 0.5)).toBe(7_500);
   });
 });
 

@@ -139,10 +139,11 @@ describe('faults', () => {
       let started = Date.now();
       await (await get(sim, '/users/1')).arrayBuffer();
       expect(Date.now() - started).toBeGreaterThanOrEqual(140);
-      expect((await configure(sim, { latencyMs: 0 })).status).toBe(200);
+      // Only lower bounds: on a loaded machine an answer can always come later, never sooner.
+      expect((await configure(sim, { latencyMs: 400 })).status).toBe(200);
       started = Date.now();
       await (await get(sim, '/users/1')).arrayBuffer();
-      expect(Date.now() - started).toBeLessThan(140);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(390);
     });
   });
 
