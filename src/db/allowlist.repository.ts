@@ -1,0 +1,117 @@
+/**
+ * The tenant's own record of its Clienteling IP allowlist and store locations
+ * (the platform keeps them with no API). Each import replaces the whole record
+ * in one transaction and says what changed.
+ */
+import { InputError } from '../errors.js';
+import type { AllowlistEntry, Location } from './database.js';
+import { inTransaction, type Db } from './executor.js';
+import { requireTenant } from './tenants.repository.js';
+
+export interface AllowlistEntryInput {
+  /** Kept exactly as given: a malformed one is a finding (NET-00), not an import error. */
+  cidr: string;
+  location_id: string | null;
+  approved_remote_access: boolean;
+  note: string | null;
+}
+
+export interface LocationInput {
+  id: string;
+  name: string;
+  closed_at: Date | null;
+}
+
+export interface Changes<T> {
+  added: T[];
+  removed: T[];
+  /** The record before and after, for each key present in both that differs. */
+  changed: { before: T; after: T }[];
+  unchanged: number;
+}
+
+function diff<T>(before: readonly T[], after: readonly T[], key: (x: T) => string, same: (a: T, b: T) => boolean): Changes<T> {
+  const old = new Map(before.map((x) => [key(x), x]));
+  const changes: Changes<T> = { added: [], removed: [], changed: [], unchanged: 0 };
+  for (const next of after) {
+    const prev = old.get(key(next));
+    old.delete(key(next));
+    if (prev === undefined) changes.added.push(next);
+    else if (same(prev, next)) changes.unchanged += 1;
+    else changes.changed.push({ before: prev, after: next });
+  }
+  changes.removed = [...old.values()];
+  return changes;
+}
+
+function noDuplicates<T>(rows: readonly T[], key: (x: T) => string, root: string, field: string): void {
+  const seen = new Map<string, number>();
+  rows.forEach((row, i) => {
+    const k = key(row);
+    if (k.trim() === '') throw new InputError(`${root}[${i}].${field}`, 'must not be empty');
+    const first = seen.get(k);
+    if (first !== undefined) throw new InputError(`${root}[${i}].${field}`, `duplicate of ${root}[${first}]`);
+    seen.set(k, i);
+  });
+}
+
+const entryOf = (r: AllowlistEntry): AllowlistEntryInput => ({
+  cidr: r.cidr,
+  location_id: r.location_id,
+  approved_remote_access: r.approved_remote_access,
+  note: r.note,
+});
+
+/** Replaces the tenant's allowlist with `entries`; nothing is written when any entry is bad. */
+export async function replaceAllowlist(db: Db, tenant: string, entries: readonly AllowlistEntryInput[]): Promise<Changes<AllowlistEntryInput>> {
+  noDuplicates(entries, (e) => e.cidr, 'allowlist', 'cidr');
+  return inTransaction(db, async (trx) => {
+    await requireTenant(trx, tenant);
+    const before = (await listAllowlist(trx, tenant)).map(entryOf);
+    await trx.deleteFrom('allowlist_entries').where('tenant', '=', tenant).execute();
+    if (entries.length > 0) {
+      await trx
+        .insertInto('allowlist_entries')
+        .values(entries.map((e) => ({ tenant, ...e })))
+        .execute();
+    }
+    return diff(
+      before,
+      entries,
+      (e) => e.cidr,
+      (a, b) => a.location_id === b.location_id && a.approved_remote_access === b.approved_remote_access && a.note === b.note,
+    );
+  });
+}
+
+export function listAllowlist(db: Db, tenant: string): Promise<AllowlistEntry[]> {
+  return db.selectFrom('allowlist_entries').selectAll().where('tenant', '=', tenant).orderBy('cidr').execute();
+}
+
+const locationOf = (r: Location): LocationInput => ({ id: r.id, name: r.name, closed_at: r.closed_at });
+
+/** Replaces the tenant's store locations with `locations`; nothing is written when any is bad. */
+export async function replaceLocations(db: Db, tenant: string, locations: readonly LocationInput[]): Promise<Changes<LocationInput>> {
+  noDuplicates(locations, (l) => l.id, 'locations', 'id');
+  return inTransaction(db, async (trx) => {
+    await requireTenant(trx, tenant);
+    const before = (await listLocations(trx, tenant)).map(locationOf);
+    await trx.deleteFrom('locations').where('tenant', '=', tenant).execute();
+    if (locations.length > 0) {
+      await trx
+        .insertInto('locations')
+        .values(locations.map((l) => ({ tenant, ...l })))
+        .execute();
+    }
+    return diff(
+      before,
+      locations,
+      (l) => l.id,
+      (a, b) => a.name === b.name && (a.closed_at?.getTime() ?? null) === (b.closed_at?.getTime() ?? null),
+    );
+  });
+}
+
+export function listLocations(db: Db, tenant: string): Promise<Location[]> {
+  return db.selectFrom('locations').selectAll().where('tenant', '=', tenant).orderBy('id').execute();
+}

@@ -1,0 +1,295 @@
+/**
+ * The ledger's typed schema and how to open it: a real Postgres through `pg`
+ * when a URL is given, embedded PGlite otherwise (DESIGN.md principle 5).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, PostgresDialect, type ColumnType, type Generated, type Insertable, type Selectable, type Updateable } from 'kysely';
+import pg from 'pg';
+import { InputError } from '../errors.js';
+
+/** A timestamp the database fills in when omitted. */
+type CreatedAt = ColumnType<Date, Date | undefined, Date>;
+/** A jsonb column: read back parsed, written as a JSON string so `pg` and PGlite encode it the same way. */
+export type Json<T> = ColumnType<T, string, string>;
+/** A nullable timestamp. */
+type At = Date | null;
+
+export const JOB_RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+export type JobRunStatus = (typeof JOB_RUN_STATUSES)[number];
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'executed', 'verified', 'failed'] as const;
+export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
+export const ERASURE_REQUEST_STATUSES = ['received', 'purging', 'purged', 'verified', 'failed'] as const;
+export type ErasureRequestStatus = (typeof ERASURE_REQUEST_STATUSES)[number];
+export const SECRET_LABELS = ['current', 'pending', 'previous', 'retired'] as const;
+export type SecretLabel = (typeof SECRET_LABELS)[number];
+export const ROTATION_STEPS = ['create', 'set', 'test', 'finish'] as const;
+export type RotationStep = (typeof ROTATION_STEPS)[number];
+
+/** `audience → addresses`, e.g. `{ compliance: ["…"], admins: ["…"] }`. */
+export type Recipients = Record<string, string[]>;
+
+export interface TenantsTable {
+  id: Generated<number>;
+  name: string;
+  base_url: string;
+  /** The name of the environment variable holding the platform token; the token itself is never stored. */
+  token_env: string;
+  timezone: string;
+  /** `csv:PATH` or `scim:URL`, or null when the tenant has no directory. */
+  directory: string | null;
+  recipients: Json<Recipients>;
+  created_at: CreatedAt;
+}
+
+export interface JobRunsTable {
+  id: Generated<number>;
+  kind: string;
+  tenant: string | null;
+  scheduled_for: Date;
+  status: ColumnType<JobRunStatus, JobRunStatus | undefined, JobRunStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  /** What the job needs to be re-enqueued by `reconcile`: ids only, never personal data or secrets. */
+  payload: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+  started_at: At;
+  finished_at: At;
+  counts: Json<Record<string, number>> | null;
+  error: string | null;
+  /** A re-delivered job carries the same key and finds its run instead of making a second one. */
+  idempotency_key: string;
+}
+
+export interface FindingsTable {
+  tenant: string;
+  fingerprint: string;
+  rule: string;
+  name: string;
+  severity: string;
+  subject_type: string;
+  subject_id: string;
+  subject_label: string;
+  title: string;
+  action: string;
+  requires_approval: boolean;
+  evidence: Json<Record<string, unknown>>;
+  first_seen: Date;
+  last_seen: Date;
+  resolved_at: At;
+  /** When a resolved finding last came back. */
+  reopened_at: At;
+  last_run_id: number | null;
+}
+
+export interface SuppressionsTable {
+  id: Generated<number>;
+  tenant: string;
+  fingerprint: string;
+  reason: string;
+  author: string;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
+export interface ApprovalsTable {
+  id: Generated<number>;
+  tenant: string;
+  finding_fingerprint: string;
+  /** What would be done: `remove_user`, `revoke_token`, … */
+  kind: string;
+  status: ColumnType<ApprovalStatus, ApprovalStatus | undefined, ApprovalStatus>;
+  requested_at: CreatedAt;
+  decided_by: string | null;
+  decided_at: At;
+  comment: string | null;
+  /** SHA-256 (hex) of the one-time link token; the token itself only ever travels in the email. */
+  link_token_hash: string | null;
+  link_used_at: At;
+  expires_at: Date;
+  executed_at: At;
+  verified_at: At;
+  evidence: Json<Record<string, unknown>>;
+}
+
+export interface ErasureRequestsTable {
+  id: Generated<number>;
+  tenant: string;
+  profile_id: string;
+  status: ColumnType<ErasureRequestStatus, ErasureRequestStatus | undefined, ErasureRequestStatus>;
+  received_at: CreatedAt;
+  deadline_at: Date;
+  purging_at: At;
+  purged_at: At;
+  verified_at: At;
+  failed_at: At;
+  attempts: ColumnType<number, number | undefined, number>;
+  error: string | null;
+  certificate: Json<Record<string, unknown>> | null;
+}
+
+export interface SecretVersionsTable {
+  id: Generated<number>;
+  tenant: string;
+  name: string;
+  kind: string;
+  label: SecretLabel;
+  encrypted_value: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
+  created_at: CreatedAt;
+  /** The rotation step this version has reached (null once it is simply `current`). */
+  step: RotationStep | null;
+  set_at: At;
+  tested_at: At;
+  finished_at: At;
+  retired_at: At;
+}
+
+export interface AllowlistEntriesTable {
+  id: Generated<number>;
+  tenant: string;
+  /** Exactly as the tenant gave it: a malformed one is finding NET-00, not something to fix silently. */
+  cidr: string;
+  location_id: string | null;
+  approved_remote_access: boolean;
+  note: string | null;
+}
+
+export interface LocationsTable {
+  tenant: string;
+  id: string;
+  name: string;
+  closed_at: At;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  at: Date;
+  actor: string;
+  action: string;
+  subject: string;
+  details: Json<Record<string, unknown>>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  job_runs: JobRunsTable;
+  findings: FindingsTable;
+  suppressions: SuppressionsTable;
+  approvals: ApprovalsTable;
+  erasure_requests: ErasureRequestsTable;
+  secret_versions: SecretVersionsTable;
+  allowlist_entries: AllowlistEntriesTable;
+  locations: LocationsTable;
+  audit_log: AuditLogTable;
+}
+
+export type Tenant = Selectable<TenantsTable>;
+export type NewTenant = Insertable<TenantsTable>;
+export type TenantUpdate = Updateable<TenantsTable>;
+export type JobRun = Selectable<JobRunsTable>;
+export type NewJobRun = Insertable<JobRunsTable>;
+export type FindingRow = Selectable<FindingsTable>;
+export type NewFindingRow = Insertable<FindingsTable>;
+export type Suppression = Selectable<SuppressionsTable>;
+export type NewSuppression = Insertable<SuppressionsTable>;
+export type Approval = Selectable<ApprovalsTable>;
+export type NewApproval = Insertable<ApprovalsTable>;
+export type ErasureRequest = Selectable<ErasureRequestsTable>;
+export type NewErasureRequest = Insertable<ErasureRequestsTable>;
+export type SecretVersion = Selectable<SecretVersionsTable>;
+export type NewSecretVersion = Insertable<SecretVersionsTable>;
+export type AllowlistEntry = Selectable<AllowlistEntriesTable>;
+export type NewAllowlistEntry = Insertable<AllowlistEntriesTable>;
+export type Location = Selectable<LocationsTable>;
+export type NewLocation = Insertable<LocationsTable>;
+export type AuditLogRow = Selectable<AuditLogTable>;
+
+/** The JSON string a jsonb column is written with. */
+export const json = (value: unknown): string => JSON.stringify(value);
+
+export interface OpenDatabaseOptions {
+  /**
+   * A Postgres connection string. When absent the embedded PGlite is used.
+   * @defaultValue `env.DATABASE_URL`
+   */
+  url?: string;
+  /**
+   * Where PGlite keeps its files (`memory://` keeps them in memory).
+   * @defaultValue `env.WARDEN_DATA_DIR/pglite`, else `./.warden/pglite`
+   */
+  dataDir?: string;
+  /**
+   * A Postgres schema every table lives in (search_path of each connection), so
+   * tests can isolate themselves. It must be a plain identifier.
+   * @defaultValue the database's default search_path (`public`)
+   */
+  schema?: string;
+  /**
+   * Start PGlite from a dump of another instance's data (`dumpDataDir`), in
+   * memory: tests clone one migrated template instead of paying initdb each time.
+   */
+  loadDataDir?: Blob;
+  /**
+   * Connections in the `pg` pool.
+   * @defaultValue 10
+   */
+  poolSize?: number;
+  /** @defaultValue `process.env` */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface OpenedDatabase {
+  db: Kysely<Database>;
+  /** Which engine is behind `db`. */
+  backend: 'postgres' | 'pglite';
+  /** The schema the tables live in, when one was asked for. */
+  schema: string | undefined;
+  close(): Promise<void>;
+  /** PGlite only: a copy of its data, to start another instance from (see {@link OpenDatabaseOptions.loadDataDir}). */
+  dumpDataDir?: () => Promise<Blob>;
+}
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Opens the ledger. Nothing is migrated here: that is `warden migrate`'s job alone. */
+export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
+  const env = options.env ?? process.env;
+  const schema = options.schema;
+  if (schema !== undefined && !IDENTIFIER.test(schema)) {
+    throw new InputError('schema', 'must be a lower-case identifier (letters, digits, _)');
+  }
+  const url = options.url ?? (env.DATABASE_URL !== undefined && env.DATABASE_URL !== '' ? env.DATABASE_URL : undefined);
+  if (url !== undefined) {
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.poolSize ?? 10,
+      // A startup parameter, so every pooled connection has it before its first query.
+      ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, backend: 'postgres', schema, close: () => db.destroy() };
+  }
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGliteDialect } = await import('kysely-pglite-dialect');
+  const dataDir = options.dataDir ?? path.join(env.WARDEN_DATA_DIR ?? '.warden', 'pglite');
+  let client: InstanceType<typeof PGlite>;
+  if (options.loadDataDir !== undefined) {
+    client = await PGlite.create({ loadDataDir: options.loadDataDir });
+  } else {
+    if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
+    client = await PGlite.create(dataDir);
+  }
+  if (schema !== undefined) {
+    // PGlite is one connection, so setting it once holds for every query.
+    await client.exec(`CREATE SCHEMA IF NOT EXISTS ${schema}; SET search_path TO ${schema}`);
+  }
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
+  return {
+    db,
+    backend: 'pglite',
+    schema,
+    close: () => db.destroy(),
+    dumpDataDir: () => client.dumpDataDir('none'),
+  };
+}

@@ -1,0 +1,227 @@
+/**
+ * Findings by fingerprint: first seen, last seen, resolved when a later run of
+ * the same rules no longer produces them, re-opened when they come back.
+ * Written in bulk: one transaction, a few statements per run whatever its size.
+ */
+import { sql, type ExpressionBuilder } from 'kysely';
+import { InputError } from '../errors.js';
+import type { Finding } from '../rules/types.js';
+import { json, type Database, type FindingRow, type NewFindingRow } from './database.js';
+import { inTransaction, type Db } from './executor.js';
+import { requireTenant } from './tenants.repository.js';
+
+/**
+ * Rows per INSERT: 15 parameters a row stays well under Postgres' 65 535
+ * bind-parameter limit, and big statements amortise the round trips.
+ */
+export const FINDINGS_CHUNK_ROWS = 4000;
+
+export interface RecordFindingsInput {
+  tenant: string;
+  /** The `job_runs` row of the run that produced these findings. */
+  runId: number;
+  /**
+   * The rule ids this run evaluated. Only open findings of these rules can be
+   * resolved by it: a token run must not resolve access findings.
+   */
+  rules: readonly string[];
+  findings: readonly Finding[];
+  at: Date;
+}
+
+export interface RecordFindingsOutcome {
+  /** Fingerprints seen for the first time, or back after being resolved (those are also in `reopened`). */
+  created: string[];
+  /** Fingerprints of findings that had been resolved and came back. */
+  reopened: string[];
+  /** Fingerprints still open from an earlier run. */
+  persisting: string[];
+  /** Fingerprints this run resolved. */
+  resolved: string[];
+}
+
+function toRow(f: Finding, input: RecordFindingsInput): NewFindingRow {
+  return {
+    tenant: input.tenant,
+    fingerprint: f.fingerprint,
+    rule: f.rule,
+    name: f.name,
+    severity: f.severity,
+    subject_type: f.subject.type,
+    subject_id: f.subject.id,
+    subject_label: f.subject.label,
+    title: f.title,
+    action: f.action,
+    requires_approval: f.requires_approval,
+    evidence: json(f.evidence),
+    first_seen: input.at,
+    last_seen: input.at,
+    last_run_id: input.runId,
+  };
+}
+
+/** Refuses a batch that could not be recorded as given, before anything is written. */
+function checkInput(input: RecordFindingsInput): void {
+  if (input.rules.length === 0) throw new InputError('rules', 'must name at least one rule the run evaluated');
+  const rules = new Set(input.rules);
+  const seen = new Map<string, number>();
+  input.findings.forEach((f, i) => {
+    if (!rules.has(f.rule)) {
+      throw new InputError(`findings[${i}].rule`, `${JSON.stringify(f.rule)} is not among the rules this run evaluated`);
+    }
+    const earlier = seen.get(f.fingerprint);
+    if (earlier !== undefined) throw new InputError(`findings[${i}].fingerprint`, `duplicate of findings[${earlier}]`);
+    seen.set(f.fingerprint, i);
+  });
+}
+
+/** Upserts one run's findings and resolves those of its rules that it no longer produced. */
+export async function recordFindings(db: Db, input: RecordFindingsInput): Promise<RecordFindingsOutcome> {
+  checkInput(input);
+  return inTransaction(db, async (trx) => {
+    await requireTenant(trx, input.tenant);
+    const fingerprints = input.findings.map((f) => f.fingerprint);
+    // Which of them come back from resolved: the upsert's RETURNING can only see new values.
+    const reopened =
+      fingerprints.length === 0
+        ? []
+        : (
+            await trx
+              .selectFrom('findings')
+              .select('fingerprint')
+              .where('tenant', '=', input.tenant)
+              .where('resolved_at', 'is not', null)
+              .where(sql<boolean>`fingerprint = any(${fingerprints}::text[])`)
+              .execute()
+          ).map((r) => r.fingerprint);
+    const reopenedSet = new Set(reopened);
+
+    const created: string[] = [];
+    const persisting: string[] = [];
+    for (let start = 0; start < input.findings.length; start += FINDINGS_CHUNK_ROWS) {
+      const rows = input.findings.slice(start, start + FINDINGS_CHUNK_ROWS).map((f) => toRow(f, input));
+      const written = await trx
+        .insertInto('findings')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.columns(['tenant', 'fingerprint']).doUpdateSet((eb) => ({
+            name: eb.ref('excluded.name'),
+            severity: eb.ref('excluded.severity'),
+            subject_label: eb.ref('excluded.subject_label'),
+            title: eb.ref('excluded.title'),
+            action: eb.ref('excluded.action'),
+            requires_approval: eb.ref('excluded.requires_approval'),
+            evidence: eb.ref('excluded.evidence'),
+            last_seen: eb.ref('excluded.last_seen'),
+            last_run_id: eb.ref('excluded.last_run_id'),
+            reopened_at: sql<Date | null>`case when findings.resolved_at is null then findings.reopened_at else excluded.last_seen end`,
+            resolved_at: null,
+          })),
+        )
+        // xmax is 0 only on a freshly inserted tuple: new versus updated, without reading first.
+        .returning(['fingerprint', sql<boolean>`(xmax = 0)`.as('inserted')])
+        .execute();
+      for (const row of written) {
+        if (row.inserted || reopenedSet.has(row.fingerprint)) created.push(row.fingerprint);
+        else persisting.push(row.fingerprint);
+      }
+    }
+
+    const resolved = (
+      await trx
+        .updateTable('findings')
+        .set({ resolved_at: input.at })
+        .where('tenant', '=', input.tenant)
+        .where('rule', 'in', [...input.rules])
+        .where('resolved_at', 'is', null)
+        .where((eb) => eb.or([eb('last_run_id', 'is', null), eb('last_run_id', '!=', input.runId)]))
+        .returning('fingerprint')
+        .execute()
+    ).map((r) => r.fingerprint);
+
+    return { created, reopened, persisting, resolved };
+  });
+}
+
+export type FindingState = 'open' | 'resolved' | 'all';
+
+export interface ListFindingsOptions {
+  tenant: string;
+  /** @defaultValue `open` */
+  state?: FindingState;
+  /** Only these rules. */
+  rules?: readonly string[];
+  /** Only these fingerprints (e.g. the `created` of a run's outcome). */
+  fingerprints?: readonly string[];
+  /** Only findings resolved at or after this instant (with state `resolved`). */
+  resolvedSince?: Date;
+  /**
+   * Whether findings under a suppression active at `at` are left out.
+   * @defaultValue false
+   */
+  excludeSuppressed?: boolean;
+  /** The instant suppressions are judged at. @defaultValue now */
+  at?: Date;
+  limit?: number;
+}
+
+export interface ListedFinding extends FindingRow {
+  /** A suppression covers it at the instant asked about. */
+  suppressed: boolean;
+}
+
+const SEVERITY_ORDER = sql<number>`case severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 else 3 end`;
+
+/** Findings of a tenant, most severe first (then rule, then subject id), as digests list them. */
+export async function listFindings(db: Db, options: ListFindingsOptions): Promise<ListedFinding[]> {
+  const at = options.at ?? new Date();
+  const state = options.state ?? 'open';
+  const suppressedNow = (eb: ExpressionBuilder<Database, 'findings'>) =>
+    eb.exists(
+      eb
+        .selectFrom('suppressions')
+        .select(sql`1`.as('one'))
+        .whereRef('suppressions.tenant', '=', 'findings.tenant')
+        .whereRef('suppressions.fingerprint', '=', 'findings.fingerprint')
+        .where('suppressions.expires_at', '>', at),
+    );
+  let query = db
+    .selectFrom('findings')
+    .selectAll('findings')
+    .select((eb) => suppressedNow(eb).as('suppressed'))
+    .where('findings.tenant', '=', options.tenant);
+  if (state === 'open') query = query.where('findings.resolved_at', 'is', null);
+  if (state === 'resolved') query = query.where('findings.resolved_at', 'is not', null);
+  if (options.resolvedSince !== undefined) query = query.where('findings.resolved_at', '>=', options.resolvedSince);
+  if (options.rules !== undefined) query = query.where('findings.rule', 'in', options.rules.length > 0 ? [...options.rules] : ['']);
+  if (options.fingerprints !== undefined) {
+    query = query.where(sql<boolean>`findings.fingerprint = any(${[...options.fingerprints]}::text[])`);
+  }
+  if (options.excludeSuppressed === true) query = query.where((eb) => eb.not(suppressedNow(eb)));
+  const rows = await query
+    .orderBy(SEVERITY_ORDER)
+    .orderBy('findings.rule')
+    .orderBy('findings.subject_id')
+    .$if(options.limit !== undefined, (q) => q.limit(options.limit!))
+    .execute();
+  return rows.map((r) => ({ ...r, suppressed: Boolean(r.suppressed) }));
+}
+
+/** Open findings of a tenant, with suppressed ones marked. */
+export function openFindings(db: Db, tenant: string, at: Date = new Date()): Promise<ListedFinding[]> {
+  return listFindings(db, { tenant, state: 'open', at });
+}
+
+/** Counts of open findings by severity, for a digest's headline. */
+export async function countOpenFindings(db: Db, tenant: string): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('findings')
+    .select(['severity', sql<number>`count(*)::int`.as('n')])
+    .where('tenant', '=', tenant)
+    .where('resolved_at', 'is', null)
+    .groupBy('severity')
+    .execute();
+  const counts: Record<string, number> = { critical: 0, high: 0, medium: 0, low: 0 };
+  for (const r of rows) counts[r.severity] = r.n;
+  return counts;
+}

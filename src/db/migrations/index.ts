@@ -1,0 +1,11 @@
+/**
+ * Every migration, listed by hand: a static provider works the same from
+ * `src/` under vitest and from `dist/`, with no directory scanning.
+ * Names are timestamps, so their order is their name order.
+ */
+import type { Migration } from 'kysely';
+import * as initial from './2026-11-29T1800_initial.js';
+
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '2026-11-29T1800_initial': initial,
+};

@@ -1,0 +1,91 @@
+/** Tenants: who Warden audits, where their platform is, and who hears about it. */
+import { json, type Recipients, type Tenant } from './database.js';
+import { DuplicateTenantError, SQLSTATE, TenantInUseError, UnknownTenantError, sqlState } from './errors.js';
+import type { Db } from './executor.js';
+
+export interface NewTenantInput {
+  name: string;
+  baseUrl: string;
+  /** Name of the environment variable that holds the platform token at run time. */
+  tokenEnv: string;
+  /** @defaultValue `UTC` */
+  timezone?: string;
+  /** `csv:PATH` or `scim:URL`. @defaultValue none */
+  directory?: string | null;
+  /** @defaultValue `{}` */
+  recipients?: Recipients;
+}
+
+export async function addTenant(db: Db, input: NewTenantInput): Promise<Tenant> {
+  try {
+    return await db
+      .insertInto('tenants')
+      .values({
+        name: input.name,
+        base_url: input.baseUrl,
+        token_env: input.tokenEnv,
+        timezone: input.timezone ?? 'UTC',
+        directory: input.directory ?? null,
+        recipients: json(input.recipients ?? {}),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  } catch (err) {
+    if (sqlState(err) === SQLSTATE.uniqueViolation) throw new DuplicateTenantError(input.name);
+    throw err;
+  }
+}
+
+export function getTenant(db: Db, name: string): Promise<Tenant | undefined> {
+  return db.selectFrom('tenants').selectAll().where('name', '=', name).executeTakeFirst();
+}
+
+/** The tenant, or {@link UnknownTenantError}: the check every tenant-scoped write makes first. */
+export async function requireTenant(db: Db, name: string): Promise<Tenant> {
+  const tenant = await getTenant(db, name);
+  if (tenant === undefined) throw new UnknownTenantError(name);
+  return tenant;
+}
+
+export function listTenants(db: Db): Promise<Tenant[]> {
+  return db.selectFrom('tenants').selectAll().orderBy('name').execute();
+}
+
+export interface TenantPatch {
+  baseUrl?: string;
+  tokenEnv?: string;
+  timezone?: string;
+  directory?: string | null;
+  recipients?: Recipients;
+}
+
+export async function updateTenant(db: Db, name: string, patch: TenantPatch): Promise<Tenant> {
+  const row = await db
+    .updateTable('tenants')
+    .set({
+      ...(patch.baseUrl === undefined ? {} : { base_url: patch.baseUrl }),
+      ...(patch.tokenEnv === undefined ? {} : { token_env: patch.tokenEnv }),
+      ...(patch.timezone === undefined ? {} : { timezone: patch.timezone }),
+      ...(patch.directory === undefined ? {} : { directory: patch.directory }),
+      ...(patch.recipients === undefined ? {} : { recipients: json(patch.recipients) }),
+    })
+    .where('name', '=', name)
+    .returningAll()
+    .executeTakeFirst();
+  if (row === undefined) throw new UnknownTenantError(name);
+  return row;
+}
+
+/**
+ * Removes a tenant that has nothing in the ledger yet. Runs, findings and
+ * evidence are never cascaded away: they are what auditors ask for.
+ */
+export async function removeTenant(db: Db, name: string): Promise<void> {
+  try {
+    const result = await db.deleteFrom('tenants').where('name', '=', name).executeTakeFirst();
+    if (result.numDeletedRows === 0n) throw new UnknownTenantError(name);
+  } catch (err) {
+    if (sqlState(err) === SQLSTATE.foreignKeyViolation) throw new TenantInUseError(name);
+    throw err;
+  }
+}
