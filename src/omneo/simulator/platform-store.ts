@@ -85,11 +85,18 @@ export class PlatformStore {
     return true;
   }
 
-  /** The live token a bearer secret created through the API, if any. */
-  tokenOfSecret(secret: string): OmneoToken | undefined {
+  /**
+   * The live token a bearer secret created through the API, if any. Each use is
+   * recorded in its `usage`, as the platform does, so token-hygiene rules see it.
+   */
+  useTokenOfSecret(secret: string, nowMs: number, ip: string | null, userAgent: string | null): OmneoToken | undefined {
     const id = this.#secrets.get(secret);
     const token = id === undefined ? undefined : this.tokens.get(id);
-    return token && !token.revoked ? token : undefined;
+    if (!token || token.revoked) return undefined;
+    token.usage.unshift({ used_at: new Date(nowMs).toISOString(), ip_address: ip, user_agent: userAgent });
+    // The newest uses are what the rules look at; keep the list bounded.
+    if (token.usage.length > 50) token.usage.length = 50;
+    return token;
   }
 
   /** A profile the API can see: not soft-deleted, and not purged (or still within its purge lag). */

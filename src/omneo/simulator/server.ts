@@ -400,7 +400,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (!m) return undefined;
     const secret = m[1]!;
     if (bearers.includes(secret)) return { token_id: null, user_id: ownerId, name: 'simulator', scopes: ['*'] };
-    const token = store.tokenOfSecret(secret);
+    const token = store.useTokenOfSecret(secret, Date.now(), req.socket.remoteAddress ?? null, req.headers['user-agent'] ?? null);
     return token && { token_id: token.id, user_id: token.user_id, name: token.name, scopes: token.scopes };
   }
 

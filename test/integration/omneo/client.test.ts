@@ -226,6 +226,9 @@ describe('resources', () => {
       const created = await client.createToken({ name: 'rotation-check', scopes: ['read-profiles'] });
       const fresh = new OmneoClient({ baseUrl: sim.url, token: created.accessToken });
       expect(await fresh.verify()).toMatchObject({ token_id: created.token.id, name: 'rotation-check' });
+      const listed = (await client.listTokens()).find((t) => t.id === created.token.id);
+      expect(listed?.usage).toHaveLength(1); // the platform records each use of a token
+      expect(JSON.stringify(await client.listTokens())).not.toContain(created.accessToken);
       expect(await client.deleteToken(created.token.id)).toBe(true);
       expect(await client.deleteToken(created.token.id)).toBe(false);
       expect(await caught(fresh.verify())).toMatchObject({ status: 401 });
