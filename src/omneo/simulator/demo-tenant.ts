@@ -10,7 +10,7 @@
 import { DAY_MS } from '../../rules/time.js';
 import type { OmneoAudit, OmneoProfile, OmneoRole, OmneoToken, OmneoTransaction, OmneoUser } from '../types.js';
 import { generateProfile, transactionsFor } from './profiles.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from './synthetic-tenant.js';
 
 export const DEMO_TENANT = 'demo';
 

@@ -7,8 +7,7 @@ import { DAY_MS } from '../../rules/time.js';
 import type { OmneoAudit, OmneoToken, OmneoUser } from '../types.js';
 import type { DirectoryPerson, PlatformData } from './demo-tenant.js';
 import { generateProfile, transactionsFor } from './profiles.js';
-import { seededRandom } from './random.js';
-import { syntheticTenant } from './synthetic-tenant.js';
+import { seededRandom, syntheticTenant } from './synthetic-tenant.js';
 
 export interface LargeTenantOptions {
   /** @defaultValue 'demo' */

@@ -1,6 +1,5 @@
 /** Made-up customer profiles and their transactions, for the simulator's tenants. */
 import type { OmneoProfile, OmneoTransaction } from '../types.js';
-import { pick } from './random.js';
 
 const FIRST_NAMES = ['Amelia', 'Oliver', 'Isla', 'Leo', 'Grace', 'Henry', 'Chloe', 'Lucas', 'Mila', 'Ethan', 'Sofia', 'Max'];
 const LAST_NAMES = ['Taylor', 'Wilson', 'Martin', 'Anderson', 'Thompson', 'White', 'Harris', 'Clark', 'Lewis', 'Young'];
@@ -39,3 +38,6 @@ export function transactionsFor(profiles: readonly OmneoProfile[], random: () =>
   return out;
 }
 
+function pick<T>(random: () => number, items: readonly T[]): T {
+  return items[Math.floor(random() * items.length)]!;
+}

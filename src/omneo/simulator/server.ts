@@ -15,7 +15,7 @@ import { demoTenant, type DemoTenant, type DirectoryPerson } from './demo-tenant
 import { largeTenant } from './large-tenant.js';
 import { PlatformStore } from './platform-store.js';
 import { TokenBucket } from './rate-limit.js';
-import { seededRandom } from './random.js';
+import { seededRandom } from './synthetic-tenant.js';
 import { SCIM_ERROR_SCHEMA, scimList } from './scim.js';
 
 export const API_PREFIX = '/api/v3';
