@@ -7,6 +7,9 @@ import { InputError } from '../errors.js';
 import { registerCheck } from './commands/check.command.js';
 import { registerSim } from './commands/sim.command.js';
 import { registerTenants } from './commands/tenants.command.js';
+import { registerRun } from './commands/run.command.js';
+import { registerRuns } from './commands/runs.command.js';
+import { registerWorker } from './commands/worker.command.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -24,6 +27,9 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerCheck(program, io, setExit);
   registerSim(program, io, setExit);
   registerTenants(program, io);
+  registerRun(program, io, setExit);
+  registerWorker(program, io, setExit);
+  registerRuns(program, io, setExit);
   return program;
 }
 
