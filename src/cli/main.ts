@@ -10,6 +10,8 @@ import { registerTenants } from './commands/tenants.command.js';
 import { registerRun } from './commands/run.command.js';
 import { registerRuns } from './commands/runs.command.js';
 import { registerWorker } from './commands/worker.command.js';
+import { registerMigrate } from './commands/migrate.command.js';
+import { registerAuditLog } from './commands/audit-log.command.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -30,6 +32,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerRun(program, io, setExit);
   registerWorker(program, io, setExit);
   registerRuns(program, io, setExit);
+  registerMigrate(program, io, setExit);
+  registerAuditLog(program, io, setExit);
   return program;
 }
 
