@@ -7,6 +7,8 @@ import { InputError } from '../errors.js';
 import { registerCheck } from './commands/check.command.js';
 import { registerSim } from './commands/sim.command.js';
 import { registerTenants } from './commands/tenants.command.js';
+import { registerAllowlist } from './commands/allowlist.command.js';
+import { registerSnapshot } from './commands/snapshot.command.js';
 import { registerRun } from './commands/run.command.js';
 import { registerRuns } from './commands/runs.command.js';
 import { registerWorker } from './commands/worker.command.js';
@@ -29,6 +31,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerCheck(program, io, setExit);
   registerSim(program, io, setExit);
   registerTenants(program, io);
+  registerAllowlist(program, io);
+  registerSnapshot(program, io);
   registerRun(program, io, setExit);
   registerWorker(program, io, setExit);
   registerRuns(program, io, setExit);

@@ -1,10 +1,16 @@
 /**
  * A SCIM 2.0 directory (RFC 7644): `GET /Users` paged with `startIndex`/`count`.
  * A person is `terminated` when `active` is false; their email is the primary
- * one (else the first, else a `userName` that looks like an email).
+ * one (else the first, else a `userName` that looks like an email). SCIM core
+ * has no end date or last sign-in: when the directory offers them under the
+ * extension {@link SCIM_HR_EXTENSION} (`endDate`, `lastLoginAt`), they are read.
  */
 import { InputError } from '../errors.js';
+import { parseInstant } from '../rules/time.js';
 import type { DirectoryPerson } from './types.js';
+
+/** Warden's SCIM extension schema for HR data that SCIM core lacks. */
+export const SCIM_HR_EXTENSION = 'urn:warden:params:scim:schemas:extension:hr:2.0:User';
 
 /** Options of {@link readScimDirectory}. */
 export interface ScimOptions {
@@ -36,6 +42,7 @@ interface ScimUser {
   name?: { formatted?: unknown; givenName?: unknown; familyName?: unknown };
   displayName?: unknown;
   emails?: Array<{ value?: unknown; primary?: unknown }>;
+  [SCIM_HR_EXTENSION]?: { endDate?: unknown; lastLoginAt?: unknown };
 }
 
 interface ListResponse {
@@ -92,5 +99,17 @@ function toPerson(user: ScimUser, where: string): DirectoryPerson {
     (typeof user.displayName === 'string' && user.displayName) ||
     given ||
     null;
-  return { email, name, status: user.active === false ? 'terminated' : 'active', end_date: null, last_login_at: null };
+  const hr = user[SCIM_HR_EXTENSION];
+  const instant = (v: unknown, field: string): string | null => {
+    if (v === null || v === undefined || v === '') return null;
+    if (typeof v !== 'string' || parseInstant(v) === undefined) throw new InputError(`${where}.${field}`, 'not an ISO 8601 date or timestamp');
+    return v;
+  };
+  return {
+    email,
+    name,
+    status: user.active === false ? 'terminated' : 'active',
+    end_date: instant(hr?.endDate, 'endDate'),
+    last_login_at: instant(hr?.lastLoginAt, 'lastLoginAt'),
+  };
 }

@@ -1,0 +1,127 @@
+/**
+ * The RULES.md snapshot of a live tenant: the platform's records through the
+ * client, the directory from its roster, and what Warden keeps itself
+ * (allowlist, stores, secret versions, erasure requests) from the ledger.
+ * `warden snapshot` prints it; every audit job gathers the parts it needs.
+ */
+import type { Tenant } from '../db/database.js';
+import type { Db } from '../db/executor.js';
+import { listAllowlist, listLocations } from '../db/allowlist.repository.js';
+import { listErasureRequests } from '../db/erasure.repository.js';
+import { listVersions } from '../db/secret-versions.repository.js';
+import { requireTenant } from '../db/tenants.repository.js';
+import { readDirectory, parseDirectorySource } from '../directory/source.js';
+import type { DirectoryPerson } from '../directory/types.js';
+import { InputError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { OmneoClient, type OmneoClientOptions } from '../omneo/client.js';
+import { gatherOmneo } from '../omneo/gather.js';
+import type { OmneoSnapshotPart } from '../omneo/types.js';
+
+/** What a snapshot can hold; a job asks only for what its rules read. */
+export type SnapshotPart = 'platform' | 'directory' | 'allowlist' | 'secrets' | 'erasure';
+export const ALL_PARTS: readonly SnapshotPart[] = ['platform', 'directory', 'allowlist', 'secrets', 'erasure'];
+
+/** The JSON document of RULES.md "Snapshot", as `warden check` reads it. */
+export interface TenantSnapshot {
+  tenant: string;
+  captured_at: string;
+  omneo?: OmneoSnapshotPart;
+  directory?: { people: DirectoryPerson[] };
+  allowlist?: { cidr: string; location_id: string | null; approved_remote_access: boolean; note: string | null }[];
+  locations?: { id: string; name: string; closed_at: string | null }[];
+  secrets?: { name: string; kind: string; current_version_created_at: string; pending_since: string | null }[];
+  erasure_requests?: { id: string; profile_id: string; received_at: string; status: string; verified_at: string | null }[];
+}
+
+/** Options of {@link gatherTenantSnapshot}. */
+export interface GatherOptions {
+  /** Where the platform token (and the SCIM token) are read from. @defaultValue `process.env` */
+  env?: NodeJS.ProcessEnv;
+  /** Which parts to gather. @defaultValue all of them */
+  parts?: readonly SnapshotPart[];
+  /** Client tuning (timeouts, retries, page size); base URL and token come from the tenant. */
+  client?: Omit<OmneoClientOptions, 'baseUrl' | 'token'>;
+  logger?: Logger;
+  /** @defaultValue now */
+  now?: Date;
+}
+
+/** The tenant's platform token, from the variable it names; the value is never stored or shown. */
+export function platformToken(tenant: Tenant, env: NodeJS.ProcessEnv): string {
+  const token = env[tenant.token_env];
+  if (token === undefined || token === '') {
+    throw new InputError(tenant.token_env, `not set: it holds the platform token of tenant ${JSON.stringify(tenant.name)}`);
+  }
+  return token;
+}
+
+/** A client for the tenant's platform. */
+export function clientFor(tenant: Tenant, env: NodeJS.ProcessEnv, options: GatherOptions['client'] = {}): OmneoClient {
+  return new OmneoClient({ ...options, baseUrl: tenant.base_url, token: platformToken(tenant, env) });
+}
+
+/**
+ * The SCIM bearer token, by convention in `<TOKEN_ENV>_SCIM` next to the
+ * platform token (e.g. `ACME_OMNEO_TOKEN_SCIM`); unset means no Authorization header.
+ */
+export function scimTokenEnv(tenant: Tenant): string {
+  return `${tenant.token_env}_SCIM`;
+}
+
+export async function gatherTenantSnapshot(db: Db, tenantName: string, options: GatherOptions = {}): Promise<TenantSnapshot> {
+  const env = options.env ?? process.env;
+  const parts = new Set(options.parts ?? ALL_PARTS);
+  const tenant = await requireTenant(db, tenantName);
+  const snapshot: TenantSnapshot = { tenant: tenant.name, captured_at: (options.now ?? new Date()).toISOString() };
+
+  // Check everything that can be wrong with the set-up before the first request.
+  const client = parts.has('platform') ? clientFor(tenant, env, { ...options.client, ...(options.logger ? { logger: options.logger } : {}) }) : undefined;
+  const source = parts.has('directory') && tenant.directory !== null ? parseDirectorySource(tenant.directory, 'tenant directory') : undefined;
+
+  const [omneo, people] = await Promise.all([
+    client ? gatherOmneo(client) : undefined,
+    source ? readDirectory(source, { token: env[scimTokenEnv(tenant)] }) : undefined,
+  ]);
+  if (omneo) snapshot.omneo = omneo;
+  if (people) snapshot.directory = { people };
+
+  if (parts.has('allowlist')) {
+    const [entries, stores] = await Promise.all([listAllowlist(db, tenant.name), listLocations(db, tenant.name)]);
+    snapshot.allowlist = entries.map((e) => ({
+      cidr: e.cidr,
+      location_id: e.location_id,
+      approved_remote_access: e.approved_remote_access,
+      note: e.note,
+    }));
+    snapshot.locations = stores.map((l) => ({ id: l.id, name: l.name, closed_at: l.closed_at?.toISOString() ?? null }));
+  }
+
+  if (parts.has('secrets')) {
+    const byName = new Map<string, NonNullable<TenantSnapshot['secrets']>[number]>();
+    const pending = new Map<string, Date>();
+    for (const v of await listVersions(db, tenant.name)) {
+      if (v.label === 'current') {
+        byName.set(v.name, { name: v.name, kind: v.kind, current_version_created_at: v.created_at.toISOString(), pending_since: null });
+      } else if (v.label === 'pending') {
+        pending.set(v.name, v.created_at);
+      }
+    }
+    for (const [name, since] of pending) {
+      const secret = byName.get(name);
+      if (secret) secret.pending_since = since.toISOString();
+    }
+    snapshot.secrets = [...byName.values()];
+  }
+
+  if (parts.has('erasure')) {
+    snapshot.erasure_requests = (await listErasureRequests(db, { tenant: tenant.name })).map((r) => ({
+      id: String(r.id),
+      profile_id: r.profile_id,
+      received_at: r.received_at.toISOString(),
+      status: r.status,
+      verified_at: r.verified_at?.toISOString() ?? null,
+    }));
+  }
+  return snapshot;
+}

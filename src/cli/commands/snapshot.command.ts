@@ -1,0 +1,18 @@
+/** `warden snapshot --tenant NAME`: the RULES.md snapshot of a live tenant, on stdout. */
+import type { Command } from 'commander';
+import { gatherTenantSnapshot } from '../../audit/tenant-snapshot.js';
+import { write, type CliIo } from '../io.js';
+import { withLedger } from '../ledger.js';
+import { tenantName } from '../tenant-options.js';
+
+export function registerSnapshot(program: Command, io: CliIo): void {
+  program
+    .command('snapshot')
+    .description('print the snapshot of a live tenant (pipe it into `warden check --snapshot -`)')
+    .requiredOption('--tenant <name>', 'the tenant')
+    .action(async (opts: { tenant: string }) => {
+      const tenant = tenantName(opts.tenant, '--tenant');
+      const snapshot = await withLedger(io, ({ db }) => gatherTenantSnapshot(db, tenant, { env: io.env }));
+      await write(io.stdout, `${JSON.stringify(snapshot)}\n`);
+    });
+}
