@@ -1,0 +1,90 @@
+/**
+ * Puts the simulator's demo tenant into the ledger the way a new user would
+ * set up a real one: the tenant (platform = the simulator, directory = its SCIM
+ * endpoint), then its allowlist, stores, secret versions and erasure requests.
+ * Safe to run again: what exists is kept, the allowlist and stores are replaced.
+ */
+import { replaceAllowlist, replaceLocations } from '../db/allowlist.repository.js';
+import type { Tenant } from '../db/database.js';
+import {
+  markErasureFailed,
+  markPurged,
+  markPurging,
+  markVerified,
+  receiveErasureRequest,
+} from '../db/erasure.repository.js';
+import type { Db } from '../db/executor.js';
+import { addCurrentVersion, createPendingVersion, listVersions } from '../db/secret-versions.repository.js';
+import { addTenant, getTenant } from '../db/tenants.repository.js';
+import type { DemoTenant } from '../omneo/simulator/demo-tenant.js';
+import { newSecretValue, sealSecret } from '../secrets/secret-box.js';
+
+/** The variable the demo tenant's platform token is read from. */
+export const DEMO_TOKEN_ENV = 'WARDEN_DEMO_TOKEN';
+
+export interface SeedDemoOptions {
+  /** The running simulator: its API URL, server origin and demo data. */
+  simulator: { url: string; origin: string; demo?: DemoTenant };
+  /** Seals the demo's secret values (see secret-box.ts). */
+  secretKey: Buffer;
+  /** @defaultValue `'demo'` */
+  tenant?: string;
+  /** Digest recipients. @defaultValue compliance, admins and engineers at demo.example */
+  recipients?: Record<string, string[]>;
+}
+
+export async function seedDemoTenant(db: Db, options: SeedDemoOptions): Promise<Tenant> {
+  const demo = options.simulator.demo;
+  if (demo === undefined) throw new Error('the simulator serves a synthetic tenant, not the demo');
+  const name = options.tenant ?? 'demo';
+  const tenant =
+    (await getTenant(db, name)) ??
+    (await addTenant(db, {
+      name,
+      baseUrl: options.simulator.url,
+      tokenEnv: DEMO_TOKEN_ENV,
+      timezone: 'UTC',
+      directory: `scim:${options.simulator.origin}/scim/v2`,
+      recipients: options.recipients ?? {
+        compliance: ['compliance@demo.example'],
+        admins: ['admins@demo.example'],
+        engineers: ['engineers@demo.example'],
+      },
+    }));
+
+  await replaceAllowlist(db, name, demo.allowlist);
+  await replaceLocations(
+    db,
+    name,
+    demo.locations.map((l) => ({ id: l.id, name: l.name, closed_at: l.closed_at === null ? null : new Date(l.closed_at) })),
+  );
+
+  const known = new Set((await listVersions(db, name)).map((v) => v.name));
+  for (const s of demo.secrets) {
+    if (known.has(s.name)) continue;
+    const version = { tenant: name, name: s.name, kind: s.kind };
+    await addCurrentVersion(db, { ...version, encryptedValue: sealSecret(newSecretValue(), options.secretKey), at: new Date(s.current_version_created_at) });
+    if (s.pending_since !== null) {
+      await createPendingVersion(db, { ...version, encryptedValue: sealSecret(newSecretValue(), options.secretKey), at: new Date(s.pending_since) });
+    }
+  }
+
+  // The demo's erasure history, replayed through the request lifecycle.
+  for (const r of demo.erasure_requests) {
+    const received = new Date(r.received_at);
+    const { request, created } = await receiveErasureRequest(db, { tenant: name, profileId: String(r.profile_id), at: received });
+    if (!created || r.status === 'received') continue;
+    const step = new Date(received.getTime() + 60_000);
+    if (r.status === 'failed') {
+      await markErasureFailed(db, request.id, step, 'demo history: the purge call was refused');
+      continue;
+    }
+    await markPurging(db, request.id, step);
+    if (r.status === 'purging') continue;
+    await markPurged(db, request.id, step);
+    if (r.status === 'verified') {
+      await markVerified(db, request.id, new Date(r.verified_at ?? step), { note: 'demo history: verified before Warden was set up' });
+    }
+  }
+  return tenant;
+}
