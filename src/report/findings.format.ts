@@ -49,6 +49,15 @@ export function toCsv(findings: readonly Finding[]): string {
 }
 
 /**
+ * Control characters (a newline in a token's name, a terminal escape sequence)
+ * would break a row or drive the terminal: each becomes a visible `?`.
+ */
+function printable(text: string): string {
+  // eslint-disable-next-line no-control-regex -- matching control characters is the point
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+}
+
+/**
  * A fixed-width table, widest columns truncated so a line fits `width`.
  * @param color - colour severities (for a TTY); default false
  * @param width - the terminal width; default 120
@@ -61,9 +70,11 @@ export function toTable(result: CheckResult, { color = false, width = 120 } = {}
     medium: c.yellow,
     low: c.cyan,
   };
-  const rows = result.findings.map((f) => [f.severity, f.rule, f.subject.id, f.title]);
+  const rows = result.findings.map((f) => [f.severity, f.rule, printable(f.subject.id), printable(f.title)]);
   const head = ['SEVERITY', 'RULE', 'SUBJECT', 'TITLE'];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  // A loop, not Math.max(...rows): a spread of 100 000 arguments overflows the stack.
+  const widths = head.map((h) => h.length);
+  for (const r of rows) for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i]!, r[i]!.length);
   widths[2] = Math.min(widths[2]!, 28);
   const fixed = widths[0]! + widths[1]! + widths[2] + 6;
   widths[3] = Math.max(20, Math.min(widths[3]!, width - fixed));

@@ -2,6 +2,9 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, toCsv, toJson, toTable } from '../../src/report/findings.format.js';
+import { evaluate } from '../../src/rules/engine.js';
+import { parsePolicy } from '../../src/rules/policy.js';
+import { parseSnapshot } from '../../src/rules/snapshot.js';
 import type { CheckResult } from '../../src/rules/types.js';
 import { daysAgo, snapshot } from '../support/snapshot-builder.js';
 
@@ -93,5 +96,33 @@ describe('toTable', () => {
 
   it('prints an empty table with a zero summary', () => {
     expect(toTable(snapshot().check())).toBe(`SEVERITY  RULE  SUBJECT  TITLE\n\nacme as of 2026-11-29T00:00:00.000Z: 0 findings (0 critical, 0 high, 0 medium, 0 low)\n`);
+  });
+});
+
+describe('table rendering of hostile or huge input', () => {
+  it('keeps one line per finding when a title carries control characters', () => {
+    const snap = parseSnapshot({
+      tenant: 't',
+      omneo: {
+        tokens: [{ id: 'tok\n1', user_id: 9, name: 'evil\u001b[31m\nname', created_at: '2020-01-01' }],
+      },
+    });
+    const result = evaluate(snap, parsePolicy({}), Date.parse('2026-11-29T00:00:00Z'));
+    const table = toTable(result, { width: 200 });
+    const lines = table.trimEnd().split('\n');
+    expect(lines).toHaveLength(1 + result.findings.length + 2);
+    expect(table).not.toContain('\u001b');
+    expect(table).toContain("API token 'evil?[31m?name' is");
+  });
+
+  it('renders 200 000 findings without overflowing the stack', () => {
+    const finding = {
+      rule: 'TOK-01', name: 'token-age', severity: 'high' as const,
+      subject: { type: 'token' as const, id: 'x', label: 'x' }, title: 't', evidence: {},
+      action: 'rotate_token' as const, requires_approval: false, fingerprint: 'f',
+    };
+    const findings = Array.from({ length: 200_000 }, () => finding);
+    const table = toTable({ tenant: 't', as_of: 'now', findings, summary: { critical: 0, high: 200_000, medium: 0, low: 0 } });
+    expect(table.split('\n').length).toBeGreaterThan(200_000);
   });
 });
