@@ -1,5 +1,20 @@
 /** Every job kind Warden runs; the registry built from this list is the start-up check. */
 import type { AnyJobDefinition } from '../src/queue/define-job.js';
+import { allowlistAuditJob } from './allowlist-audit.job.js';
+import { digestJob } from './digest.job.js';
+import { erasureSweepJob } from './erasure-sweep.job.js';
 import { reconcileJob } from './reconcile.job.js';
+import { secretAgeJob } from './secret-age.job.js';
+import { staleAccountsJob } from './stale-accounts.job.js';
+import { tokenHygieneJob } from './token-hygiene.job.js';
 
-export const jobs: readonly AnyJobDefinition[] = [reconcileJob];
+/** The audit jobs, one per rule family, in the order `warden demo` runs them before the digest. */
+export const auditJobs: readonly AnyJobDefinition[] = [
+  staleAccountsJob,
+  tokenHygieneJob,
+  allowlistAuditJob,
+  secretAgeJob,
+  erasureSweepJob,
+];
+
+export const jobs: readonly AnyJobDefinition[] = [reconcileJob, ...auditJobs, digestJob];

@@ -1,5 +1,6 @@
 /** `warden run JOB`: enqueue one run now (on the fleet, or in-process without REDIS_URL). */
 import type { Command } from 'commander';
+import { createAppDeps, jobDeps } from '../../app/deps.js';
 import { requireTenant } from '../../db/tenants.repository.js';
 import { InputError } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
@@ -43,11 +44,17 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
         const tenant = perTenant ? (opts.tenant ?? null) : null;
         let run: RunRecord | undefined;
         if (rt.transport === undefined) {
-          const runner = new InlineRunner({ registry: rt.registry, ledger: rt.ledger, deps: {}, log: createLogger(), tenants: rt.tenants });
-          const id = await enqueue({ registry: rt.registry, ledger: rt.ledger, dispatcher: runner }, kind, payload, { tenant });
-          await runner.settled(id);
-          await runner.close();
-          run = await rt.ledger.get(id);
+          // In-process, the run executes here, so it needs the app's deps (ledger, tenant tokens, mailer).
+          const app = createAppDeps({ db: rt.database.db, env: io.env });
+          try {
+            const runner = new InlineRunner({ registry: rt.registry, ledger: rt.ledger, deps: jobDeps(app), log: createLogger(), tenants: rt.tenants });
+            const id = await enqueue({ registry: rt.registry, ledger: rt.ledger, dispatcher: runner }, kind, payload, { tenant });
+            await runner.settled(id);
+            await runner.close();
+            run = await rt.ledger.get(id);
+          } finally {
+            await app.close();
+          }
         } else {
           const queues = new QueueSet(rt.transport, rt.registry, {}, rt.tenants);
           try {

@@ -4,6 +4,7 @@
  * fires the schedules.
  */
 import type { Command } from 'commander';
+import { createAppDeps, jobDeps } from '../../app/deps.js';
 import { InputError } from '../../errors.js';
 import { createLogger } from '../../log/logger.js';
 import { Fleet } from '../../queue/fleet.js';
@@ -40,11 +41,14 @@ export function registerWorker(program: Command, io: CliIo, _setExit: (code: num
       const queues = opts.queues?.split(',').map((q) => q.trim()).filter((q) => q !== '');
       const log = createLogger();
       const rt = await openRuntime(io.env);
+      let app: ReturnType<typeof createAppDeps> | undefined;
       try {
+        app = createAppDeps({ db: rt.database.db, env: io.env });
+        const deps = jobDeps(app);
         rt.registry.select(queues);
         const signal = untilSignal();
         if (rt.transport === undefined) {
-          const runner = new InlineRunner({ registry: rt.registry, ledger: rt.ledger, deps: {}, log, tenants: rt.tenants });
+          const runner = new InlineRunner({ registry: rt.registry, ledger: rt.ledger, deps, log, tenants: rt.tenants });
           await runner.start();
           log.info({ mode: 'inline' }, 'worker started without REDIS_URL: jobs run in this process');
           log.info({ signal: await signal }, 'draining');
@@ -54,7 +58,7 @@ export function registerWorker(program: Command, io: CliIo, _setExit: (code: num
             transport: rt.transport,
             registry: rt.registry,
             ledger: rt.ledger,
-            deps: {},
+            deps,
             log,
             tenants: rt.tenants,
             ...(queues === undefined ? {} : { queues }),
@@ -64,6 +68,8 @@ export function registerWorker(program: Command, io: CliIo, _setExit: (code: num
           await fleet.close();
         }
       } finally {
+        // After the drain: no job can still be sending mail.
+        await app?.close();
         await rt.close();
       }
     });

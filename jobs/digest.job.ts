@@ -1,0 +1,75 @@
+/**
+ * digest: one email per tenant and audience, weekly (Mondays 08:00, tenant time
+ * zone), after the morning audits. Payload: `{}`.
+ *
+ * - **Who**: the tenant's `recipients` (`{ compliance: [...], admins: [...],
+ *   engineers: [...] }`); an audience with no address gets nothing, and a key
+ *   that is not an audience is ignored (logged by name).
+ * - **What each audience gets** (src/audit/digest-findings.ts `AUDIENCE_FAMILIES`):
+ *   compliance every family; admins access, tokens and network (they approve
+ *   removals and revocations); engineers tokens, secrets and privacy (they run
+ *   integrations, rotations and purges). Pending approvals are counted for
+ *   compliance and admins.
+ * - **New / persisting / resolved** are relative to the start of the tenant's
+ *   previous successful digest run (`job_runs`); the first digest lists every
+ *   open finding as new and every resolved one as resolved. Suppressed findings
+ *   are left out. Every finding of the audience is in the CSV attachment.
+ * - At-least-once: a retry after a partial failure may send an audience its
+ *   digest twice; it never skips one, since the run only succeeds once all are sent.
+ */
+import { z } from 'zod';
+import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
+import { requireApp } from '../src/app/deps.js';
+import { listApprovals } from '../src/db/approvals.repository.js';
+import { requireTenant } from '../src/db/tenants.repository.js';
+import { sendDigest } from '../src/mail/send-digest.js';
+import { DIGEST_AUDIENCES, type DigestAudience } from '../src/mail/templates/digest.template.js';
+import { defineJob } from '../src/queue/define-job.js';
+import { PermanentJobError } from '../src/queue/errors.js';
+
+/** Pending approvals counted for the headline; more than this reads as "this many or more". */
+const PENDING_APPROVALS_CAP = 10_000;
+
+export const digestJob = defineJob({
+  name: 'digest',
+  payload: z.strictObject({}),
+  schedule: '0 8 * * 1',
+  scope: 'tenant',
+  async run(_payload, ctx) {
+    const app = requireApp(ctx.deps, 'digest');
+    if (ctx.tenant === null) throw new PermanentJobError('job digest runs for a tenant, and this run has none');
+    const at = new Date();
+    const tenant = await requireTenant(app.db, ctx.tenant);
+    const unknown = Object.keys(tenant.recipients).filter((k) => !(DIGEST_AUDIENCES as readonly string[]).includes(k));
+    if (unknown.length > 0) ctx.log.warn({ keys: unknown }, 'recipients under unknown audiences are ignored');
+
+    const since = await previousDigestAt(app.db, tenant.name);
+    const all = await digestFindings(app.db, tenant.name, since, at);
+    const pending = (await listApprovals(app.db, { tenant: tenant.name, status: 'pending', limit: PENDING_APPROVALS_CAP })).length;
+
+    let emails = 0;
+    for (const audience of DIGEST_AUDIENCES) {
+      const to = (tenant.recipients[audience] ?? []).filter((r) => r.trim() !== '');
+      if (to.length === 0) continue;
+      await sendDigest(app.mailer, {
+        from: app.mailFrom,
+        to,
+        logger: ctx.log,
+        data: {
+          tenant: tenant.name,
+          audience,
+          asOf: at.toISOString(),
+          findings: findingsFor(audience, all),
+          ...(approvalsShownTo(audience) ? { pendingApprovals: pending } : {}),
+          ...(app.appUrl === undefined ? {} : { appUrl: app.appUrl }),
+        },
+      });
+      emails++;
+    }
+    return { emails, new: all.created.length, persisting: all.persisting.length, resolved: all.resolved.length };
+  },
+});
+
+function approvalsShownTo(audience: DigestAudience): boolean {
+  return audience !== 'engineers';
+}

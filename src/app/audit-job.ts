@@ -1,0 +1,57 @@
+/**
+ * What the five audit jobs share: a payload of ids only (`{}` for a scheduled
+ * run), a tenant schedule, and {@link runAudit} of one rule family. Each job
+ * file only names its family and its schedule.
+ */
+import { z } from 'zod';
+import { ledgerRunId, runAudit } from '../audit/run-audit.js';
+import { InputError } from '../errors.js';
+import { defineJob, type JobDefinition } from '../queue/define-job.js';
+import { PermanentJobError } from '../queue/errors.js';
+import type { RuleFamily } from '../rules/types.js';
+import { requireApp } from './deps.js';
+
+/**
+ * Audit payloads carry nothing: the tenant is the run's, the data is gathered
+ * live. Strict, so that nobody smuggles personal data into a queue through them.
+ */
+export const auditPayload = z.strictObject({});
+
+export interface AuditJobOptions {
+  name: string;
+  family: RuleFamily;
+  /** Cron pattern, in the tenant's time zone. */
+  schedule: string;
+}
+
+export function defineAuditJob({ name, family, schedule }: AuditJobOptions): JobDefinition<typeof auditPayload> {
+  return defineJob({
+    name,
+    payload: auditPayload,
+    schedule,
+    scope: 'tenant',
+    async run(_payload, ctx) {
+      const app = requireApp(ctx.deps, name);
+      if (ctx.tenant === null) throw new PermanentJobError(`job ${name} runs for a tenant, and this run has none`);
+      const runId = await ledgerRunId(app.db, ctx.runId);
+      if (runId === undefined) throw new PermanentJobError(`run ${ctx.runId} is not in the ledger`);
+      try {
+        const counts = await runAudit(app.db, ctx.tenant, {
+          family,
+          runId,
+          env: app.env,
+          logger: ctx.log,
+          ...(app.client === undefined ? {} : { client: app.client }),
+        });
+        ctx.log.info({ family, ...counts }, 'audit recorded');
+        return counts;
+      } catch (err) {
+        // A set-up problem (token variable unset, unknown tenant, bad directory
+        // source) will not fix itself between retries: fail the run now, with the
+        // error's safe message (it names the variable, never its value).
+        if (err instanceof InputError) throw new PermanentJobError(err.message, { cause: err });
+        throw err;
+      }
+    },
+  });
+}

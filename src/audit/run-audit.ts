@@ -1,0 +1,98 @@
+/**
+ * One audit run of one rule family for one tenant, the body of every audit job:
+ * gather only the snapshot parts the family reads, validate them as `warden check`
+ * does, run that family's rules as of the run's instant, and record the findings
+ * (new / persisting / resolved) in one transaction.
+ */
+import type { Db } from '../db/executor.js';
+import { recordFindings } from '../db/findings.repository.js';
+import type { Logger } from '../log/logger.js';
+import { evaluate, RULE_IDS } from '../rules/engine.js';
+import { DEFAULT_POLICY, type Policy } from '../rules/policy.js';
+import { parseSnapshot } from '../rules/snapshot.js';
+import type { RuleFamily, Severity } from '../rules/types.js';
+import { gatherTenantSnapshot, type GatherOptions, type SnapshotPart } from './tenant-snapshot.js';
+
+/**
+ * What each family's rules read (RULES.md): nothing more is fetched, so an
+ * allowlist audit never calls the platform and a privacy sweep only reads its audits.
+ */
+export const FAMILY_PARTS: Readonly<Record<RuleFamily, readonly SnapshotPart[]>> = {
+  access: ['platform', 'directory'],
+  // TOK-05 (departed owner) needs the directory; TOK-06/07 need the users.
+  tokens: ['platform', 'directory'],
+  network: ['allowlist'],
+  secrets: ['secrets'],
+  // PRV-03 looks for a soft delete of the request's profile in the platform's audits.
+  privacy: ['erasure', 'platform'],
+};
+
+export interface AuditRunOptions {
+  family: RuleFamily;
+  /** `job_runs.id` of the run: findings remember which run last saw them. */
+  runId: number;
+  /** Where the tenant's platform and SCIM tokens are read from. @defaultValue `process.env` */
+  env?: NodeJS.ProcessEnv;
+  /** The instant the rules judge at and the findings are stamped with. @defaultValue now */
+  now?: Date;
+  /**
+   * Thresholds of RULES.md. A tenant policy file is not wired in yet.
+   * @defaultValue the defaults of RULES.md
+   */
+  policy?: Policy;
+  /** Client tuning (timeouts, retries, page size). @defaultValue the client's defaults */
+  client?: GatherOptions['client'];
+  logger?: Logger;
+}
+
+/** What a run reports to its `job_runs` row: findings by severity and by lifecycle. */
+export interface AuditRunCounts extends Record<Severity, number> {
+  [key: string]: number;
+  /** Findings the run produced (open after it). */
+  findings: number;
+  /** First seen in this run, or back after having been resolved. */
+  created: number;
+  /** Of `created`, those that had been resolved before. */
+  reopened: number;
+  persisting: number;
+  /** Open findings of this family that the run no longer produced. */
+  resolved: number;
+}
+
+export async function runAudit(db: Db, tenant: string, options: AuditRunOptions): Promise<AuditRunCounts> {
+  const now = options.now ?? new Date();
+  const raw = await gatherTenantSnapshot(db, tenant, {
+    parts: FAMILY_PARTS[options.family],
+    now,
+    ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.client === undefined ? {} : { client: options.client }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  // The same gate as `warden check`: a platform answer the rules cannot read fails the run, naming the path.
+  const snapshot = parseSnapshot(raw);
+  const result = evaluate(snapshot, options.policy ?? DEFAULT_POLICY, now.getTime(), [options.family]);
+  const outcome = await recordFindings(db, {
+    tenant,
+    runId: options.runId,
+    rules: RULE_IDS[options.family],
+    findings: result.findings,
+    at: now,
+  });
+  return {
+    findings: result.findings.length,
+    ...result.summary,
+    created: outcome.created.length,
+    reopened: outcome.reopened.length,
+    persisting: outcome.persisting.length,
+    resolved: outcome.resolved.length,
+  };
+}
+
+/**
+ * `job_runs.id` of a run known to the queue by its run id (the row's
+ * idempotency key), or undefined when the ledger has no such row.
+ */
+export async function ledgerRunId(db: Db, runKey: string): Promise<number | undefined> {
+  const row = await db.selectFrom('job_runs').select('id').where('idempotency_key', '=', runKey).executeTakeFirst();
+  return row?.id;
+}
