@@ -1,0 +1,203 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { InputError } from '../../../src/errors.js';
+import {
+  DuplicateTenantError,
+  InvalidTransitionError,
+  NotFoundError,
+  TenantInUseError,
+  UnknownTenantError,
+} from '../../../src/db/errors.js';
+import { migrateToLatest, pendingMigrations } from '../../../src/db/migrate.js';
+import { addTenant, listTenants, removeTenant, requireTenant, updateTenant } from '../../../src/db/tenants.repository.js';
+import { createRun, failRun, finishRun, listRuns, startRun } from '../../../src/db/job-runs.repository.js';
+import { activeSuppressions, liftSuppression, suppressFinding } from '../../../src/db/suppressions.repository.js';
+import {
+  decideApproval,
+  expireApprovals,
+  hashLinkToken,
+  markApprovalExecuted,
+  markApprovalVerified,
+  redeemLinkToken,
+  requestApproval,
+} from '../../../src/db/approvals.repository.js';
+import { markPurged, markPurging, markVerified, receiveErasureRequest } from '../../../src/db/erasure.repository.js';
+import {
+  acceptedVersions,
+  addCurrentVersion,
+  createPendingVersion,
+  finishRotation,
+  recordRotationStep,
+  RotationInProgressError,
+} from '../../../src/db/secret-versions.repository.js';
+import { listAllowlist, replaceAllowlist, replaceLocations } from '../../../src/db/allowlist.repository.js';
+import { BACKENDS, createTestDatabase, type TestDatabase } from '../../support/db.js';
+
+const at = (day: number, hour = 0) => new Date(Date.UTC(2026, 10, day, hour));
+const acme = { name: 'acme', baseUrl: 'http://127.0.0.1:1/api/v3', tokenEnv: 'ACME_TOKEN' };
+
+describe.each(BACKENDS)('ledger on %s', (backend) => {
+  let t: TestDatabase;
+  beforeEach(async () => {
+    t = await createTestDatabase(backend);
+  });
+  afterEach(async () => {
+    await t.destroy();
+  });
+
+  it('is migrated, and migrating again applies nothing', async () => {
+    const options = t.schema === undefined ? {} : { schema: t.schema };
+    expect(await pendingMigrations(t.db, options)).toEqual([]);
+    expect(await migrateToLatest(t.db, options)).toEqual({ applied: [] });
+  });
+
+  it('adds, updates, lists and removes tenants with typed errors', async () => {
+    await addTenant(t.db, { ...acme, recipients: { compliance: ['c@acme.example'] } });
+    await expect(addTenant(t.db, acme)).rejects.toBeInstanceOf(DuplicateTenantError);
+    const updated = await updateTenant(t.db, 'acme', { timezone: 'Australia/Sydney' });
+    expect(updated).toMatchObject({ timezone: 'Australia/Sydney', recipients: { compliance: ['c@acme.example'] }, directory: null });
+    await expect(updateTenant(t.db, 'nope', { timezone: 'UTC' })).rejects.toBeInstanceOf(UnknownTenantError);
+    await expect(requireTenant(t.db, 'nope')).rejects.toThrow('tenant: no tenant named "nope"');
+    expect((await listTenants(t.db)).map((x) => x.name)).toEqual(['acme']);
+
+    // A tenant with ledger rows is kept: its evidence is not cascaded away.
+    await createRun(t.db, { kind: 'digest', tenant: 'acme', scheduledFor: at(1), idempotencyKey: 'k' });
+    await expect(removeTenant(t.db, 'acme')).rejects.toBeInstanceOf(TenantInUseError);
+    await addTenant(t.db, { ...acme, name: 'empty' });
+    await removeTenant(t.db, 'empty');
+    await expect(removeTenant(t.db, 'empty')).rejects.toBeInstanceOf(UnknownTenantError);
+  });
+
+  it('records one run per idempotency key and moves it through its statuses', async () => {
+    await addTenant(t.db, acme);
+    const input = { kind: 'stale-accounts', tenant: 'acme', scheduledFor: at(1), payload: { tenant: 'acme' }, idempotencyKey: 'stale-accounts:acme:1' };
+    const first = await createRun(t.db, input);
+    const again = await createRun(t.db, input);
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ run: first.run, created: false });
+
+    const running = await startRun(t.db, first.run.id, at(1, 1));
+    expect(running).toMatchObject({ status: 'running', attempts: 1, started_at: at(1, 1) });
+    await failRun(t.db, first.run.id, { at: at(1, 2), error: 'platform answered 503' });
+    expect(await startRun(t.db, first.run.id, at(1, 3))).toMatchObject({ status: 'running', attempts: 2, error: null });
+    const done = await finishRun(t.db, first.run.id, { at: at(1, 4), counts: { created: 3 } });
+    expect(done).toMatchObject({ status: 'succeeded', counts: { created: 3 }, finished_at: at(1, 4) });
+    await expect(startRun(t.db, first.run.id, at(2))).rejects.toThrow(new InvalidTransitionError('job_run', first.run.id, 'succeeded', 'running'));
+    await expect(startRun(t.db, 999_999, at(2))).rejects.toBeInstanceOf(NotFoundError);
+    await expect(createRun(t.db, { ...input, tenant: 'nope', idempotencyKey: 'x' })).rejects.toBeInstanceOf(UnknownTenantError);
+    expect((await listRuns(t.db, { tenant: 'acme', status: 'succeeded' })).map((r) => r.id)).toEqual([first.run.id]);
+  });
+
+  it('keeps suppressions with reason, author and expiry', async () => {
+    await addTenant(t.db, acme);
+    await expect(suppressFinding(t.db, { tenant: 'acme', fingerprint: 'f1', reason: ' ', author: 'ann', expiresAt: at(9), at: at(1) })).rejects.toThrow('reason: must not be empty');
+    await expect(suppressFinding(t.db, { tenant: 'acme', fingerprint: 'f1', reason: 'r', author: 'ann', expiresAt: at(1), at: at(2) })).rejects.toBeInstanceOf(InputError);
+    await expect(suppressFinding(t.db, { tenant: 'nope', fingerprint: 'f1', reason: 'r', author: 'ann', expiresAt: at(9), at: at(1) })).rejects.toBeInstanceOf(UnknownTenantError);
+    await suppressFinding(t.db, { tenant: 'acme', fingerprint: 'f1', reason: 'vendor cutover', author: 'ann', expiresAt: at(9), at: at(1) });
+    await suppressFinding(t.db, { tenant: 'acme', fingerprint: 'f1', reason: 'extended', author: 'bob', expiresAt: at(20), at: at(2) });
+    expect(await activeSuppressions(t.db, 'acme', at(10))).toMatchObject([{ fingerprint: 'f1', reason: 'extended', author: 'bob' }]);
+    expect(await activeSuppressions(t.db, 'acme', at(21))).toEqual([]);
+    expect(await liftSuppression(t.db, 'acme', 'f1')).toBe(true);
+    expect(await liftSuppression(t.db, 'acme', 'f1')).toBe(false);
+  });
+
+  it('runs an approval from request to verified, one in flight per finding, links usable once', async () => {
+    await addTenant(t.db, acme);
+    const request = { tenant: 'acme', fingerprint: 'fp1', kind: 'remove_user', expiresAt: at(8), linkToken: 'one-time-secret', at: at(1) };
+    const { approval, created } = await requestApproval(t.db, request);
+    expect(created).toBe(true);
+    expect(approval.link_token_hash).toBe(hashLinkToken('one-time-secret'));
+    expect(JSON.stringify(approval)).not.toContain('one-time-secret');
+    expect(await requestApproval(t.db, { ...request, linkToken: 'other' })).toEqual({ approval, created: false });
+
+    expect((await redeemLinkToken(t.db, 'one-time-secret', at(2)))?.id).toBe(approval.id);
+    expect(await redeemLinkToken(t.db, 'one-time-secret', at(2))).toBeUndefined();
+    const approved = await decideApproval(t.db, approval.id, { decision: 'approved', by: 'admin-1', at: at(2) });
+    expect(approved).toMatchObject({ status: 'approved', decided_by: 'admin-1', decided_at: at(2) });
+    await expect(decideApproval(t.db, approval.id, { decision: 'rejected', by: 'admin-2', at: at(3) })).rejects.toBeInstanceOf(InvalidTransitionError);
+    await markApprovalExecuted(t.db, approval.id, at(3));
+    const verified = await markApprovalVerified(t.db, approval.id, at(3, 1), { user_gone: true });
+    expect(verified).toMatchObject({ status: 'verified', evidence: { user_gone: true } });
+    // Once closed, the same finding can be asked about again.
+    expect((await requestApproval(t.db, { ...request, linkToken: 'again' })).created).toBe(true);
+  });
+
+  it('expires pending approvals and refuses a late decision', async () => {
+    await addTenant(t.db, acme);
+    const { approval } = await requestApproval(t.db, { tenant: 'acme', fingerprint: 'fp', kind: 'revoke_token', expiresAt: at(3), at: at(1) });
+    await expect(decideApproval(t.db, approval.id, { decision: 'approved', by: 'admin', at: at(4) })).rejects.toThrow(
+      `approval: approval ${approval.id} is expired, it cannot become approved`,
+    );
+    const other = await requestApproval(t.db, { tenant: 'acme', fingerprint: 'fp2', kind: 'revoke_token', expiresAt: at(3), at: at(1) });
+    expect(await expireApprovals(t.db, at(5))).toEqual([other.approval.id]);
+    await expect(requestApproval(t.db, { tenant: 'nope', fingerprint: 'fp', kind: 'k', expiresAt: at(3), at: at(1) })).rejects.toBeInstanceOf(UnknownTenantError);
+  });
+
+  it('takes each erasure request once per profile through purge and verification', async () => {
+    await addTenant(t.db, acme);
+    const first = await receiveErasureRequest(t.db, { tenant: 'acme', profileId: '55', at: at(1) });
+    expect(first.request).toMatchObject({ status: 'received', deadline_at: at(31) });
+    expect(await receiveErasureRequest(t.db, { tenant: 'acme', profileId: '55', at: at(2) })).toEqual({ request: first.request, created: false });
+    const id = first.request.id;
+    await expect(markPurged(t.db, id, at(1))).rejects.toBeInstanceOf(InvalidTransitionError);
+    expect(await markPurging(t.db, id, at(1, 1))).toMatchObject({ status: 'purging', attempts: 1 });
+    await markPurged(t.db, id, at(1, 2));
+    const verified = await markVerified(t.db, id, at(1, 3), { checks: [{ name: 'profile-404', ok: true }] });
+    expect(verified).toMatchObject({ status: 'verified', verified_at: at(1, 3), certificate: { checks: [{ name: 'profile-404', ok: true }] } });
+    await expect(receiveErasureRequest(t.db, { tenant: 'nope', profileId: '1' })).rejects.toBeInstanceOf(UnknownTenantError);
+    await expect(receiveErasureRequest(t.db, { tenant: 'acme', profileId: '' })).rejects.toThrow('profile_id: must not be empty');
+  });
+
+  it('rotates a secret through create, set, test and finish', async () => {
+    await addTenant(t.db, acme);
+    const v1 = await addCurrentVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', encryptedValue: new Uint8Array([1, 2, 3]), at: at(1) });
+    expect(Array.from(v1.encrypted_value)).toEqual([1, 2, 3]);
+    const v2 = await createPendingVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', encryptedValue: new Uint8Array([4]), at: at(2) });
+    await expect(createPendingVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', encryptedValue: new Uint8Array([5]) })).rejects.toBeInstanceOf(RotationInProgressError);
+    await expect(recordRotationStep(t.db, v2.id, 'test', at(2))).rejects.toThrow(/cannot take step test/);
+    await expect(finishRotation(t.db, 'acme', 'webhook-signing', at(2))).rejects.toThrow(/has not passed its test step/);
+    await recordRotationStep(t.db, v2.id, 'set', at(2, 1));
+    await recordRotationStep(t.db, v2.id, 'test', at(2, 2));
+    const current = await finishRotation(t.db, 'acme', 'webhook-signing', at(2, 3));
+    expect(current).toMatchObject({ id: v2.id, label: 'current', step: 'finish', set_at: at(2, 1), tested_at: at(2, 2) });
+    const accepted = await acceptedVersions(t.db, 'acme', 'webhook-signing');
+    expect(accepted.map((v) => [v.id, v.label])).toEqual([
+      [v2.id, 'current'],
+      [v1.id, 'previous'],
+    ]);
+  });
+
+  it('replaces the allowlist and locations in one transaction and says what changed', async () => {
+    await addTenant(t.db, acme);
+    const entry = (cidr: string, location_id: string | null = 'store-1', note: string | null = null) => ({ cidr, location_id, approved_remote_access: false, note });
+    const first = await replaceAllowlist(t.db, 'acme', [entry('203.0.113.0/24'), entry('198.51.100.7/32'), entry('not a cidr')]);
+    expect(first.added.map((e) => e.cidr)).toEqual(['203.0.113.0/24', '198.51.100.7/32', 'not a cidr']);
+    const second = await replaceAllowlist(t.db, 'acme', [entry('203.0.113.0/24'), entry('198.51.100.7/32', 'store-2'), entry('192.0.2.0/24')]);
+    expect(second.added.map((e) => e.cidr)).toEqual(['192.0.2.0/24']);
+    expect(second.removed.map((e) => e.cidr)).toEqual(['not a cidr']);
+    expect(second.changed).toEqual([{ before: entry('198.51.100.7/32'), after: entry('198.51.100.7/32', 'store-2') }]);
+    expect(second.unchanged).toBe(1);
+
+    // A bad import changes nothing.
+    await expect(replaceAllowlist(t.db, 'acme', [entry('192.0.2.0/24'), entry('192.0.2.0/24')])).rejects.toThrow('allowlist[1].cidr: duplicate of allowlist[0]');
+    await expect(replaceAllowlist(t.db, 'nope', [])).rejects.toBeInstanceOf(UnknownTenantError);
+    expect((await listAllowlist(t.db, 'acme')).map((e) => e.cidr)).toEqual(['192.0.2.0/24', '198.51.100.7/32', '203.0.113.0/24']);
+
+    await replaceLocations(t.db, 'acme', [{ id: 'store-1', name: 'Sydney CBD', closed_at: null }]);
+    const moved = await replaceLocations(t.db, 'acme', [{ id: 'store-1', name: 'Sydney CBD', closed_at: at(5) }, { id: 'store-2', name: 'Parramatta', closed_at: null }]);
+    expect(moved.added.map((l) => l.id)).toEqual(['store-2']);
+    expect(moved.changed.map((c) => c.after.closed_at)).toEqual([at(5)]);
+  });
+
+  it('rolls back a failed transaction across repositories', async () => {
+    await addTenant(t.db, acme);
+    await expect(
+      t.db.transaction().execute(async (trx) => {
+        await replaceLocations(trx, 'acme', [{ id: 'store-1', name: 'Sydney', closed_at: null }]);
+        await sql`select 1/0`.execute(trx);
+      }),
+    ).rejects.toThrow();
+    const { rows } = await sql<{ n: number }>`select count(*)::int as n from locations`.execute(t.db);
+    expect(rows[0]?.n).toBe(0);
+  });
+});
