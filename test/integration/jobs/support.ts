@@ -1,0 +1,92 @@
+/**
+ * Audit-job test support: the simulator's demo tenant seeded into a migrated
+ * ledger of the test's own, and one run of a job through the real inline
+ * runner (the same executeRun as the fleet), read back from the ledger.
+ */
+import { randomBytes } from 'node:crypto';
+import { jobs } from '../../../jobs/index.js';
+import { createAppDeps, jobDeps, type OpenedAppDeps } from '../../../src/app/deps.js';
+import type { Db } from '../../../src/db/executor.js';
+import type { MailerConfig } from '../../../src/mail/transports.js';
+import { DEMO_TOKEN_ENV, seedDemoTenant } from '../../../src/demo/seed-demo.js';
+import { createLogger } from '../../../src/log/logger.js';
+import { startSimulator, type Simulator } from '../../../src/omneo/simulator/server.js';
+import { enqueue } from '../../../src/queue/enqueue.js';
+import { InlineRunner } from '../../../src/queue/inline-runner.js';
+import { PgRunLedger } from '../../../src/queue/pg-run-ledger.js';
+import { JobRegistry } from '../../../src/queue/registry.js';
+import type { RunRecord } from '../../../src/queue/run-ledger.js';
+import { createTestDatabase, type Backend, type TestDatabase } from '../../support/db.js';
+
+export const TENANT = 'demo';
+
+export interface JobsWorld {
+  sim: Simulator;
+  db: TestDatabase;
+  /** What the jobs see as the process environment: the demo tenant's token variable. */
+  env: NodeJS.ProcessEnv;
+  secretKey: Buffer;
+  registry: JobRegistry;
+  /** One run of `kind` for the demo tenant, to its end; deps built from `env` unless given. */
+  run(kind: string, options?: { env?: NodeJS.ProcessEnv; mailer?: MailerConfig }): Promise<RunRecord>;
+  close(): Promise<void>;
+}
+
+export async function startWorld(backend: Backend, options: { outboxDir?: string } = {}): Promise<JobsWorld> {
+  const sim = await startSimulator({ port: 0 });
+  const db = await createTestDatabase(backend);
+  const secretKey = randomBytes(32);
+  await seedDemoTenant(db.db, { simulator: sim, secretKey });
+  const env: NodeJS.ProcessEnv = {
+    [DEMO_TOKEN_ENV]: sim.token,
+    // The simulator's SCIM directory takes the same bearer token (tenant-snapshot.ts scimTokenEnv).
+    [`${DEMO_TOKEN_ENV}_SCIM`]: sim.token,
+    LOG_LEVEL: 'silent',
+    ...(options.outboxDir === undefined ? {} : { WARDEN_OUTBOX: options.outboxDir }),
+  };
+  const registry = new JobRegistry({ definitions: jobs });
+  const ledger = new PgRunLedger(db.db);
+  const log = createLogger({ level: 'silent' });
+  return {
+    sim,
+    db,
+    env,
+    secretKey,
+    registry,
+    async run(kind, opts = {}) {
+      const app: OpenedAppDeps = createAppDeps({
+        db: db.db,
+        env: opts.env ?? env,
+        ...(opts.mailer === undefined ? {} : { mailer: opts.mailer }),
+        // Fast retries: the simulator runs without faults here.
+        client: { maxRetries: 1 },
+      });
+      // Short backoff so a retried attempt cannot stretch a test; permanence is asserted through `attempts`.
+      const runner = new InlineRunner({ registry, ledger, deps: jobDeps(app), log, attempts: 3, backoffMs: 10 });
+      try {
+        const id = await enqueue({ registry, ledger, dispatcher: runner }, kind, {}, { tenant: TENANT });
+        await runner.settled(id);
+        const record = await ledger.get(id);
+        if (record === undefined) throw new Error(`run ${id} vanished`);
+        return record;
+      } finally {
+        await runner.close();
+        await app.close();
+      }
+    },
+    async close() {
+      await db.destroy();
+      await sim.close();
+    },
+  };
+}
+
+/** Open findings of the tenant by fingerprint, with the columns a run changes. */
+export async function findingsState(db: Db): Promise<Map<string, { rule: string; subject_id: string; resolved_at: Date | null; last_run_id: number | null; last_seen: Date }>> {
+  const rows = await db
+    .selectFrom('findings')
+    .select(['fingerprint', 'rule', 'subject_id', 'resolved_at', 'last_run_id', 'last_seen'])
+    .where('tenant', '=', TENANT)
+    .execute();
+  return new Map(rows.map((r) => [r.fingerprint, r]));
+}
