@@ -25,10 +25,7 @@ export async function withLedger<T>(
   { requireMigrated = true } = {},
 ): Promise<T> {
   const config = configOf(io);
-  const ledger = await openDatabase({
-    env: { ...io.env, WARDEN_DATA_DIR: config.WARDEN_DATA_DIR },
-    ...(config.WARDEN_DB_SCHEMA === undefined ? {} : { schema: config.WARDEN_DB_SCHEMA }),
-  });
+  const ledger = await openDatabase({ env: { ...io.env, WARDEN_DATA_DIR: config.WARDEN_DATA_DIR } });
   try {
     if (requireMigrated) {
       const pending = await pendingMigrations(ledger.db, ledger.schema === undefined ? {} : { schema: ledger.schema });

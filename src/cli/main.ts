@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import { InputError } from '../errors.js';
 import { registerCheck } from './commands/check.command.js';
+import { registerDemo } from './commands/demo.command.js';
 import { registerSim } from './commands/sim.command.js';
 import { registerTenants } from './commands/tenants.command.js';
 import { registerAllowlist } from './commands/allowlist.command.js';
@@ -28,6 +29,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       // commander puts its "(Did you mean …?)" hint on a second line: join it to the first.
       outputError: (s, write) => write(`warden: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
     });
+  registerDemo(program, io, setExit);
   registerCheck(program, io, setExit);
   registerSim(program, io, setExit);
   registerTenants(program, io);

@@ -222,7 +222,7 @@ export interface OpenDatabaseOptions {
   /**
    * A Postgres schema every table lives in (search_path of each connection), so
    * tests can isolate themselves. It must be a plain identifier.
-   * @defaultValue the database's default search_path (`public`)
+   * @defaultValue `env.WARDEN_DB_SCHEMA`, else the database's default search_path (`public`)
    */
   schema?: string;
   /**
@@ -255,7 +255,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Opens the ledger. Nothing is migrated here: that is `warden migrate`'s job alone. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
   const env = options.env ?? process.env;
-  const schema = options.schema;
+  // The environment's WARDEN_DB_SCHEMA, so every command and worker finds the same tables.
+  const schema = options.schema ?? (env.WARDEN_DB_SCHEMA !== undefined && env.WARDEN_DB_SCHEMA !== '' ? env.WARDEN_DB_SCHEMA : undefined);
   if (schema !== undefined && !IDENTIFIER.test(schema)) {
     throw new InputError('schema', 'must be a lower-case identifier (letters, digits, _)');
   }

@@ -15,7 +15,7 @@ import {
 } from '../db/erasure.repository.js';
 import type { Db } from '../db/executor.js';
 import { addCurrentVersion, createPendingVersion, listVersions } from '../db/secret-versions.repository.js';
-import { addTenant, getTenant } from '../db/tenants.repository.js';
+import { addTenant, getTenant, updateTenant } from '../db/tenants.repository.js';
 import type { DemoTenant } from '../omneo/simulator/demo-tenant.js';
 import { newSecretValue, sealSecret } from '../secrets/secret-box.js';
 
@@ -37,20 +37,23 @@ export async function seedDemoTenant(db: Db, options: SeedDemoOptions): Promise<
   const demo = options.simulator.demo;
   if (demo === undefined) throw new Error('the simulator serves a synthetic tenant, not the demo');
   const name = options.tenant ?? 'demo';
-  const tenant =
-    (await getTenant(db, name)) ??
-    (await addTenant(db, {
+  const directory = `scim:${options.simulator.origin}/scim/v2`;
+  // The simulator listens on a new port each time: a second demo points the tenant at it.
+  const existing = await getTenant(db, name);
+  const tenant = existing
+    ? await updateTenant(db, name, { baseUrl: options.simulator.url, directory })
+    : await addTenant(db, {
       name,
       baseUrl: options.simulator.url,
       tokenEnv: DEMO_TOKEN_ENV,
       timezone: 'UTC',
-      directory: `scim:${options.simulator.origin}/scim/v2`,
+      directory,
       recipients: options.recipients ?? {
         compliance: ['compliance@demo.example'],
         admins: ['admins@demo.example'],
         engineers: ['engineers@demo.example'],
       },
-    }));
+    });
 
   await replaceAllowlist(db, name, demo.allowlist);
   await replaceLocations(
