@@ -1,0 +1,164 @@
+// The digest job end to end: the audit jobs against the simulator fill a
+// Postgres ledger, the digest job sends through a real SMTP server started
+// here (smtp-server, port 0), and each message is parsed with mailparser:
+// parts, CSV rows per audience, new / persisting / resolved across two
+// digests, and no token, secret value or customer email anywhere in it.
+import type { AddressInfo } from 'node:net';
+import { parse } from 'csv-parse/sync';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditJobs } from '../../../jobs/index.js';
+import { clientFor } from '../../../src/audit/tenant-snapshot.js';
+import { listVersions } from '../../../src/db/secret-versions.repository.js';
+import { requireTenant, updateTenant } from '../../../src/db/tenants.repository.js';
+import { openSecret } from '../../../src/secrets/secret-box.js';
+import { findingsState, startWorld, TENANT, type JobsWorld } from './support.js';
+
+interface Received {
+  raw: string;
+  mail: ParsedMail;
+  to: string[];
+}
+
+/** The contract the digest job documents: which rule prefixes each audience gets. */
+const AUDIENCE_RULES: Record<string, string[]> = {
+  compliance: ['ACC', 'TOK', 'NET', 'SEC', 'PRV'],
+  admins: ['ACC', 'TOK', 'NET'],
+  engineers: ['TOK', 'SEC', 'PRV'],
+};
+const RECIPIENTS = {
+  compliance: ['compliance@warden.test'],
+  admins: ['admin-one@warden.test', 'admin-two@warden.test'],
+  engineers: ['eng@warden.test'],
+};
+
+type CsvRow = Record<string, string>;
+
+function csvOf(m: Received): CsvRow[] {
+  const [attachment] = m.mail.attachments;
+  expect(attachment?.contentType).toMatch(/^text\/csv/);
+  return parse<CsvRow>(attachment!.content.toString('utf8'), { columns: true });
+}
+
+function audienceOf(m: Received): string {
+  const entry = Object.entries(RECIPIENTS).find(([, to]) => to[0] === m.to[0]);
+  return entry![0];
+}
+
+describe('digest job over SMTP', () => {
+  let world: JobsWorld;
+  let server: SMTPServer;
+  let smtpUrl: string;
+  const inbox: Received[] = [];
+
+  beforeAll(async () => {
+    server = new SMTPServer({
+      logger: false,
+      authOptional: true,
+      disabledCommands: ['STARTTLS', 'AUTH'],
+      onData(stream, session, cb) {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          simpleParser(raw)
+            .then((mail) => {
+              inbox.push({ raw: raw.toString('utf8'), mail, to: session.envelope.rcptTo.map((r) => r.address) });
+              cb();
+            })
+            .catch((err: Error) => cb(err));
+        });
+      },
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    smtpUrl = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}?tls=none`;
+    world = await startWorld('postgres');
+    world.env.SMTP_URL = smtpUrl;
+    world.env.WARDEN_MAIL_FROM = 'Warden <warden@warden.test>';
+    world.env.WARDEN_PUBLIC_URL = 'https://warden.test/';
+    await updateTenant(world.db.db, TENANT, { recipients: RECIPIENTS });
+    for (const job of auditJobs) expect((await world.run(job.name)).status).toBe('succeeded');
+  });
+
+  afterAll(async () => {
+    await world?.close();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  /** What must never be in a digest: the platform token, every secret value, every customer's email. */
+  async function forbidden(): Promise<string[]> {
+    const values = (await listVersions(world.db.db, TENANT)).map((v) => openSecret(v.encrypted_value, world.secretKey));
+    const customers = world.sim.demo!.platform.profiles.map((p) => p.email).filter((e): e is string => typeof e === 'string' && e !== '');
+    expect(values.length).toBeGreaterThan(0);
+    expect(customers.length).toBeGreaterThan(0);
+    return [world.sim.token, ...values.flatMap((v) => [v.toString('hex'), v.toString('base64'), v.toString('base64url')]), ...customers];
+  }
+
+  function expectClean(m: Received, banned: readonly string[]): void {
+    const decoded = [m.raw, m.mail.subject ?? '', m.mail.text ?? '', typeof m.mail.html === 'string' ? m.mail.html : '', ...m.mail.attachments.map((a) => a.content.toString('utf8'))].join('\n').toLowerCase();
+    for (const b of banned) expect(decoded.includes(b.toLowerCase()), 'a secret or customer email is in the digest').toBe(false);
+  }
+
+  it('sends one email per audience with html, text and every finding of its families as CSV', async () => {
+    const run = await world.run('digest');
+    expect(run).toMatchObject({ status: 'succeeded', error: null });
+    expect(inbox).toHaveLength(3);
+    const open = [...(await findingsState(world.db.db)).entries()].filter(([, f]) => f.resolved_at === null);
+    expect(run.counts).toMatchObject({ emails: 3, new: open.length, persisting: 0, resolved: 0 });
+    const banned = await forbidden();
+    for (const m of inbox) {
+      const audience = audienceOf(m);
+      expect(m.to.sort()).toEqual([...RECIPIENTS[audience as keyof typeof RECIPIENTS]].sort());
+      expect(m.mail.from?.text).toContain('warden@warden.test');
+      expect(m.mail.text).toBeTruthy();
+      expect(m.mail.html).toBeTruthy();
+      expect(m.mail.html).toContain('https://warden.test/tenants/demo/findings');
+      const expected = open.filter(([, f]) => AUDIENCE_RULES[audience]!.includes(f.rule.slice(0, 3))).map(([fp]) => fp).sort();
+      const rows = csvOf(m);
+      expect(rows.map((r) => r.fingerprint).sort(), audience).toEqual(expected);
+      // The first digest: everything open is new.
+      expect(new Set(rows.map((r) => r.status))).toEqual(new Set(['new']));
+      expect(m.mail.text).toContain(`${expected.length} new, 0 persisting, 0 resolved`);
+      expectClean(m, banned);
+    }
+    const families = (a: string) => new Set(csvOf(inbox.find((m) => audienceOf(m) === a)!).map((r) => r.rule!.slice(0, 3)));
+    expect(families('compliance')).toEqual(new Set(AUDIENCE_RULES.compliance));
+  });
+
+  it('the next digest splits new, persisting and resolved since the previous one; an audience without recipients gets nothing', async () => {
+    inbox.length = 0;
+    const before = await findingsState(world.db.db);
+    const tokenFinding = [...before.values()].find((f) => f.rule.startsWith('TOK') && f.resolved_at === null)!;
+    const tenant = await requireTenant(world.db.db, TENANT);
+    expect(await clientFor(tenant, world.env).deleteToken(tokenFinding.subject_id)).toBe(true);
+    expect((await world.run('token-hygiene')).status).toBe('succeeded');
+    await updateTenant(world.db.db, TENANT, { recipients: { ...RECIPIENTS, engineers: [] } });
+
+    const run = await world.run('digest');
+    expect(run.status).toBe('succeeded');
+    expect(inbox.map(audienceOf).sort()).toEqual(['admins', 'compliance']);
+
+    const after = await findingsState(world.db.db);
+    const resolved = [...after.entries()].filter(([fp, f]) => f.resolved_at !== null && before.get(fp)!.resolved_at === null).map(([fp]) => fp).sort();
+    const open = [...after.entries()].filter(([, f]) => f.resolved_at === null).map(([fp]) => fp).sort();
+    expect(resolved.length).toBeGreaterThan(0);
+    expect(run.counts).toMatchObject({ emails: 2, new: 0, persisting: open.length, resolved: resolved.length });
+
+    const banned = await forbidden();
+    for (const m of inbox) {
+      const audience = audienceOf(m);
+      const mine = (fps: string[]) => fps.filter((fp) => AUDIENCE_RULES[audience]!.includes(after.get(fp)!.rule.slice(0, 3)));
+      const rows = csvOf(m);
+      const byStatus = (s: string) => rows.filter((r) => r.status === s).map((r) => r.fingerprint!).sort();
+      expect(byStatus('new'), audience).toEqual([]);
+      expect(byStatus('persisting'), audience).toEqual(mine(open));
+      // Both audiences see tokens, so both hear that the deleted token's findings are resolved.
+      expect(byStatus('resolved'), audience).toEqual(mine(resolved));
+      expect(byStatus('resolved').length).toBeGreaterThan(0);
+      expect(rows).toHaveLength(mine(open).length + mine(resolved).length);
+      expect(m.mail.text).toContain(`0 new, ${mine(open).length} persisting, ${mine(resolved).length} resolved`);
+      expectClean(m, banned);
+    }
+  });
+});
