@@ -65,7 +65,7 @@ describe('warden demo on embedded defaults', () => {
     expect(compliance!.text).toBeTruthy();
     expect(compliance!.html).toBeTruthy();
     const csv = compliance!.attachments.find((a) => a.filename?.endsWith('.csv'));
-    const rows = parse(csv!.content, { columns: true }) as { rule: string }[];
+    const rows: { rule: string }[] = parse(csv!.content, { columns: true });
     expect(new Set(rows.map((r) => familyOf(r.rule)))).toEqual(new Set(['access', 'tokens', 'network', 'secrets', 'privacy']));
     const raw = first.emails.map((f) => readFileSync(f, 'utf8')).join('\n');
     expect(raw).not.toContain('sim-token');
