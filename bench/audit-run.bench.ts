@@ -1,0 +1,139 @@
+/**
+ * `npm run bench:audit`: one whole audit run of a simulated tenant of 20 000
+ * accounts, phase by phase, as the audit jobs and the digest job do it:
+ * snapshot (platform through the client over HTTP, directory over SCIM, the
+ * ledger's own parts), validation, rules (all five families), the findings
+ * upsert in one transaction on Postgres (a throwaway schema), then the digest
+ * of every audience to an outbox folder in a temp dir. A second pass shows the
+ * steady state, where every finding persists.
+ *
+ * The simulator runs in its own process (`warden sim --users N`), so the peak
+ * RSS printed is the audit's alone.
+ *
+ *   npm run bench:audit -- [--users 20000] [--seed bench]
+ *   (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
+ */
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
+import { gatherTenantSnapshot, ALL_PARTS } from '../src/audit/tenant-snapshot.js';
+import { openDatabase } from '../src/db/database.js';
+import { recordFindings } from '../src/db/findings.repository.js';
+import { createRun, finishRun, startRun } from '../src/db/job-runs.repository.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { addTenant } from '../src/db/tenants.repository.js';
+import { sendDigest } from '../src/mail/send-digest.js';
+import { DIGEST_AUDIENCES } from '../src/mail/templates/digest.template.js';
+import { createMailer } from '../src/mail/transports.js';
+import { evaluate, RULE_IDS } from '../src/rules/engine.js';
+import { DEFAULT_POLICY } from '../src/rules/policy.js';
+import { parseSnapshot } from '../src/rules/snapshot.js';
+
+const { values } = parseArgs({
+  options: { users: { type: 'string', default: '20000' }, seed: { type: 'string', default: 'bench' } },
+});
+const users = Number(values.users);
+if (!Number.isInteger(users) || users < 1) {
+  console.error('bench: --users must be a positive integer');
+  process.exit(2);
+}
+const DB_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const here = dirname(fileURLToPath(import.meta.url));
+const cli = join(here, '..', '..', 'bin', 'warden.js');
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: DB_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const sim = spawn(process.execPath, [cli, 'sim', '--users', String(users), '--seed', values.seed, '--port', '0'], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
+const url = await new Promise<string>((resolve, reject) => {
+  let out = '';
+  sim.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString();
+    const m = / at (http:\/\/\S+)/.exec(out);
+    if (m) resolve(m[1]!);
+  });
+  sim.once('exit', (code) => reject(new Error(`warden sim exited with ${code}`)));
+});
+const origin = new URL(url).origin;
+const schema = `bench_audit_${randomBytes(4).toString('hex')}`;
+const outbox = mkdtempSync(join(tmpdir(), 'warden-bench-outbox-'));
+const env = { BENCH_OMNEO_TOKEN: 'sim-token', BENCH_OMNEO_TOKEN_SCIM: 'sim-token' };
+const TENANT = 'bench';
+const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
+
+await admin(`CREATE SCHEMA ${schema}`);
+const ledger = await openDatabase({ url: DB_URL, schema, poolSize: 4, env: {} });
+const db = ledger.db;
+const mailer = createMailer({ outboxDir: outbox });
+try {
+  await migrateToLatest(db, { schema });
+  await addTenant(db, {
+    name: TENANT,
+    baseUrl: url,
+    tokenEnv: 'BENCH_OMNEO_TOKEN',
+    directory: `scim:${origin}/scim/v2`,
+    recipients: { compliance: ['c@bench.test'], admins: ['a@bench.test'], engineers: ['e@bench.test'] },
+  });
+  console.log(`warden audit-run benchmark: ${users} accounts (seed ${values.seed}), node ${process.version}, Postgres schema ${schema}`);
+
+  for (const pass of ['first run (all new)', 'second run (all persisting)']) {
+    const t: Record<string, number> = {};
+    const clock = async <T>(phase: string, work: () => Promise<T> | T): Promise<T> => {
+      const start = performance.now();
+      const result = await work();
+      t[phase] = performance.now() - start;
+      return result;
+    };
+    const now = new Date();
+    const { run } = await createRun(db, { kind: 'bench-audit', tenant: TENANT, scheduledFor: now, idempotencyKey: `bench:${now.toISOString()}` });
+    await startRun(db, run.id, now);
+    const raw = await clock('snapshot', () => gatherTenantSnapshot(db, TENANT, { env, parts: ALL_PARTS, now }));
+    const snapshot = await clock('validate', () => parseSnapshot(raw));
+    const result = await clock('rules', () => evaluate(snapshot, DEFAULT_POLICY, now.getTime()));
+    const outcome = await clock('upsert', () =>
+      recordFindings(db, { tenant: TENANT, runId: run.id, rules: Object.values(RULE_IDS).flat(), findings: result.findings, at: now }),
+    );
+    await finishRun(db, run.id, { at: new Date(), counts: {} });
+    const digestStart = new Date();
+    const { run: digestRun } = await createRun(db, { kind: 'digest', tenant: TENANT, scheduledFor: digestStart, idempotencyKey: `bench-digest:${digestStart.toISOString()}` });
+    await startRun(db, digestRun.id, digestStart);
+    await clock('digest', async () => {
+      const all = await digestFindings(db, TENANT, await previousDigestAt(db, TENANT), digestStart);
+      for (const audience of DIGEST_AUDIENCES) {
+        await sendDigest(mailer, { from: 'Warden <warden@bench.test>', to: `${audience}@bench.test`, data: { tenant: TENANT, audience, asOf: digestStart.toISOString(), findings: findingsFor(audience, all) } });
+      }
+    });
+    await finishRun(db, digestRun.id, { at: new Date(), counts: {} });
+    const total = Object.values(t).reduce((a, b) => a + b, 0);
+    const o = raw.omneo!;
+    console.log(`\n${pass}: ${o.users.length} accounts, ${o.tokens.length} tokens, ${o.audits.length} audits, ${raw.directory?.people.length ?? 0} people`);
+    console.log(`  findings ${result.findings.length}: ${outcome.created.length} new, ${outcome.persisting.length} persisting, ${outcome.resolved.length} resolved`);
+    for (const [phase, ms] of Object.entries(t)) console.log(`  ${phase.padEnd(9)} ${fmt(ms)}`);
+    console.log(`  ${'total'.padEnd(9)} ${fmt(total)}`);
+  }
+  const emls = readdirSync(outbox);
+  const bytes = emls.reduce((n, f) => n + statSync(join(outbox, f)).size, 0);
+  console.log(`\noutbox: ${emls.length} .eml files, ${(bytes / 1e6).toFixed(1)} MB`);
+  console.log(`peak RSS (this process; the simulator is another): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+} finally {
+  mailer.close();
+  await ledger.close();
+  await admin(`DROP SCHEMA ${schema} CASCADE`);
+  rmSync(outbox, { recursive: true, force: true });
+  sim.kill('SIGTERM');
+}
