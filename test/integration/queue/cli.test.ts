@@ -49,7 +49,7 @@ describe('warden run / runs', () => {
 
   it('bad input: unknown job, bad payload, bad concurrency: exit 2, one line, nothing written', async () => {
     for (const [args, line] of [
-      [['run', 'nope'], 'warden: job: unknown job "nope" (known: reconcile)\n'],
+      [['run', 'nope'], 'warden: job: unknown job "nope" (known: reconcile, stale-accounts, token-hygiene, allowlist-audit, secret-age, erasure-sweep, digest)\n'],
       [['run', 'reconcile', '--payload', '{'], 'warden: --payload: not valid JSON\n'],
       [['worker', '--concurrency', '0'], 'warden: --concurrency: expected a positive integer\n'],
     ] as const) {
