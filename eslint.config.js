@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', '.warden/', 'outbox/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', 'test-artifacts/', '.warden/', 'outbox/', 'bench/.data/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
