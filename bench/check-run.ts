@@ -6,7 +6,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { Writable } from 'node:stream';
-import { render, runCheck } from '../src/cli/commands/check.command.js';
+import { emit, runCheck } from '../src/cli/commands/check.command.js';
 import { processIo } from '../src/cli/io.js';
 
 const [mode, file] = process.argv.slice(2);
@@ -30,7 +30,7 @@ if (mode === 'parse') {
 } else {
   const io = { ...processIo(), stdout: sink };
   const result = await runCheck({ snapshot: file, format: 'json', asOf: '2026-11-29T00:00:00Z' }, io);
-  sink.write(render(result, 'json', io));
+  await emit(result, 'json', io);
   findings = result.findings.length;
 }
 const ms = performance.now() - started;

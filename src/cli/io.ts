@@ -1,4 +1,5 @@
 /** What a command talks to, so tests can run the CLI in-process with their own streams. */
+import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
 
 export interface CliIo {
@@ -30,6 +31,14 @@ export async function readAll(stream: Readable): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
   return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Writes pieces in order, waiting whenever the stream asks to (backpressure). */
+export async function writeAll(stream: Writable, pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) {
+    if (!stream.write(piece)) await once(stream, 'drain');
+  }
+  await write(stream, '');
 }
 
 export function write(stream: Writable, text: string): Promise<void> {

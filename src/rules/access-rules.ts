@@ -1,5 +1,5 @@
 /** ACC-01 … ACC-06: who has an account, and should they. */
-import { departedPersonOf, emailKey, isMachine, lastUsed, type RuleContext } from './snapshot-index.js';
+import { emailKey, lastUsed, type RuleContext } from './snapshot-index.js';
 import type { User } from './snapshot.js';
 import { ageDays, daysBefore, iso } from './time.js';
 import type { RawFinding, Subject } from './types.js';
@@ -40,8 +40,8 @@ export function accessRules(ctx: RuleContext): RawFinding[] {
 
   for (const user of index.liveUsers.values()) {
     const subject = userSubject(user);
-    const departed = departedPersonOf(user, index);
-    const machine = isMachine(user);
+    const departed = index.departedUsers.get(user.id);
+    const machine = index.machineUsers.has(user.id);
     const key = emailKey(user.email);
     const lastActive = index.lastActivity.get(user.id) ?? null;
     const roles = roleHandles(user);

@@ -2,7 +2,7 @@
  * `(snapshot, policy, asOf) → findings`: the pure core of Warden. No clock, no
  * network, no randomness; the same inputs give the same findings in the same order.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { accessRules } from './access-rules.js';
 import { networkRules } from './network-rules.js';
 import type { Policy } from './policy.js';
@@ -28,7 +28,7 @@ export const RULE_FAMILIES = {
  * NUL separators keep `("a","bc")` and `("ab","c")` apart.
  */
 export function fingerprint(rule: string, tenant: string, subjectType: string, subjectId: string): string {
-  return createHash('sha256').update(`${rule}\0${tenant}\0${subjectType}\0${subjectId}`).digest('hex').slice(0, 32);
+  return hash('sha256', `${rule}\0${tenant}\0${subjectType}\0${subjectId}`, 'hex').slice(0, 32);
 }
 
 /** Critical first, then rule id, then subject id (code-point order). */
@@ -70,19 +70,20 @@ export function evaluate(
   families: readonly RuleFamily[] = Object.keys(RULE_FAMILIES) as RuleFamily[],
 ): CheckResult {
   const ctx: RuleContext = { snapshot, policy, asOf, index: buildIndex(snapshot, asOf) };
-  const seen = new Set<string>();
+  const raw: RawFinding[] = [];
+  for (const name of families) for (const f of RULE_FAMILIES[name](ctx)) raw.push(f);
+  // The sort is stable, so when a snapshot lists a subject twice the first one
+  // listed comes first, and keeping only the first of each (rule, subject) run
+  // makes a rule fire at most once per subject without a lookup per finding.
+  raw.sort(compareFindings);
   const findings: Finding[] = [];
-  for (const name of families) {
-    for (const raw of RULE_FAMILIES[name](ctx)) {
-      // A rule fires at most once per subject, even if the snapshot lists the subject twice.
-      const key = `${raw.rule}\0${raw.subject.id}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const finding = raw as Finding;
-      finding.fingerprint = fingerprint(raw.rule, snapshot.tenant, raw.subject.type, raw.subject.id);
-      findings.push(finding);
-    }
+  let previous: RawFinding | undefined;
+  for (const f of raw) {
+    if (previous !== undefined && previous.rule === f.rule && previous.subject.id === f.subject.id) continue;
+    previous = f;
+    const finding = f as Finding;
+    finding.fingerprint = fingerprint(f.rule, snapshot.tenant, f.subject.type, f.subject.id);
+    findings.push(finding);
   }
-  findings.sort(compareFindings);
   return { tenant: snapshot.tenant, as_of: iso(asOf), findings, summary: summarize(findings) };
 }

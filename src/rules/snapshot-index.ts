@@ -16,6 +16,10 @@ export interface RuleContext {
 export interface SnapshotIndex {
   /** Users whose `deleted_at` is absent or null, by id. */
   liveUsers: Map<string, User>;
+  /** Live users who are departed, with the directory person that makes them so. */
+  departedUsers: Map<string, Person>;
+  /** Ids of live machine users. */
+  machineUsers: Set<string>;
   /** Departed directory people by normalised email (the first one listed wins for evidence). */
   departedByEmail: Map<string, Person>;
   /** Every normalised email in the directory. */
@@ -52,8 +56,7 @@ export function isDepartedPerson(person: Person, asOf: number): boolean {
 
 /** The departed person a live user matches, if any: that makes the user a departed user. */
 export function departedPersonOf(user: User, index: SnapshotIndex): Person | undefined {
-  const key = emailKey(user.email);
-  return key === null ? undefined : index.departedByEmail.get(key);
+  return index.departedUsers.get(user.id);
 }
 
 /** A token's latest `used_at`, or null when it was never used. */
@@ -108,9 +111,16 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
     else liveTokensByOwner.set(t.user_id, [t]);
   }
 
+  // Per-user facts every rule asks about, worked out once.
+  const departedUsers = new Map<string, Person>();
+  const machineUsers = new Set<string>();
   for (const u of liveUsers.values()) {
+    if (isMachine(u)) machineUsers.add(u.id);
     const key = emailKey(u.email);
-    const login = key === null ? undefined : lastLoginByEmail.get(key);
+    if (key === null) continue;
+    const departed = departedByEmail.get(key);
+    if (departed !== undefined) departedUsers.set(u.id, departed);
+    const login = lastLoginByEmail.get(key);
     if (login !== undefined) raise(lastActivity, u.id, login);
   }
 
@@ -119,6 +129,8 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
 
   return {
     liveUsers,
+    departedUsers,
+    machineUsers,
     departedByEmail,
     directoryEmails,
     liveTokensByOwner,

@@ -1,5 +1,5 @@
 /** TOK-01 … TOK-07: API-token hygiene. */
-import { departedPersonOf, isLiveToken, isMachine, lastUsed, type RuleContext } from './snapshot-index.js';
+import { isLiveToken, lastUsed, type RuleContext } from './snapshot-index.js';
 import type { Token } from './snapshot.js';
 import { ageDays, daysBefore, iso } from './time.js';
 import type { RawFinding, Subject } from './types.js';
@@ -14,6 +14,22 @@ export function integrationFingerprint(userAgent: string | null): string {
   const end = userAgent.search(/[/ ]/);
   const product = (end === -1 ? userAgent : userAgent.slice(0, end)).toLowerCase();
   return product === '' ? 'unknown' : product;
+}
+
+/**
+ * The sorted integration fingerprints of a token's recent usage when there are
+ * two or more; undefined otherwise (most tokens: no set is made for them).
+ */
+function sharedBy(token: Token, after: number): string[] | undefined {
+  let first: string | undefined;
+  let all: Set<string> | undefined;
+  for (const u of token.usage) {
+    if (u.used_at <= after) continue;
+    const fp = integrationFingerprint(u.user_agent);
+    if (first === undefined) first = fp;
+    else if (fp !== first || all !== undefined) (all ??= new Set([first])).add(fp);
+  }
+  return all !== undefined && all.size >= 2 ? [...all].sort() : undefined;
 }
 
 export function tokenRules(ctx: RuleContext): RawFinding[] {
@@ -59,10 +75,9 @@ export function tokenRules(ctx: RuleContext): RawFinding[] {
       });
     }
 
-    const integrations = new Set<string>();
-    for (const u of token.usage) if (u.used_at > sharedAfter) integrations.add(integrationFingerprint(u.user_agent));
-    if (integrations.size >= 2) {
-      const names = [...integrations].sort();
+    const integrations = sharedBy(token, sharedAfter);
+    if (integrations !== undefined) {
+      const names = integrations;
       out.push({
         rule: 'TOK-03',
         name: 'token-shared',
@@ -103,7 +118,7 @@ export function tokenRules(ctx: RuleContext): RawFinding[] {
       continue;
     }
     const ownerLabel = owner.name ?? `user ${owner.id}`;
-    if (departedPersonOf(owner, index)) {
+    if (index.departedUsers.has(owner.id)) {
       out.push({
         rule: 'TOK-05',
         name: 'token-owner-departed',
@@ -114,7 +129,7 @@ export function tokenRules(ctx: RuleContext): RawFinding[] {
         action: 'rotate_token',
         requires_approval: false,
       });
-    } else if (!isMachine(owner)) {
+    } else if (!index.machineUsers.has(owner.id)) {
       out.push({
         rule: 'TOK-06',
         name: 'token-on-human-account',

@@ -217,9 +217,12 @@ export class SnapshotBuilder {
     return this;
   }
 
-  /** A deep copy of the JSON document built so far. */
+  /**
+   * A copy of the JSON document built so far, as a file would give it: nothing
+   * shared (parseSnapshot normalises its input in place).
+   */
   json(): SnapshotJson {
-    return structuredClone(this.doc);
+    return JSON.parse(JSON.stringify(this.doc)) as SnapshotJson;
   }
 
   parse(): Snapshot {

@@ -1,7 +1,7 @@
 // The renderings of a check result: JSON as RULES.md "Output", CSV with a header row, and a table.
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, toCsv, toJson, toTable } from '../../src/report/findings.format.js';
+import { CSV_COLUMNS, jsonChunks, toCsv, toJson, toTable } from '../../src/report/findings.format.js';
 import { evaluate } from '../../src/rules/engine.js';
 import { parsePolicy } from '../../src/rules/policy.js';
 import { parseSnapshot } from '../../src/rules/snapshot.js';
@@ -124,5 +124,21 @@ describe('table rendering of hostile or huge input', () => {
     const findings = Array.from({ length: 200_000 }, () => finding);
     const table = toTable({ tenant: 't', as_of: 'now', findings, summary: { critical: 0, high: 200_000, medium: 0, low: 0 } });
     expect(table.split('\n').length).toBeGreaterThan(200_000);
+  });
+});
+
+describe('jsonChunks', () => {
+  it('gives exactly JSON.stringify(result, null, 2), in pieces', () => {
+    const result = awkward();
+    const expected = `${JSON.stringify(result, null, 2)}\n`;
+    expect(toJson(result)).toBe(expected);
+    const pieces = [...jsonChunks(result, 64)];
+    expect(pieces.length).toBeGreaterThan(2);
+    expect(pieces.join('')).toBe(expected);
+  });
+
+  it('renders an empty result as JSON.stringify does', () => {
+    const empty: CheckResult = { tenant: 't', as_of: '2026-11-29T00:00:00.000Z', findings: [], summary: { critical: 0, high: 0, medium: 0, low: 0 } };
+    expect(toJson(empty)).toBe(`${JSON.stringify(empty, null, 2)}\n`);
   });
 });

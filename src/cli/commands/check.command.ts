@@ -2,13 +2,13 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../errors.js';
-import { FORMATS, toCsv, toJson, toTable, type Format } from '../../report/findings.format.js';
+import { FORMATS, jsonChunks, toCsv, toTable, type Format } from '../../report/findings.format.js';
 import { evaluate } from '../../rules/engine.js';
 import { parsePolicy } from '../../rules/policy.js';
 import { parseSnapshot } from '../../rules/snapshot.js';
 import { parseInstant } from '../../rules/time.js';
 import { SEVERITIES, SEVERITY_RANK, type CheckResult, type Severity } from '../../rules/types.js';
-import { EXIT, readAll, write, type CliIo } from '../io.js';
+import { EXIT, readAll, write, writeAll, type CliIo } from '../io.js';
 
 export interface CheckOptions {
   snapshot: string;
@@ -51,17 +51,18 @@ export async function runCheck(opts: CheckOptions, io: CliIo, now = Date.now()):
   return evaluate(snapshot, policy, asOf);
 }
 
-export function render(result: CheckResult, format: Format, io: CliIo): string {
+/** Writes the result to stdout in the chosen format; JSON goes out in pieces (see jsonChunks). */
+export async function emit(result: CheckResult, format: Format, io: CliIo): Promise<void> {
   switch (format) {
     case 'json':
-      return toJson(result);
+      return writeAll(io.stdout, jsonChunks(result));
     case 'csv':
-      return toCsv(result.findings);
+      return write(io.stdout, toCsv(result.findings));
     case 'table':
-      return toTable(result, {
-        color: io.stdout.isTTY === true && io.env.NO_COLOR === undefined,
-        width: io.stdout.columns ?? 120,
-      });
+      return write(
+        io.stdout,
+        toTable(result, { color: io.stdout.isTTY === true && io.env.NO_COLOR === undefined, width: io.stdout.columns ?? 120 }),
+      );
   }
 }
 
@@ -76,7 +77,7 @@ export function registerCheck(program: Command, io: CliIo, setExit: (code: numbe
     .addOption(new Option('--fail-on <severity>', 'exit 3 when a finding is at or above this severity').choices(SEVERITIES))
     .action(async (opts: CheckOptions) => {
       const result = await runCheck(opts, io);
-      await write(io.stdout, render(result, opts.format, io));
+      await emit(result, opts.format, io);
       const failOn = opts.failOn;
       if (failOn !== undefined && result.findings.some((f) => SEVERITY_RANK[f.severity] <= SEVERITY_RANK[failOn])) {
         setExit(EXIT.findings);

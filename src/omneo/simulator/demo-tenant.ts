@@ -251,7 +251,8 @@ export function demoTenant({ nowMs = Date.now(), seed = 'demo', extraProfiles = 
 /** The demo as a whole RULES.md snapshot: platform records as the API serves them plus the tenant side. */
 export function demoSnapshot(tenant: DemoTenant, capturedAt?: string): Record<string, unknown> {
   const { users, tokens, audits } = tenant.platform;
-  return {
+  // A copy, as a file would give it: parseSnapshot normalises its input in place.
+  return structuredCopy({
     tenant: tenant.tenant,
     ...(capturedAt ? { captured_at: capturedAt } : {}),
     omneo: { users, tokens, audits },
@@ -260,7 +261,11 @@ export function demoSnapshot(tenant: DemoTenant, capturedAt?: string): Record<st
     locations: tenant.locations,
     secrets: tenant.secrets,
     erasure_requests: tenant.erasure_requests,
-  };
+  });
+}
+
+function structuredCopy<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 function person(email: string, name: string, extra: Partial<DirectoryPerson> = {}): DirectoryPerson {
