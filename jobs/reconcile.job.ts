@@ -1,6 +1,7 @@
 /**
- * reconcile: Postgres is the ledger, Redis the transport. Re-creates any
- * missing job scheduler and re-enqueues every unfinished run whose job the
+ * reconcile: Postgres is the ledger, Redis the transport. Re-reads the
+ * tenants, re-creates any missing job scheduler, removes those of tenants
+ * that are gone, and re-enqueues every unfinished run whose job the
  * transport no longer holds, so a Redis FLUSHALL or a lost job loses nothing.
  * Re-enqueueing uses the run id as the job id, so it is safe to repeat.
  */

@@ -14,3 +14,15 @@ export interface TenantSchedule {
   /** IANA zone, e.g. `Australia/Sydney`. @defaultValue `'UTC'` */
   timeZone?: string;
 }
+
+/**
+ * The tenants to schedule for: a fixed list, or a function that reads the
+ * current list (from the ledger) each time the schedules are ensured, so a
+ * tenant added or removed while workers run is picked up by the next reconcile.
+ */
+export type TenantSource = readonly TenantSchedule[] | (() => Promise<readonly TenantSchedule[]>);
+
+export function readTenants(source: TenantSource | undefined): Promise<readonly TenantSchedule[]> {
+  if (source === undefined) return Promise.resolve([]);
+  return typeof source === 'function' ? source() : Promise.resolve(source);
+}

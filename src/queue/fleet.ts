@@ -6,12 +6,12 @@ import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'b
 import type { Logger } from '../log/logger.js';
 import { connectionOptions, prefixOf, type QueueTransport } from './connection.js';
 import type { AnyJobDefinition, JobDeps, QueueControl } from './define-job.js';
-import type { Envelope, TenantSchedule } from './envelope.js';
+import { readTenants, type Envelope, type TenantSource } from './envelope.js';
 import { errorMessage, executeRun, isPermanent, type Outcome, type RunEnvironment } from './execute-run.js';
 import type { JobRegistry } from './registry.js';
 import { transportJobId } from './run-id.js';
 import type { RunLedger, RunRecord } from './run-ledger.js';
-import { planSchedules } from './schedules.js';
+import { isOwnSchedulerId, planSchedules } from './schedules.js';
 
 /** How runs are retried and kept; shared by producers, schedulers and reconcile. */
 export interface RetryOptions {
@@ -34,10 +34,11 @@ export interface FleetOptions extends RetryOptions {
   deps: JobDeps;
   log: Logger;
   /**
-   * Tenants whose scheduled jobs to fire.
+   * Tenants whose scheduled jobs to fire; a function is read again on every
+   * {@link QueueSet.ensureSchedules} (start-up and each reconcile).
    * @defaultValue `[]`
    */
-  tenants?: readonly TenantSchedule[];
+  tenants?: TenantSource;
   /**
    * Job kinds to run workers for; every kind when empty.
    * @defaultValue all
@@ -89,7 +90,7 @@ export class QueueSet implements QueueControl {
     readonly transport: QueueTransport,
     readonly registry: JobRegistry,
     private readonly retry: RetryOptions,
-    private readonly tenants: readonly TenantSchedule[],
+    private readonly tenants: TenantSource,
   ) {}
 
   queue(kind: string): Queue<Envelope> {
@@ -123,8 +124,20 @@ export class QueueSet implements QueueControl {
     }
   }
 
+  /**
+   * Upserts the scheduler of every (scheduled job, current tenant) and removes
+   * Warden's schedulers that are no longer planned (a removed tenant, a dropped
+   * schedule); schedulers with ids Warden does not make are left alone.
+   */
   async ensureSchedules(): Promise<number> {
-    const plan = planSchedules(this.registry, this.tenants);
+    const plan = planSchedules(this.registry, await readTenants(this.tenants));
+    const planned = new Set(plan.map((s) => s.id));
+    for (const kind of this.registry.names) {
+      const q = this.queue(kind);
+      for (const existing of await q.getJobSchedulers(0, -1)) {
+        if (!planned.has(existing.key) && isOwnSchedulerId(kind, existing.key)) await q.removeJobScheduler(existing.key);
+      }
+    }
     for (const s of plan) {
       const def = this.registry.get(s.job);
       await this.queue(s.job).upsertJobScheduler(

@@ -7,7 +7,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log/logger.js';
 import type { JobDeps, QueueControl } from './define-job.js';
 import type { Dispatcher } from './enqueue.js';
-import type { TenantSchedule } from './envelope.js';
+import { readTenants, type TenantSource } from './envelope.js';
 import { executeRun, isPermanent, type RunEnvironment } from './execute-run.js';
 import type { RetryOptions } from './fleet.js';
 import type { JobRegistry } from './registry.js';
@@ -20,10 +20,11 @@ export interface InlineRunnerOptions extends RetryOptions {
   deps: JobDeps;
   log: Logger;
   /**
-   * Tenants whose scheduled jobs to fire.
+   * Tenants whose scheduled jobs to fire; a function is read again on every
+   * {@link InlineRunner.ensureSchedules} (start-up and each reconcile).
    * @defaultValue `[]`
    */
-  tenants?: readonly TenantSchedule[];
+  tenants?: TenantSource;
   /**
    * How long close() lets running jobs finish before aborting them.
    * @defaultValue 30000
@@ -68,8 +69,20 @@ export class InlineRunner implements Dispatcher, QueueControl {
     while (this.pending.size > 0) await Promise.all(this.pending.values());
   }
 
-  ensureSchedules(): Promise<number> {
-    const plan = planSchedules(this.opts.registry, this.opts.tenants ?? []);
+  /** Ids of the schedules whose cron tasks run in this process. */
+  get scheduleIds(): string[] {
+    return [...this.tasks.keys()];
+  }
+
+  /** Starts a cron task per planned schedule (tenants read afresh) and stops the tasks no longer planned. */
+  async ensureSchedules(): Promise<number> {
+    const plan = planSchedules(this.opts.registry, await readTenants(this.opts.tenants));
+    const planned = new Set(plan.map((s) => s.id));
+    for (const [id, task] of this.tasks) {
+      if (planned.has(id)) continue;
+      this.tasks.delete(id);
+      await task.destroy();
+    }
     for (const s of plan) {
       if (this.tasks.has(s.id) || this.closed) continue;
       const task = cron.schedule(
@@ -93,7 +106,7 @@ export class InlineRunner implements Dispatcher, QueueControl {
       );
       this.tasks.set(s.id, task);
     }
-    return Promise.resolve(plan.length);
+    return plan.length;
   }
 
   hasJob(run: RunRecord): Promise<boolean> {

@@ -15,7 +15,8 @@ export interface Runtime {
   database: OpenedDatabase;
   ledger: PgRunLedger;
   registry: JobRegistry;
-  tenants: TenantSchedule[];
+  /** Reads the tenants' schedules from the ledger, afresh on every call (start-up and each reconcile). */
+  tenants: () => Promise<TenantSchedule[]>;
   /** Undefined in embedded mode (no REDIS_URL). */
   transport: QueueTransport | undefined;
   close(): Promise<void>;
@@ -24,18 +25,12 @@ export interface Runtime {
 export async function openRuntime(env: NodeJS.ProcessEnv): Promise<Runtime> {
   const registry = new JobRegistry({ definitions: jobs });
   const database = await openDatabase({ env });
-  try {
-    const tenants = (await listTenants(database.db)).map((t) => ({ name: t.name, timeZone: t.timezone }));
-    return {
-      database,
-      ledger: new PgRunLedger(database.db),
-      registry,
-      tenants,
-      transport: transportFromEnv(env, env.WARDEN_QUEUE_PREFIX?.trim() || undefined),
-      close: () => database.close(),
-    };
-  } catch (err) {
-    await database.close();
-    throw err;
-  }
+  return {
+    database,
+    ledger: new PgRunLedger(database.db),
+    registry,
+    tenants: async () => (await listTenants(database.db)).map((t) => ({ name: t.name, timeZone: t.timezone })),
+    transport: transportFromEnv(env, env.WARDEN_QUEUE_PREFIX?.trim() || undefined),
+    close: () => database.close(),
+  };
 }

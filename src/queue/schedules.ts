@@ -35,3 +35,12 @@ export function planSchedules(registry: JobRegistry, tenants: readonly TenantSch
   }
   return plan;
 }
+
+/**
+ * True for a scheduler id {@link planSchedules} makes for `job`
+ * (`job@tenant`, `job#2@tenant`, `job@fleet`): the only ones Warden may delete.
+ */
+export function isOwnSchedulerId(job: string, id: string): boolean {
+  if (!id.startsWith(job)) return false;
+  return /^(#\d+)?@[^@]+$/.test(id.slice(job.length));
+}
