@@ -12,6 +12,8 @@
  * | `WARDEN_DATA_DIR` | `./.warden` | embedded database and other local state |
  * | `WARDEN_MAIL_FROM` | `Warden <warden@localhost>` | the From of every email |
  * | `WARDEN_PUBLIC_URL` | unset | base URL of the web app, for links in emails |
+ * | `WARDEN_QUEUE_PREFIX` | `bull` | BullMQ key prefix, to share a Redis |
+ * | `WARDEN_SECRET_KEY` | unset → a key file in `WARDEN_DATA_DIR` | 32 bytes, base64: seals secret values at rest |
  * | `LOG_LEVEL` | `info` | pino level: fatal, error, warn, info, debug, trace, silent |
  */
 import { z } from 'zod';
@@ -37,6 +39,11 @@ const envSchema = z.object({
   WARDEN_DATA_DIR: z.string().min(1, 'must not be empty').default('./.warden'),
   WARDEN_MAIL_FROM: z.string().min(3).default('Warden <warden@localhost>'),
   WARDEN_PUBLIC_URL: url(['http:', 'https:']).optional(),
+  WARDEN_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use letters, digits, dot, dash or underscore').optional(),
+  WARDEN_SECRET_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, { message: 'must be 32 bytes, base64-encoded' })
+    .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

@@ -9,7 +9,7 @@
  *
  * locations.csv: `id` (required, unique), `name`, `closed_at` (date or instant).
  */
-import { parse } from 'csv-parse/sync';
+import { readCsvRecords } from '../csv/csv-records.js';
 import { InputError } from '../errors.js';
 import { parseCidr } from '../rules/cidr.js';
 import { parseInstant } from '../rules/time.js';
@@ -28,26 +28,14 @@ export interface LocationRow {
   closed_at: string | null;
 }
 
-function records(text: string, source: string, required: string): Record<string, string>[] {
-  let rows: Record<string, string>[];
-  try {
-    // No trim: a cidr is taken exactly as given (RULES.md); other cells are trimmed below.
-    rows = parse(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, bom: true });
-  } catch (err) {
-    throw new InputError(source, `not valid CSV: ${(err as Error).message}`);
-  }
-  if (rows.length > 0 && !(required in rows[0]!)) throw new InputError(source, `the header has no ${required} column`);
-  return rows;
-}
-
 const cell = (value: string | undefined) => (value ?? '').trim() || null;
 
 const TRUE = new Set(['true', 'yes', 'y', '1']);
 const FALSE = new Set(['false', 'no', 'n', '0', '']);
 
 export function parseAllowlistCsv(text: string, source = 'allowlist'): AllowlistRow[] {
-  return records(text, source, 'cidr').map((r, i) => {
-    const where = `${source} line ${i + 2}`;
+  return readCsvRecords(text, source, 'cidr').map(({ line, cells: r }) => {
+    const where = `${source} line ${line}`;
     const cidr = r.cidr ?? '';
     if (cidr === '') throw new InputError(`${where}: cidr`, 'missing');
     const flag = (r.approved_remote_access ?? '').trim().toLowerCase();
@@ -58,8 +46,8 @@ export function parseAllowlistCsv(text: string, source = 'allowlist'): Allowlist
 
 export function parseLocationsCsv(text: string, source = 'locations'): LocationRow[] {
   const seen = new Set<string>();
-  return records(text, source, 'id').map((r, i) => {
-    const where = `${source} line ${i + 2}`;
+  return readCsvRecords(text, source, 'id').map(({ line, cells: r }) => {
+    const where = `${source} line ${line}`;
     const id = cell(r.id);
     if (id === null) throw new InputError(`${where}: id`, 'missing');
     if (seen.has(id)) throw new InputError(`${where}: id`, `${JSON.stringify(id)} appears twice`);

@@ -15,6 +15,14 @@ export function configOf(io: CliIo): Config {
   }
 }
 
+/** Refuses a ledger with migrations not yet applied: a worker never migrates implicitly. */
+export async function assertMigrated(ledger: OpenedDatabase): Promise<void> {
+  const pending = await pendingMigrations(ledger.db, ledger.schema === undefined ? {} : { schema: ledger.schema });
+  if (pending.length > 0) {
+    throw new InputError('ledger', `${pending.length} migration(s) not applied: run \`warden migrate\` first`);
+  }
+}
+
 /**
  * Opens the ledger, runs `work`, and closes it whatever happens.
  * @param requireMigrated - refuse a ledger with pending migrations (every command but `migrate`); default true
@@ -27,12 +35,7 @@ export async function withLedger<T>(
   const config = configOf(io);
   const ledger = await openDatabase({ env: { ...io.env, WARDEN_DATA_DIR: config.WARDEN_DATA_DIR } });
   try {
-    if (requireMigrated) {
-      const pending = await pendingMigrations(ledger.db, ledger.schema === undefined ? {} : { schema: ledger.schema });
-      if (pending.length > 0) {
-        throw new InputError('ledger', `${pending.length} migration(s) not applied: run \`warden migrate\` first`);
-      }
-    }
+    if (requireMigrated) await assertMigrated(ledger);
     return await work(ledger, config);
   } finally {
     await ledger.close();

@@ -2,6 +2,7 @@
 import { InputError } from '../errors.js';
 import type { Recipients } from '../db/database.js';
 import { parseDirectorySource } from '../directory/source.js';
+import { DIGEST_AUDIENCES } from '../mail/templates/digest.template.js';
 
 export const TENANT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -53,6 +54,9 @@ export function recipients(value: string, field = '--recipients'): Recipients {
     const audience = part.slice(0, eq).trim();
     const email = part.slice(eq + 1).trim();
     if (eq < 1 || !AUDIENCE.test(audience)) throw new InputError(field, `expected audience=email, got ${JSON.stringify(part)}`);
+    if (!(DIGEST_AUDIENCES as readonly string[]).includes(audience)) {
+      throw new InputError(field, `unknown audience ${JSON.stringify(audience)} (audiences: ${DIGEST_AUDIENCES.join(', ')})`);
+    }
     if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new InputError(field, `not an email address for ${audience}`);
     (out[audience] ??= []).push(email);
   }

@@ -8,8 +8,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { auditJobs } from '../../jobs/index.js';
-import { jobs } from '../../jobs/index.js';
+import { auditJobs, jobs } from '../../jobs/index.js';
 import { createAppDeps, jobDeps } from '../app/deps.js';
 import type { Config } from '../config.js';
 import { openDatabase } from '../db/database.js';
@@ -51,7 +50,13 @@ export async function runDemo(env: NodeJS.ProcessEnv, config: Config, log: Logge
   const sim = await startSimulator({ port: 0 });
   // The tenant's tokens are read by variable name, as for a real tenant.
   const demoEnv: NodeJS.ProcessEnv = { ...env, [DEMO_TOKEN_ENV]: sim.token, [`${DEMO_TOKEN_ENV}_SCIM`]: sim.token };
-  const database = await openDatabase({ env: { ...demoEnv, WARDEN_DATA_DIR: config.WARDEN_DATA_DIR } });
+  let database: Awaited<ReturnType<typeof openDatabase>>;
+  try {
+    database = await openDatabase({ env: { ...demoEnv, WARDEN_DATA_DIR: config.WARDEN_DATA_DIR } });
+  } catch (err) {
+    await sim.close();
+    throw err;
+  }
   try {
     const { db } = database;
     await migrateToLatest(db, database.schema === undefined ? {} : { schema: database.schema });
@@ -60,7 +65,8 @@ export async function runDemo(env: NodeJS.ProcessEnv, config: Config, log: Logge
     const registry = new JobRegistry({ definitions: jobs });
     const ledger = new PgRunLedger(db);
     const app = createAppDeps({ db, env: demoEnv });
-    const transport = transportFromEnv(env, env.WARDEN_QUEUE_PREFIX?.trim() || undefined);
+    // Its own key prefix: a demo next to a production fleet must not take that fleet's jobs, nor they its.
+    const transport = transportFromEnv(env, `${env.WARDEN_QUEUE_PREFIX?.trim() || 'warden'}-demo`);
     const runs: RunRecord[] = [];
     try {
       if (transport === undefined) {
@@ -75,7 +81,8 @@ export async function runDemo(env: NodeJS.ProcessEnv, config: Config, log: Logge
         await runner.close();
       } else {
         // No tenants: the demo runs each job once and leaves no schedulers behind.
-        const fleet = await Fleet.start({ transport, registry, ledger, deps: jobDeps(app), log, tenants: [], concurrency: 5 });
+        const kinds = [...auditJobs.map((j) => j.name), 'digest'];
+        const fleet = await Fleet.start({ transport, registry, ledger, deps: jobDeps(app), log, tenants: [], queues: kinds, concurrency: 5 });
         const queues = new QueueSet(transport, registry, {}, []);
         try {
           const run = async (kinds: readonly string[]) => {

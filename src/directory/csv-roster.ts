@@ -5,7 +5,7 @@
  * `last_login_at` (ISO instant). A bad row rejects the whole file, naming its line.
  */
 import { readFile } from 'node:fs/promises';
-import { parse } from 'csv-parse/sync';
+import { readCsvRecords } from '../csv/csv-records.js';
 import { InputError } from '../errors.js';
 import { parseInstant } from '../rules/time.js';
 import type { DirectoryPerson } from './types.js';
@@ -22,17 +22,8 @@ export async function readCsvRoster(path: string): Promise<DirectoryPerson[]> {
 
 /** Pure: the roster's text to people; `source` names the file in errors. */
 export function parseCsvRoster(text: string, source = 'roster'): DirectoryPerson[] {
-  let records: Record<string, string>[];
-  try {
-    records = parse(text, { columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()), skip_empty_lines: true, bom: true });
-  } catch (err) {
-    // csv-parse's message names the line, e.g. "Invalid Record Length: … on line 4".
-    throw new InputError(source, `not valid CSV: ${(err as Error).message}`);
-  }
-  if (records.length > 0 && !('email' in records[0]!)) throw new InputError(source, 'the header has no email column');
-  return records.map((r, i) => {
-    // Line numbers as a person counts them: the header is line 1.
-    const where = `${source} line ${i + 2}`;
+  return readCsvRecords(text, source, 'email').map(({ line, cells: r }) => {
+    const where = `${source} line ${line}`;
     const email = (r.email ?? '').trim();
     if (email === '' || !email.includes('@')) throw new InputError(`${where}: email`, 'missing or not an email address');
     const status = (r.status ?? '').trim().toLowerCase() || 'active';

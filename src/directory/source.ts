@@ -16,6 +16,9 @@ export function parseDirectorySource(text: string, field = '--directory'): Direc
       throw new InputError(field, `not a URL after scim: (${JSON.stringify(url)})`);
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new InputError(field, 'the SCIM URL must be http or https');
+    // Its token comes from <TOKEN_ENV>_SCIM: a URL is stored and shown, so it must carry no secret.
+    if (parsed.username || parsed.password) throw new InputError(field, 'the SCIM URL must not carry credentials');
+    if (parsed.search || parsed.hash) throw new InputError(field, 'the SCIM URL must not have a query or fragment');
     return { kind: 'scim', url };
   }
   throw new InputError(field, 'expected csv:PATH or scim:URL');

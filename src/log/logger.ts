@@ -5,7 +5,7 @@
  */
 import { pino, type Logger, type DestinationStream } from 'pino';
 
-/** Paths pino censors wherever they appear (one level of nesting below the root, and the root). */
+/** Paths pino censors: at the root and up to two levels below it. */
 export const REDACT_PATHS = [
   'authorization',
   'token',
@@ -24,6 +24,12 @@ export const REDACT_PATHS = [
   '*.value',
   '*.email',
   'email',
+  // One level deeper (a person inside a payload, a header inside a request).
+  '*.*.authorization',
+  '*.*.token',
+  '*.*.secret',
+  '*.*.password',
+  '*.*.email',
 ];
 
 /**

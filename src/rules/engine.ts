@@ -31,7 +31,7 @@ export function fingerprint(rule: string, tenant: string, subjectType: string, s
   return hash('sha256', `${rule}\0${tenant}\0${subjectType}\0${subjectId}`, 'hex').slice(0, 32);
 }
 
-/** Critical first, then rule id, then subject id (code-point order). */
+/** Critical first, then rule id, then subject id (compared as JavaScript strings: UTF-16 code units). */
 export function compareFindings(a: RawFinding, b: RawFinding): number {
   return (
     SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] ||

@@ -26,8 +26,13 @@ export function parseInstant(value: string): number | undefined {
   // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999.
   if (h === undefined) return new Date(0).setUTCFullYear(year, month - 1, day);
   if (Number(h) > 23 || Number(mi) > 59 || (s !== undefined && Number(s) > 59)) return undefined;
-  // Date.parse handles fractions and offsets; a missing zone is read as UTC.
-  const ms = Date.parse(zone === undefined ? `${value}Z` : value);
+  // Date.parse handles fractions and offsets, but not the short offsets ISO 8601
+  // allows (`+05`, `+0530`): write them out as `+05:00`. A missing zone is read as UTC.
+  let text = value;
+  if (zone === undefined) text = `${value}Z`;
+  else if (zone.length === 3) text = `${value}:00`;
+  else if (zone.length === 5) text = `${value.slice(0, -2)}:${value.slice(-2)}`;
+  const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : ms;
 }
 

@@ -97,6 +97,7 @@ describe.each(backends)('warden tenants on $name', (backend) => {
     [['--base-url', 'https://x.example', '--token-env', 'T', '--directory', 'csv:/nonexistent/roster.csv'], '--directory: cannot read "/nonexistent/roster.csv" (ENOENT)'],
     [['--base-url', 'https://x.example', '--token-env', 'T', '--recipients', 'compliance'], '--recipients: expected audience=email, got "compliance"'],
     [['--base-url', 'https://x.example', '--token-env', 'T', '--recipients', 'admins=nobody'], '--recipients: not an email address for admins'],
+    [['--base-url', 'https://x.example', '--token-env', 'T', '--recipients', 'admin=it@x.example'], '--recipients: unknown audience "admin" (audiences: compliance, admins, engineers)'],
   ])('refuses bad input %j with one line and writes nothing', async (flags, message) => {
     const run = await runCli(['tenants', 'add', 'bad', ...flags], env);
     expect(run).toEqual({ code: 2, stdout: '', stderr: `warden: ${message}\n` });

@@ -52,3 +52,10 @@ describe('locations CSV', () => {
     );
   });
 });
+
+describe('line numbers', () => {
+  it('count blank lines and quoted cells that span lines, as a person does', () => {
+    const text = 'cidr,note,approved_remote_access\n\n1.2.3.4,"two\nlines",no\n\n5.6.7.8,,perhaps\n';
+    expect(messageOf(() => parseAllowlistCsv(text, 'al.csv'))).toBe('al.csv line 6: approved_remote_access: expected true or false');
+  });
+});

@@ -34,4 +34,19 @@ describe('loadConfig', () => {
     ]);
     expect((error as Error).message).not.toContain('hunter2');
   });
+
+  it('checks the secret key and the queue prefix with the rest', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(loadConfig({ WARDEN_SECRET_KEY: key, WARDEN_QUEUE_PREFIX: 'warden-prod' })).toMatchObject({ WARDEN_SECRET_KEY: key });
+    let error: unknown;
+    try {
+      loadConfig({ WARDEN_SECRET_KEY: 'c2hvcnQ=', WARDEN_QUEUE_PREFIX: 'a b' });
+    } catch (err) {
+      error = err;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'WARDEN_QUEUE_PREFIX: use letters, digits, dot, dash or underscore',
+      'WARDEN_SECRET_KEY: must be 32 bytes, base64-encoded',
+    ]);
+  });
 });

@@ -89,6 +89,8 @@ describe('timestamps', () => {
     ['2026-11-29T10:20:30Z', Date.UTC(2026, 10, 29, 10, 20, 30)],
     ['2026-11-29T10:20:30.123Z', Date.UTC(2026, 10, 29, 10, 20, 30, 123)],
     ['2026-11-29T10:20:30+02:00', Date.UTC(2026, 10, 29, 8, 20, 30)],
+    ['2026-11-29T10:20:30+05', Date.UTC(2026, 10, 29, 5, 20, 30)],
+    ['2026-11-29T10:20:30-0330', Date.UTC(2026, 10, 29, 13, 50, 30)],
     ['2026-11-29T10:20:30', Date.UTC(2026, 10, 29, 10, 20, 30)],
   ])('reads %j as UTC epoch ms (a date alone is 00:00:00 UTC)', (value, ms) => {
     expect(parseSnapshot(withUsers({ ...goodUser(1), created_at: value })).omneo.users[0]!.created_at).toBe(ms);

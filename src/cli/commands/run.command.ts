@@ -10,6 +10,7 @@ import { InlineRunner } from '../../queue/inline-runner.js';
 import type { RunRecord } from '../../queue/run-ledger.js';
 import { openRuntime } from '../../queue/runtime.js';
 import { EXIT, write, type CliIo } from '../io.js';
+import { assertMigrated, configOf } from '../ledger.js';
 
 export interface RunOptions {
   tenant?: string;
@@ -35,8 +36,11 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       } catch {
         throw new InputError('--payload', 'not valid JSON');
       }
+      // The environment first (one error listing every bad variable, exit 2), then an unmigrated ledger.
+      configOf(io);
       const rt = await openRuntime(io.env);
       try {
+        await assertMigrated(rt.database);
         const def = rt.registry.get(kind);
         const perTenant = (def.scope ?? 'tenant') === 'tenant';
         if (perTenant && opts.tenant === undefined) throw new InputError('--tenant', `required for job ${JSON.stringify(kind)}`);

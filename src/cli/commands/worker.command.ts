@@ -11,6 +11,7 @@ import { Fleet } from '../../queue/fleet.js';
 import { InlineRunner } from '../../queue/inline-runner.js';
 import { openRuntime } from '../../queue/runtime.js';
 import type { CliIo } from '../io.js';
+import { assertMigrated, configOf } from '../ledger.js';
 
 export interface WorkerOptions {
   queues?: string;
@@ -40,9 +41,12 @@ export function registerWorker(program: Command, io: CliIo, _setExit: (code: num
       if (!Number.isInteger(concurrency) || concurrency < 1) throw new InputError('--concurrency', 'expected a positive integer');
       const queues = opts.queues?.split(',').map((q) => q.trim()).filter((q) => q !== '');
       const log = createLogger();
+      // The environment first (one error listing every bad variable, exit 2), then an unmigrated ledger.
+      configOf(io);
       const rt = await openRuntime(io.env);
       let app: ReturnType<typeof createAppDeps> | undefined;
       try {
+        await assertMigrated(rt.database);
         app = createAppDeps({ db: rt.database.db, env: io.env });
         const deps = jobDeps(app);
         rt.registry.select(queues);

@@ -54,5 +54,11 @@ describe('directory source', () => {
     expect(errorOf(() => parseDirectorySource('scim:not a url')).path).toBe('--directory');
     expect(errorOf(() => parseDirectorySource('scim:ftp://x/')).problem).toBe('the SCIM URL must be http or https');
     expect(errorOf(() => parseDirectorySource('csv:')).path).toBe('--directory');
+    expect(errorOf(() => parseDirectorySource('scim:https://admin:hunter2@idp.example/scim/v2')).message).toBe(
+      '--directory: the SCIM URL must not carry credentials',
+    );
+    expect(errorOf(() => parseDirectorySource('scim:https://idp.example/scim/v2?token=abc')).problem).toBe(
+      'the SCIM URL must not have a query or fragment',
+    );
   });
 });
