@@ -4,11 +4,15 @@
  * AbortSignal, retries with exponential backoff and jitter on 5xx, timeouts and
  * connection errors, and `429` + `Retry-After` honoured. Errors are typed and
  * never carry the token or a query string.
+ *
+ * Each request names its route template (`/profiles/{id}/purge`) and, apart, the
+ * id that fills it. Log lines and error messages name the template only: a
+ * profile id is a customer identifier, never logged (DESIGN.md principle 4).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { OmneoApiError, OmneoError, OmneoNetworkError, OmneoRateLimitError, OmneoTimeoutError } from './errors.js';
+import { OmneoApiError, OmneoError, OmneoNetworkError, OmneoRateLimitError, OmneoTimeoutError, type OmneoCall } from './errors.js';
 import { backoffMs, parseRetryAfter } from './retry.js';
 import type {
   OmneoAudit,
@@ -81,9 +85,15 @@ export interface OmneoClientOptions {
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 type Query = Record<string, string | number | undefined>;
 
+/** A route template with at most one `{id}` segment, e.g. `/profiles/{id}/purge`. */
+type Route = string;
+
 interface RequestSpec {
   method: Method;
-  path: string;
+  /** What logs and errors name; the concrete path is built from it and `resourceId` for the request only. */
+  route: Route;
+  /** The id filling the `{id}` of the route. Never logged. */
+  resourceId?: string | undefined;
   query?: Query;
   body?: unknown;
   /** Safe to send again after an attempt whose fate is unknown (5xx, timeout, reset). */
@@ -143,7 +153,7 @@ export class OmneoClient {
 
   /** A user, or `null` when there is none with that id. */
   async getUser(id: number | string): Promise<OmneoUser | null> {
-    return this.#item<OmneoUser>(`/users/${seg(id)}`);
+    return this.#item<OmneoUser>('/users/{id}', id);
   }
 
   /**
@@ -151,38 +161,41 @@ export class OmneoClient {
    * @returns `true` when deleted now, `false` when it was already gone
    */
   async deleteUser(id: number | string): Promise<boolean> {
-    return this.#delete(`/users/${seg(id)}`, 'DELETE');
+    return this.#delete('/users/{id}', id, 'DELETE');
   }
 
   // Tokens
 
   /** Every API token of the tenant (the platform answers them all at once, unpaginated). */
   async listTokens(): Promise<OmneoToken[]> {
-    const { body } = await this.#request({ method: 'GET', path: '/auth/access-tokens', idempotent: true });
-    if (!Array.isArray(body)) throw this.#shapeError('GET', '/auth/access-tokens', 'expected a JSON array');
+    const call = { method: 'GET', route: '/auth/access-tokens' } as const;
+    const { body } = await this.#request({ ...call, idempotent: true });
+    if (!Array.isArray(body)) throw this.#shapeError(call, 'expected a JSON array');
     return body as OmneoToken[];
   }
 
   /** Creates an API token; the answer holds its secret `accessToken`, shown only this once. */
   async createToken(input: { name: string; scopes: string[] }): Promise<OmneoCreatedToken> {
     // Not idempotent: retrying after an unknown outcome could create a second token.
-    const { body } = await this.#request({ method: 'POST', path: '/auth/api-tokens', body: input, idempotent: false });
+    const call = { method: 'POST', route: '/auth/api-tokens' } as const;
+    const { body } = await this.#request({ ...call, body: input, idempotent: false });
     const created = body as Partial<OmneoCreatedToken> | null;
     if (typeof created?.accessToken !== 'string' || typeof created.token !== 'object') {
-      throw this.#shapeError('POST', '/auth/api-tokens', 'expected {accessToken, token}');
+      throw this.#shapeError(call, 'expected {accessToken, token}');
     }
     return created as OmneoCreatedToken;
   }
 
   /** @returns `true` when revoked now, `false` when it was already gone */
   async deleteToken(id: string): Promise<boolean> {
-    return this.#delete(`/auth/api-tokens/${seg(id)}`, 'DELETE');
+    return this.#delete('/auth/api-tokens/{id}', id, 'DELETE');
   }
 
   /** Who the client's token is; throws {@link OmneoApiError} 401 when the platform refuses it. */
   async verify(): Promise<OmneoTokenIdentity> {
-    const { body } = await this.#request({ method: 'GET', path: '/auth/verify', idempotent: true });
-    return unwrap<OmneoTokenIdentity>(body, () => this.#shapeError('GET', '/auth/verify', 'expected {data}'));
+    const call = { method: 'GET', route: '/auth/verify' } as const;
+    const { body } = await this.#request({ ...call, idempotent: true });
+    return unwrap<OmneoTokenIdentity>(body, () => this.#shapeError(call, 'expected {data}'));
   }
 
   // Audits
@@ -196,7 +209,7 @@ export class OmneoClient {
 
   /** A profile, or `null` when it does not exist (or no longer does). */
   async getProfile(id: number | string): Promise<OmneoProfile | null> {
-    return this.#item<OmneoProfile>(`/profiles/${seg(id)}`);
+    return this.#item<OmneoProfile>('/profiles/{id}', id);
   }
 
   /** Profiles matching a free-text search, one page at a time. */
@@ -212,7 +225,7 @@ export class OmneoClient {
   /** A profile's transactions, one page at a time; none once the profile is gone. */
   async *transactionPages(profileId: number | string): AsyncGenerator<OmneoTransaction[]> {
     try {
-      yield* this.#pages<OmneoTransaction>(`/profiles/${seg(profileId)}/transactions`);
+      yield* this.#pages<OmneoTransaction>('/profiles/{id}/transactions', {}, profileId);
     } catch (err) {
       if (err instanceof OmneoApiError && err.status === 404) return;
       throw err;
@@ -225,20 +238,21 @@ export class OmneoClient {
    * @returns `true` when accepted, `false` when the profile was not found
    */
   async purgeProfile(id: number | string): Promise<boolean> {
-    return this.#delete(`/profiles/${seg(id)}/purge`, this.#purgeMethod);
+    return this.#delete('/profiles/{id}/purge', id, this.#purgeMethod);
   }
 
   // Plumbing
 
-  async #item<T>(path: string): Promise<T | null> {
-    const { status, body } = await this.#request({ method: 'GET', path, idempotent: true, accept: [404] });
+  async #item<T>(route: Route, id: number | string): Promise<T | null> {
+    const call = { method: 'GET', route, resourceId: String(id) } as const;
+    const { status, body } = await this.#request({ ...call, idempotent: true, accept: [404] });
     if (status === 404) return null;
-    return unwrap<T>(body, () => this.#shapeError('GET', path, 'expected {data}'));
+    return unwrap<T>(body, () => this.#shapeError(call, 'expected {data}'));
   }
 
-  async #delete(path: string, method: Method): Promise<boolean> {
+  async #delete(route: Route, id: number | string, method: Method): Promise<boolean> {
     // Deleting twice leaves the same state, so a delete may be retried.
-    const { status } = await this.#request({ method, path, idempotent: true, accept: [404] });
+    const { status } = await this.#request({ method, route, resourceId: String(id), idempotent: true, accept: [404] });
     return status !== 404;
   }
 
@@ -246,17 +260,17 @@ export class OmneoClient {
    * Streams a list page by page, in order. Once the first page tells how many
    * there are, up to `concurrency` later pages are fetched ahead.
    */
-  async *#pages<T>(path: string, query: Query = {}): AsyncGenerator<T[]> {
+  async *#pages<T>(route: Route, query: Query = {}, id?: number | string): AsyncGenerator<T[]> {
+    const call = { method: 'GET', route, resourceId: id === undefined ? undefined : String(id) } as const;
     const fetchPage = async (n: number): Promise<OmneoPage<T>> => {
       const { body } = await this.#request({
-        method: 'GET',
-        path,
+        ...call,
         query: { ...query, 'page[size]': this.#pageSize, 'page[number]': n },
         idempotent: true,
       });
       const page = body as Partial<OmneoPage<T>> | null;
       if (!Array.isArray(page?.data) || typeof page.meta?.last_page !== 'number') {
-        throw this.#shapeError('GET', path, 'expected {data, links, meta}');
+        throw this.#shapeError(call, 'expected {data, links, meta}');
       }
       return page as OmneoPage<T>;
     };
@@ -282,36 +296,38 @@ export class OmneoClient {
   }
 
   async #request(spec: RequestSpec): Promise<RawAnswer> {
-    const url = new URL(this.#baseUrl + spec.path);
+    const url = new URL(this.#baseUrl + fill(spec.route, spec.resourceId));
     for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    const { method, path } = spec;
+    // Logs and errors get the template, never the concrete path nor the query.
+    const { method, route } = spec;
+    const call: OmneoCall = { method, route, resourceId: spec.resourceId };
     for (let attempt = 0; ; attempt++) {
       const started = performance.now();
       let outcome: RawAnswer | OmneoError;
       let retryAfterMs: number | undefined;
       try {
-        const answer = await this.#once(url, spec);
+        const answer = await this.#once(url, spec, call);
         outcome = answer.raw;
         retryAfterMs = answer.retryAfterMs;
       } catch (err) {
-        outcome = this.#failure(err, method, path);
+        outcome = this.#failure(err, call);
       }
       const status = outcome instanceof OmneoError ? (outcome instanceof OmneoApiError ? outcome.status : 0) : outcome.status;
-      this.#logger?.debug({ method, path, status, attempt, ms: Math.round(performance.now() - started) }, 'omneo request');
+      this.#logger?.debug({ method, route, status, attempt, ms: Math.round(performance.now() - started) }, 'omneo request');
 
       if (!(outcome instanceof OmneoError)) {
         if ((status >= 200 && status < 300) || spec.accept?.includes(status)) return outcome;
-        outcome = this.#statusError(outcome, method, path, retryAfterMs);
+        outcome = this.#statusError(outcome, call, retryAfterMs);
       }
       const delay = this.#retryDelay(outcome, spec, attempt, retryAfterMs);
       if (delay === undefined) throw outcome;
-      this.#logger?.warn({ method, path, status, attempt, delayMs: delay }, 'omneo request retried');
+      this.#logger?.warn({ method, route, status, attempt, delayMs: delay }, 'omneo request retried');
       await sleep(delay);
     }
   }
 
   /** One attempt: the answer read in full within the timeout. */
-  async #once(url: URL, spec: RequestSpec): Promise<{ raw: RawAnswer; retryAfterMs: number | undefined }> {
+  async #once(url: URL, spec: RequestSpec, call: OmneoCall): Promise<{ raw: RawAnswer; retryAfterMs: number | undefined }> {
     const res = await fetch(url, {
       method: spec.method,
       headers: {
@@ -329,25 +345,25 @@ export class OmneoClient {
         body = JSON.parse(text) as unknown;
       } catch {
         // A 5xx from a proxy is often HTML; only a success must be JSON.
-        if (res.ok) throw new OmneoApiError(res.status, spec.method, spec.path, [], 'answer is not JSON');
+        if (res.ok) throw new OmneoApiError(res.status, call, [], 'answer is not JSON');
       }
     }
     return { raw: { status: res.status, body }, retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), Date.now()) };
   }
 
-  #failure(err: unknown, method: string, path: string): OmneoError {
+  #failure(err: unknown, call: OmneoCall): OmneoError {
     if (err instanceof OmneoError) return err;
     const e = err as { name?: string; cause?: { code?: string; name?: string } };
-    if (e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError') return new OmneoTimeoutError(method, path, this.#timeoutMs);
+    if (e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError') return new OmneoTimeoutError(call, this.#timeoutMs);
     // Only the system code: undici's messages may quote the URL, and with it the query.
-    return new OmneoNetworkError(method, path, e.cause?.code ?? 'connection failed');
+    return new OmneoNetworkError(call, e.cause?.code ?? 'connection failed');
   }
 
-  #statusError(answer: RawAnswer, method: string, path: string, retryAfterMs: number | undefined): OmneoApiError {
-    if (answer.status === 429) return new OmneoRateLimitError(method, path, retryAfterMs);
+  #statusError(answer: RawAnswer, call: OmneoCall, retryAfterMs: number | undefined): OmneoApiError {
+    if (answer.status === 429) return new OmneoRateLimitError(call, retryAfterMs);
     const errors = (answer.body as { errors?: unknown } | undefined)?.errors;
     const fields = answer.status === 422 && errors && typeof errors === 'object' ? Object.keys(errors) : [];
-    return new OmneoApiError(answer.status, method, path, fields);
+    return new OmneoApiError(answer.status, call, fields);
   }
 
   /** How long to wait before the next attempt, or `undefined` to give up with this error. */
@@ -364,8 +380,8 @@ export class OmneoClient {
     return backoff; // timeout or connection error
   }
 
-  #shapeError(method: string, path: string, problem: string): OmneoApiError {
-    return new OmneoApiError(200, method, path, [], problem);
+  #shapeError(call: OmneoCall, problem: string): OmneoApiError {
+    return new OmneoApiError(200, call, [], problem);
   }
 }
 
@@ -375,9 +391,15 @@ function unwrap<T>(body: unknown, fail: () => Error): T {
   return item.data;
 }
 
-/** An id as one path segment, so that an id can never reach another route. */
-function seg(id: number | string): string {
-  return encodeURIComponent(String(id));
+/**
+ * The concrete path of a route: its `{id}` filled with the id as one path
+ * segment, so that an id can never reach another route. Only for the request
+ * itself: never log the result.
+ */
+function fill(route: Route, id: string | undefined): string {
+  const slots = route.split('{id}').length - 1;
+  if (slots !== (id === undefined ? 0 : 1)) throw new Error(`route ${route} needs ${slots} id(s)`);
+  return id === undefined ? route : route.replace('{id}', encodeURIComponent(id));
 }
 
 function positive(name: string, value: number): number {

@@ -1,18 +1,46 @@
 /**
- * Errors of the Omneo client. Each names the method and the path of the call
- * (never its query string, which can hold an email or a search term, and never
- * the bearer token), so it is safe to log and to show.
+ * Errors of the Omneo client. Each names the method and the route template of
+ * the call (`/profiles/{id}/purge`), never the concrete path: a profile id is a
+ * customer identifier, which Warden never logs (DESIGN.md principle 4). Nor does
+ * an error carry the query string (it can hold an email or a search term) or the
+ * bearer token. So its message, `String(err)`, `JSON.stringify(err)` and pino's
+ * error serializer are safe to log and to show.
+ *
+ * The id the call was about stays available to the caller as
+ * {@link OmneoError.resourceId}: a getter over a private field, so it is not an
+ * enumerable property and no serializer copies it. Never log it.
  */
+
+/** The call that failed: its method, its route template and the id that filled the template. */
+export interface OmneoCall {
+  method: string;
+  /** The route template, e.g. `/profiles/{id}/purge`; never a concrete id nor a query string. */
+  route: string;
+  /** The id in the path, when the route has one. */
+  resourceId?: string | undefined;
+}
 
 /** Base of every client error: the call that failed. */
 export class OmneoError extends Error {
   override name = 'OmneoError';
-  constructor(
-    readonly method: string,
-    readonly path: string,
-    message: string,
-  ) {
+  readonly method: string;
+  /** The route template of the call, e.g. `/profiles/{id}`: what messages and logs name. */
+  readonly route: string;
+  readonly #resourceId: string | undefined;
+
+  constructor(call: OmneoCall, message: string) {
     super(message);
+    this.method = call.method;
+    this.route = call.route;
+    this.#resourceId = call.resourceId;
+  }
+
+  /**
+   * The id in the path of the call (a profile, user or token id), for the caller
+   * to act on. Not enumerable and never in the message: do not log it.
+   */
+  get resourceId(): string | undefined {
+    return this.#resourceId;
   }
 }
 
@@ -25,15 +53,13 @@ export class OmneoApiError extends OmneoError {
    */
   constructor(
     readonly status: number,
-    method: string,
-    path: string,
+    call: OmneoCall,
     readonly fields: readonly string[] = [],
     problem?: string,
   ) {
     super(
-      method,
-      path,
-      `Omneo ${method} ${path} answered ${status}${problem ? `: ${problem}` : ''}${fields.length ? ` (invalid: ${fields.join(', ')})` : ''}`,
+      call,
+      `Omneo ${call.method} ${call.route} answered ${status}${problem ? `: ${problem}` : ''}${fields.length ? ` (invalid: ${fields.join(', ')})` : ''}`,
     );
   }
 }
@@ -43,11 +69,10 @@ export class OmneoRateLimitError extends OmneoApiError {
   override name = 'OmneoRateLimitError';
   /** @param retryAfterMs - how long the platform asked to wait, when it said */
   constructor(
-    method: string,
-    path: string,
+    call: OmneoCall,
     readonly retryAfterMs: number | undefined,
   ) {
-    super(429, method, path, [], retryAfterMs === undefined ? 'rate limited' : `rate limited, retry after ${retryAfterMs} ms`);
+    super(429, call, [], retryAfterMs === undefined ? 'rate limited' : `rate limited, retry after ${retryAfterMs} ms`);
   }
 }
 
@@ -55,11 +80,10 @@ export class OmneoRateLimitError extends OmneoApiError {
 export class OmneoTimeoutError extends OmneoError {
   override name = 'OmneoTimeoutError';
   constructor(
-    method: string,
-    path: string,
+    call: OmneoCall,
     readonly timeoutMs: number,
   ) {
-    super(method, path, `Omneo ${method} ${path} did not answer within ${timeoutMs} ms`);
+    super(call, `Omneo ${call.method} ${call.route} did not answer within ${timeoutMs} ms`);
   }
 }
 
@@ -68,10 +92,9 @@ export class OmneoNetworkError extends OmneoError {
   override name = 'OmneoNetworkError';
   /** @param code - the system error code, e.g. `ECONNREFUSED` */
   constructor(
-    method: string,
-    path: string,
+    call: OmneoCall,
     readonly code: string,
   ) {
-    super(method, path, `Omneo ${method} ${path} failed: ${code}`);
+    super(call, `Omneo ${call.method} ${call.route} failed: ${code}`);
   }
 }

@@ -2,13 +2,14 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { collect, OmneoClient, type OmneoClientOptions } from '../../../src/omneo/client.js';
 import { OmneoApiError, OmneoError, OmneoNetworkError, OmneoRateLimitError, OmneoTimeoutError } from '../../../src/omneo/errors.js';
 import { backoffMs, parseRetryAfter } from '../../../src/omneo/retry.js';
-import { startSimulator, type Simulator } from '../../../src/omneo/simulator/server.js';
+import { startSimulator, type ScriptedFault, type Simulator } from '../../../src/omneo/simulator/server.js';
 import { configure, scriptFaults, statusesOf, withSim } from './sim-helpers.js';
 
 // Short backoff keeps the suite quick; the retry policy is the same as with the defaults.
@@ -92,7 +93,8 @@ describe('retries', () => {
       await scriptFaults(sim, [{ status: 429, retryAfter: 120 }]);
       const err = await caught(clientFor(sim, { maxRetryAfterMs: 5_000 }).getUser(1));
       expect(err).toBeInstanceOf(OmneoRateLimitError);
-      expect(err).toMatchObject({ status: 429, method: 'GET', path: '/users/1', retryAfterMs: 120_000 });
+      expect(err).toMatchObject({ status: 429, method: 'GET', route: '/users/{id}', resourceId: '1', retryAfterMs: 120_000 });
+      expect((err as Error).message).toBe('Omneo GET /users/{id} answered 429: rate limited, retry after 120000 ms');
       expect(statusesOf(sim, USER)).toEqual({ 429: 1 });
     });
   });
@@ -125,7 +127,7 @@ describe('retries', () => {
       await scriptFaults(sim, [{ status: 503 }, { status: 503 }, { status: 503 }]);
       const err = await caught(clientFor(sim, { maxRetries: 2 }).getUser(1));
       expect(err).toBeInstanceOf(OmneoApiError);
-      expect(err).toMatchObject({ status: 503, method: 'GET', path: '/users/1' });
+      expect(err).toMatchObject({ status: 503, method: 'GET', route: '/users/{id}', resourceId: '1' });
       expect(statusesOf(sim, USER)).toEqual({ 503: 3 });
     });
   });
@@ -136,7 +138,7 @@ describe('retries', () => {
       const before = (await client.listTokens()).length;
       await scriptFaults(sim, [{ status: 503 }]);
       const err = await caught(client.createToken({ name: 'ci', scopes: ['read-profiles'] }));
-      expect(err).toMatchObject({ status: 503, method: 'POST', path: '/auth/api-tokens' });
+      expect(err).toMatchObject({ status: 503, method: 'POST', route: '/auth/api-tokens', resourceId: undefined });
       expect(statusesOf(sim, 'POST /api/v3/auth/api-tokens')).toEqual({ 503: 1 });
       expect((await client.listTokens()).length).toBe(before);
     });
@@ -187,7 +189,7 @@ describe('timeouts and connection errors', () => {
     await withSim({ latencyMs: 400 }, async (sim) => {
       const err = await caught(clientFor(sim, { timeoutMs: 100, maxRetries: 1 }).getUser(2));
       expect(err).toBeInstanceOf(OmneoTimeoutError);
-      expect(err).toMatchObject({ method: 'GET', path: '/users/2', timeoutMs: 100 });
+      expect(err).toMatchObject({ method: 'GET', route: '/users/{id}', resourceId: '2', timeoutMs: 100 });
     });
   });
 
@@ -199,7 +201,8 @@ describe('timeouts and connection errors', () => {
     const client = new OmneoClient({ baseUrl: `http://127.0.0.1:${port}/api/v3`, token: 't', maxRetries: 1, backoffBaseMs: 1 });
     const err = await caught(client.getUser(1));
     expect(err).toBeInstanceOf(OmneoNetworkError);
-    expect(err).toMatchObject({ code: 'ECONNREFUSED', path: '/users/1' });
+    expect(err).toMatchObject({ code: 'ECONNREFUSED', route: '/users/{id}', resourceId: '1' });
+    expect(String(err)).toBe('OmneoNetworkError: Omneo GET /users/{id} failed: ECONNREFUSED');
   });
 
   it('refuses a base URL that is not http(s) and a bad option, naming them', () => {
@@ -216,7 +219,7 @@ describe('resources', () => {
       expect(await client.getUser(4242)).toBeNull();
       expect(await client.getProfile(903)).toBeNull();
       const err = await caught(new OmneoClient({ baseUrl: sim.url, token: 'wrong' }).verify());
-      expect(err).toMatchObject({ status: 401, path: '/auth/verify' });
+      expect(err).toMatchObject({ status: 401, route: '/auth/verify' });
     });
   });
 
@@ -291,9 +294,11 @@ describe('purge', () => {
 });
 
 describe('secrets and personal data', () => {
-  it('never writes the token or a queried email to logs or error messages', async () => {
+  it('never writes the token, a queried email or a profile id to logs or error messages', async () => {
     const token = 'omneo_SECRET_7c1f2e9a55';
     const email = 'mia.chen.501@customers.example';
+    // Distinctive, so that no timestamp, port or duration can contain it by chance.
+    const profileId = 'PRF-Zq84x7Kd';
     const sim = await startSimulator({ tokens: [token] });
     const output: string[] = [];
     const sink = new Writable({
@@ -304,12 +309,29 @@ describe('secrets and personal data', () => {
     });
     const logger = createLogger({ level: 'debug' }, sink);
     const errors: OmneoError[] = [];
+    const answers: unknown[] = [];
     try {
       const client = new OmneoClient({ baseUrl: sim.url, token, logger, maxRetries: 1, backoffBaseMs: 1, timeoutMs: 150 });
-      await scriptFaults(sim, [{ status: 503 }, { status: 503 }, { delayMs: 400 }, { delayMs: 400 }, { status: 429, retryAfter: 600 }]);
-      for (const attempt of [() => collect(client.profilesByEmail(email)), () => client.getUser(1), () => client.getUser(1)]) {
+      // Each call with its own faults: 5xx until retries run out, timeouts, a 429 too long to wait, a 5xx then a 404.
+      const calls: [ScriptedFault[], () => Promise<unknown>][] = [
+        [[{ status: 503 }, { status: 503 }], () => collect(client.profilesByEmail(email))],
+        [[{ delayMs: 400 }, { delayMs: 400 }], () => client.getUser(1)],
+        [[{ status: 429, retryAfter: 600 }], () => client.getUser(1)],
+        [[{ status: 503 }, { status: 502 }], () => client.purgeProfile(profileId)],
+        [[{ delayMs: 400 }, { delayMs: 400 }], () => client.purgeProfile(profileId)],
+        [[{ status: 429, retryAfter: 600 }], () => client.purgeProfile(profileId)],
+        [[{ status: 500 }, { status: 500 }], () => client.getProfile(profileId)],
+        [[{ delayMs: 400 }, { delayMs: 400 }], () => collect(client.transactionPages(profileId))],
+        [[{ status: 500 }, { status: 500 }], () => collect(client.transactionPages(profileId))],
+        // 5xx, retried, then the platform's own 404: answered as "not there", but logged on the way.
+        [[{ status: 503 }], () => client.purgeProfile(profileId)],
+        [[{ status: 503 }], () => client.getProfile(profileId)],
+        [[{ status: 503 }], () => collect(client.transactionPages(profileId))],
+      ];
+      for (const [faults, call] of calls) {
+        await scriptFaults(sim, faults);
         try {
-          await attempt();
+          answers.push(await call());
         } catch (err) {
           errors.push(err as OmneoError);
         }
@@ -317,15 +339,49 @@ describe('secrets and personal data', () => {
       const wrong = new OmneoClient({ baseUrl: sim.url, token: `${token}x`, logger });
       await wrong.verify().catch((err: OmneoError) => errors.push(err));
       expect((await collect(client.profilesByEmail(email))).map((p) => p.id)).toEqual([501]);
+      // The way a job logs a failure: pino's error serializer copies every enumerable field.
+      for (const err of errors) logger.error({ err }, 'job failed');
     } finally {
       await sim.close();
     }
-    expect(errors.map((e) => e.constructor.name)).toEqual(['OmneoApiError', 'OmneoTimeoutError', 'OmneoRateLimitError', 'OmneoApiError']);
-    const everything = [...output, ...errors.flatMap((e) => [e.message, String(e.stack), JSON.stringify(e)])].join('\n');
-    expect(output.length).toBeGreaterThan(5);
+    expect(answers).toEqual([false, null, []]);
+    expect(errors.map((e) => e.constructor.name)).toEqual([
+      'OmneoApiError',
+      'OmneoTimeoutError',
+      'OmneoRateLimitError',
+      'OmneoApiError',
+      'OmneoTimeoutError',
+      'OmneoRateLimitError',
+      'OmneoApiError',
+      'OmneoTimeoutError',
+      'OmneoApiError',
+      'OmneoApiError',
+    ]);
+    const everything = [
+      ...output,
+      ...errors.flatMap((e) => [e.message, String(e), String(e.stack), JSON.stringify(e), inspect(e)]),
+    ].join('\n');
+    expect(output.length).toBeGreaterThan(20);
     expect(everything).not.toContain('SECRET');
     expect(everything.toLowerCase()).not.toContain('mia.chen');
-    expect(everything).toContain('/profiles');
+    expect(everything).not.toContain(profileId);
+    expect(everything).not.toContain(encodeURIComponent(profileId));
+    expect(everything).not.toMatch(/page%5B|page\[|filter%5B|filter\[/);
+    expect(everything).toContain('/profiles/{id}/purge');
+    expect(everything).toContain('/profiles/{id}/transactions');
+    expect(everything).toContain('"status":404');
+    const profileErrors = errors.slice(3, 9);
+    // The id stays available to the caller, in a field of its own.
+    expect(profileErrors.map((e) => e.resourceId)).toEqual(Array(6).fill(profileId));
+    expect(profileErrors.map((e) => e.route)).toEqual([
+      '/profiles/{id}/purge',
+      '/profiles/{id}/purge',
+      '/profiles/{id}/purge',
+      '/profiles/{id}',
+      '/profiles/{id}/transactions',
+      '/profiles/{id}/transactions',
+    ]);
+    expect(profileErrors[0]!.message).toBe('Omneo DELETE /profiles/{id}/purge answered 502');
   });
 });
 
