@@ -23,8 +23,8 @@ export const FAMILY_PARTS: Readonly<Record<RuleFamily, readonly SnapshotPart[]>>
   tokens: ['platform', 'directory'],
   network: ['allowlist'],
   secrets: ['secrets'],
-  // PRV-03 looks for a soft delete of the request's profile in the platform's audits.
-  privacy: ['erasure', 'platform'],
+  // PRV-03 looks for a soft delete of the request's profile in the platform's audits (users and tokens are not needed).
+  privacy: ['erasure', 'audits'],
 };
 
 export interface AuditRunOptions {

@@ -14,12 +14,15 @@ import { readDirectory, parseDirectorySource } from '../directory/source.js';
 import type { DirectoryPerson } from '../directory/types.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { OmneoClient, type OmneoClientOptions } from '../omneo/client.js';
+import { OmneoClient, collect, type OmneoClientOptions } from '../omneo/client.js';
 import { gatherOmneo } from '../omneo/gather.js';
 import type { OmneoSnapshotPart } from '../omneo/types.js';
 
-/** What a snapshot can hold; a job asks only for what its rules read. */
-export type SnapshotPart = 'platform' | 'directory' | 'allowlist' | 'secrets' | 'erasure';
+/**
+ * What a snapshot can hold; a job asks only for what its rules read.
+ * `platform` is users, tokens and audits; `audits` alone is the audits only.
+ */
+export type SnapshotPart = 'platform' | 'audits' | 'directory' | 'allowlist' | 'secrets' | 'erasure';
 export const ALL_PARTS: readonly SnapshotPart[] = ['platform', 'directory', 'allowlist', 'secrets', 'erasure'];
 
 /** The JSON document of RULES.md "Snapshot", as `warden check` reads it. */
@@ -76,11 +79,15 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
   const snapshot: TenantSnapshot = { tenant: tenant.name, captured_at: (options.now ?? new Date()).toISOString() };
 
   // Check everything that can be wrong with the set-up before the first request.
-  const client = parts.has('platform') ? clientFor(tenant, env, { ...options.client, ...(options.logger ? { logger: options.logger } : {}) }) : undefined;
+  const client = parts.has('platform') || parts.has('audits') ? clientFor(tenant, env, { ...options.client, ...(options.logger ? { logger: options.logger } : {}) }) : undefined;
   const source = parts.has('directory') && tenant.directory !== null ? parseDirectorySource(tenant.directory, 'tenant directory') : undefined;
 
   const [omneo, people] = await Promise.all([
-    client ? gatherOmneo(client) : undefined,
+    client === undefined
+      ? undefined
+      : parts.has('platform')
+        ? gatherOmneo(client)
+        : collect(client.auditPages()).then((audits) => ({ users: [], tokens: [], audits })),
     source ? readDirectory(source, { token: env[scimTokenEnv(tenant)] }) : undefined,
   ]);
   if (omneo) snapshot.omneo = omneo;
