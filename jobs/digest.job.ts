@@ -20,15 +20,12 @@
 import { z } from 'zod';
 import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
 import { requireApp } from '../src/app/deps.js';
-import { listApprovals } from '../src/db/approvals.repository.js';
+import { countApprovals } from '../src/db/approvals.repository.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { sendDigest } from '../src/mail/send-digest.js';
 import { DIGEST_AUDIENCES, type DigestAudience } from '../src/mail/templates/digest.template.js';
 import { defineJob } from '../src/queue/define-job.js';
 import { PermanentJobError } from '../src/queue/errors.js';
-
-/** Pending approvals counted for the headline; more than this reads as "this many or more". */
-const PENDING_APPROVALS_CAP = 10_000;
 
 export const digestJob = defineJob({
   name: 'digest',
@@ -45,7 +42,7 @@ export const digestJob = defineJob({
 
     const since = await previousDigestAt(app.db, tenant.name);
     const all = await digestFindings(app.db, tenant.name, since, at);
-    const pending = (await listApprovals(app.db, { tenant: tenant.name, status: 'pending', limit: PENDING_APPROVALS_CAP })).length;
+    const pending = await countApprovals(app.db, tenant.name, 'pending');
 
     let emails = 0;
     for (const audience of DIGEST_AUDIENCES) {

@@ -155,3 +155,14 @@ export function listApprovals(
   }
   return query.orderBy('requested_at').orderBy('id').limit(options.limit ?? 500).execute();
 }
+
+/** How many approvals a tenant has in a status, counted by the database (a digest's headline). */
+export async function countApprovals(db: Db, tenant: string, status: ApprovalStatus): Promise<number> {
+  const row = await db
+    .selectFrom('approvals')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('tenant', '=', tenant)
+    .where('status', '=', status)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

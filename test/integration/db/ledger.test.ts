@@ -20,6 +20,7 @@ import {
   markApprovalVerified,
   redeemLinkToken,
   requestApproval,
+  countApprovals,
 } from '../../../src/db/approvals.repository.js';
 import { markPurged, markPurging, markVerified, receiveErasureRequest } from '../../../src/db/erasure.repository.js';
 import {
@@ -106,6 +107,7 @@ describe.each(BACKENDS)('ledger on %s', (backend) => {
     const request = { tenant: 'acme', fingerprint: 'fp1', kind: 'remove_user', expiresAt: at(8), linkToken: 'one-time-secret', at: at(1) };
     const { approval, created } = await requestApproval(t.db, request);
     expect(created).toBe(true);
+    expect(await countApprovals(t.db, 'acme', 'pending')).toBe(1);
     expect(approval.link_token_hash).toBe(hashLinkToken('one-time-secret'));
     expect(JSON.stringify(approval)).not.toContain('one-time-secret');
     expect(await requestApproval(t.db, { ...request, linkToken: 'other' })).toEqual({ approval, created: false });
@@ -113,6 +115,8 @@ describe.each(BACKENDS)('ledger on %s', (backend) => {
     expect((await redeemLinkToken(t.db, 'one-time-secret', at(2)))?.id).toBe(approval.id);
     expect(await redeemLinkToken(t.db, 'one-time-secret', at(2))).toBeUndefined();
     const approved = await decideApproval(t.db, approval.id, { decision: 'approved', by: 'admin-1', at: at(2) });
+    expect(await countApprovals(t.db, 'acme', 'pending')).toBe(0);
+    expect(await countApprovals(t.db, 'acme', 'approved')).toBe(1);
     expect(approved).toMatchObject({ status: 'approved', decided_by: 'admin-1', decided_at: at(2) });
     await expect(decideApproval(t.db, approval.id, { decision: 'rejected', by: 'admin-2', at: at(3) })).rejects.toBeInstanceOf(InvalidTransitionError);
     await markApprovalExecuted(t.db, approval.id, at(3));
