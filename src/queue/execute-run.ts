@@ -28,13 +28,18 @@ export interface Delivery {
   maxAttempts: number;
   scheduledFor: Date | null;
   /**
+   * How long a `running` claim holds before another delivery may take the
+   * run over (BullMQ: the lock duration, after which a stalled job is re-delivered).
+   */
+  leaseMs: number;
+  /**
    * Set for a job a scheduler made: it reached us before any ledger row, so
    * the row is created here (idempotently, keyed by the run id).
    */
   fromScheduler?: boolean;
 }
 
-/** Outcome of {@link executeRun}; `duplicate` means the run was already final and was not run again. */
+/** Outcome of {@link executeRun}; `duplicate` means the run was final or taken by another runner, and was not run. */
 export type Outcome = { status: 'succeeded'; counts: RunCounts } | { status: 'duplicate' };
 
 /** True when retrying cannot help: a bad payload or a job that said so. */
@@ -54,8 +59,8 @@ export async function executeRun(def: AnyJobDefinition, d: Delivery, env: RunEnv
   // The child logger is made on first use: most runs of a busy queue never log, and pino children are not free.
   let log: Logger | undefined;
   const logger = (): Logger => (log ??= env.log.child({ runId: d.runId, kind: def.name, tenant: d.tenant, attempt: d.attempt }));
-  if (!(await ledger.markRunning(d.runId, d.attempt))) {
-    logger().info('run already finished or unknown to the ledger; duplicate delivery skipped');
+  if (!(await ledger.markRunning(d.runId, d.attempt, d.leaseMs))) {
+    logger().info('run already taken, finished or unknown to the ledger; duplicate delivery skipped');
     return { status: 'duplicate' };
   }
   try {

@@ -200,7 +200,9 @@ export class Fleet {
         queue: queues,
       };
       for (const def of selected) {
-        const worker = new Worker<Envelope>(def.name, processorFor(def, env), {
+        // BullMQ re-delivers a live job's run never, a stalled one only after its lock (taken just before
+        // the claim) expired: half the lock duration keeps every such re-delivery past the lease.
+        const worker = new Worker<Envelope>(def.name, processorFor(def, env, (opts.lockDurationMs ?? 30_000) / 2), {
           connection: connectionOptions(opts.transport, 'worker'),
           prefix: prefixOf(opts.transport),
           concurrency: opts.concurrency ?? 10,
@@ -249,7 +251,7 @@ export class Fleet {
   }
 }
 
-function processorFor(def: AnyJobDefinition, env: RunEnvironment): (job: Job<Envelope>) => Promise<Outcome['status']> {
+function processorFor(def: AnyJobDefinition, env: RunEnvironment, leaseMs: number): (job: Job<Envelope>) => Promise<Outcome['status']> {
   return async (job) => {
     const jobId = job.id!;
     const fromScheduler = job.repeatJobKey !== undefined;
@@ -269,6 +271,7 @@ function processorFor(def: AnyJobDefinition, env: RunEnvironment): (job: Job<Env
           attempt: job.attemptsMade + 1,
           maxAttempts: job.opts.attempts ?? 1,
           scheduledFor,
+          leaseMs,
           fromScheduler,
         },
         env,

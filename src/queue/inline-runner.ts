@@ -30,6 +30,20 @@ export interface InlineRunnerOptions extends RetryOptions {
    * @defaultValue 30000
    */
   drainTimeoutMs?: number;
+  /**
+   * How long a `running` run stays claimed by whoever started it. An inline
+   * runner cannot tell whether another process (`warden run`, a second worker)
+   * is still executing a run, so this is longer than any job should take;
+   * only after it does this runner take a `running` run over.
+   * @defaultValue 900000 (15 minutes)
+   */
+  leaseMs?: number;
+  /**
+   * How old a `queued` run must be before reconcile re-queues it here: a
+   * younger one probably belongs to a process that is about to start it.
+   * @defaultValue 60000
+   */
+  requeueGraceMs?: number;
 }
 
 type Dispatchable = Parameters<Dispatcher['add']>[0];
@@ -40,8 +54,10 @@ export class InlineRunner implements Dispatcher, QueueControl {
   private readonly tasks = new Map<string, ScheduledTask>();
   private readonly env: RunEnvironment;
   private closed = false;
+  private readonly leaseMs: number;
 
   constructor(private readonly opts: InlineRunnerOptions) {
+    this.leaseMs = opts.leaseMs ?? 15 * 60_000;
     this.env = { ledger: opts.ledger, deps: opts.deps, log: opts.log, signal: this.shutdown.signal, queue: this };
   }
 
@@ -109,8 +125,19 @@ export class InlineRunner implements Dispatcher, QueueControl {
     return plan.length;
   }
 
+  /**
+   * True when this process has the run, or when another process probably does:
+   * a `queued` run younger than the grace period, a `running` one whose lease
+   * is live. Reconcile re-queues the rest; the ledger's claim settles any race.
+   */
   hasJob(run: RunRecord): Promise<boolean> {
-    return Promise.resolve(this.pending.has(run.id));
+    if (this.pending.has(run.id)) return Promise.resolve(true);
+    const now = Date.now();
+    if (run.status === 'running') {
+      return Promise.resolve(run.startedAt !== null && now - run.startedAt.getTime() <= this.leaseMs);
+    }
+    const last = Math.max(run.queuedAt.getTime(), run.startedAt?.getTime() ?? 0);
+    return Promise.resolve(run.status === 'queued' && now - last < (this.opts.requeueGraceMs ?? 60_000));
   }
 
   requeue(run: RunRecord): Promise<void> {
@@ -137,7 +164,8 @@ export class InlineRunner implements Dispatcher, QueueControl {
     await new Promise((resolve) => setImmediate(resolve));
     for (let attempt = 1; ; attempt++) {
       try {
-        await executeRun(def, { runId: run.id, tenant: run.tenant, payload: run.payload, attempt, maxAttempts, scheduledFor: run.scheduledFor }, this.env);
+        const delivery = { runId: run.id, tenant: run.tenant, payload: run.payload, attempt, maxAttempts, scheduledFor: run.scheduledFor, leaseMs: this.leaseMs };
+        await executeRun(def, delivery, this.env);
         return;
       } catch (err) {
         // executeRun has recorded the failure in the ledger already.

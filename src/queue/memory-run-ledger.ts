@@ -22,9 +22,10 @@ export class MemoryRunLedger implements RunLedger {
     return Promise.resolve(true);
   }
 
-  markRunning(id: string, attempt: number): Promise<boolean> {
+  markRunning(id: string, attempt: number, leaseMs: number): Promise<boolean> {
     const run = this.runs.get(id);
-    if (!run || run.status === 'succeeded' || run.status === 'failed') return Promise.resolve(false);
+    const leaseLive = run?.status === 'running' && run.startedAt !== null && Date.now() - run.startedAt.getTime() <= leaseMs;
+    if (!run || run.status === 'succeeded' || run.status === 'failed' || leaseLive) return Promise.resolve(false);
     Object.assign(run, { status: 'running', attempts: Math.max(run.attempts, attempt), startedAt: new Date() });
     return Promise.resolve(true);
   }

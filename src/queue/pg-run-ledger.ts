@@ -3,6 +3,7 @@
  * `idempotency_key` = the run id = the BullMQ job id, so a re-delivered job
  * finds its row instead of making a second one.
  */
+import { sql } from 'kysely';
 import { json, type JobRun } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import { createRun as insertRun, listRuns } from '../db/job-runs.repository.js';
@@ -30,13 +31,22 @@ export class PgRunLedger implements RunLedger {
     return created;
   }
 
-  async markRunning(id: string, attempt: number): Promise<boolean> {
-    // Guarded like src/db/transition.ts, but keyed by run id; a final run is a duplicate delivery, not an error.
+  async markRunning(id: string, attempt: number, leaseMs: number): Promise<boolean> {
+    // Compare-and-set in one statement: of two claimers, exactly one updates the row. The lease is
+    // measured on the database's clock alone (started_at is set from it too), so process clocks do not matter.
     const row = await this.db
       .updateTable('job_runs')
-      .set({ status: 'running', attempts: attempt, started_at: new Date(), finished_at: null })
+      .set({ status: 'running', attempts: attempt, started_at: sql<Date>`now()`, finished_at: null })
       .where('idempotency_key', '=', id)
-      .where('status', 'in', ['queued', 'running'])
+      .where((eb) =>
+        eb.or([
+          eb('status', '=', 'queued'),
+          eb.and([
+            eb('status', '=', 'running'),
+            eb.or([eb('started_at', 'is', null), eb('started_at', '<', sql<Date>`now() - make_interval(secs => ${leaseMs / 1000})`)]),
+          ]),
+        ]),
+      )
       .returning('id')
       .executeTakeFirst();
     return row !== undefined;

@@ -47,11 +47,14 @@ export interface RunLedger {
    */
   createRun(run: NewRun): Promise<boolean>;
   /**
-   * The run starts its `attempt`-th attempt (1-based). Resolves false, and
-   * changes nothing, when the run is unknown or already final: the delivery
-   * is a duplicate and must not run again.
+   * Claims the run for its `attempt`-th attempt (1-based), compare-and-set: a
+   * run may be claimed when `queued`, or when `running` but its lease has
+   * expired (started more than `leaseMs` ago: its runner died or stalled).
+   * Resolves false, and changes nothing, when the run is unknown, final, or
+   * running under a live lease: the claim lost, the run is already taken and
+   * this delivery must not execute it.
    */
-  markRunning(id: string, attempt: number): Promise<boolean>;
+  markRunning(id: string, attempt: number, leaseMs: number): Promise<boolean>;
   /**
    * Ends an attempt: `succeeded` or `failed` for good, or `queued` when the
    * attempt failed and will be retried (the error is kept).
