@@ -3,6 +3,7 @@
  * ledger rows as the fleet, executed in this process, with node-cron firing
  * the same schedules. Retries back off exponentially like BullMQ's.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Logger } from '../log/logger.js';
 import type { JobDeps, QueueControl } from './define-job.js';
@@ -25,6 +26,17 @@ export interface InlineRunnerOptions extends RetryOptions {
    * @defaultValue `[]`
    */
   tenants?: TenantSource;
+  /**
+   * Job kinds this runner fires schedules for and runs (`warden worker
+   * --queues`); every kind when empty. A run of another kind is refused.
+   * @defaultValue all
+   */
+  queues?: readonly string[];
+  /**
+   * Runs of one job kind executing at once (as the fleet's per-queue worker concurrency).
+   * @defaultValue 10
+   */
+  concurrency?: number;
   /**
    * How long close() lets running jobs finish before aborting them.
    * @defaultValue 30000
@@ -55,9 +67,17 @@ export class InlineRunner implements Dispatcher, QueueControl {
   private readonly env: RunEnvironment;
   private closed = false;
   private readonly leaseMs: number;
+  /** Aborted when close() starts: runs waiting for a retry or a slot stop (their rows stay queued for reconcile). */
+  private readonly stopping = new AbortController();
+  private readonly selected: ReadonlySet<string>;
+  private readonly slots = new Map<string, Slots>();
 
   constructor(private readonly opts: InlineRunnerOptions) {
     this.leaseMs = opts.leaseMs ?? 15 * 60_000;
+    const concurrency = opts.concurrency ?? 10;
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
+    this.selected = new Set(opts.registry.select(opts.queues).map((d) => d.name));
+    for (const kind of this.selected) this.slots.set(kind, new Slots(concurrency));
     this.env = { ledger: opts.ledger, deps: opts.deps, log: opts.log, signal: this.shutdown.signal, queue: this };
   }
 
@@ -68,6 +88,7 @@ export class InlineRunner implements Dispatcher, QueueControl {
 
   add(run: Dispatchable): Promise<void> {
     if (this.closed) return Promise.reject(new Error('the inline runner is closed'));
+    if (!this.selected.has(run.kind)) return Promise.reject(new Error(`job ${JSON.stringify(run.kind)} is not among this runner's queues`));
     if (!this.pending.has(run.id)) {
       const done = this.attempts(run).finally(() => this.pending.delete(run.id));
       this.pending.set(run.id, done);
@@ -92,7 +113,7 @@ export class InlineRunner implements Dispatcher, QueueControl {
 
   /** Starts a cron task per planned schedule (tenants read afresh) and stops the tasks no longer planned. */
   async ensureSchedules(): Promise<number> {
-    const plan = planSchedules(this.opts.registry, await readTenants(this.opts.tenants));
+    const plan = planSchedules(this.opts.registry, await readTenants(this.opts.tenants)).filter((s) => this.selected.has(s.job));
     const planned = new Set(plan.map((s) => s.id));
     for (const [id, task] of this.tasks) {
       if (planned.has(id)) continue;
@@ -147,6 +168,7 @@ export class InlineRunner implements Dispatcher, QueueControl {
   /** Stops the schedules, lets running jobs finish for `drainTimeoutMs`, then aborts them. */
   async close(): Promise<void> {
     this.closed = true;
+    this.stopping.abort(new Error('shutting down'));
     for (const task of this.tasks.values()) await task.destroy();
     this.tasks.clear();
     let timer: NodeJS.Timeout | undefined;
@@ -162,16 +184,50 @@ export class InlineRunner implements Dispatcher, QueueControl {
     const backoff = this.opts.backoffMs ?? 2000;
     // Let enqueue() return before the job starts, as it would with a queue.
     await new Promise((resolve) => setImmediate(resolve));
+    const slots = this.slots.get(run.kind)!;
     for (let attempt = 1; ; attempt++) {
+      await slots.acquire();
+      // Closing: a run that has not started its attempt leaves its row queued for reconcile.
+      if (this.stopping.signal.aborted) return slots.release();
       try {
         const delivery = { runId: run.id, tenant: run.tenant, payload: run.payload, attempt, maxAttempts, scheduledFor: run.scheduledFor, leaseMs: this.leaseMs };
         await executeRun(def, delivery, this.env);
         return;
       } catch (err) {
         // executeRun has recorded the failure in the ledger already.
-        if (isPermanent(err) || attempt >= maxAttempts || this.shutdown.signal.aborted) return;
-        await new Promise((resolve) => setTimeout(resolve, backoff * 2 ** (attempt - 1)));
+        if (isPermanent(err) || attempt >= maxAttempts || this.stopping.signal.aborted) return;
+      } finally {
+        slots.release();
+      }
+      try {
+        await sleep(backoff * 2 ** (attempt - 1), undefined, { signal: this.stopping.signal });
+      } catch {
+        return; // close() cut the wait short: the row says queued, reconcile retries it later.
       }
     }
+  }
+}
+
+/** A counting semaphore: at most `size` attempts of one job kind at once. */
+class Slots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.free = size;
+  }
+
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next === undefined) this.free++;
+    else next();
   }
 }

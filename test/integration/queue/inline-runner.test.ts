@@ -87,4 +87,49 @@ describe('inline runner', () => {
     expect(new Set(all.map((r) => r.scheduledFor?.getTime())).size).toBe(all.length);
     expect(runs.every((r) => r.kind === 'probe' && r.tenant === 'acme' && r.scheduledFor!.getTime() % 1000 === 0)).toBe(true);
   });
+
+  it('honours --queues and --concurrency: only the selected jobs, at most N of a kind at once', async () => {
+    const registry = new JobRegistry({
+      definitions: [probeJob, strictJob(calls)],
+      schedules: [{ job: 'probe', pattern: '0 9 1 */3 *' }],
+    });
+    const ledger = new PgRunLedger(db.db);
+    const log = createLogger({ level: 'silent' });
+    const tenants = [{ name: 'acme', timeZone: 'Asia/Tokyo' }];
+    expect(() => new InlineRunner({ registry, ledger, deps: {}, log, queues: ['ghost'] })).toThrow(/unknown job "ghost"/);
+    const strictOnly = new InlineRunner({ registry, ledger, deps: {}, log, tenants, queues: ['strict'] });
+    try {
+      await strictOnly.start();
+      expect(strictOnly.scheduleIds).toEqual([]);
+      await expect(strictOnly.add({ id: 'x', kind: 'probe', tenant: 'acme', payload: {}, scheduledFor: null })).rejects.toThrow(/not among/);
+    } finally {
+      await strictOnly.close();
+    }
+
+    runner = new InlineRunner({ registry, ledger, deps: {}, log, tenants, queues: ['probe'], concurrency: 2 });
+    await runner.start();
+    expect(runner.scheduleIds).toEqual(['probe@acme']);
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await enqueue({ registry, ledger, dispatcher: runner }, 'probe', { sleepMs: 300 }, { tenant: 'acme' }));
+    let most = 0;
+    while ((await Promise.all(ids.map((id) => ledger.get(id)))).some((r) => r?.status !== 'succeeded')) {
+      const running = (await ledger.listUnfinished()).filter((r) => r.status === 'running').length;
+      most = Math.max(most, running);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    expect(most).toBe(2);
+  });
+
+  it('close() cuts a retry wait short: the run does not attempt again after shutdown', async () => {
+    const registry = new JobRegistry({ definitions: [probeJob] });
+    const ledger = new PgRunLedger(db.db);
+    runner = new InlineRunner({ registry, ledger, deps: {}, log: createLogger({ level: 'silent' }), attempts: 3, backoffMs: 1500, drainTimeoutMs: 5000 });
+    const id = await enqueue({ registry, ledger, dispatcher: runner }, 'probe', { failTimes: 1 }, { tenant: 'acme' });
+    await eventually(async () => ((await ledger.get(id))?.error === 'planned failure 1' ? true : undefined), 5000, 'first attempt failed');
+    const started = Date.now();
+    await runner.close();
+    expect(Date.now() - started).toBeLessThan(1000);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await ledger.get(id)).toMatchObject({ status: 'queued', attempts: 1, error: 'planned failure 1' });
+  });
 });
