@@ -18,8 +18,8 @@ export const reconcileJob = defineJob({
     const schedulers = await ctx.queue.ensureSchedules();
     let requeued = 0;
     let unknown = 0;
-    for (const run of await ctx.ledger.listUnfinished()) {
-      if (run.id === ctx.runId || (await ctx.queue.hasJob(run))) continue;
+    const unfinished = (await ctx.ledger.listUnfinished()).filter((run) => run.id !== ctx.runId);
+    for (const run of await ctx.queue.missingJobs(unfinished)) {
       try {
         await ctx.queue.requeue(run);
         requeued++;

@@ -22,8 +22,12 @@ export interface JobDeps {}
 export interface QueueControl {
   /** Re-creates every job scheduler (idempotent); returns how many there are. */
   ensureSchedules(): Promise<number>;
-  /** True when the transport still holds the job that will execute this run. */
-  hasJob(run: RunRecord): Promise<boolean>;
+  /**
+   * The runs among `runs` whose job the transport no longer holds (looked up
+   * in bulk, not a round trip per run); runs of kinds this process does not
+   * know are returned too, for reconcile to report.
+   */
+  missingJobs(runs: readonly RunRecord[]): Promise<RunRecord[]>;
   /** Puts an unfinished run back on its queue under its own run id. */
   requeue(run: RunRecord): Promise<void>;
 }

@@ -149,12 +149,43 @@ export class QueueSet implements QueueControl {
     return plan.length;
   }
 
-  async hasJob(run: RunRecord): Promise<boolean> {
-    const q = this.queue(run.kind);
-    for (const id of new Set([run.id, transportJobId(run.id)])) {
-      if ((await q.getJob(id)) !== undefined) return true;
+  /** One pipelined EXISTS per job id, one round trip per kind and 1000 runs, compared in memory. */
+  async missingJobs(runs: readonly RunRecord[]): Promise<RunRecord[]> {
+    const byKind = new Map<string, RunRecord[]>();
+    for (const run of runs) {
+      const list = byKind.get(run.kind);
+      if (list === undefined) byKind.set(run.kind, [run]);
+      else list.push(run);
     }
-    return false;
+    const missing: RunRecord[] = [];
+    for (const [kind, list] of byKind) {
+      if (!this.registry.has(kind)) {
+        missing.push(...list);
+        continue;
+      }
+      const q = this.queue(kind);
+      const client = await q.getBackend().client;
+      for (let i = 0; i < list.length; i += 1000) {
+        const chunk = list.slice(i, i + 1000);
+        const pipe = client.pipeline();
+        // A run travels under its own id, or under the look-alike when its id has a ':' (transportJobId).
+        for (const run of chunk) for (const id of jobIdsOf(run)) pipe.runCommand('exists', [q.toKey(id)]);
+        const replies = (await pipe.exec()) ?? [];
+        let k = 0;
+        for (const run of chunk) {
+          let found = false;
+          for (const _ of jobIdsOf(run)) {
+            const reply: [Error | null, unknown] = replies[k++] ?? [new Error('no reply'), 0];
+            const err = reply[0];
+            const n = reply[1];
+            if (err) throw err;
+            if (n === 1) found = true;
+          }
+          if (!found) missing.push(run);
+        }
+      }
+    }
+    return missing;
   }
 
   requeue(run: RunRecord): Promise<void> {
@@ -249,6 +280,11 @@ export class Fleet {
     await this.queues.close();
     this.log.info({ result }, 'fleet closed');
   }
+}
+
+function jobIdsOf(run: RunRecord): string[] {
+  const transport = transportJobId(run.id);
+  return transport === run.id ? [run.id] : [run.id, transport];
 }
 
 function processorFor(def: AnyJobDefinition, env: RunEnvironment, leaseMs: number): (job: Job<Envelope>) => Promise<Outcome['status']> {

@@ -161,6 +161,12 @@ export class InlineRunner implements Dispatcher, QueueControl {
     return Promise.resolve(run.status === 'queued' && now - last < (this.opts.requeueGraceMs ?? 60_000));
   }
 
+  missingJobs(runs: readonly RunRecord[]): Promise<RunRecord[]> {
+    return Promise.all(runs.map(async (run) => ((await this.hasJob(run)) ? undefined : run))).then((all) =>
+      all.filter((r): r is RunRecord => r !== undefined),
+    );
+  }
+
   requeue(run: RunRecord): Promise<void> {
     return this.add(run);
   }
