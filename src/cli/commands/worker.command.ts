@@ -52,7 +52,7 @@ export function registerWorker(program: Command, io: CliIo, _setExit: (code: num
         rt.registry.select(queues);
         const signal = untilSignal();
         if (rt.transport === undefined) {
-          const runner = new InlineRunner({ registry: rt.registry, ledger: rt.ledger, deps, log, tenants: rt.tenants });
+          const runner = new InlineRunner({ registry: rt.registry, ledger: rt.ledger, deps, log, tenants: rt.tenants, ...(queues === undefined ? {} : { queues }), concurrency });
           await runner.start();
           log.info({ mode: 'inline' }, 'worker started without REDIS_URL: jobs run in this process');
           log.info({ signal: await signal }, 'draining');
