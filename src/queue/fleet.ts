@@ -27,28 +27,33 @@ export interface RetryOptions {
   backoffMs?: number;
 }
 
-export interface FleetOptions extends RetryOptions {
-  transport: QueueTransport;
+/** What the BullMQ fleet and the in-process runner both take. */
+export interface RunnerOptions extends RetryOptions {
   registry: JobRegistry;
   ledger: RunLedger;
   deps: JobDeps;
   log: Logger;
   /**
    * Tenants whose scheduled jobs to fire; a function is read again on every
-   * {@link QueueSet.ensureSchedules} (start-up and each reconcile).
+   * `ensureSchedules` (start-up and each reconcile).
    * @defaultValue `[]`
    */
   tenants?: TenantSource;
   /**
-   * Job kinds to run workers for; every kind when empty.
+   * Job kinds to run (`warden worker --queues`); every kind when empty. The
+   * in-process runner refuses a run of another kind.
    * @defaultValue all
    */
   queues?: readonly string[];
   /**
-   * Jobs each worker runs at once.
+   * Runs of one job kind executing at once (the worker's concurrency).
    * @defaultValue 10
    */
   concurrency?: number;
+}
+
+export interface FleetOptions extends RunnerOptions {
+  transport: QueueTransport;
   /**
    * Upsert the job schedulers at start-up (idempotent, so every process may).
    * @defaultValue true

@@ -5,38 +5,15 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Logger } from '../log/logger.js';
-import type { JobDeps, QueueControl } from './define-job.js';
+import type { QueueControl } from './define-job.js';
 import type { Dispatcher } from './enqueue.js';
-import { readTenants, type TenantSource } from './envelope.js';
+import { readTenants } from './envelope.js';
 import { executeRun, isPermanent, type RunEnvironment } from './execute-run.js';
-import type { RetryOptions } from './fleet.js';
-import type { JobRegistry } from './registry.js';
-import type { RunLedger, RunRecord } from './run-ledger.js';
+import type { RunnerOptions } from './fleet.js';
+import type { RunRecord } from './run-ledger.js';
 import { planSchedules } from './schedules.js';
 
-export interface InlineRunnerOptions extends RetryOptions {
-  registry: JobRegistry;
-  ledger: RunLedger;
-  deps: JobDeps;
-  log: Logger;
-  /**
-   * Tenants whose scheduled jobs to fire; a function is read again on every
-   * {@link InlineRunner.ensureSchedules} (start-up and each reconcile).
-   * @defaultValue `[]`
-   */
-  tenants?: TenantSource;
-  /**
-   * Job kinds this runner fires schedules for and runs (`warden worker
-   * --queues`); every kind when empty. A run of another kind is refused.
-   * @defaultValue all
-   */
-  queues?: readonly string[];
-  /**
-   * Runs of one job kind executing at once (as the fleet's per-queue worker concurrency).
-   * @defaultValue 10
-   */
-  concurrency?: number;
+export interface InlineRunnerOptions extends RunnerOptions {
   /**
    * How long close() lets running jobs finish before aborting them.
    * @defaultValue 30000

@@ -11,6 +11,7 @@ import { DAY_MS } from '../../rules/time.js';
 import type { OmneoAudit, OmneoProfile, OmneoRole, OmneoToken, OmneoTransaction, OmneoUser } from '../types.js';
 import { generateProfile, transactionsFor } from './profiles.js';
 import { seededRandom } from './synthetic-tenant.js';
+import type { AllowlistRow } from '../../allowlist/allowlist-csv.js';
 
 export const DEMO_TENANT = 'demo';
 
@@ -22,12 +23,7 @@ export interface DirectoryPerson {
   last_login_at: string | null;
 }
 
-export interface AllowlistRow {
-  cidr: string;
-  location_id: string | null;
-  approved_remote_access: boolean;
-  note: string | null;
-}
+export type { AllowlistRow };
 
 export interface LocationRow {
   id: string;
