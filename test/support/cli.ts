@@ -1,5 +1,6 @@
 /** Runs the `warden` CLI in-process with its own streams and environment. */
-import { Readable, Writable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 
 export interface CliRun {
@@ -8,15 +9,15 @@ export interface CliRun {
   stderr: string;
 }
 
-function sink(): Writable & { text: () => string } {
-  const chunks: Buffer[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(Buffer.from(chunk));
-      done();
-    },
-  });
-  return Object.assign(stream, { text: () => Buffer.concat(chunks).toString('utf8') });
+/** Streams for `main(argv, io)` whose output can be read back; nothing is inherited. */
+export function captureIo(env: NodeJS.ProcessEnv = {}, stdin = ''): CliIo & { out: () => string; err: () => string } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (c: Buffer) => (out += c.toString()));
+  stderr.on('data', (c: Buffer) => (err += c.toString()));
+  return { stdin: Readable.from([stdin]), stdout, stderr, env, out: () => out, err: () => err };
 }
 
 /**
@@ -24,8 +25,7 @@ function sink(): Writable & { text: () => string } {
  * @param stdin - text on standard input; default empty
  */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<CliRun> {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await main(['node', 'warden', ...args], { stdin: Readable.from([stdin]), stdout, stderr, env });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
+  const io = captureIo(env, stdin);
+  const code = await main(['node', 'warden', ...args], io);
+  return { code, stdout: io.out(), stderr: io.err() };
 }

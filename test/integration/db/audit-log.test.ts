@@ -1,10 +1,9 @@
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { appendAuditLog, verifyChain, GENESIS_HASH } from '../../../src/db/audit-log.repository.js';
 import { main } from '../../../src/cli/main.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { adminQuery, BACKENDS, createTestDatabase, TEST_DATABASE_URL, uniqueSchema, type TestDatabase } from '../../support/db.js';
+import { captureIo } from '../../support/cli.js';
 
 /** Changes rows "by hand": what someone with database access would do, past the append-only trigger. */
 async function tamper(t: TestDatabase, statement: ReturnType<typeof sql>): Promise<void> {
@@ -89,15 +88,6 @@ describe('audit log on postgres, concurrently', () => {
   });
 });
 
-function io(env: NodeJS.ProcessEnv): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return { stdin: new PassThrough(), stdout, stderr, env, out: () => out, err: () => err };
-}
 
 describe('warden migrate and warden audit-log verify (CLI, real Postgres)', () => {
   const schema = uniqueSchema('warden_cli');
@@ -107,14 +97,14 @@ describe('warden migrate and warden audit-log verify (CLI, real Postgres)', () =
   });
 
   it('migrates once, verifies an intact chain, then exits 1 naming a tampered row', async () => {
-    const before = io(env);
+    const before = captureIo(env);
     expect(await main(['node', 'warden', 'audit-log', 'verify'], before)).toBe(2);
     expect(before.err()).toMatch(/^warden: ledger: 1 migration\(s\) not applied/);
 
-    const first = io(env);
+    const first = captureIo(env);
     expect(await main(['node', 'warden', 'migrate'], first)).toBe(0);
     expect(first.out()).toBe('applied 2026-11-29T1800_initial\nledger (postgres) migrated: 1 migration(s) applied\n');
-    const again = io(env);
+    const again = captureIo(env);
     expect(await main(['node', 'warden', 'migrate'], again)).toBe(0);
     expect(again.out()).toBe('ledger (postgres) already up to date\n');
 
@@ -122,13 +112,13 @@ describe('warden migrate and warden audit-log verify (CLI, real Postgres)', () =
     const ledger = await openDatabase({ url: TEST_DATABASE_URL, schema, env: {} });
     try {
       for (let i = 0; i < 3; i++) await appendAuditLog(ledger.db, { actor: 'ann', action: 'x', subject: `s:${i}` });
-      const ok = io(env);
+      const ok = captureIo(env);
       expect(await main(['node', 'warden', 'audit-log', 'verify'], ok)).toBe(0);
       expect(ok.out()).toBe('chain intact, 3 rows\n');
 
       await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`.execute(ledger.db);
       await sql`UPDATE audit_log SET subject = 's:9' WHERE id = 2`.execute(ledger.db);
-      const broken = io(env);
+      const broken = captureIo(env);
       expect(await main(['node', 'warden', 'audit-log', 'verify'], broken)).toBe(1);
       expect(broken.out()).toMatch(/^chain broken at row 2: /);
     } finally {

@@ -1,20 +1,10 @@
 // `warden sim`: flags validated with one line naming the flag; a running simulator that stops on request.
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { runSim } from '../../../src/cli/commands/sim.command.js';
 import type { Simulator } from '../../../src/omneo/simulator/server.js';
+import { captureIo } from '../../support/cli.js';
 
-function io(): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return { stdin: new PassThrough(), stdout, stderr, env: {}, out: () => out, err: () => err };
-}
 
 describe('warden sim', () => {
   it.each([
@@ -28,7 +18,7 @@ describe('warden sim', () => {
     [['--profiles', '2.5'], '--profiles'],
     [['--seed', ' '], '--seed'],
   ])('rejects %j with exit 2 and one line naming %s', async (args, flag) => {
-    const cli = io();
+    const cli = captureIo();
     expect(await main(['node', 'warden', 'sim', ...args], cli)).toBe(2);
     const lines = cli.err().trimEnd().split('\n');
     expect(lines).toHaveLength(1);
@@ -37,7 +27,7 @@ describe('warden sim', () => {
   });
 
   it('serves the demo tenant with the given faults, prints where, and stops when asked', async () => {
-    const cli = io();
+    const cli = captureIo();
     const stop = new AbortController();
     let sim: Simulator | undefined;
     const running = runSim({ port: '0', seed: 'demo', latencyMs: '5', purgeLagMs: '1000' }, cli, stop.signal, (s) => (sim = s));

@@ -1,22 +1,12 @@
 /** `warden run` and `warden runs` through main(), on a schema of the test's own, in both modes. */
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
-import type { CliIo } from '../../../src/cli/io.js';
 import { reconcileJob } from '../../../jobs/reconcile.job.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../../support/db.js';
 import { cleanQueues, testTransport } from '../../support/queue.js';
+import { captureIo } from '../../support/cli.js';
 
-function io(env: NodeJS.ProcessEnv): CliIo & { out: () => string; err: () => string } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c: Buffer) => (out += c.toString()));
-  stderr.on('data', (c: Buffer) => (err += c.toString()));
-  return { stdin: new PassThrough(), stdout, stderr, env, out: () => out, err: () => err };
-}
 
 describe('warden run / runs', () => {
   let db: TestDatabase;
@@ -33,16 +23,16 @@ describe('warden run / runs', () => {
   });
 
   it('runs reconcile in-process without REDIS_URL and lists it', async () => {
-    const a = io({ DATABASE_URL: url });
+    const a = captureIo({ DATABASE_URL: url });
     expect(await main(['node', 'warden', 'run', 'reconcile', '--format', 'json'], a)).toBe(0);
     expect(JSON.parse(a.out())).toMatchObject({ kind: 'reconcile', status: 'succeeded', counts: { requeued: 0 } });
-    const b = io({ DATABASE_URL: url });
+    const b = captureIo({ DATABASE_URL: url });
     expect(await main(['node', 'warden', 'runs', '--format', 'json'], b)).toBe(0);
     expect((JSON.parse(b.out()) as { kind: string }[]).map((r) => r.kind)).toEqual(['reconcile']);
   });
 
   it('enqueues on Redis with REDIS_URL (queued, no worker running)', async () => {
-    const a = io({ DATABASE_URL: url, REDIS_URL: transport.url, WARDEN_QUEUE_PREFIX: transport.prefix });
+    const a = captureIo({ DATABASE_URL: url, REDIS_URL: transport.url, WARDEN_QUEUE_PREFIX: transport.prefix });
     expect(await main(['node', 'warden', 'run', 'reconcile', '--format', 'json'], a)).toBe(0);
     expect(JSON.parse(a.out())).toMatchObject({ kind: 'reconcile', status: 'queued' });
   });
@@ -53,7 +43,7 @@ describe('warden run / runs', () => {
       [['run', 'reconcile', '--payload', '{'], 'warden: --payload: not valid JSON\n'],
       [['worker', '--concurrency', '0'], 'warden: --concurrency: expected a positive integer\n'],
     ] as const) {
-      const a = io({ DATABASE_URL: url });
+      const a = captureIo({ DATABASE_URL: url });
       expect(await main(['node', 'warden', ...args], a)).toBe(2);
       expect(a.err()).toBe(line);
     }
