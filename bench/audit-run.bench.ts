@@ -13,12 +13,10 @@
  *   npm run bench:audit -- [--users 20000] [--seed bench]
  *   (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
@@ -34,6 +32,7 @@ import { createMailer } from '../src/mail/transports.js';
 import { evaluate, RULE_IDS } from '../src/rules/engine.js';
 import { DEFAULT_POLICY } from '../src/rules/policy.js';
 import { parseSnapshot } from '../src/rules/snapshot.js';
+import { startSimProcess } from './sim-process.js';
 
 const { values } = parseArgs({
   options: { users: { type: 'string', default: '20000' }, seed: { type: 'string', default: 'bench' } },
@@ -44,8 +43,6 @@ if (!Number.isInteger(users) || users < 1) {
   process.exit(2);
 }
 const DB_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const here = dirname(fileURLToPath(import.meta.url));
-const cli = join(here, '..', '..', 'bin', 'warden.js');
 
 async function admin(sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: DB_URL });
@@ -57,19 +54,8 @@ async function admin(sql: string): Promise<void> {
   }
 }
 
-const sim = spawn(process.execPath, [cli, 'sim', '--users', String(users), '--seed', values.seed, '--port', '0'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const url = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  sim.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    const m = / at (http:\/\/\S+)/.exec(out);
-    if (m) resolve(m[1]!);
-  });
-  sim.once('exit', (code) => reject(new Error(`warden sim exited with ${code}`)));
-});
-const origin = new URL(url).origin;
+const sim = await startSimProcess(users, values.seed);
+const { url, origin } = sim;
 const schema = `bench_audit_${randomBytes(4).toString('hex')}`;
 const outbox = mkdtempSync(join(tmpdir(), 'warden-bench-outbox-'));
 const env = { BENCH_OMNEO_TOKEN: 'sim-token', BENCH_OMNEO_TOKEN_SCIM: 'sim-token' };
@@ -135,5 +121,5 @@ try {
   await ledger.close();
   await admin(`DROP SCHEMA ${schema} CASCADE`);
   rmSync(outbox, { recursive: true, force: true });
-  sim.kill('SIGTERM');
+  sim.stop();
 }

@@ -9,13 +9,13 @@
  * Prints, per configuration: wall time, peak RSS, and the requests the
  * simulator saw (from /__sim/stats), median of the runs.
  */
-import { execFile, spawn } from 'node:child_process';
-import { join, dirname } from 'node:path';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { OmneoClient } from '../src/omneo/client.js';
 import { gatherOmneo } from '../src/omneo/gather.js';
 import type { SimulatorStats } from '../src/omneo/simulator/server.js';
+import { startSimProcess } from './sim-process.js';
 
 const { values } = parseArgs({
   options: {
@@ -68,24 +68,11 @@ if (!Number.isInteger(users) || users < 1 || !Number.isInteger(runs) || runs < 1
   process.exit(2);
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
 const self = fileURLToPath(import.meta.url);
-const cli = join(here, '..', '..', 'bin', 'warden.js');
 
-const sim = spawn(process.execPath, [cli, 'sim', '--users', String(users), '--seed', values.seed, '--port', '0'], {
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
 const simStarted = performance.now();
-const url = await new Promise<string>((resolve, reject) => {
-  let out = '';
-  sim.stdout.on('data', (chunk: Buffer) => {
-    out += chunk.toString();
-    const m = / at (http:\/\/\S+)/.exec(out);
-    if (m) resolve(m[1]!);
-  });
-  sim.once('exit', (code) => reject(new Error(`warden sim exited with ${code}`)));
-});
-const origin = new URL(url).origin;
+const sim = await startSimProcess(users, values.seed);
+const { url, origin } = sim;
 const stats = async () => (await (await fetch(`${origin}/__sim/stats`)).json()) as SimulatorStats;
 
 try {
@@ -125,5 +112,5 @@ try {
     );
   }
 } finally {
-  sim.kill('SIGTERM');
+  sim.stop();
 }
