@@ -6,7 +6,7 @@
 import type { z } from 'zod';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { validate } from '../rules/snapshot.js';
+import { validate } from '../validation.js';
 import { PayloadError } from './errors.js';
 import type { RunCounts, RunLedger, RunRecord } from './run-ledger.js';
 

@@ -1,7 +1,7 @@
 /** The audit policy of RULES.md: every key optional, every value a non-negative integer. */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
-import { validate } from './snapshot.js';
+import { validate } from '../validation.js';
 
 /** Every policy key with its default, as RULES.md's table gives them. */
 export const DEFAULT_POLICY = {

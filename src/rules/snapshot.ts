@@ -21,7 +21,6 @@ import { InputError } from '../errors.js';
 import { kindOf } from '../validation.js';
 import { parseInstant } from './time.js';
 
-export { formatPath, validate } from '../validation.js';
 
 export const SECRET_KINDS = ['webhook-signing', 'barcode', 'api-token', 'machine-password'] as const;
 export const PERSON_STATUSES = ['active', 'terminated'] as const;
