@@ -1,11 +1,11 @@
 /** The demo's HR roster as a SCIM 2.0 `/Users` resource (RFC 7643/7644), with its ListResponse paging. */
 import type { DirectoryPerson } from './demo-tenant.js';
+// The HR extension (end date, last sign-in) is the directory client's contract; the simulator serves it.
+import { SCIM_HR_EXTENSION } from '../../directory/scim-client.js';
 
 export const SCIM_USER_SCHEMA = 'urn:ietf:params:scim:schemas:core:2.0:User';
 export const SCIM_LIST_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:ListResponse';
 export const SCIM_ERROR_SCHEMA = 'urn:ietf:params:scim:api:messages:2.0:Error';
-/** What SCIM core has no attribute for: the HR end date and the IdP's last sign-in. */
-export const SCIM_HR_EXTENSION = 'urn:warden:params:scim:schemas:extension:hr:2.0:User';
 
 export interface ScimEmail {
   value: string;
