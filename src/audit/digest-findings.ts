@@ -8,7 +8,8 @@ import type { Db } from '../db/executor.js';
 import { listFindings } from '../db/findings.repository.js';
 import { listRuns } from '../db/job-runs.repository.js';
 import type { DigestAudience, DigestFindings } from '../mail/templates/digest.template.js';
-import { familyOf, type Action, type Finding, type RuleFamily, type Severity, type SubjectType } from '../rules/types.js';
+import { familyOf } from '../rules/engine.js';
+import type { Action, Finding, RuleFamily, Severity, SubjectType } from '../rules/types.js';
 
 /**
  * Which rule families each audience hears about:

@@ -23,7 +23,8 @@ import { InlineRunner } from '../queue/inline-runner.js';
 import { PgRunLedger } from '../queue/pg-run-ledger.js';
 import { JobRegistry } from '../queue/registry.js';
 import type { RunRecord } from '../queue/run-ledger.js';
-import { SEVERITIES, familyOf, type RuleFamily, type Severity } from '../rules/types.js';
+import { familyOf } from '../rules/engine.js';
+import { SEVERITIES, type RuleFamily, type Severity } from '../rules/types.js';
 import { secretKey } from '../secrets/secret-box.js';
 import { DEMO_TOKEN_ENV, seedDemoTenant } from './seed-demo.js';
 

@@ -3,25 +3,25 @@
  * network, no randomness; the same inputs give the same findings in the same order.
  */
 import { hash } from 'node:crypto';
-import { accessRules } from './access-rules.js';
-import { networkRules } from './network-rules.js';
 import type { Policy } from './policy.js';
-import { privacyRules } from './privacy-rules.js';
-import { secretRules } from './secret-rules.js';
+import { RULE_FAMILIES, RULES } from './registry.js';
+import type { Hit, RuleMeta, RuleOf } from './rule.js';
 import { buildIndex, type RuleContext } from './snapshot-index.js';
 import type { Snapshot } from './snapshot.js';
-import { tokenRules } from './token-rules.js';
+import { SUBJECT_SOURCES } from './subjects.js';
 import { iso } from './time.js';
-import { SEVERITY_RANK, type CheckResult, type Finding, type RawFinding, type RuleFamily, type Summary } from './types.js';
+import {
+  SEVERITY_RANK,
+  type CheckResult,
+  type Finding,
+  type RawFinding,
+  type RuleFamily,
+  type Subject,
+  type SubjectType,
+  type Summary,
+} from './types.js';
 
-/** The rule families, in the order their modules run. */
-export const RULE_FAMILIES = {
-  access: accessRules,
-  tokens: tokenRules,
-  network: networkRules,
-  secrets: secretRules,
-  privacy: privacyRules,
-} as const;
+export { familyOf, ruleById, RULE_FAMILIES, RULE_IDS, RULES } from './registry.js';
 
 /**
  * Stable id of a finding: same rule + tenant + subject → same value, run after run.
@@ -50,15 +50,6 @@ export function summarize(findings: readonly RawFinding[]): Summary {
   return summary;
 }
 
-/** The rule ids of each family, as RULES.md lists them. */
-export const RULE_IDS: Readonly<Record<RuleFamily, readonly string[]>> = {
-  access: ['ACC-01', 'ACC-02', 'ACC-03', 'ACC-04', 'ACC-05', 'ACC-06'],
-  tokens: ['TOK-01', 'TOK-02', 'TOK-03', 'TOK-04', 'TOK-05', 'TOK-06', 'TOK-07'],
-  network: ['NET-00', 'NET-01', 'NET-02', 'NET-03', 'NET-04'],
-  secrets: ['SEC-01', 'SEC-02'],
-  privacy: ['PRV-01', 'PRV-02', 'PRV-03', 'PRV-04'],
-};
-
 /**
  * Runs the rules over a validated snapshot. `asOf` is epoch milliseconds.
  * @param families - which families to run (a job audits its own); default all
@@ -67,11 +58,17 @@ export function evaluate(
   snapshot: Snapshot,
   policy: Policy,
   asOf: number,
-  families: readonly RuleFamily[] = Object.keys(RULE_FAMILIES) as RuleFamily[],
+  families: readonly RuleFamily[] = RULE_FAMILIES,
 ): CheckResult {
   const ctx: RuleContext = { snapshot, policy, asOf, index: buildIndex(snapshot, asOf) };
+  const selected = RULES.filter((r) => families.includes(r.family));
   const raw: RawFinding[] = [];
-  for (const name of families) for (const f of RULE_FAMILIES[name](ctx)) raw.push(f);
+  // One pass over each subject list, asking every rule of that subject type
+  // about each item (docs/rules.md, "How the engine runs the rules").
+  for (const type of Object.keys(SUBJECT_SOURCES) as SubjectType[]) {
+    const rules = selected.filter((r) => r.subject === type);
+    if (rules.length > 0) runRules(type, rules as RuleOf<typeof type>[], ctx, raw);
+  }
   // The sort is stable, so when a snapshot lists a subject twice the first one
   // listed comes first, and keeping only the first of each (rule, subject) run
   // makes a rule fire at most once per subject without a lookup per finding.
@@ -86,4 +83,30 @@ export function evaluate(
     findings.push(finding);
   }
   return { tenant: snapshot.tenant, as_of: iso(asOf), findings, summary: summarize(findings) };
+}
+
+function runRules<S extends SubjectType>(type: S, rules: readonly RuleOf<S>[], ctx: RuleContext, out: RawFinding[]): void {
+  const source = SUBJECT_SOURCES[type];
+  source.forEach(ctx, (item) => {
+    // Named once per subject, and only when some rule fires on it.
+    let subject: Subject | undefined;
+    for (const rule of rules) {
+      const hit = rule.check(item, ctx);
+      if (hit !== undefined) out.push(findingOf(rule, (subject ??= source.subject(item)), hit));
+    }
+  });
+}
+
+/** The finding of a hit: its identity from the rule, so the two cannot disagree. Keys in output order. */
+function findingOf(rule: RuleMeta, subject: Subject, hit: Hit): RawFinding {
+  return {
+    rule: rule.id,
+    name: rule.name,
+    severity: hit.severity ?? rule.severity,
+    subject,
+    title: hit.title,
+    evidence: hit.evidence,
+    action: rule.action,
+    requires_approval: rule.requires_approval,
+  };
 }

@@ -86,3 +86,8 @@ export function ageDays(then: number, asOf: number): number {
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
+
+/** {@link iso}, or null for an instant that is not there (never active, never used). */
+export function isoOrNull(ms: number | null | undefined): string | null {
+  return ms === null || ms === undefined ? null : iso(ms);
+}

@@ -1,4 +1,4 @@
-/** The shape of a finding, as RULES.md "Output" prints it. */
+/** The shape of a finding, as `warden check` prints it (docs/rules.md, "Output of warden check"). */
 
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -51,20 +51,4 @@ export interface CheckResult {
   as_of: string;
   findings: Finding[];
   summary: Summary;
-}
-
-/** The family a rule id belongs to, from its prefix. */
-export function familyOf(rule: string): RuleFamily {
-  switch (rule.slice(0, 3)) {
-    case 'ACC':
-      return 'access';
-    case 'TOK':
-      return 'tokens';
-    case 'NET':
-      return 'network';
-    case 'SEC':
-      return 'secrets';
-    default:
-      return 'privacy';
-  }
 }

@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { simpleParser } from 'mailparser';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { DemoReport } from '../../src/demo/run-demo.js';
-import { familyOf } from '../../src/rules/types.js';
+import { familyOf } from '../../src/rules/engine.js';
 import { runCli } from '../support/cli.js';
 import { TEST_DATABASE_URL, adminQuery, uniqueSchema } from '../support/db.js';
 

@@ -10,8 +10,8 @@ import { clientFor } from '../../../src/audit/tenant-snapshot.js';
 import { listAllowlist, replaceAllowlist } from '../../../src/db/allowlist.repository.js';
 import { requireTenant } from '../../../src/db/tenants.repository.js';
 import { DEMO_TOKEN_ENV } from '../../../src/demo/seed-demo.js';
-import { RULE_IDS } from '../../../src/rules/engine.js';
-import { familyOf, type RuleFamily } from '../../../src/rules/types.js';
+import { familyOf, RULE_IDS } from '../../../src/rules/engine.js';
+import type { RuleFamily } from '../../../src/rules/types.js';
 import { findingsState, startWorld, TENANT, type JobsWorld } from './support.js';
 
 const FAMILY_OF_JOB: Record<string, RuleFamily> = {

@@ -8,7 +8,7 @@ import { demoSnapshot, demoTenant } from '../../../src/omneo/simulator/demo-tena
 import { evaluate } from '../../../src/rules/engine.js';
 import { parsePolicy } from '../../../src/rules/policy.js';
 import { parseSnapshot } from '../../../src/rules/snapshot.js';
-import { familyOf } from '../../../src/rules/types.js';
+import { familyOf } from '../../../src/rules/engine.js';
 import { withSim } from './sim-helpers.js';
 
 const acme = JSON.parse(readFileSync(new URL('../../fixtures/acme.case.json', import.meta.url), 'utf8')) as {

@@ -1,6 +1,6 @@
 // TOK-01 … TOK-07 of RULES.md: a case that fires and one that must not for each, with the boundaries.
 import { describe, expect, it } from 'vitest';
-import { integrationFingerprint } from '../../../src/rules/token-rules.js';
+import { integrationFingerprint } from '../../../src/rules/tokens/usage.js';
 import { AS_OF, afterAsOf, daysAgo, only, role, snapshot, subjectsOf } from '../../support/snapshot-builder.js';
 
 /** A tenant with one live machine account (id 1) to own tokens: no TOK-05/06/07 noise. */

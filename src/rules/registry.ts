@@ -1,0 +1,78 @@
+/**
+ * Every rule, in one ordered list: the rule ids, the families, the lookup by id
+ * and docs/rules.md are all derived from it. Adding a rule is one file in its
+ * family's folder and one line here.
+ */
+import { acc01 } from './access/acc-01-departed-staff-active.js';
+import { acc02 } from './access/acc-02-unknown-account.js';
+import { acc03 } from './access/acc-03-inactive-account.js';
+import { acc04 } from './access/acc-04-machine-role-interactive.js';
+import { acc05 } from './access/acc-05-machine-role-combined.js';
+import { acc06 } from './access/acc-06-too-many-admins.js';
+import { net00 } from './network/net-00-allowlist-invalid-entry.js';
+import { net01 } from './network/net-01-allowlist-too-broad.js';
+import { net02 } from './network/net-02-allowlist-unmapped.js';
+import { net03 } from './network/net-03-allowlist-closed-location.js';
+import { net04 } from './network/net-04-allowlist-private-range.js';
+import { prv01 } from './privacy/prv-01-erasure-overdue.js';
+import { prv02 } from './privacy/prv-02-erasure-due-soon.js';
+import { prv03 } from './privacy/prv-03-erasure-by-soft-delete.js';
+import { prv04 } from './privacy/prv-04-erasure-failed.js';
+import type { Rule } from './rule.js';
+import { sec01 } from './secrets/sec-01-secret-age.js';
+import { sec02 } from './secrets/sec-02-secret-rotation-stuck.js';
+import { tok01 } from './tokens/tok-01-token-age.js';
+import { tok02 } from './tokens/tok-02-token-unused.js';
+import { tok03 } from './tokens/tok-03-token-shared.js';
+import { tok04 } from './tokens/tok-04-token-wildcard-scope.js';
+import { tok05 } from './tokens/tok-05-token-owner-departed.js';
+import { tok06 } from './tokens/tok-06-token-on-human-account.js';
+import { tok07 } from './tokens/tok-07-token-orphaned.js';
+import type { RuleFamily } from './types.js';
+
+/** All rules, family by family, each family in id order. */
+export const RULES: readonly Rule[] = [
+  acc01, acc02, acc03, acc04, acc05, acc06,
+  tok01, tok02, tok03, tok04, tok05, tok06, tok07,
+  net00, net01, net02, net03, net04,
+  sec01, sec02,
+  prv01, prv02, prv03, prv04,
+];
+
+/** The families, in the order their first rule appears in {@link RULES}. */
+export const RULE_FAMILIES: readonly RuleFamily[] = [...new Set(RULES.map((r) => r.family))];
+
+/** The rule ids of each family, in registry order. */
+export const RULE_IDS: Readonly<Record<RuleFamily, readonly string[]>> = idsByFamily();
+
+function idsByFamily(): Record<RuleFamily, string[]> {
+  const ids = {} as Record<RuleFamily, string[]>;
+  for (const rule of RULES) (ids[rule.family] ??= []).push(rule.id);
+  return ids;
+}
+
+const BY_ID = new Map(RULES.map((r) => [r.id, r]));
+
+/** The rule with this id, or undefined. */
+export function ruleById(id: string): Rule | undefined {
+  return BY_ID.get(id);
+}
+
+// A rule id is its family's prefix and a number (`ACC-01`); the prefixes come
+// from the registry, so a ledger row of a rule since retired still has a family.
+const FAMILY_BY_PREFIX = new Map(RULES.map((r) => [prefixOf(r.id), r.family]));
+
+function prefixOf(id: string): string {
+  const dash = id.indexOf('-');
+  return dash === -1 ? id : id.slice(0, dash);
+}
+
+/**
+ * The family a rule id belongs to, from its prefix. Throws for a prefix no
+ * registered rule has: such an id was never written by this engine.
+ */
+export function familyOf(rule: string): RuleFamily {
+  const family = FAMILY_BY_PREFIX.get(prefixOf(rule));
+  if (family === undefined) throw new Error(`unknown rule id ${JSON.stringify(rule)}`);
+  return family;
+}
