@@ -35,7 +35,7 @@ export interface RuleMeta<S extends SubjectType = SubjectType> {
   action: Action;
   /** True when an admin must approve the action before Warden may carry it out. */
   requires_approval: boolean;
-  /** One line: when the rule fires. The rule table of docs/rules.md. */
+  /** One line: what the rule fires on. The rule table of docs/rules.md. */
   summary: string;
   /** Why it matters: the risk a compliance officer sees in it. */
   why: string;

@@ -13,7 +13,7 @@ export const acc02 = defineRule({
   action: 'review',
   requires_approval: false,
   summary:
-    'The directory lists at least one person, and a live human account matches nobody in it (or has no email).',
+    'A live human account that matches nobody in the directory (or has no email), when the directory lists anyone.',
   why:
     'An account nobody in the organisation answers for (an agency, a contractor, a test login) escapes every ' +
     'leaver process. Without a directory there is nothing to compare with, so the rule stays silent.',

@@ -10,7 +10,7 @@ export const acc06 = defineRule({
   subject: 'tenant',
   action: 'review',
   requires_approval: false,
-  summary: 'More live accounts hold the `admin` role than `max_admins`.',
+  summary: 'A tenant where more live accounts hold the `admin` role than `max_admins` allows.',
   why:
     'Admin is meant for a few senior staff. Every extra admin widens what one stolen password can change, so the ' +
     'tenant as a whole is flagged, with the list to review.',
