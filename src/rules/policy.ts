@@ -1,9 +1,9 @@
-/** The audit policy of RULES.md: every key optional, every value a non-negative integer. */
+/** The audit policy (docs/rules.md, "Policy"): every key optional, every value a non-negative integer. */
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { validate } from '../validation.js';
 
-/** Every policy key with its default, as RULES.md's table gives them. */
+/** Every policy key with its default; docs/rules.md's "Policy" table is generated from this object. */
 export const DEFAULT_POLICY = {
   /** ACC-03: a user whose last activity is older than this is inactive. */
   inactive_days: 90,
@@ -53,7 +53,7 @@ export function parsePolicy(value: unknown): Policy {
   try {
     given = validate(policySchema, value, 'policy');
   } catch (err) {
-    // Every value error says the same thing, in the words of RULES.md.
+    // Every value error says the same thing, in the words of docs/rules.md ("Policy").
     if (err instanceof InputError && err.problem !== 'unknown key') {
       throw new InputError(err.path, 'must be a non-negative integer');
     }

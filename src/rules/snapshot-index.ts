@@ -35,7 +35,7 @@ export interface SnapshotIndex {
   locations: Map<string, Location>;
 }
 
-/** Email match of RULES.md: `trim(lowercase(email))`. */
+/** Email match (docs/rules.md, "Definitions"): `trim(lowercase(email))`; blank matches nothing. */
 export function emailKey(email: string | null): string | null {
   if (email === null) return null;
   const key = email.toLowerCase().trim();

@@ -1,5 +1,5 @@
 /**
- * The tenant snapshot of RULES.md, read and validated at the boundary.
+ * The tenant snapshot (docs/rules.md, "Snapshot format"), read and validated at the boundary.
  *
  * Reading normalises as it validates, so the rules never re-check input: ids
  * become strings (`12` and `"12"` are the same id), timestamps become epoch

@@ -1,4 +1,4 @@
-/** Instants and day arithmetic as RULES.md defines them ("N days" = N × 86 400 000 ms). */
+/** Instants and day arithmetic as docs/rules.md defines them ("Definitions": N days = N × 86 400 000 ms). */
 
 export const DAY_MS = 86_400_000;
 
@@ -9,7 +9,7 @@ const ISO_RE =
 /**
  * Parses an ISO 8601 timestamp to epoch milliseconds, or returns `undefined`.
  *
- * A date alone means 00:00:00 UTC of that day (RULES.md). A date-time without a
+ * A date alone means 00:00:00 UTC of that day (docs/rules.md, "Snapshot format"). A date-time without a
  * zone designator is also read as UTC, so that a result never depends on the
  * time zone of the machine that runs the audit.
  */

@@ -1,5 +1,5 @@
-// The public example of RULES.md (shared/examples/acme.*, copied into test/fixtures):
-// its exact findings, in the exact order RULES.md sorts them.
+// The public acme example of the rules contract (shared/examples/acme.*, copied into test/fixtures):
+// its exact findings, in the exact order docs/rules.md ("Output of warden check") sorts them.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { evaluate, RULE_IDS } from '../../src/rules/engine.js';

@@ -1,4 +1,4 @@
-// ACC-01 … ACC-06 of RULES.md: for each rule a case where it fires, one where it must not, and the boundaries.
+// ACC-01 … ACC-06 (docs/rules.md, "ACC: access"): for each rule a case where it fires, one where it must not, and the boundaries.
 import { describe, expect, it } from 'vitest';
 import {
   AS_OF,
@@ -120,7 +120,7 @@ describe('ACC-02 unknown-account', () => {
   });
 
   it('counts a directory person even when that person has no usable email', () => {
-    // RULES.md: "the directory has at least one person" — a roster row with a blank email is still a person.
+    // docs/rules.md, ACC-02: "when the directory lists anyone" — a roster row with a blank email is still a person.
     const result = snapshot().user({ id: 1 }).person({ email: '   ' }).check();
     expect(subjectsOf(result, 'ACC-02')).toEqual(['1']);
   });
@@ -364,6 +364,6 @@ describe('ids are compared as strings', () => {
   });
 });
 
-it('uses the DAY_MS of RULES.md (86 400 000 ms)', () => {
+it('uses the DAY_MS of docs/rules.md (86 400 000 ms)', () => {
   expect(Date.parse(daysAgo(1)) + DAY_MS).toBe(Date.parse(AS_OF));
 });

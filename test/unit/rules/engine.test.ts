@@ -1,4 +1,4 @@
-// What RULES.md asks of the whole evaluation: stable fingerprints, the sort order, at most one finding
+// What docs/rules.md asks of the whole evaluation: stable fingerprints, the sort order, at most one finding
 // per rule and subject, a matching summary, and the same output for the same inputs.
 import { describe, expect, it } from 'vitest';
 import { evaluate } from '../../../src/rules/engine.js';

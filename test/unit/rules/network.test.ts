@@ -1,4 +1,4 @@
-// NET-00 … NET-04 of RULES.md: the tenant's record of its Clienteling IP allowlist.
+// NET-00 … NET-04 (docs/rules.md, "NET: network"): the tenant's record of its Clienteling IP allowlist.
 import { describe, expect, it } from 'vitest';
 import { AS_OF, afterAsOf, byRule, only, snapshot, subjectsOf } from '../../support/snapshot-builder.js';
 

@@ -1,4 +1,4 @@
-// PRV-01 … PRV-04 of RULES.md: GDPR erasure requests (deadline = received_at + erasure_deadline_days).
+// PRV-01 … PRV-04 (docs/rules.md, "PRV: privacy"): GDPR erasure requests (deadline = received_at + erasure_deadline_days).
 import { describe, expect, it } from 'vitest';
 import { DAY_MS, daysAgo, only, snapshot, subjectsOf } from '../../support/snapshot-builder.js';
 

@@ -1,4 +1,4 @@
-// SEC-01, SEC-02 of RULES.md: shared secrets and their rotation.
+// SEC-01, SEC-02 (docs/rules.md, "SEC: secrets"): shared secrets and their rotation.
 import { describe, expect, it } from 'vitest';
 import { daysAgo, only, snapshot, subjectsOf } from '../../support/snapshot-builder.js';
 

@@ -1,4 +1,4 @@
-// TOK-01 … TOK-07 of RULES.md: a case that fires and one that must not for each, with the boundaries.
+// TOK-01 … TOK-07 (docs/rules.md, "TOK: tokens"): a case that fires and one that must not for each, with the boundaries.
 import { describe, expect, it } from 'vitest';
 import { integrationFingerprint } from '../../../src/rules/tokens/usage.js';
 import { AS_OF, afterAsOf, daysAgo, only, role, snapshot, subjectsOf } from '../../support/snapshot-builder.js';
@@ -49,7 +49,7 @@ describe('TOK-01 token-age', () => {
     });
   });
 
-  it('titles the finding as RULES.md shows it', () => {
+  it('titles the finding as docs/rules.md shows it', () => {
     const result = tenant().token({ id: 'tok_7f3a', name: 'pos-sync', user_id: 1, created_at: daysAgo(212) }).check();
     expect(only(result, 'TOK-01', 'tok_7f3a').title).toBe("API token 'pos-sync' is 212 days old (limit 90)");
   });
@@ -143,7 +143,7 @@ describe('TOK-03 token-shared', () => {
     expect(subjectsOf(b.check({ shared_token_window_days: 41 }), 'TOK-03')).toEqual(['t']);
   });
 
-  it('computes the integration fingerprint as RULES.md defines it', () => {
+  it('computes the integration fingerprint as docs/rules.md defines it', () => {
     expect(integrationFingerprint('PosSync/4.2 (+store)')).toBe('possync');
     expect(integrationFingerprint('Mozilla/5.0 (X11)')).toBe('mozilla');
     expect(integrationFingerprint('ERP Connector/7')).toBe('erp');
