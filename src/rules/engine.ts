@@ -5,7 +5,7 @@
 import { hash } from 'node:crypto';
 import type { Policy } from './policy.js';
 import { RULE_FAMILIES, RULES } from './registry.js';
-import type { Hit, RuleMeta, RuleOf } from './rule.js';
+import type { Hit, Rule, RuleMeta, RuleOf } from './rule.js';
 import { buildIndex, type RuleContext } from './snapshot-index.js';
 import type { Snapshot } from './snapshot.js';
 import { SUBJECT_SOURCES } from './subjects.js';
@@ -65,10 +65,7 @@ export function evaluate(
   const raw: RawFinding[] = [];
   // One pass over each subject list, asking every rule of that subject type
   // about each item (docs/rules.md, "How the engine runs the rules").
-  for (const type of Object.keys(SUBJECT_SOURCES) as SubjectType[]) {
-    const rules = selected.filter((r) => r.subject === type);
-    if (rules.length > 0) runRules(type, rules as RuleOf<typeof type>[], ctx, raw);
-  }
+  for (const type of Object.keys(SUBJECT_SOURCES) as SubjectType[]) runRules(type, selected, ctx, raw);
   // The sort is stable, so when a snapshot lists a subject twice the first one
   // listed comes first, and keeping only the first of each (rule, subject) run
   // makes a rule fire at most once per subject without a lookup per finding.
@@ -85,7 +82,10 @@ export function evaluate(
   return { tenant: snapshot.tenant, as_of: iso(asOf), findings, summary: summarize(findings) };
 }
 
-function runRules<S extends SubjectType>(type: S, rules: readonly RuleOf<S>[], ctx: RuleContext, out: RawFinding[]): void {
+/** Runs the selected rules about subjects of one type over that type's list, if any rule is about it. */
+function runRules<S extends SubjectType>(type: S, selected: readonly Rule[], ctx: RuleContext, out: RawFinding[]): void {
+  const rules = selected.filter((r): r is Rule & RuleOf<S> => r.subject === type);
+  if (rules.length === 0) return;
   const source = SUBJECT_SOURCES[type];
   source.forEach(ctx, (item) => {
     // Named once per subject, and only when some rule fires on it.
