@@ -128,6 +128,7 @@ from the code, and a unit test fails when they and this file disagree.
 - [Rules](#rules)
 ${RULE_FAMILIES.map((f) => `- [${prefixOf(f)}: ${f}](${anchor(`${prefixOf(f)}: ${f}`)})`).join('\n')}
 - [Definitions](#definitions)
+- [Decisions](#decisions)
 - [Subjects](#subjects)
 - [Policy](#policy)
 - [Snapshot format](#snapshot-format)
@@ -170,6 +171,27 @@ The words the rules use, exactly:
   user agent is \`unknown\`.
 - **Erasure deadline**: \`received_at\` + \`erasure_deadline_days\`. A request is
   **open** until its status is \`verified\`.
+
+## Decisions
+
+Where the rules contract leaves a choice open, Warden decides so:
+
+- **Time zones.** A timestamp with a time but no zone designator is read as UTC,
+  like a date alone, so a result never depends on the zone of the machine that
+  audits. Impossible dates (\`2026-02-30\`) and times (\`24:00\`) are input errors.
+- **Directory duplicates.** When several directory rows share an email, the
+  person is departed if any of them is (a rehire should be a new row once the
+  old one is removed); the first departed row listed gives the evidence.
+- **Closed vocabularies.** A directory \`status\`, a secret \`kind\` and an
+  erasure \`status\` outside their lists are input errors, not free text: a
+  status spelt \`Left\` would otherwise hide a departure.
+- **Duplicate subjects** (two users with one id, one cidr listed twice): a rule
+  fires once per subject, and the first one listed gives the evidence.
+- **Day counts** in titles and evidence (\`age_days\`, \`days_overdue\`) are whole days, rounded down.
+- **Machine accounts.** ACC-06 counts every live user holding \`admin\`, machine
+  accounts included; ACC-01 applies to machine accounts too (one registered to
+  a departed person's email is still that person's).
+- **PRV-03** matches audits whose \`auditable_id\` equals the request's \`profile_id\`.
 
 ## Subjects
 
@@ -270,6 +292,13 @@ exactly those of a full run for those families.
 
 A rule fires at most once per subject: when a snapshot lists a subject twice,
 the first one listed wins.
+
+**Adding a rule**: one file in its family's folder declaring the rule with
+\`defineRule\` (metadata, evidence fields, \`check\`), one line in
+\`src/rules/registry.ts\`, cases in \`test/unit/rules/FAMILY.test.ts\`, then
+\`npm run docs:rules\`. The registry test checks that the findings carry the
+declared metadata and evidence fields; a new family also needs its name in
+\`RuleFamily\` (\`src/rules/types.ts\`) and a job that runs it.
 
 ## Output of warden check
 
