@@ -105,9 +105,9 @@ export interface SimulatorStats {
 export interface ScriptedFault {
   status?: number;
   delayMs?: number;
-  /** With status 429: the seconds to ask for. @defaultValue 1 */
+  /** With status 429: the seconds to ask for (@defaultValue 1); with 503: asked for only when given. */
   retryAfter?: number;
-  /** With status 429: how to say it. @defaultValue 'seconds' */
+  /** With status 429 or 503: how to say it. @defaultValue 'seconds' */
   retryAfterFormat?: 'seconds' | 'date';
 }
 
@@ -435,7 +435,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       if (fault?.status !== undefined) {
         if (fault.status === 429) return tooMany(fault.retryAfter ?? 1, fault.retryAfterFormat ?? 'seconds');
-        return { status: fault.status, body: { message: 'Injected fault.' } };
+        const headers = fault.status === 503 && fault.retryAfter !== undefined ? retryAfterHeader(fault.retryAfter, fault.retryAfterFormat ?? 'seconds') : undefined;
+        return { status: fault.status, body: { message: 'Injected fault.' }, ...(headers ? { headers } : {}) };
       }
       if (faults.errorRate > 0 && random() < faults.errorRate) {
         return { status: random() < 0.5 ? 500 : 503, body: { message: 'Server Error' } };
@@ -509,8 +510,11 @@ function invalid(errors: Record<string, string[]>): Answer {
 }
 
 function tooMany(seconds: number, format: 'seconds' | 'date'): Answer {
-  const retryAfter = format === 'date' ? new Date(Date.now() + seconds * 1000).toUTCString() : String(seconds);
-  return { status: 429, headers: { 'retry-after': retryAfter }, body: { message: 'Too Many Attempts.' } };
+  return { status: 429, headers: retryAfterHeader(seconds, format), body: { message: 'Too Many Attempts.' } };
+}
+
+function retryAfterHeader(seconds: number, format: 'seconds' | 'date'): Record<string, string> {
+  return { 'retry-after': format === 'date' ? new Date(Date.now() + seconds * 1000).toUTCString() : String(seconds) };
 }
 
 /** A `{data, links, meta}` page of `items`, or a 422 naming the bad `page[…]` parameter. */
