@@ -128,7 +128,7 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
       : (parts.has('platform') ? gatherOmneo(client) : collect(client.auditPages()).then((audits) => ({ users: [], tokens: [], audits }))).catch(
           refusedToken(tenant, tenant.token_env, 'platform'),
         ),
-    source ? readDirectory(source, { token: scimToken }).catch(refusedToken(tenant, scimTokenEnv(tenant), 'SCIM directory')) : undefined,
+    source ? readDirectory(source, { token: scimToken, ...(options.logger ? { logger: options.logger } : {}) }).catch(refusedToken(tenant, scimTokenEnv(tenant), 'SCIM directory')) : undefined,
   ]);
   if (omneo) snapshot.omneo = omneo;
   if (people) snapshot.directory = { people };
