@@ -7,11 +7,14 @@
  *   npm run bench:snapshot -- [--users 20000] [--seed bench] [--runs 3]
  *
  * Prints, per configuration: wall time, peak RSS, and the requests the
- * simulator saw (from /__sim/stats), median of the runs.
+ * simulator saw (from /__sim/stats), median of the runs. Then the same for
+ * the directory part over the simulator's SCIM endpoint (`startIndex`/`count`
+ * paging, later pages read ahead once `totalResults` is known).
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
+import { readScimDirectory } from '../src/directory/scim-client.js';
 import { OmneoClient } from '../src/omneo/client.js';
 import { gatherOmneo } from '../src/omneo/gather.js';
 import type { SimulatorStats } from '../src/omneo/simulator/server.js';
@@ -22,8 +25,9 @@ const { values } = parseArgs({
     users: { type: 'string', default: '20000' },
     seed: { type: 'string', default: 'bench' },
     runs: { type: 'string', default: '3' },
-    // Child mode: one gather, printed as one JSON line.
+    // Child modes: one gather (platform, or SCIM directory), printed as one JSON line.
     gather: { type: 'string' },
+    scim: { type: 'string' },
     'page-size': { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '4' },
   },
@@ -58,6 +62,18 @@ if (values.gather !== undefined) {
     jsonMb: json.length / 1e6,
   };
   console.log(JSON.stringify(m));
+  process.exit(0);
+}
+
+if (values.scim !== undefined) {
+  const started = performance.now();
+  const people = await readScimDirectory(values.scim, {
+    token: 'sim-token',
+    pageSize: Number(values['page-size']),
+    concurrency: Number(values.concurrency),
+  });
+  const ms = performance.now() - started;
+  console.log(JSON.stringify({ ms, maxRssMb: process.resourceUsage().maxRSS / 1024, people: people.length }));
   process.exit(0);
 }
 
@@ -109,6 +125,34 @@ try {
       `${String(pageSize).padStart(9)}${String(concurrency).padStart(7)}${m.ms.toFixed(0).padStart(9)}${m.maxRssMb.toFixed(0).padStart(15)}` +
         `${String(m.requests).padStart(10)}  ${m.byRoute.padEnd(36)}${String(m.users).padStart(9)}${String(m.tokens).padStart(8)}` +
         `${String(m.audits).padStart(8)}${m.jsonMb.toFixed(1).padStart(9)}`,
+    );
+  }
+  console.log('\nSCIM directory\npage size  ahead       ms  client RSS MB  requests  people');
+  for (const [pageSize, concurrency] of [
+    [100, 1],
+    [100, 4],
+    [200, 4],
+  ] as const) {
+    const all: { ms: number; maxRssMb: number; people: number; requests: number }[] = [];
+    for (let i = 0; i < runs; i++) {
+      const before = await stats();
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        self,
+        '--scim',
+        `${origin}/scim/v2`,
+        '--page-size',
+        String(pageSize),
+        '--concurrency',
+        String(concurrency),
+      ]);
+      const after = await stats();
+      all.push({ ...(JSON.parse(stdout) as { ms: number; maxRssMb: number; people: number }), requests: after.total - before.total });
+    }
+    all.sort((a, b) => a.ms - b.ms);
+    const m = all[Math.floor(all.length / 2)]!;
+    console.log(
+      `${String(pageSize).padStart(9)}${String(concurrency).padStart(7)}${m.ms.toFixed(0).padStart(9)}${m.maxRssMb.toFixed(0).padStart(15)}` +
+        `${String(m.requests).padStart(10)}${String(m.people).padStart(8)}`,
     );
   }
 } finally {

@@ -15,6 +15,7 @@ import type { DirectoryPerson } from '../directory/types.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { OmneoClient, collect, type OmneoClientOptions } from '../omneo/client.js';
+import { HttpStatusError } from '../outbound/errors.js';
 import { gatherOmneo } from '../omneo/gather.js';
 import type { OmneoSnapshotPart } from '../omneo/types.js';
 
@@ -50,13 +51,42 @@ export interface GatherOptions {
   now?: Date;
 }
 
-/** The tenant's platform token, from the variable it names; the value is never stored or shown. */
-export function platformToken(tenant: Tenant, env: NodeJS.ProcessEnv): string {
-  const token = env[tenant.token_env];
-  if (token === undefined || token === '') {
-    throw new InputError(tenant.token_env, `not set: it holds the platform token of tenant ${JSON.stringify(tenant.name)}`);
+/**
+ * A tenant's token variable that the platform or the SCIM directory refused
+ * (`401` or `403`): retrying cannot help, someone has to set a valid token.
+ * Worded like an unset variable, `ACME_OMNEO_TOKEN: refused by the platform
+ * (HTTP 401): it holds the platform token of tenant "acme"`, so that every
+ * token problem reads the same (docs/operations.md, "Environment").
+ */
+export class TokenRefusedError extends InputError {
+  override readonly name = 'TokenRefusedError';
+  constructor(
+    tenant: Tenant,
+    readonly variable: string,
+    readonly holder: TokenHolder,
+    readonly status: number,
+    options?: ErrorOptions,
+  ) {
+    super(variable, `refused by the ${holder} (HTTP ${status}): ${holds(tenant, holder)}`);
+    if (options?.cause !== undefined) this.cause = options.cause;
   }
+}
+
+/** Who a tenant's token is for. */
+type TokenHolder = 'platform' | 'SCIM directory';
+
+const holds = (tenant: Tenant, holder: TokenHolder) => `it holds the ${holder} token of tenant ${JSON.stringify(tenant.name)}`;
+
+/** A token from the variable that holds it; the value is never stored or shown. */
+function tokenFrom(tenant: Tenant, env: NodeJS.ProcessEnv, variable: string, holder: TokenHolder): string {
+  const token = env[variable];
+  if (token === undefined || token === '') throw new InputError(variable, `not set: ${holds(tenant, holder)}`);
   return token;
+}
+
+/** The tenant's platform token, from the variable it names. */
+export function platformToken(tenant: Tenant, env: NodeJS.ProcessEnv): string {
+  return tokenFrom(tenant, env, tenant.token_env, 'platform');
 }
 
 /** A client for the tenant's platform. */
@@ -65,11 +95,20 @@ export function clientFor(tenant: Tenant, env: NodeJS.ProcessEnv, options: Gathe
 }
 
 /**
- * The SCIM bearer token, by convention in `<TOKEN_ENV>_SCIM` next to the
- * platform token (e.g. `ACME_OMNEO_TOKEN_SCIM`); unset means no Authorization header.
+ * The variable of the SCIM bearer token, by convention `<TOKEN_ENV>_SCIM` next
+ * to the platform token (e.g. `ACME_OMNEO_TOKEN_SCIM`). A SCIM directory
+ * needs it as the platform needs its own.
  */
 export function scimTokenEnv(tenant: Tenant): string {
   return `${tenant.token_env}_SCIM`;
+}
+
+/** Rethrows a `401`/`403` of `holder` as a {@link TokenRefusedError} naming `variable`; anything else as is. */
+function refusedToken(tenant: Tenant, variable: string, holder: TokenHolder): (err: unknown) => never {
+  return (err) => {
+    if (err instanceof HttpStatusError && err.refusedCredentials) throw new TokenRefusedError(tenant, variable, holder, err.status, { cause: err });
+    throw err;
+  };
 }
 
 export async function gatherTenantSnapshot(db: Db, tenantName: string, options: GatherOptions = {}): Promise<TenantSnapshot> {
@@ -81,14 +120,15 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
   // Check everything that can be wrong with the set-up before the first request.
   const client = parts.has('platform') || parts.has('audits') ? clientFor(tenant, env, { ...options.client, ...(options.logger ? { logger: options.logger } : {}) }) : undefined;
   const source = parts.has('directory') && tenant.directory !== null ? parseDirectorySource(tenant.directory, 'tenant directory') : undefined;
+  const scimToken = source?.kind === 'scim' ? tokenFrom(tenant, env, scimTokenEnv(tenant), 'SCIM directory') : undefined;
 
   const [omneo, people] = await Promise.all([
     client === undefined
       ? undefined
-      : parts.has('platform')
-        ? gatherOmneo(client)
-        : collect(client.auditPages()).then((audits) => ({ users: [], tokens: [], audits })),
-    source ? readDirectory(source, { token: env[scimTokenEnv(tenant)] }) : undefined,
+      : (parts.has('platform') ? gatherOmneo(client) : collect(client.auditPages()).then((audits) => ({ users: [], tokens: [], audits }))).catch(
+          refusedToken(tenant, tenant.token_env, 'platform'),
+        ),
+    source ? readDirectory(source, { token: scimToken, ...(options.logger ? { logger: options.logger } : {}) }).catch(refusedToken(tenant, scimTokenEnv(tenant), 'SCIM directory')) : undefined,
   ]);
   if (omneo) snapshot.omneo = omneo;
   if (people) snapshot.directory = { people };

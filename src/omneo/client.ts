@@ -1,19 +1,18 @@
 /**
- * The one client of the Omneo API v3 (DESIGN.md "The platform"): bearer auth,
- * `page[size]`/`page[number]` pagination streamed page by page, timeouts through
- * AbortSignal, retries with exponential backoff and jitter on 5xx, timeouts and
- * connection errors, and `429` + `Retry-After` honoured. Errors are typed and
- * never carry the token or a query string.
+ * The one client of the Omneo API v3 (docs/architecture.md, "The platform"):
+ * bearer auth, `page[size]`/`page[number]` pagination streamed page by page
+ * with later pages fetched ahead, and the resources Warden reads and acts on.
+ * Timeouts, retries, `Retry-After` and redaction are the outbound layer's
+ * (src/outbound/http-client.ts); its errors are worded as Omneo's (./errors.ts).
  *
  * Each request names its route template (`/profiles/{id}/purge`) and, apart, the
  * id that fills it. Log lines and error messages name the template only: a
- * profile id is a customer identifier, never logged (DESIGN.md principle 4).
+ * profile id is a customer identifier, never logged.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError } from '../errors.js';
-import type { Logger } from '../log/logger.js';
-import { OmneoApiError, OmneoError, OmneoNetworkError, OmneoRateLimitError, OmneoTimeoutError, type OmneoCall } from './errors.js';
-import { backoffMs, parseRetryAfter } from './retry.js';
+import { HttpClient, type HttpMethod, type HttpPolicy, type HttpQuery, type HttpRequest } from '../outbound/http-client.js';
+import { range, readAhead } from '../outbound/read-ahead.js';
+import { OmneoApiError, omneoErrors, type OmneoCall } from './errors.js';
 import type {
   OmneoAudit,
   OmneoCreatedToken,
@@ -26,37 +25,12 @@ import type {
   OmneoUser,
 } from './types.js';
 
-export interface OmneoClientOptions {
+/** Options of {@link OmneoClient}; timeouts, retries and backoff are the outbound layer's {@link HttpPolicy}. */
+export interface OmneoClientOptions extends HttpPolicy {
   /** The API root, e.g. `https://api.acme.getomneo.com/api/v3`. */
   baseUrl: string;
   /** Bearer token. Kept in memory only; never logged nor put in an error. */
   token: string;
-  /**
-   * Time allowed for one attempt, answer body included.
-   * @defaultValue 30 000
-   */
-  timeoutMs?: number;
-  /**
-   * Retries after the first attempt (5xx, timeouts, connection errors, 429).
-   * @defaultValue 4
-   */
-  maxRetries?: number;
-  /**
-   * First backoff step; each retry doubles it.
-   * @defaultValue 250
-   */
-  backoffBaseMs?: number;
-  /**
-   * Longest backoff between two attempts.
-   * @defaultValue 10 000
-   */
-  backoffCapMs?: number;
-  /**
-   * Longest `Retry-After` the client waits out; a longer one fails with
-   * {@link OmneoRateLimitError} so that the caller can reschedule instead of blocking.
-   * @defaultValue 60 000
-   */
-  maxRetryAfterMs?: number;
   /**
    * `page[size]` of list requests.
    * @defaultValue 100
@@ -73,75 +47,23 @@ export interface OmneoClientOptions {
    * @defaultValue 'DELETE'
    */
   purgeMethod?: 'DELETE' | 'POST';
-  /** Where request and retry lines go (debug and warn); nothing when absent. */
-  logger?: Logger;
-  /**
-   * Source of randomness for the backoff jitter, in [0, 1).
-   * @defaultValue Math.random
-   */
-  random?: () => number;
 }
-
-type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
-type Query = Record<string, string | number | undefined>;
 
 /** A route template with at most one `{id}` segment, e.g. `/profiles/{id}/purge`. */
 type Route = string;
 
-interface RequestSpec {
-  method: Method;
-  /** What logs and errors name; the concrete path is built from it and `resourceId` for the request only. */
-  route: Route;
-  /** The id filling the `{id}` of the route. Never logged. */
-  resourceId?: string | undefined;
-  query?: Query;
-  body?: unknown;
-  /** Safe to send again after an attempt whose fate is unknown (5xx, timeout, reset). */
-  idempotent: boolean;
-  /** Statuses that are answers, not errors (e.g. 404 for "not there"). */
-  accept?: readonly number[];
-}
-
-interface RawAnswer {
-  status: number;
-  body: unknown;
-}
-
 export class OmneoClient {
-  readonly #baseUrl: string;
-  readonly #token: string;
-  readonly #timeoutMs: number;
-  readonly #maxRetries: number;
-  readonly #backoffBaseMs: number;
-  readonly #backoffCapMs: number;
-  readonly #maxRetryAfterMs: number;
+  readonly #http: HttpClient;
   readonly #pageSize: number;
   readonly #concurrency: number;
   readonly #purgeMethod: 'DELETE' | 'POST';
-  readonly #logger: Logger | undefined;
-  readonly #random: () => number;
 
   constructor(options: OmneoClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.baseUrl);
-    } catch {
-      throw new InputError('baseUrl', 'not a URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError('baseUrl', 'must be an http or https URL');
-    if (options.token.length === 0) throw new InputError('token', 'must not be empty');
-    this.#baseUrl = url.href.replace(/\/+$/, '');
-    this.#token = options.token;
-    this.#timeoutMs = positive('timeoutMs', options.timeoutMs ?? 30_000);
-    this.#maxRetries = nonNegative('maxRetries', options.maxRetries ?? 4);
-    this.#backoffBaseMs = nonNegative('backoffBaseMs', options.backoffBaseMs ?? 250);
-    this.#backoffCapMs = nonNegative('backoffCapMs', options.backoffCapMs ?? 10_000);
-    this.#maxRetryAfterMs = nonNegative('maxRetryAfterMs', options.maxRetryAfterMs ?? 60_000);
-    this.#pageSize = positive('pageSize', options.pageSize ?? 100);
-    this.#concurrency = positive('concurrency', options.concurrency ?? 4);
-    this.#purgeMethod = options.purgeMethod ?? 'DELETE';
-    this.#logger = options.logger;
-    this.#random = options.random ?? Math.random;
+    const { baseUrl, token, pageSize, concurrency, purgeMethod, ...policy } = options;
+    this.#http = new HttpClient({ ...policy, baseUrl, token, logName: 'omneo', errors: omneoErrors });
+    this.#pageSize = positive('pageSize', pageSize ?? 100);
+    this.#concurrency = positive('concurrency', concurrency ?? 4);
+    this.#purgeMethod = purgeMethod ?? 'DELETE';
   }
 
   // Users
@@ -250,7 +172,7 @@ export class OmneoClient {
     return unwrap<T>(body, () => this.#shapeError(call, 'expected {data}'));
   }
 
-  async #delete(route: Route, id: number | string, method: Method): Promise<boolean> {
+  async #delete(route: Route, id: number | string, method: HttpMethod): Promise<boolean> {
     // Deleting twice leaves the same state, so a delete may be retried.
     const { status } = await this.#request({ method, route, resourceId: String(id), idempotent: true, accept: [404] });
     return status !== 404;
@@ -260,7 +182,7 @@ export class OmneoClient {
    * Streams a list page by page, in order. Once the first page tells how many
    * there are, up to `concurrency` later pages are fetched ahead.
    */
-  async *#pages<T>(route: Route, query: Query = {}, id?: number | string): AsyncGenerator<T[]> {
+  async *#pages<T>(route: Route, query: HttpQuery = {}, id?: number | string): AsyncGenerator<T[]> {
     const call = { method: 'GET', route, resourceId: id === undefined ? undefined : String(id) } as const;
     const fetchPage = async (n: number): Promise<OmneoPage<T>> => {
       const { body } = await this.#request({
@@ -276,108 +198,13 @@ export class OmneoClient {
     };
     const first = await fetchPage(1);
     yield first.data;
-    const last = first.meta.last_page;
-    const ahead: Promise<OmneoPage<T>>[] = [];
-    let next = 2;
-    const fill = () => {
-      while (next <= last && ahead.length < this.#concurrency) {
-        const p = fetchPage(next++);
-        // Handled when its turn comes; until then an early failure must not be "unhandled".
-        p.catch(() => undefined);
-        ahead.push(p);
-      }
-    };
-    fill();
-    while (ahead.length > 0) {
-      const page = await ahead.shift()!;
-      fill();
+    for await (const page of readAhead(range(2, first.meta.last_page), fetchPage, this.#concurrency)) {
       if (page.data.length > 0) yield page.data;
     }
   }
 
-  async #request(spec: RequestSpec): Promise<RawAnswer> {
-    const url = new URL(this.#baseUrl + fill(spec.route, spec.resourceId));
-    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
-    // Logs and errors get the template, never the concrete path nor the query.
-    const { method, route } = spec;
-    const call: OmneoCall = { method, route, resourceId: spec.resourceId };
-    for (let attempt = 0; ; attempt++) {
-      const started = performance.now();
-      let outcome: RawAnswer | OmneoError;
-      let retryAfterMs: number | undefined;
-      try {
-        const answer = await this.#once(url, spec, call);
-        outcome = answer.raw;
-        retryAfterMs = answer.retryAfterMs;
-      } catch (err) {
-        outcome = this.#failure(err, call);
-      }
-      const status = outcome instanceof OmneoError ? (outcome instanceof OmneoApiError ? outcome.status : 0) : outcome.status;
-      this.#logger?.debug({ method, route, status, attempt, ms: Math.round(performance.now() - started) }, 'omneo request');
-
-      if (!(outcome instanceof OmneoError)) {
-        if ((status >= 200 && status < 300) || spec.accept?.includes(status)) return outcome;
-        outcome = this.#statusError(outcome, call, retryAfterMs);
-      }
-      const delay = this.#retryDelay(outcome, spec, attempt, retryAfterMs);
-      if (delay === undefined) throw outcome;
-      this.#logger?.warn({ method, route, status, attempt, delayMs: delay }, 'omneo request retried');
-      await sleep(delay);
-    }
-  }
-
-  /** One attempt: the answer read in full within the timeout. */
-  async #once(url: URL, spec: RequestSpec, call: OmneoCall): Promise<{ raw: RawAnswer; retryAfterMs: number | undefined }> {
-    const res = await fetch(url, {
-      method: spec.method,
-      headers: {
-        authorization: `Bearer ${this.#token}`,
-        accept: 'application/json',
-        ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
-      signal: AbortSignal.timeout(this.#timeoutMs),
-    });
-    const text = await res.text();
-    let body: unknown = undefined;
-    if (text.length > 0) {
-      try {
-        body = JSON.parse(text) as unknown;
-      } catch {
-        // A 5xx from a proxy is often HTML; only a success must be JSON.
-        if (res.ok) throw new OmneoApiError(res.status, call, [], 'answer is not JSON');
-      }
-    }
-    return { raw: { status: res.status, body }, retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), Date.now()) };
-  }
-
-  #failure(err: unknown, call: OmneoCall): OmneoError {
-    if (err instanceof OmneoError) return err;
-    const e = err as { name?: string; cause?: { code?: string; name?: string } };
-    if (e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError') return new OmneoTimeoutError(call, this.#timeoutMs);
-    // Only the system code: undici's messages may quote the URL, and with it the query.
-    return new OmneoNetworkError(call, e.cause?.code ?? 'connection failed');
-  }
-
-  #statusError(answer: RawAnswer, call: OmneoCall, retryAfterMs: number | undefined): OmneoApiError {
-    if (answer.status === 429) return new OmneoRateLimitError(call, retryAfterMs);
-    const errors = (answer.body as { errors?: unknown } | undefined)?.errors;
-    const fields = answer.status === 422 && errors && typeof errors === 'object' ? Object.keys(errors) : [];
-    return new OmneoApiError(answer.status, call, fields);
-  }
-
-  /** How long to wait before the next attempt, or `undefined` to give up with this error. */
-  #retryDelay(err: OmneoError, spec: RequestSpec, attempt: number, retryAfterMs: number | undefined): number | undefined {
-    if (attempt >= this.#maxRetries) return undefined;
-    const backoff = backoffMs(attempt, this.#backoffBaseMs, this.#backoffCapMs, this.#random());
-    if (err instanceof OmneoRateLimitError) {
-      // A 429 was refused before it did anything, so any request may be sent again.
-      if (retryAfterMs === undefined) return backoff;
-      return retryAfterMs <= this.#maxRetryAfterMs ? retryAfterMs : undefined;
-    }
-    if (!spec.idempotent) return undefined;
-    if (err instanceof OmneoApiError) return err.status >= 500 ? backoff : undefined;
-    return backoff; // timeout or connection error
+  #request(spec: HttpRequest): Promise<{ status: number; body: unknown }> {
+    return this.#http.request(spec);
   }
 
   #shapeError(call: OmneoCall, problem: string): OmneoApiError {
@@ -391,24 +218,8 @@ function unwrap<T>(body: unknown, fail: () => Error): T {
   return item.data;
 }
 
-/**
- * The concrete path of a route: its `{id}` filled with the id as one path
- * segment, so that an id can never reach another route. Only for the request
- * itself: never log the result.
- */
-function fill(route: Route, id: string | undefined): string {
-  const slots = route.split('{id}').length - 1;
-  if (slots !== (id === undefined ? 0 : 1)) throw new Error(`route ${route} needs ${slots} id(s)`);
-  return id === undefined ? route : route.replace('{id}', encodeURIComponent(id));
-}
-
 function positive(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new InputError(name, 'must be a positive integer');
-  return value;
-}
-
-function nonNegative(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 0) throw new InputError(name, 'must be a non-negative integer');
   return value;
 }
 

@@ -1,65 +1,31 @@
 /**
- * Errors of the Omneo client. Each names the method and the route template of
- * the call (`/profiles/{id}/purge`), never the concrete path: a profile id is a
- * customer identifier, which Warden never logs (DESIGN.md principle 4). Nor does
- * an error carry the query string (it can hold an email or a search term) or the
- * bearer token. So its message, `String(err)`, `JSON.stringify(err)` and pino's
- * error serializer are safe to log and to show.
- *
- * The id the call was about stays available to the caller as
- * {@link OmneoError.resourceId}: a getter over a private field, so it is not an
- * enumerable property and no serializer copies it. Never log it.
+ * Errors of the Omneo client: the outbound layer's errors (src/outbound/errors.ts),
+ * worded `Omneo GET /users/{id} answered 503`. Like them, each names the route
+ * template of the call, never the concrete path, the query string or the token
+ * (docs/architecture.md, "Outbound HTTP"). The id the call was about stays
+ * available to the caller as `resourceId`, a non-enumerable getter: never log it.
  */
+import { HttpNetworkError, HttpStatusError, HttpTimeoutError, type HttpCall, type HttpErrorFactory } from '../outbound/errors.js';
 
 /** The call that failed: its method, its route template and the id that filled the template. */
-export interface OmneoCall {
-  method: string;
-  /** The route template, e.g. `/profiles/{id}/purge`; never a concrete id nor a query string. */
-  route: string;
-  /** The id in the path, when the route has one. */
-  resourceId?: string | undefined;
-}
+export type OmneoCall = HttpCall;
 
-/** Base of every client error: the call that failed. */
-export class OmneoError extends Error {
-  override name = 'OmneoError';
-  readonly method: string;
-  /** The route template of the call, e.g. `/profiles/{id}`: what messages and logs name. */
-  readonly route: string;
-  readonly #resourceId: string | undefined;
-
-  constructor(call: OmneoCall, message: string) {
-    super(message);
-    this.method = call.method;
-    this.route = call.route;
-    this.#resourceId = call.resourceId;
-  }
-
-  /**
-   * The id in the path of the call (a profile, user or token id), for the caller
-   * to act on. Not enumerable and never in the message: do not log it.
-   */
-  get resourceId(): string | undefined {
-    return this.#resourceId;
-  }
-}
+/** Any error of the Omneo client. */
+export type OmneoError = OmneoApiError | OmneoTimeoutError | OmneoNetworkError;
 
 /** The platform answered with an unexpected status, or with a body the client cannot read. */
-export class OmneoApiError extends OmneoError {
+export class OmneoApiError extends HttpStatusError {
   override name = 'OmneoApiError';
   /**
    * @param status - HTTP status of the answer
    * @param fields - for a `422`, the names (not the values) of the fields the platform rejected
    */
-  constructor(
-    readonly status: number,
-    call: OmneoCall,
-    readonly fields: readonly string[] = [],
-    problem?: string,
-  ) {
+  constructor(status: number, call: OmneoCall, fields: readonly string[] = [], problem?: string) {
     super(
+      status,
       call,
       `Omneo ${call.method} ${call.route} answered ${status}${problem ? `: ${problem}` : ''}${fields.length ? ` (invalid: ${fields.join(', ')})` : ''}`,
+      fields,
     );
   }
 }
@@ -77,24 +43,27 @@ export class OmneoRateLimitError extends OmneoApiError {
 }
 
 /** No answer within the timeout, on the last attempt. */
-export class OmneoTimeoutError extends OmneoError {
+export class OmneoTimeoutError extends HttpTimeoutError {
   override name = 'OmneoTimeoutError';
-  constructor(
-    call: OmneoCall,
-    readonly timeoutMs: number,
-  ) {
-    super(call, `Omneo ${call.method} ${call.route} did not answer within ${timeoutMs} ms`);
+  constructor(call: OmneoCall, timeoutMs: number) {
+    super(call, timeoutMs, `Omneo ${call.method} ${call.route} did not answer within ${timeoutMs} ms`);
   }
 }
 
 /** The connection failed (refused, reset, DNS), on the last attempt. */
-export class OmneoNetworkError extends OmneoError {
+export class OmneoNetworkError extends HttpNetworkError {
   override name = 'OmneoNetworkError';
   /** @param code - the system error code, e.g. `ECONNREFUSED` */
-  constructor(
-    call: OmneoCall,
-    readonly code: string,
-  ) {
-    super(call, `Omneo ${call.method} ${call.route} failed: ${code}`);
+  constructor(call: OmneoCall, code: string) {
+    super(call, code, `Omneo ${call.method} ${call.route} failed: ${code}`);
   }
 }
+
+/** How the outbound layer builds the Omneo client's errors. */
+export const omneoErrors: HttpErrorFactory = {
+  status: (call, status, { problem, fields, retryAfterMs }) =>
+    status === 429 ? new OmneoRateLimitError(call, retryAfterMs) : new OmneoApiError(status, call, fields, problem),
+  timeout: (call, ms) => new OmneoTimeoutError(call, ms),
+  network: (call, code) => new OmneoNetworkError(call, code),
+};
+

@@ -61,22 +61,35 @@ export function parseSimFlags(flags: SimFlags): SimulatorOptions {
   };
 }
 
-/** Starts the simulator, says where it is, and serves until `stop` aborts. */
+/** The variable `warden sim` suggests for the platform token; the SCIM one is `<it>_SCIM`, as tenant-snapshot.ts expects. */
+const SIM_TOKEN_ENV = 'SIM_OMNEO_TOKEN';
+
+/**
+ * The lines that point Warden at this simulator, to paste as they are: the
+ * token variables (the SCIM endpoint takes the same bearer token as the API),
+ * then `tenants add` with the API root and the SCIM base (without `/Users`,
+ * which the directory client appends). A token given with `--token` is not
+ * echoed back.
+ */
+function auditHints(sim: Simulator): string[] {
+  const token = sim.token === DEFAULT_SIM_TOKEN ? sim.token : "'<the --token you gave>'";
+  return [
+    `  stats: ${sim.origin}/__sim/stats    Ctrl-C to stop`,
+    '  To audit it with Warden, in another shell:',
+    `    export ${SIM_TOKEN_ENV}=${token} ${SIM_TOKEN_ENV}_SCIM=${token}`,
+    '    warden migrate',
+    `    warden tenants add sim --base-url ${sim.url} --token-env ${SIM_TOKEN_ENV} --directory scim:${sim.origin}/scim/v2`,
+    '    warden snapshot --tenant sim',
+  ];
+}
+
+/** Starts the simulator, says where it is and how to audit it, and serves until `stop` aborts. */
 export async function runSim(flags: SimFlags, io: CliIo, stop: AbortSignal, onStarted?: (sim: Simulator) => void): Promise<void> {
   const options = parseSimFlags(flags);
   const sim = await startSimulator(options);
   try {
     const tenant = options.users === undefined ? 'demo tenant' : `synthetic tenant of ${options.users} accounts`;
-    await write(
-      io.stdout,
-      [
-        `Omneo API simulator (${tenant}, seed ${options.seed ?? 'demo'}) at ${sim.url}`,
-        `  OMNEO_BASE_URL=${sim.url} OMNEO_TOKEN=${sim.token === DEFAULT_SIM_TOKEN ? sim.token : '<the --token you gave>'}`,
-        `  SCIM directory: ${sim.origin}/scim/v2/Users    stats: ${sim.origin}/__sim/stats`,
-        '  Ctrl-C to stop',
-        '',
-      ].join('\n'),
-    );
+    await write(io.stdout, [`Omneo API simulator (${tenant}, seed ${options.seed ?? 'demo'}) at ${sim.url}`, ...auditHints(sim), ''].join('\n'));
     onStarted?.(sim);
     await new Promise<void>((resolve) => {
       if (stop.aborted) resolve();

@@ -70,16 +70,27 @@ export function scimList(
   const count = query.has('count') ? Number(query.get('count')) : 100;
   if (!Number.isInteger(startIndex)) return { problem: 'startIndex must be an integer' };
   if (!Number.isInteger(count) || count < 0) return { problem: 'count must be a non-negative integer' };
-  let users = people.map((p, i) => toScimUser(p, i, nowMs));
+  // Only the page asked for is rendered. A person keeps their roster index, from which their id and emails derive.
+  let indices: number[] | undefined;
   const filter = query.get('filter');
   if (filter !== null) {
     const m = /^userName eq "([^"]*)"$/i.exec(filter.trim());
     if (!m) return { problem: 'unsupported filter' };
     const wanted = m[1]!.toLowerCase();
-    users = users.filter((u) => u.userName.toLowerCase() === wanted);
+    // A SCIM user's userName is the person's email.
+    indices = [];
+    people.forEach((p, i) => {
+      if (p.email.toLowerCase() === wanted) indices!.push(i);
+    });
   }
+  const total = indices?.length ?? people.length;
   // RFC 7644 §3.4.2.4: a startIndex below 1 is read as 1.
   const start = Math.max(1, startIndex);
-  const page = users.slice(start - 1, start - 1 + Math.min(count, maxCount));
-  return { schemas: [SCIM_LIST_SCHEMA], totalResults: users.length, startIndex: start, itemsPerPage: page.length, Resources: page };
+  const end = Math.min(total, start - 1 + Math.min(count, maxCount));
+  const page: ScimUser[] = [];
+  for (let k = start - 1; k < end; k++) {
+    const i = indices ? indices[k]! : k;
+    page.push(toScimUser(people[i]!, i, nowMs));
+  }
+  return { schemas: [SCIM_LIST_SCHEMA], totalResults: total, startIndex: start, itemsPerPage: page.length, Resources: page };
 }

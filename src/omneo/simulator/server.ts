@@ -4,56 +4,33 @@
  * seeded data, with fault injection (latency, 429 + Retry-After, 5xx, lagging
  * and dropped purges), a SCIM 2.0 directory, webhook signing and barcode tokens.
  * Admin endpoints under `/__sim/` drive it from tests; they bypass faults and stats.
+ *
+ * This module creates the server, dispatches each request to the routes module
+ * of its resource (./routes/), and applies the faults on the way.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InputError } from '../../errors.js';
-import { sign, verifyBarcodeQuery, WEBHOOK_SIGNATURE_HEADER } from '../../secrets/hmac.js';
 import type { OmneoTokenIdentity } from '../types.js';
+import { notFound, retryAfterHeader, send, tooMany, type Answer } from './answers.js';
 import { demoTenant, type DemoTenant, type DirectoryPerson } from './demo-tenant.js';
+import { checkFaults, type ScriptedFault, type SimulatorFaults } from './faults.js';
 import { largeTenant } from './large-tenant.js';
 import { PlatformStore } from './platform-store.js';
 import { TokenBucket } from './rate-limit.js';
+import { adminHandler } from './routes/admin.js';
+import { auditRoutes } from './routes/audits.js';
+import { barcodeRoutes } from './routes/barcode.js';
+import { profileRoutes } from './routes/profiles.js';
+import { API_PREFIX, type Route, type SimState } from './routes/route.js';
+import { scimRoutes } from './routes/scim.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
 import { seededRandom } from './synthetic-tenant.js';
-import { SCIM_ERROR_SCHEMA, scimList } from './scim.js';
 
-export const API_PREFIX = '/api/v3';
+export type { ScriptedFault } from './faults.js';
 export const DEFAULT_SIM_TOKEN = 'sim-token';
-
-/** Fault injection; every field can also be changed at run time (`POST /__sim/config`). */
-export interface SimulatorFaults {
-  /**
-   * Requests per second allowed across the API; over it, `429` with `Retry-After`. 0 = no limit.
-   * @defaultValue 0
-   */
-  rateLimit: number;
-  /**
-   * Delay added before every API answer.
-   * @defaultValue 0
-   */
-  latencyMs: number;
-  /**
-   * Share of API requests answered with a 5xx, in [0, 1].
-   * @defaultValue 0
-   */
-  errorRate: number;
-  /**
-   * How long a purged profile stays visible after the purge was answered.
-   * @defaultValue 0
-   */
-  purgeLagMs: number;
-  /**
-   * Share of purges answered as a success but not carried out, in [0, 1].
-   * @defaultValue 0
-   */
-  purgeDropRate: number;
-  /**
-   * Form of `Retry-After`: delay-seconds or an HTTP date.
-   * @defaultValue 'seconds'
-   */
-  retryAfterFormat: 'seconds' | 'date';
-}
 
 export interface SimulatorOptions extends Partial<SimulatorFaults> {
   /** @defaultValue 0 (any free port; read the bound one from the result) */
@@ -101,16 +78,6 @@ export interface SimulatorStats {
   dropped_purge_profile_ids: number[];
 }
 
-/** A fault for the next API request: scripted by tests through `POST /__sim/faults`. */
-export interface ScriptedFault {
-  status?: number;
-  delayMs?: number;
-  /** With status 429: the seconds to ask for. @defaultValue 1 */
-  retryAfter?: number;
-  /** With status 429: how to say it. @defaultValue 'seconds' */
-  retryAfterFormat?: 'seconds' | 'date';
-}
-
 export interface Simulator {
   /** API root, e.g. `http://127.0.0.1:40123/api/v3`. */
   url: string;
@@ -123,60 +90,6 @@ export interface Simulator {
   demo: DemoTenant | undefined;
   stats(): SimulatorStats;
   close(): Promise<void>;
-}
-
-interface Answer {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Raw text instead of JSON. */
-  text?: string;
-}
-
-interface Ctx {
-  params: string[];
-  query: URLSearchParams;
-  rawQuery: string;
-  body: unknown;
-  /** The user behind the bearer token. */
-  actor: OmneoTokenIdentity;
-  req: IncomingMessage;
-}
-
-type Handler = (ctx: Ctx) => Answer | Promise<Answer>;
-interface Route {
-  method: string;
-  pattern: RegExp;
-  name: string;
-  handler: Handler;
-  /** Public: no bearer token (the barcode service authenticates by its own token). */
-  open?: boolean;
-}
-
-const FAULT_LIMITS = {
-  rateLimit: [0, 1_000_000],
-  latencyMs: [0, 600_000],
-  errorRate: [0, 1],
-  purgeLagMs: [0, 86_400_000],
-  purgeDropRate: [0, 1],
-} as const;
-
-/** The problems with a set of fault settings, by option name (empty when all are valid). */
-export function checkFaults(input: Record<string, unknown>): Record<string, string> {
-  const problems: Record<string, string> = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue;
-    if (key === 'retryAfterFormat') {
-      if (value !== 'seconds' && value !== 'date') problems[key] = 'must be "seconds" or "date"';
-      continue;
-    }
-    const limits = FAULT_LIMITS[key as keyof typeof FAULT_LIMITS] as readonly [number, number] | undefined;
-    if (!limits) problems[key] = 'unknown setting';
-    else if (typeof value !== 'number' || !Number.isFinite(value) || value < limits[0] || value > limits[1]) {
-      problems[key] = `must be a number from ${limits[0]} to ${limits[1]}`;
-    }
-  }
-  return problems;
 }
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
@@ -228,161 +141,20 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const closing = new AbortController();
   let origin = '';
 
-  // Routes
-
-  const api = (method: string, path: string, handler: Handler): Route => ({
-    method,
-    name: `${method} ${API_PREFIX}${path}`,
-    pattern: new RegExp(`^${API_PREFIX}${path.replace(/\{[a-z_]+\}/g, '([^/]+)')}$`),
-    handler,
-  });
-
+  const state: SimState = { store, people, faults, secrets, random, maxPageSize, origin: () => origin };
   const routes: Route[] = [
-    api('GET', '/users', ({ query }) => paginate(query, `${origin}${API_PREFIX}/users`, store.users, maxPageSize)),
-    api('GET', '/users/{id}', ({ params }) => item(store.getUser(params[0]!))),
-    api('PUT', '/users/{id}', ({ params, body }) => {
-      const user = store.getUser(params[0]!);
-      if (!user) return notFound();
-      const input = (body ?? {}) as { name?: unknown; email?: unknown };
-      const errors: Record<string, string[]> = {};
-      if (input.name !== undefined && (typeof input.name !== 'string' || input.name.trim() === '')) errors.name = ['The name must be a non-empty string.'];
-      if (input.email !== undefined && (typeof input.email !== 'string' || !input.email.includes('@'))) errors.email = ['The email must be a valid email address.'];
-      if (Object.keys(errors).length) return invalid(errors);
-      if (typeof input.name === 'string') user.name = input.name;
-      if (typeof input.email === 'string') user.email = input.email;
-      user.updated_at = new Date().toISOString();
-      return item(user);
-    }),
-    api('DELETE', '/users/{id}', ({ params, actor }) => (store.deleteUser(params[0]!, actor.user_id, Date.now()) ? noContent() : notFound())),
-    // Unpaginated on the platform: a bare JSON array.
-    api('GET', '/auth/access-tokens', () => ({ status: 200, body: [...store.tokens.values()] })),
-    api('POST', '/auth/api-tokens', ({ body, actor }) => {
-      const input = (body ?? {}) as { name?: unknown; scopes?: unknown };
-      const errors: Record<string, string[]> = {};
-      if (typeof input.name !== 'string' || input.name.trim() === '') errors.name = ['The name field is required.'];
-      if (!Array.isArray(input.scopes) || input.scopes.some((s) => typeof s !== 'string' || s === '')) {
-        errors.scopes = ['The scopes field must be an array of scope names.'];
-      }
-      if (Object.keys(errors).length) return invalid(errors);
-      return { status: 201, body: store.createToken(input.name as string, input.scopes as string[], actor.user_id, Date.now()) };
-    }),
-    api('DELETE', '/auth/api-tokens/{id}', ({ params }) => (store.deleteToken(params[0]!) ? noContent() : notFound())),
-    api('GET', '/auth/verify', ({ actor }) => ({ status: 200, body: { data: actor } })),
-    api('GET', '/audits', ({ query }) => paginate(query, `${origin}${API_PREFIX}/audits`, store.audits, maxPageSize)),
-    api('GET', '/profiles', ({ query }) => {
-      let profiles = store.visibleProfiles(Date.now());
-      const email = query.get('filter[email]');
-      if (email !== null) {
-        const wanted = email.trim().toLowerCase();
-        profiles = profiles.filter((p) => p.email?.toLowerCase() === wanted);
-      }
-      const search = query.get('search');
-      if (search !== null && search.trim() !== '') {
-        const term = search.trim().toLowerCase();
-        profiles = profiles.filter((p) =>
-          [p.first_name, p.last_name, `${p.first_name} ${p.last_name}`, p.email ?? '', p.mobile_phone ?? ''].some((f) => f.toLowerCase().includes(term)),
-        );
-      }
-      return paginate(query, `${origin}${API_PREFIX}/profiles`, profiles, maxPageSize);
-    }),
-    api('GET', '/profiles/{id}', ({ params }) => item(store.visibleProfile(Number(params[0]), Date.now()))),
-    api('DELETE', '/profiles/{id}', ({ params, actor }) =>
-      store.softDeleteProfile(Number(params[0]), actor.user_id, Date.now()) ? noContent() : notFound(),
-    ),
-    api('GET', '/profiles/{id}/transactions', ({ params, query }) => {
-      const txs = store.transactionsOf(Number(params[0]), Date.now());
-      return txs ? paginate(query, `${origin}${API_PREFIX}/profiles/${params[0]}/transactions`, txs, maxPageSize) : notFound();
-    }),
-    // The reference says DELETE, one public guide says POST: both are served.
-    ...(['DELETE', 'POST'] as const).map((method) =>
-      api(method, '/profiles/{id}/purge', ({ params }) => {
-        const drop = faults.purgeDropRate > 0 && random() < faults.purgeDropRate;
-        const outcome = store.purgeProfile(Number(params[0]), Date.now(), faults.purgeLagMs, drop);
-        return outcome.found ? noContent() : notFound();
-      }),
-    ),
-    {
-      method: 'GET',
-      name: 'GET /scim/v2/Users',
-      pattern: /^\/scim\/v2\/Users$/,
-      handler: ({ query }) => {
-        const list = scimList(people, query, Date.now());
-        if ('problem' in list) {
-          return { status: 400, body: { schemas: [SCIM_ERROR_SCHEMA], status: '400', scimType: 'invalidValue', detail: list.problem } };
-        }
-        return { status: 200, body: list, headers: { 'content-type': 'application/scim+json' } };
-      },
-    },
-    {
-      method: 'GET',
-      name: 'GET /barcode',
-      pattern: /^\/barcode$/,
-      open: true,
-      handler: ({ rawQuery }) => {
-        if (!verifyBarcodeQuery(secrets.barcode, rawQuery)) return { status: 403, body: { message: 'Invalid barcode token.' } };
-        return { status: 200, headers: { 'content-type': 'image/svg+xml' }, text: barcodeSvg(rawQuery) };
-      },
-    },
+    ...userRoutes(state),
+    ...tokenRoutes(state),
+    ...auditRoutes(state),
+    ...profileRoutes(state),
+    ...scimRoutes(state),
+    ...barcodeRoutes(state),
   ];
-
-  // Admin
-
-  async function admin(method: string, path: string, body: unknown): Promise<Answer> {
-    if (method === 'GET' && path === '/__sim/stats') return { status: 200, body: stats() };
-    if (method === 'GET' && path === '/__sim/config') return { status: 200, body: { data: faults } };
-    if (method === 'POST' && path === '/__sim/config') {
-      const input = (body ?? {}) as Record<string, unknown>;
-      const errors = checkFaults(input);
-      if (Object.keys(errors).length) return invalid(Object.fromEntries(Object.entries(errors).map(([k, v]) => [k, [v]])));
-      Object.assign(faults, input);
-      if (input.rateLimit !== undefined) bucket = faults.rateLimit > 0 ? new TokenBucket(faults.rateLimit, Date.now()) : undefined;
-      return { status: 200, body: { data: faults } };
-    }
-    if (method === 'POST' && path === '/__sim/faults') {
-      const list = (body as { faults?: unknown } | null)?.faults;
-      if (!Array.isArray(list)) return invalid({ faults: ['The faults field must be an array.'] });
-      scripted.push(...(list as ScriptedFault[]));
-      return noContent();
-    }
-    if (method === 'POST' && path === '/__sim/secrets') {
-      const input = (body ?? {}) as { webhook?: unknown; barcode?: unknown };
-      const errors: Record<string, string[]> = {};
-      for (const key of ['webhook', 'barcode'] as const) {
-        if (input[key] !== undefined && (typeof input[key] !== 'string' || input[key] === '')) errors[key] = [`The ${key} secret must be a non-empty string.`];
-      }
-      if (Object.keys(errors).length) return invalid(errors);
-      if (typeof input.webhook === 'string') secrets.webhook = input.webhook;
-      if (typeof input.barcode === 'string') secrets.barcode = input.barcode;
-      return noContent();
-    }
-    if (method === 'POST' && path === '/__sim/webhooks/deliver') return deliverWebhook(body);
-    return notFound();
-  }
-
-  async function deliverWebhook(body: unknown): Promise<Answer> {
-    const input = (body ?? {}) as { url?: unknown; event?: unknown };
-    if (typeof input.url !== 'string' || !/^https?:\/\//.test(input.url)) return invalid({ url: ['The url must be an http(s) URL.'] });
-    const event = input.event ?? {
-      id: `evt_${Math.floor(random() * 1e9).toString(36)}`,
-      type: 'profile.updated',
-      created_at: new Date().toISOString(),
-      data: { profile_id: 501 },
-    };
-    const raw = JSON.stringify(event);
-    try {
-      const res = await fetch(input.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [WEBHOOK_SIGNATURE_HEADER]: sign(secrets.webhook, raw) },
-        body: raw,
-        signal: AbortSignal.timeout(10_000),
-      });
-      await res.arrayBuffer();
-      return { status: 200, body: { data: { status: res.status, body: raw } } };
-    } catch (err) {
-      const code = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      return { status: 502, body: { message: `Delivery failed: ${code}` } };
-    }
-  }
+  const admin = adminHandler(state, {
+    stats,
+    scripted,
+    rateLimitChanged: () => (bucket = faults.rateLimit > 0 ? new TokenBucket(faults.rateLimit, Date.now()) : undefined),
+  });
 
   function stats(): SimulatorStats {
     return {
@@ -435,7 +207,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       }
       if (fault?.status !== undefined) {
         if (fault.status === 429) return tooMany(fault.retryAfter ?? 1, fault.retryAfterFormat ?? 'seconds');
-        return { status: fault.status, body: { message: 'Injected fault.' } };
+        const headers = fault.status === 503 && fault.retryAfter !== undefined ? retryAfterHeader(fault.retryAfter, fault.retryAfterFormat ?? 'seconds') : undefined;
+        return { status: fault.status, body: { message: 'Injected fault.' }, ...(headers ? { headers } : {}) };
       }
       if (faults.errorRate > 0 && random() < faults.errorRate) {
         return { status: random() < 0.5 ? 500 : 503, body: { message: 'Server Error' } };
@@ -488,73 +261,6 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         server.closeAllConnections();
       }),
   };
-}
-
-// Answers, in the platform's shapes
-
-function item(data: unknown): Answer {
-  return data === undefined ? notFound() : { status: 200, body: { data } };
-}
-
-function noContent(): Answer {
-  return { status: 204 };
-}
-
-function notFound(): Answer {
-  return { status: 404, body: { message: 'Not found.' } };
-}
-
-function invalid(errors: Record<string, string[]>): Answer {
-  return { status: 422, body: { message: 'The given data was invalid.', errors } };
-}
-
-function tooMany(seconds: number, format: 'seconds' | 'date'): Answer {
-  const retryAfter = format === 'date' ? new Date(Date.now() + seconds * 1000).toUTCString() : String(seconds);
-  return { status: 429, headers: { 'retry-after': retryAfter }, body: { message: 'Too Many Attempts.' } };
-}
-
-/** A `{data, links, meta}` page of `items`, or a 422 naming the bad `page[…]` parameter. */
-function paginate<T>(query: URLSearchParams, base: string, items: readonly T[], maxPageSize: number): Answer {
-  const size = query.has('page[size]') ? Number(query.get('page[size]')) : 15;
-  const number = query.has('page[number]') ? Number(query.get('page[number]')) : 1;
-  const errors: Record<string, string[]> = {};
-  if (!Number.isInteger(size) || size < 1 || size > maxPageSize) errors['page.size'] = [`The page.size must be an integer from 1 to ${maxPageSize}.`];
-  if (!Number.isInteger(number) || number < 1) errors['page.number'] = ['The page.number must be an integer of at least 1.'];
-  if (Object.keys(errors).length) return invalid(errors);
-  const lastPage = Math.max(1, Math.ceil(items.length / size));
-  const link = (n: number) => {
-    const q = new URLSearchParams(query);
-    q.set('page[size]', String(size));
-    q.set('page[number]', String(n));
-    return `${base}?${q.toString()}`;
-  };
-  return {
-    status: 200,
-    body: {
-      data: items.slice((number - 1) * size, number * size),
-      links: { first: link(1), last: link(lastPage), prev: number > 1 ? link(number - 1) : null, next: number < lastPage ? link(number + 1) : null },
-      meta: { current_page: number, last_page: lastPage, per_page: size, total: items.length },
-    },
-  };
-}
-
-function barcodeSvg(rawQuery: string): string {
-  const code = new URLSearchParams(rawQuery).get('code') ?? '';
-  const bars = [...code].map((c, i) => `<rect x="${i * 4}" y="0" width="${1 + (c.charCodeAt(0) % 3)}" height="40"/>`).join('');
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${Math.max(4, code.length * 4)}" height="40">${bars}</svg>`;
-}
-
-function send(res: ServerResponse, answer: Answer): void {
-  if (res.destroyed) return;
-  const headers: Record<string, string> = { ...answer.headers };
-  let payload: string | undefined;
-  if (answer.text !== undefined) payload = answer.text;
-  else if (answer.status !== 204 && answer.body !== undefined) {
-    payload = JSON.stringify(answer.body);
-    headers['content-type'] ??= 'application/json';
-  }
-  res.writeHead(answer.status, headers);
-  res.end(payload);
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -7,8 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { collect, OmneoClient, type OmneoClientOptions } from '../../../src/omneo/client.js';
-import { OmneoApiError, OmneoError, OmneoNetworkError, OmneoRateLimitError, OmneoTimeoutError } from '../../../src/omneo/errors.js';
-import { backoffMs, parseRetryAfter } from '../../../src/omneo/retry.js';
+import { OmneoApiError, type OmneoError, OmneoNetworkError, OmneoRateLimitError, OmneoTimeoutError } from '../../../src/omneo/errors.js';
+import { backoffMs, parseRetryAfter } from '../../../src/outbound/retry.js';
 import { startSimulator, type ScriptedFault, type Simulator } from '../../../src/omneo/simulator/server.js';
 import { configure, scriptFaults, statusesOf, withSim } from './sim-helpers.js';
 

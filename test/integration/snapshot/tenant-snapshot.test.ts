@@ -132,6 +132,33 @@ describe('errors are one clear line and leak nothing', () => {
     });
   });
 
+  it('names the missing SCIM token variable the same way, before any request', async () => {
+    const before = sim.stats().total;
+    const run = await runCli(['snapshot', '--tenant', 'demo'], { ...env, [`${DEMO_TOKEN_ENV}_SCIM`]: '' });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `warden: ${DEMO_TOKEN_ENV}_SCIM: not set: it holds the SCIM directory token of tenant "demo"\n`,
+    });
+    expect(sim.stats().total).toBe(before);
+  });
+
+  it.each([
+    ['platform', DEMO_TOKEN_ENV, 'GET /api/v3/users'],
+    ['SCIM directory', `${DEMO_TOKEN_ENV}_SCIM`, 'GET /scim/v2/Users'],
+  ])('says which variable the %s refused, without retrying or printing the token', async (holder, variable, route) => {
+    const wrong = 'not-the-token-4f1c9b';
+    const refusedBefore = sim.stats().requests[route]?.['401'] ?? 0;
+    const run = await runCli(['snapshot', '--tenant', 'demo'], { ...env, [variable]: wrong });
+    expect(run).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `warden: ${variable}: refused by the ${holder} (HTTP 401): it holds the ${holder} token of tenant "demo"\n`,
+    });
+    // A refused token cannot succeed on a retry: one request, one 401.
+    expect((sim.stats().requests[route]?.['401'] ?? 0) - refusedBefore).toBe(1);
+  });
+
   it('reports a platform that does not answer, without the token', async () => {
     await addTenant(ledger.db, { name: 'gone', baseUrl: 'http://127.0.0.1:9/api/v3', tokenEnv: DEMO_TOKEN_ENV });
     const run = await runCli(['snapshot', '--tenant', 'gone'], env);

@@ -1,0 +1,247 @@
+/**
+ * The one outbound HTTP layer (docs/architecture.md, "Outbound HTTP"): every
+ * call Warden makes to a platform or a directory goes through
+ * {@link HttpClient.request}. It gives each attempt a timeout (answer body
+ * included), retries with exponential backoff and jitter on 5xx, timeouts and
+ * connection errors, honours `Retry-After` on `429` and `503`, never retries
+ * `401`/`403` (they cannot succeed), and keeps the credentials, the concrete
+ * path and the query string out of every error and log line.
+ *
+ * Each request names its route template (`/profiles/{id}/purge`) and, apart,
+ * the id that fills it. Log lines and errors name the template only.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { InputError } from '../errors.js';
+import type { Logger } from '../log/logger.js';
+import { HttpError, plainErrors, type HttpCall, type HttpErrorFactory } from './errors.js';
+import { backoffMs, parseRetryAfter } from './retry.js';
+
+/** The retry and timeout policy, shared by every client built on the layer. */
+export interface HttpPolicy {
+  /**
+   * Time allowed for one attempt, answer body included.
+   * @defaultValue 30 000
+   */
+  timeoutMs?: number;
+  /**
+   * Retries after the first attempt (5xx, timeouts, connection errors, 429).
+   * @defaultValue 4
+   */
+  maxRetries?: number;
+  /**
+   * First backoff step; each retry doubles it.
+   * @defaultValue 250
+   */
+  backoffBaseMs?: number;
+  /**
+   * Longest backoff between two attempts.
+   * @defaultValue 10 000
+   */
+  backoffCapMs?: number;
+  /**
+   * Longest `Retry-After` the client waits out; a longer one on a `429` fails at
+   * once, so that the caller can reschedule instead of blocking.
+   * @defaultValue 60 000
+   */
+  maxRetryAfterMs?: number;
+  /** Where request and retry lines go (debug and warn); nothing when absent. */
+  logger?: Logger;
+  /**
+   * Source of randomness for the backoff jitter, in [0, 1).
+   * @defaultValue Math.random
+   */
+  random?: () => number;
+}
+
+/** Options of {@link HttpClient}. */
+export interface HttpClientOptions extends HttpPolicy {
+  /** The root every route is appended to, e.g. `https://api.acme.getomneo.com/api/v3`. */
+  baseUrl: string;
+  /** Bearer token. Kept in memory only; never logged nor put in an error. @defaultValue none (no Authorization header) */
+  token?: string | undefined;
+  /** The `accept` header. @defaultValue 'application/json' */
+  accept?: string;
+  /** Log lines say `<logName> request` and `<logName> request retried`. @defaultValue 'http' */
+  logName?: string;
+  /** How errors are worded and typed. @defaultValue {@link plainErrors}('HTTP') */
+  errors?: HttpErrorFactory;
+}
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type HttpQuery = Record<string, string | number | undefined>;
+
+/** One request: what logs and errors name is its method and route template. */
+export interface HttpRequest {
+  method: HttpMethod;
+  /** A route template with at most one `{id}` segment, e.g. `/profiles/{id}/purge`. */
+  route: string;
+  /** The id filling the `{id}` of the route. Never logged. */
+  resourceId?: string | undefined;
+  query?: HttpQuery;
+  /** Sent as JSON. */
+  body?: unknown;
+  /** Safe to send again after an attempt whose fate is unknown (5xx, timeout, reset). */
+  idempotent: boolean;
+  /** Statuses that are answers, not errors (e.g. 404 for "not there"). */
+  accept?: readonly number[];
+}
+
+/** A JSON answer (`undefined` body when empty). */
+export interface HttpAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** An attempt's outcome before the retry decision: an answer, or no answer at all. */
+type Attempt = { kind: 'answer'; status: number; body: unknown; retryAfterMs: number | undefined; unreadable: boolean } | { kind: 'failed'; error: HttpError };
+
+export class HttpClient {
+  readonly #baseUrl: string;
+  readonly #token: string | undefined;
+  readonly #accept: string;
+  readonly #logName: string;
+  readonly #errors: HttpErrorFactory;
+  readonly #timeoutMs: number;
+  readonly #maxRetries: number;
+  readonly #backoffBaseMs: number;
+  readonly #backoffCapMs: number;
+  readonly #maxRetryAfterMs: number;
+  readonly #logger: Logger | undefined;
+  readonly #random: () => number;
+
+  constructor(options: HttpClientOptions) {
+    let url: URL;
+    try {
+      url = new URL(options.baseUrl);
+    } catch {
+      throw new InputError('baseUrl', 'not a URL');
+    }
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError('baseUrl', 'must be an http or https URL');
+    if (options.token !== undefined && options.token.length === 0) throw new InputError('token', 'must not be empty');
+    this.#baseUrl = url.href.replace(/\/+$/, '');
+    this.#token = options.token;
+    this.#accept = options.accept ?? 'application/json';
+    this.#logName = options.logName ?? 'http';
+    this.#errors = options.errors ?? plainErrors('HTTP');
+    this.#timeoutMs = positive('timeoutMs', options.timeoutMs ?? 30_000);
+    this.#maxRetries = nonNegative('maxRetries', options.maxRetries ?? 4);
+    this.#backoffBaseMs = nonNegative('backoffBaseMs', options.backoffBaseMs ?? 250);
+    this.#backoffCapMs = nonNegative('backoffCapMs', options.backoffCapMs ?? 10_000);
+    this.#maxRetryAfterMs = nonNegative('maxRetryAfterMs', options.maxRetryAfterMs ?? 60_000);
+    this.#logger = options.logger;
+    this.#random = options.random ?? Math.random;
+  }
+
+  /**
+   * Sends the request, retrying as the policy allows.
+   * @returns the answer when its status is 2xx or in `accept`
+   * @throws the factory's status, timeout or network error (see ./errors.ts) otherwise
+   */
+  async request(spec: HttpRequest): Promise<HttpAnswer> {
+    const url = new URL(this.#baseUrl + fill(spec.route, spec.resourceId));
+    for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    // Logs and errors get the template, never the concrete path nor the query.
+    const { method, route } = spec;
+    const call: HttpCall = { method, route, resourceId: spec.resourceId };
+    for (let attempt = 0; ; attempt++) {
+      const started = performance.now();
+      const outcome = await this.#once(url, spec, call);
+      const status = outcome.kind === 'answer' ? outcome.status : 0;
+      this.#logger?.debug({ method, route, status, attempt, ms: Math.round(performance.now() - started) }, `${this.#logName} request`);
+
+      if (outcome.kind === 'answer') {
+        const accepted = (status >= 200 && status < 300) || spec.accept?.includes(status);
+        // Only a success must be JSON: a 5xx from a proxy is often HTML.
+        if (accepted && outcome.unreadable) throw this.#errors.status(call, status, { problem: 'answer is not JSON', fields: [] });
+        if (accepted) return { status, body: outcome.body };
+      }
+      const delay = this.#retryDelay(outcome, spec, attempt);
+      if (delay === undefined) throw this.#finalError(outcome, call);
+      this.#logger?.warn({ method, route, status, attempt, delayMs: delay }, `${this.#logName} request retried`);
+      await sleep(delay);
+    }
+  }
+
+  /** One attempt: the answer read in full within the timeout, or why there was none. */
+  async #once(url: URL, spec: HttpRequest, call: HttpCall): Promise<Attempt> {
+    try {
+      const res = await fetch(url, {
+        method: spec.method,
+        headers: {
+          ...(this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` }),
+          accept: this.#accept,
+          ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
+        signal: AbortSignal.timeout(this.#timeoutMs),
+      });
+      const text = await res.text();
+      let body: unknown = undefined;
+      let unreadable = false;
+      if (text.length > 0) {
+        try {
+          body = JSON.parse(text) as unknown;
+        } catch {
+          unreadable = true;
+        }
+      }
+      return { kind: 'answer', status: res.status, body, unreadable, retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), Date.now()) };
+    } catch (err) {
+      const e = err as { name?: string; cause?: { code?: string; name?: string } };
+      if (e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError') return { kind: 'failed', error: this.#errors.timeout(call, this.#timeoutMs) };
+      // Only the system code: undici's messages may quote the URL, and with it the query.
+      return { kind: 'failed', error: this.#errors.network(call, e.cause?.code ?? 'connection failed') };
+    }
+  }
+
+  #finalError(outcome: Attempt, call: HttpCall): HttpError {
+    if (outcome.kind === 'failed') return outcome.error;
+    const { status, body, retryAfterMs } = outcome;
+    if (status === 429) {
+      const problem = retryAfterMs === undefined ? 'rate limited' : `rate limited, retry after ${retryAfterMs} ms`;
+      return this.#errors.status(call, status, { problem, fields: [], retryAfterMs });
+    }
+    const errors = (body as { errors?: unknown } | undefined)?.errors;
+    const fields = status === 422 && errors && typeof errors === 'object' ? Object.keys(errors) : [];
+    return this.#errors.status(call, status, { fields });
+  }
+
+  /** How long to wait before the next attempt, or `undefined` to give up. */
+  #retryDelay(outcome: Attempt, spec: HttpRequest, attempt: number): number | undefined {
+    if (attempt >= this.#maxRetries) return undefined;
+    const backoff = backoffMs(attempt, this.#backoffBaseMs, this.#backoffCapMs, this.#random());
+    if (outcome.kind === 'failed') return spec.idempotent ? backoff : undefined; // timeout or connection error
+    const { status, retryAfterMs } = outcome;
+    if (status === 429) {
+      // A 429 was refused before it did anything, so any request may be sent again.
+      if (retryAfterMs === undefined) return backoff;
+      return retryAfterMs <= this.#maxRetryAfterMs ? retryAfterMs : undefined;
+    }
+    // 401 and 403 are 4xx: refused credentials cannot succeed on a retry.
+    if (status < 500 || !spec.idempotent) return undefined;
+    // A 503 may say when to come back; one asking for longer than we may wait gets the backoff.
+    if (status === 503 && retryAfterMs !== undefined && retryAfterMs <= this.#maxRetryAfterMs) return retryAfterMs;
+    return backoff;
+  }
+}
+
+/**
+ * The concrete path of a route: its `{id}` filled with the id as one path
+ * segment, so that an id can never reach another route. Only for the request
+ * itself: never log the result.
+ */
+function fill(route: string, id: string | undefined): string {
+  const slots = route.split('{id}').length - 1;
+  if (slots !== (id === undefined ? 0 : 1)) throw new Error(`route ${route} needs ${slots} id(s)`);
+  return id === undefined ? route : route.replace('{id}', encodeURIComponent(id));
+}
+
+function positive(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new InputError(name, 'must be a positive integer');
+  return value;
+}
+
+function nonNegative(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 0) throw new InputError(name, 'must be a non-negative integer');
+  return value;
+}
