@@ -3,10 +3,11 @@
 // REDIS_URL, and on Redis (own key prefix) with a fleet worker that has the
 // app's deps, as `warden worker` builds them.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config.js';
 import { createAppDeps, jobDeps } from '../../../src/app/deps.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { Fleet } from '../../../src/queue/fleet.js';
-import { PgRunLedger } from '../../../src/queue/pg-run-ledger.js';
+import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { TEST_DATABASE_URL } from '../../support/db.js';
 import { runCli } from '../../support/cli.js';
 import { cleanQueues, testTransport } from '../../support/queue.js';
@@ -42,11 +43,11 @@ describe('warden run <audit job> --wait', () => {
   });
 
   it('runs on the fleet with REDIS_URL: a worker with the app deps picks it up, findings persist', async () => {
-    const app = createAppDeps({ db: world.db.db, env: world.env });
+    const app = createAppDeps({ db: world.db.db, config: loadConfig(world.env), env: world.env });
     const fleet = await Fleet.start({
       transport,
       registry: world.registry,
-      ledger: new PgRunLedger(world.db.db),
+      ledger: new JobRunsLedger(world.db.db),
       deps: jobDeps(app),
       log: createLogger({ level: 'silent' }),
       queues: ['stale-accounts'],
