@@ -4,7 +4,7 @@
  * writable before any work, so an unusable one is one input error naming its
  * variable (exit 2), never a retry loop or a hang.
  */
-import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { InputError } from './errors.js';
 
@@ -25,6 +25,7 @@ export function ensureWritableFolder(dir: string, variable: string): void {
   }
   try {
     for (const folder of missing) mkdirSync(folder);
+    if (!statSync(target).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     accessSync(target, constants.W_OK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? 'unusable';
