@@ -65,10 +65,11 @@ describe('--format json prints only JSON on stdout', () => {
     expect(report.top).toHaveLength(5);
 
     // The inline runner logs at info: those lines must go to stderr, never before the JSON.
-    const run = await warden(['run', 'stale-accounts', '--tenant', 'demo', '--format', 'json'], env);
+    // allowlist-audit reads only the ledger, so it needs no simulator (the demo's is gone).
+    const run = await warden(['run', 'allowlist-audit', '--tenant', 'demo', '--format', 'json'], env);
     expect(run.code).toBe(0);
     const one = JSON.parse(run.stdout) as { kind: string; status: string; counts: Record<string, number>; duration_ms: number };
-    expect(one).toMatchObject({ kind: 'stale-accounts', status: 'succeeded' });
+    expect(one).toMatchObject({ kind: 'allowlist-audit', status: 'succeeded' });
     expect(one.counts.persisting).toBe(one.counts.findings);
     expect(one.duration_ms).toBeGreaterThanOrEqual(0);
     expect(run.stderr).toContain('"msg":"audit recorded"');
