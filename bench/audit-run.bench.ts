@@ -23,7 +23,7 @@ import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/dige
 import { gatherTenantSnapshot, ALL_PARTS } from '../src/audit/tenant-snapshot.js';
 import { openDatabase } from '../src/db/database.js';
 import { recordFindings } from '../src/db/findings.repository.js';
-import { createRun, finishRun, startRun } from '../src/db/job-runs.repository.js';
+import { claimRun, createRun, endAttempt } from '../src/db/job-runs.repository.js';
 import { migrateToLatest } from '../src/db/migrate.js';
 import { addTenant } from '../src/db/tenants.repository.js';
 import { sendDigest } from '../src/mail/send-digest.js';
@@ -63,7 +63,7 @@ const TENANT = 'bench';
 const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
 
 await admin(`CREATE SCHEMA ${schema}`);
-const ledger = await openDatabase({ url: DB_URL, schema, poolSize: 4, env: {} });
+const ledger = await openDatabase({ url: DB_URL, schema, poolSize: 4 });
 const db = ledger.db;
 const mailer = createMailer({ outboxDir: outbox });
 try {
@@ -86,25 +86,27 @@ try {
       return result;
     };
     const now = new Date();
-    const { run } = await createRun(db, { kind: 'bench-audit', tenant: TENANT, scheduledFor: now, idempotencyKey: `bench:${now.toISOString()}` });
-    await startRun(db, run.id, now);
+    const runKey = `bench:${now.toISOString()}`;
+    const { run } = await createRun(db, { kind: 'bench-audit', tenant: TENANT, scheduledFor: now, idempotencyKey: runKey });
+    await claimRun(db, runKey, 1, 60_000);
     const raw = await clock('snapshot', () => gatherTenantSnapshot(db, TENANT, { env, parts: ALL_PARTS, now }));
     const snapshot = await clock('validate', () => parseSnapshot(raw));
     const result = await clock('rules', () => evaluate(snapshot, DEFAULT_POLICY, now.getTime()));
     const outcome = await clock('upsert', () =>
       recordFindings(db, { tenant: TENANT, runId: run.id, rules: Object.values(RULE_IDS).flat(), findings: result.findings, at: now }),
     );
-    await finishRun(db, run.id, { at: new Date(), counts: {} });
+    await endAttempt(db, runKey, { status: 'succeeded', counts: {}, error: null });
     const digestStart = new Date();
-    const { run: digestRun } = await createRun(db, { kind: 'digest', tenant: TENANT, scheduledFor: digestStart, idempotencyKey: `bench-digest:${digestStart.toISOString()}` });
-    await startRun(db, digestRun.id, digestStart);
+    const digestKey = `bench-digest:${digestStart.toISOString()}`;
+    await createRun(db, { kind: 'digest', tenant: TENANT, scheduledFor: digestStart, idempotencyKey: digestKey });
+    await claimRun(db, digestKey, 1, 60_000);
     await clock('digest', async () => {
       const all = await digestFindings(db, TENANT, await previousDigestAt(db, TENANT), digestStart);
       for (const audience of DIGEST_AUDIENCES) {
         await sendDigest(mailer, { from: 'Warden <warden@bench.test>', to: `${audience}@bench.test`, data: { tenant: TENANT, audience, asOf: digestStart.toISOString(), findings: findingsFor(audience, all) } });
       }
     });
-    await finishRun(db, digestRun.id, { at: new Date(), counts: {} });
+    await endAttempt(db, digestKey, { status: 'succeeded', counts: {}, error: null });
     const total = Object.values(t).reduce((a, b) => a + b, 0);
     const o = raw.omneo!;
     console.log(`\n${pass}: ${o.users.length} accounts, ${o.tokens.length} tokens, ${o.audits.length} audits, ${raw.directory?.people.length ?? 0} people`);

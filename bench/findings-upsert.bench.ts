@@ -76,7 +76,7 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 const schema = `bench_${randomBytes(5).toString('hex')}`;
 const admin = new pg.Pool({ connectionString: URL, max: 1 });
 await admin.query(`CREATE SCHEMA ${schema}`);
-const ledger = await openDatabase({ url: URL, schema, env: {} });
+const ledger = await openDatabase({ url: URL, schema });
 const barePool = new pg.Pool({ connectionString: URL, max: 1, options: `-c search_path=${schema}` });
 try {
   await migrateToLatest(ledger.db, { schema });

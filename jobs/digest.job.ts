@@ -19,7 +19,7 @@
  */
 import { z } from 'zod';
 import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
-import { requireApp } from '../src/app/deps.js';
+import { requireApp } from './job-deps.js';
 import { countApprovals } from '../src/db/approvals.repository.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { sendDigest } from '../src/mail/send-digest.js';

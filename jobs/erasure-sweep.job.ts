@@ -2,6 +2,6 @@
  * erasure-sweep: the PRV rules over the ledger's erasure requests, with the platform's audits for soft deletes (PRV-03).
  * Default schedule: hourly, at five past, in the tenant's time zone (DESIGN.md "Jobs"). Payload: `{}`.
  */
-import { defineAuditJob } from '../src/app/audit-job.js';
+import { defineAuditJob } from './define-audit-job.js';
 
 export const erasureSweepJob = defineAuditJob({ name: 'erasure-sweep', family: 'privacy', schedule: '5 * * * *' });

@@ -12,9 +12,18 @@
  * | `WARDEN_DATA_DIR` | `./.warden` | embedded database and other local state |
  * | `WARDEN_MAIL_FROM` | `Warden <warden@localhost>` | the From of every email |
  * | `WARDEN_PUBLIC_URL` | unset | base URL of the web app, for links in emails |
- * | `WARDEN_QUEUE_PREFIX` | `bull` | BullMQ key prefix, to share a Redis |
+ * | `WARDEN_QUEUE_PREFIX` | `warden` | BullMQ key prefix, to share a Redis |
+ * | `REDIS_SENTINELS` | unset | `host:port,…` of Redis Sentinels; `REDIS_URL` then gives credentials, database and TLS |
+ * | `REDIS_SENTINEL_NAME` | `mymaster` | the master group the sentinels watch |
+ * | `REDIS_CLUSTER_NODES` | unset | `host:port,…` of a Redis Cluster's seed nodes; `REDIS_URL` gives credentials and TLS |
  * | `WARDEN_SECRET_KEY` | unset → a key file in `WARDEN_DATA_DIR` | 32 bytes, base64: seals secret values at rest |
  * | `LOG_LEVEL` | `info` | pino level: fatal, error, warn, info, debug, trace, silent |
+ * | `WARDEN_DEBUG` | unset | any value: an unexpected error also prints its stack |
+ *
+ * This module is the only reader of `process.env` ({@link processEnvironment});
+ * everything else receives the validated {@link Config}, and a tenant's token
+ * variable (whose name the tenant row gives) is read with {@link readVariable}.
+ * See docs/operations.md "Environment".
  */
 import { z } from 'zod';
 
@@ -30,6 +39,15 @@ const url = (schemes: string[]) =>
     { message: `not a ${schemes.map((s) => `${s}//`).join(' or ')} URL` },
   );
 
+/** `host:port,host:port`: Redis Sentinels or Cluster seed nodes. */
+const hostPorts = z
+  .string()
+  .refine((v) => v.split(',').every((p) => /^[^\s:,]+:\d{1,5}$/.test(p.trim())), { message: 'expected host:port,host:port' })
+  .transform((v) => v.split(',').map((p) => {
+    const [host, port] = p.trim().split(':') as [string, string];
+    return { host, port: Number(port) };
+  }));
+
 const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   WARDEN_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case identifier').optional(),
@@ -40,6 +58,9 @@ const envSchema = z.object({
   WARDEN_MAIL_FROM: z.string().min(3).default('Warden <warden@localhost>'),
   WARDEN_PUBLIC_URL: url(['http:', 'https:']).optional(),
   WARDEN_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'use letters, digits, dot, dash or underscore').optional(),
+  REDIS_SENTINELS: hostPorts.optional(),
+  REDIS_SENTINEL_NAME: z.string().min(1).optional(),
+  REDIS_CLUSTER_NODES: hostPorts.optional(),
   WARDEN_SECRET_KEY: z
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, { message: 'must be 32 bytes, base64-encoded' })
@@ -61,15 +82,46 @@ export class ConfigError extends Error {
  * Reads and validates the environment. Empty strings count as unset, as
  * docker-compose writes `VAR=` for a variable it has no value for.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(env: Environment = processEnvironment()): Config {
   const given = Object.fromEntries(
     Object.keys(envSchema.shape)
       .map((k) => [k, env[k]] as const)
       .filter(([, v]) => v !== undefined && v !== ''),
   );
   const result = envSchema.safeParse(given);
-  if (result.success) return result.data;
+  if (result.success) {
+    const config = result.data;
+    const problems: string[] = [];
+    if (config.REDIS_SENTINELS !== undefined && config.REDIS_CLUSTER_NODES !== undefined) problems.push('REDIS_CLUSTER_NODES: cannot be set together with REDIS_SENTINELS');
+    if ((config.REDIS_SENTINELS !== undefined || config.REDIS_CLUSTER_NODES !== undefined) && config.REDIS_URL === undefined) {
+      problems.push(`${config.REDIS_SENTINELS !== undefined ? 'REDIS_SENTINELS' : 'REDIS_CLUSTER_NODES'}: needs REDIS_URL (its credentials, database and TLS apply)`);
+    }
+    if (problems.length > 0) throw new ConfigError(problems);
+    return config;
+  }
   // Values are never echoed: a URL may carry a password.
   const problems = result.error.issues.map((i) => `${String(i.path[0])}: ${i.code === 'invalid_value' ? `expected one of ${i.values.join(', ')}` : i.message}`);
   throw new ConfigError(problems);
+}
+
+/** The environment as given to a command: variable name to value. */
+export type Environment = Readonly<Record<string, string | undefined>>;
+
+/** The process's environment: the one place Warden reads `process.env`. */
+export function processEnvironment(): Environment {
+  return process.env;
+}
+
+/**
+ * A variable whose name is data, not code: a tenant's token variable, named by
+ * its `token_env` column. Empty counts as unset, as in {@link loadConfig}.
+ */
+export function readVariable(env: Environment, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** `WARDEN_DEBUG` set (to anything): an unexpected error also prints its stack. Read apart from {@link loadConfig} because it must work when the rest of the environment is bad. */
+export function debugEnabled(env: Environment): boolean {
+  return readVariable(env, 'WARDEN_DEBUG') !== undefined;
 }

@@ -17,3 +17,13 @@ export class InputError extends Error {
     super(`${path}: ${problem}`);
   }
 }
+
+/**
+ * The ledger refused an operation for what it holds, not for how it was asked:
+ * a row that does not exist, a lifecycle step its status does not allow. Each
+ * subclass has its own exit status on the CLI (src/cli/main.ts) and its own
+ * HTTP status later; the message is safe to show.
+ */
+export class DomainError extends Error {
+  override readonly name: string = 'DomainError';
+}

@@ -4,6 +4,7 @@
  * does, run that family's rules as of the run's instant, and record the findings
  * (new / persisting / resolved) in one transaction.
  */
+import type { Environment } from '../config.js';
 import type { Db } from '../db/executor.js';
 import { recordFindings } from '../db/findings.repository.js';
 import type { Logger } from '../log/logger.js';
@@ -31,8 +32,8 @@ export interface AuditRunOptions {
   family: RuleFamily;
   /** `job_runs.id` of the run: findings remember which run last saw them. */
   runId: number;
-  /** Where the tenant's platform and SCIM tokens are read from. @defaultValue `process.env` */
-  env?: NodeJS.ProcessEnv;
+  /** Where the tenant's platform and SCIM tokens are read from, by the variable names its row gives (the app's environment). */
+  env: Environment;
   /** The instant the rules judge at and the findings are stamped with. @defaultValue now */
   now?: Date;
   /**
@@ -64,7 +65,7 @@ export async function runAudit(db: Db, tenant: string, options: AuditRunOptions)
   const raw = await gatherTenantSnapshot(db, tenant, {
     parts: FAMILY_PARTS[options.family],
     now,
-    ...(options.env === undefined ? {} : { env: options.env }),
+    env: options.env,
     ...(options.client === undefined ? {} : { client: options.client }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
@@ -86,13 +87,4 @@ export async function runAudit(db: Db, tenant: string, options: AuditRunOptions)
     persisting: outcome.persisting.length,
     resolved: outcome.resolved.length,
   };
-}
-
-/**
- * `job_runs.id` of a run known to the queue by its run id (the row's
- * idempotency key), or undefined when the ledger has no such row.
- */
-export async function ledgerRunId(db: Db, runKey: string): Promise<number | undefined> {
-  const row = await db.selectFrom('job_runs').select('id').where('idempotency_key', '=', runKey).executeTakeFirst();
-  return row?.id;
 }

@@ -40,8 +40,8 @@ export interface TenantSnapshot {
 
 /** Options of {@link gatherTenantSnapshot}. */
 export interface GatherOptions {
-  /** Where the platform token (and the SCIM token) are read from. @defaultValue `process.env` */
-  env?: NodeJS.ProcessEnv;
+  /** Where the platform token (and the SCIM token) are read from: the app's environment (src/app/create-app.ts). */
+  env: NodeJS.ProcessEnv;
   /** Which parts to gather. @defaultValue all of them */
   parts?: readonly SnapshotPart[];
   /** Client tuning (timeouts, retries, page size); base URL and token come from the tenant. */
@@ -111,8 +111,8 @@ function refusedToken(tenant: Tenant, variable: string, holder: TokenHolder): (e
   };
 }
 
-export async function gatherTenantSnapshot(db: Db, tenantName: string, options: GatherOptions = {}): Promise<TenantSnapshot> {
-  const env = options.env ?? process.env;
+export async function gatherTenantSnapshot(db: Db, tenantName: string, options: GatherOptions): Promise<TenantSnapshot> {
+  const env = options.env;
   const parts = new Set(options.parts ?? ALL_PARTS);
   const tenant = await requireTenant(db, tenantName);
   const snapshot: TenantSnapshot = { tenant: tenant.name, captured_at: (options.now ?? new Date()).toISOString() };

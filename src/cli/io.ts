@@ -1,22 +1,26 @@
 /** What a command talks to, so tests can run the CLI in-process with their own streams. */
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
+import { processEnvironment, type Environment } from '../config.js';
 
 export interface CliIo {
   stdin: Readable;
+  /** Results only (a table, a JSON document): logs go to stderr, so `--format json` always parses. */
   stdout: Writable & { isTTY?: boolean; columns?: number };
+  /** Errors, warnings and the app's log lines. */
   stderr: Writable;
-  env: NodeJS.ProcessEnv;
+  /** The environment, read only through src/config.ts (`loadConfig`, `readVariable`). */
+  env: Environment;
 }
 
 export const processIo = (): CliIo => ({
   stdin: process.stdin,
   stdout: process.stdout,
   stderr: process.stderr,
-  env: process.env,
+  env: processEnvironment(),
 });
 
-/** Exit statuses of `warden`. */
+/** Exit statuses of `warden`; src/cli/main.ts maps each error class to one of them. */
 export const EXIT = {
   ok: 0,
   /** An unexpected failure (a bug, or infrastructure that did not answer). */
@@ -25,6 +29,10 @@ export const EXIT = {
   input: 2,
   /** `--fail-on` matched a finding. */
   findings: 3,
+  /** A row asked for by id does not exist (NotFoundError). */
+  notFound: 4,
+  /** The row's state does not allow the step (InvalidTransitionError). */
+  conflict: 5,
 } as const;
 
 export async function readAll(stream: Readable): Promise<string> {

@@ -1,7 +1,7 @@
-/** How a command opens the ledger: from the validated environment, refusing an unmigrated one. */
+/** How a command reaches the app: the validated environment, then the composition root (src/app/create-app.ts). */
+import { createApp, type App, type CreateAppOptions } from '../app/create-app.js';
 import { loadConfig, ConfigError, type Config } from '../config.js';
-import { openDatabase, type OpenedDatabase } from '../db/database.js';
-import { pendingMigrations } from '../db/migrate.js';
+import type { OpenedDatabase } from '../db/database.js';
 import { InputError } from '../errors.js';
 import type { CliIo } from './io.js';
 
@@ -15,29 +15,28 @@ export function configOf(io: CliIo): Config {
   }
 }
 
-/** Refuses a ledger with migrations not yet applied: a worker never migrates implicitly. */
-export async function assertMigrated(ledger: OpenedDatabase): Promise<void> {
-  const pending = await pendingMigrations(ledger.db, ledger.schema === undefined ? {} : { schema: ledger.schema });
-  if (pending.length > 0) {
-    throw new InputError('ledger', `${pending.length} migration(s) not applied: run \`warden migrate\` first`);
+/**
+ * Checks the environment, builds the app, runs `work`, and closes the app whatever happens.
+ * @param requireMigrated - refuse a ledger with pending migrations (every command but `migrate`). @defaultValue true
+ */
+export async function withApp<T>(io: CliIo, work: (app: App) => Promise<T>, { requireMigrated = true, ...options }: CreateAppOptions & { requireMigrated?: boolean } = {}): Promise<T> {
+  const app = await createApp(configOf(io), io, options);
+  try {
+    if (requireMigrated) await app.assertMigrated();
+    return await work(app);
+  } finally {
+    await app.close();
   }
 }
 
 /**
  * Opens the ledger, runs `work`, and closes it whatever happens.
- * @param requireMigrated - refuse a ledger with pending migrations (every command but `migrate`); default true
+ * @param requireMigrated - refuse a ledger with pending migrations (every command but `migrate`). @defaultValue true
  */
-export async function withLedger<T>(
+export function withLedger<T>(
   io: CliIo,
   work: (ledger: OpenedDatabase, config: Config) => Promise<T>,
   { requireMigrated = true } = {},
 ): Promise<T> {
-  const config = configOf(io);
-  const ledger = await openDatabase({ env: { ...io.env, WARDEN_DATA_DIR: config.WARDEN_DATA_DIR } });
-  try {
-    if (requireMigrated) await assertMigrated(ledger);
-    return await work(ledger, config);
-  } finally {
-    await ledger.close();
-  }
+  return withApp(io, (app) => work(app.database, app.config), { requireMigrated });
 }

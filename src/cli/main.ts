@@ -1,8 +1,22 @@
 /**
  * The `warden` command line. Every command reports bad input as one line on
  * stderr with exit status 2, never a stack trace.
+ *
+ * Exit statuses, one table (docs/operations.md "Exit statuses"), decided here
+ * by {@link exitCodeOf} from the error's class and nowhere else:
+ *
+ * | status | meaning | raised as |
+ * |---|---|---|
+ * | 0 | done | |
+ * | 1 | unexpected failure, a failed run, a broken audit-log chain | any other error (one line; `WARDEN_DEBUG=1` adds the stack) |
+ * | 2 | bad input: a flag, file, variable or unusable folder; nothing was changed | `InputError` (src/errors.ts), commander's usage errors |
+ * | 3 | `check --fail-on` matched a finding | (set by the command) |
+ * | 4 | a row asked for by id does not exist | `NotFoundError` (src/db/errors.ts) |
+ * | 5 | the row's state does not allow the step | `InvalidTransitionError` (src/db/errors.ts) |
  */
 import { Command, CommanderError } from 'commander';
+import { debugEnabled } from '../config.js';
+import { InvalidTransitionError, NotFoundError } from '../db/errors.js';
 import { InputError } from '../errors.js';
 import { registerCheck } from './commands/check.command.js';
 import { registerDemo } from './commands/demo.command.js';
@@ -55,13 +69,18 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       // --help and --version arrive here too, with exit code 0.
       return err.exitCode === 0 ? EXIT.ok : EXIT.input;
     }
-    if (err instanceof InputError) {
-      io.stderr.write(`warden: ${err.message}\n`);
-      return EXIT.input;
-    }
+    const code = exitCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);
     io.stderr.write(`warden: ${message}\n`);
-    if (io.env.WARDEN_DEBUG) io.stderr.write(`${(err as Error).stack ?? ''}\n`);
-    return EXIT.failure;
+    if (code === EXIT.failure && debugEnabled(io.env)) io.stderr.write(`${(err as Error).stack ?? ''}\n`);
+    return code;
   }
+}
+
+/** The exit status of an error, by its class (the table above). */
+export function exitCodeOf(err: unknown): number {
+  if (err instanceof InputError) return EXIT.input;
+  if (err instanceof NotFoundError) return EXIT.notFound;
+  if (err instanceof InvalidTransitionError) return EXIT.conflict;
+  return EXIT.failure;
 }

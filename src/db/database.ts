@@ -2,11 +2,12 @@
  * The ledger's typed schema and how to open it: a real Postgres through `pg`
  * when a URL is given, embedded PGlite otherwise (DESIGN.md principle 5).
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, PostgresDialect, type ColumnType, type Generated, type Insertable, type Selectable, type Updateable } from 'kysely';
 import pg from 'pg';
+import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
+import { ensureWritableFolder } from '../local-folder.js';
 
 /** A timestamp the database fills in when omitted. */
 type CreatedAt = ColumnType<Date, Date | undefined, Date>;
@@ -211,18 +212,18 @@ export const json = (value: unknown): string => JSON.stringify(value);
 export interface OpenDatabaseOptions {
   /**
    * A Postgres connection string. When absent the embedded PGlite is used.
-   * @defaultValue `env.DATABASE_URL`
+   * @defaultValue `config.DATABASE_URL`
    */
   url?: string;
   /**
    * Where PGlite keeps its files (`memory://` keeps them in memory).
-   * @defaultValue `env.WARDEN_DATA_DIR/pglite`, else `./.warden/pglite`
+   * @defaultValue `config.WARDEN_DATA_DIR/pglite`, else `./.warden/pglite`
    */
   dataDir?: string;
   /**
    * A Postgres schema every table lives in (search_path of each connection), so
    * tests can isolate themselves. It must be a plain identifier.
-   * @defaultValue `env.WARDEN_DB_SCHEMA`, else the database's default search_path (`public`)
+   * @defaultValue `config.WARDEN_DB_SCHEMA`, else the database's default search_path (`public`)
    */
   schema?: string;
   /**
@@ -235,8 +236,11 @@ export interface OpenDatabaseOptions {
    * @defaultValue 10
    */
   poolSize?: number;
-  /** @defaultValue `process.env` */
-  env?: NodeJS.ProcessEnv;
+  /**
+   * The validated environment (src/config.ts) the options above default from.
+   * @defaultValue none: PGlite under `./.warden`, no schema
+   */
+  config?: Partial<Pick<Config, 'DATABASE_URL' | 'WARDEN_DB_SCHEMA' | 'WARDEN_DATA_DIR'>>;
 }
 
 export interface OpenedDatabase {
@@ -254,13 +258,13 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Opens the ledger. Nothing is migrated here: that is `warden migrate`'s job alone. */
 export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<OpenedDatabase> {
-  const env = options.env ?? process.env;
+  const config: NonNullable<OpenDatabaseOptions['config']> = options.config ?? {};
   // The environment's WARDEN_DB_SCHEMA, so every command and worker finds the same tables.
-  const schema = options.schema ?? (env.WARDEN_DB_SCHEMA !== undefined && env.WARDEN_DB_SCHEMA !== '' ? env.WARDEN_DB_SCHEMA : undefined);
+  const schema = options.schema ?? config.WARDEN_DB_SCHEMA;
   if (schema !== undefined && !IDENTIFIER.test(schema)) {
     throw new InputError('schema', 'must be a lower-case identifier (letters, digits, _)');
   }
-  const url = options.url ?? (env.DATABASE_URL !== undefined && env.DATABASE_URL !== '' ? env.DATABASE_URL : undefined);
+  const url = options.url ?? config.DATABASE_URL;
   if (url !== undefined) {
     const pool = new pg.Pool({
       connectionString: url,
@@ -273,12 +277,12 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
-  const dataDir = options.dataDir ?? path.join(env.WARDEN_DATA_DIR ?? '.warden', 'pglite');
+  const dataDir = options.dataDir ?? path.join(config.WARDEN_DATA_DIR ?? '.warden', 'pglite');
   let client: InstanceType<typeof PGlite>;
   if (options.loadDataDir !== undefined) {
     client = await PGlite.create({ loadDataDir: options.loadDataDir });
   } else {
-    if (!dataDir.includes('://')) mkdirSync(dataDir, { recursive: true });
+    if (!dataDir.includes('://')) ensureWritableFolder(dataDir, options.dataDir === undefined ? 'WARDEN_DATA_DIR' : 'dataDir');
     client = await PGlite.create(dataDir);
   }
   if (schema !== undefined) {

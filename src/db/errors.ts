@@ -3,7 +3,7 @@
  * safe to print: tenant names and numeric ids only, never a customer
  * identifier or a secret value.
  */
-import { InputError } from '../errors.js';
+import { DomainError, InputError } from '../errors.js';
 
 /** A repository was asked about a tenant that is not in `tenants`. */
 export class UnknownTenantError extends InputError {
@@ -28,19 +28,19 @@ export class TenantInUseError extends InputError {
   }
 }
 
-/** A row looked up by id does not exist. */
-export class NotFoundError extends InputError {
+/** A row looked up by id does not exist (exit status 4 on the CLI). */
+export class NotFoundError extends DomainError {
   override readonly name = 'NotFoundError';
   constructor(
     readonly entity: string,
     readonly id: number | string,
   ) {
-    super(entity, `no ${entity.replace(/_/g, ' ')} ${typeof id === 'number' ? id : JSON.stringify(id)}`);
+    super(`${entity}: no ${entity.replace(/_/g, ' ')} ${typeof id === 'number' ? id : JSON.stringify(id)}`);
   }
 }
 
-/** A lifecycle step that the row's current status does not allow (e.g. approving a rejected approval). */
-export class InvalidTransitionError extends InputError {
+/** A lifecycle step that the row's current status does not allow, e.g. approving a rejected approval (exit status 5 on the CLI). */
+export class InvalidTransitionError extends DomainError {
   override readonly name = 'InvalidTransitionError';
   constructor(
     readonly entity: string,
@@ -48,7 +48,7 @@ export class InvalidTransitionError extends InputError {
     readonly from: string,
     readonly to: string,
   ) {
-    super(entity, `${entity.replace(/_/g, ' ')} ${id} is ${from}, it cannot become ${to}`);
+    super(`${entity}: ${entity.replace(/_/g, ' ')} ${id} is ${from}, it cannot become ${to}`);
   }
 }
 

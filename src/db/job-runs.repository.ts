@@ -3,7 +3,6 @@ import { sql } from 'kysely';
 import { json, type JobRun, type JobRunStatus } from './database.js';
 import type { Db } from './executor.js';
 import { requireTenant } from './tenants.repository.js';
-import { transition } from './transition.js';
 import { NotFoundError } from './errors.js';
 
 export interface CreateRunInput {
@@ -50,30 +49,95 @@ export async function getRun(db: Db, id: number): Promise<JobRun> {
   return run;
 }
 
-/** queued → running; also running → running (a stalled job re-delivered) and failed → running (a retry). */
-export function startRun(db: Db, id: number, at: Date): Promise<JobRun> {
-  return transition(db, 'job_runs', id, ['queued', 'running', 'failed'], 'running', {
-    started_at: at,
-    finished_at: null,
-    error: null,
-    attempts: sql`attempts + 1`,
-  });
+/*
+ * The run state machine, the only one (docs/architecture.md "A run's life"):
+ *
+ *   queued ──claimRun──▶ running ──endAttempt──▶ succeeded | failed
+ *     ▲                     │
+ *     └──── endAttempt ─────┘  (the attempt failed and will be retried)
+ *
+ * A run is addressed by its run key (`idempotency_key`, the queue's run id).
+ * Every step is one compare-and-set statement, so of two workers racing over a
+ * run exactly one wins, and leases are measured on the database's clock alone.
+ */
+
+/** A row by its run key, or undefined. */
+export function findRun(db: Db, runKey: string): Promise<JobRun | undefined> {
+  return db.selectFrom('job_runs').selectAll().where('idempotency_key', '=', runKey).executeTakeFirst();
 }
 
-export function finishRun(db: Db, id: number, result: { at: Date; counts: Record<string, number> }): Promise<JobRun> {
-  return transition(db, 'job_runs', id, ['running'], 'succeeded', {
-    finished_at: result.at,
-    counts: json(result.counts),
-    error: null,
-  });
+/** `job_runs.id` of the run with this run key, or undefined. */
+export async function runIdOf(db: Db, runKey: string): Promise<number | undefined> {
+  return (await db.selectFrom('job_runs').select('id').where('idempotency_key', '=', runKey).executeTakeFirst())?.id;
 }
 
-/** `error` is shown to operators: a message with ids, never personal data or secret values. */
-export function failRun(db: Db, id: number, result: { at: Date; error: string }): Promise<JobRun> {
-  return transition(db, 'job_runs', id, ['queued', 'running'], 'failed', {
-    finished_at: result.at,
-    error: result.error,
-  });
+/**
+ * Claims the run for its `attempt`-th attempt: `queued → running`, or
+ * `running → running` when the lease has expired (started more than `leaseMs`
+ * ago by the database's clock: its runner died or stalled). Resolves false, and
+ * changes nothing, when the run is unknown, final, or running under a live lease.
+ */
+export async function claimRun(db: Db, runKey: string, attempt: number, leaseMs: number): Promise<boolean> {
+  const row = await db
+    .updateTable('job_runs')
+    .set({ status: 'running', attempts: attempt, started_at: sql<Date>`now()`, finished_at: null })
+    .where('idempotency_key', '=', runKey)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'queued'),
+        eb.and([
+          eb('status', '=', 'running'),
+          eb.or([eb('started_at', 'is', null), eb('started_at', '<', sql<Date>`now() - make_interval(secs => ${leaseMs / 1000})`)]),
+        ]),
+      ]),
+    )
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** How an attempt ended: for good, or back to `queued` for a retry. */
+export type AttemptEnd = 'succeeded' | 'failed' | 'queued';
+
+/**
+ * Ends an attempt: `succeeded` or `failed` for good, or back to `queued` when it
+ * failed and will be retried (the error is kept). Only an unfinished run moves;
+ * resolves false when the run was already final (or is unknown).
+ * `error` is shown to operators: a message with ids, never personal data or secret values.
+ */
+export async function endAttempt(
+  db: Db,
+  runKey: string,
+  result: { status: AttemptEnd; counts: Record<string, number>; error: string | null },
+): Promise<boolean> {
+  const row = await db
+    .updateTable('job_runs')
+    .set({
+      status: result.status,
+      counts: json(result.counts),
+      error: result.error,
+      finished_at: result.status === 'queued' ? null : sql<Date>`now()`,
+    })
+    .where('idempotency_key', '=', runKey)
+    .where('status', 'in', ['queued', 'running'])
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Unfinished runs (`queued` or `running`), oldest first: what reconcile compares with the queue.
+ * @param limit - runs looked at in one pass; more wait for the next one. @defaultValue 10000
+ */
+export function listUnfinishedRuns(db: Db, { limit = 10_000 }: { limit?: number } = {}): Promise<JobRun[]> {
+  return db
+    .selectFrom('job_runs')
+    .selectAll()
+    .where('status', 'in', ['queued', 'running'])
+    .orderBy('scheduled_for')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
 }
 
 export interface ListRunsOptions {

@@ -8,25 +8,31 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { auditJobs, jobs } from '../../jobs/index.js';
-import { createAppDeps, jobDeps } from '../app/deps.js';
+import { auditJobs } from '../../jobs/index.js';
+import { createApp, type AppIo } from '../app/create-app.js';
+import type { JobRunner } from '../app/job-runner.js';
 import type { Config } from '../config.js';
-import { openDatabase } from '../db/database.js';
 import { openFindings } from '../db/findings.repository.js';
 import { migrateToLatest } from '../db/migrate.js';
-import type { Logger } from '../log/logger.js';
+import { maskEmails } from '../mail/templates/mask.js';
 import { startSimulator } from '../omneo/simulator/server.js';
-import { transportFromEnv } from '../queue/connection.js';
-import { enqueue } from '../queue/enqueue.js';
-import { Fleet, QueueSet } from '../queue/fleet.js';
-import { InlineRunner } from '../queue/inline-runner.js';
-import { PgRunLedger } from '../queue/pg-run-ledger.js';
-import { JobRegistry } from '../queue/registry.js';
 import type { RunRecord } from '../queue/run-ledger.js';
 import { familyOf } from '../rules/engine.js';
 import { SEVERITIES, type RuleFamily, type Severity } from '../rules/types.js';
 import { secretKey } from '../secrets/secret-box.js';
 import { DEMO_TOKEN_ENV, seedDemoTenant } from './seed-demo.js';
+
+/** How many open findings the report lists, most severe first (as the digest's top list, without evidence). */
+export const DEMO_TOP_FINDINGS = 5;
+
+/** One open finding as the report lists it: labels and title only, email-shaped text masked, never evidence. */
+export interface DemoFinding {
+  rule: string;
+  severity: string;
+  subject_type: string;
+  subject_label: string;
+  title: string;
+}
 
 export interface DemoReport {
   tenant: string;
@@ -36,6 +42,8 @@ export interface DemoReport {
   runs: RunRecord[];
   /** Open findings in the ledger after the runs, by family and severity. */
   open: Record<RuleFamily, Record<Severity, number>>;
+  /** The most severe open findings, at most {@link DEMO_TOP_FINDINGS}. */
+  top: DemoFinding[];
   /** `.eml` files the digest wrote (outbox transport), newest last. */
   emails: string[];
   /** Where the digest went when it was not the outbox. */
@@ -46,87 +54,67 @@ export interface DemoReport {
 
 const FAMILIES: readonly RuleFamily[] = ['access', 'tokens', 'network', 'secrets', 'privacy'];
 
-export async function runDemo(env: NodeJS.ProcessEnv, config: Config, log: Logger): Promise<DemoReport> {
+export async function runDemo(config: Config, io: AppIo): Promise<DemoReport> {
   const started = Date.now();
   const sim = await startSimulator({ port: 0 });
-  // The tenant's tokens are read by variable name, as for a real tenant.
-  const demoEnv: NodeJS.ProcessEnv = { ...env, [DEMO_TOKEN_ENV]: sim.token, [`${DEMO_TOKEN_ENV}_SCIM`]: sim.token };
-  let database: Awaited<ReturnType<typeof openDatabase>>;
   try {
-    database = await openDatabase({ env: { ...demoEnv, WARDEN_DATA_DIR: config.WARDEN_DATA_DIR } });
-  } catch (err) {
-    await sim.close();
-    throw err;
-  }
-  try {
-    const { db } = database;
-    await migrateToLatest(db, database.schema === undefined ? {} : { schema: database.schema });
-    const tenant = await seedDemoTenant(db, { simulator: sim, secretKey: secretKey(env, config.WARDEN_DATA_DIR) });
-
-    const registry = new JobRegistry({ definitions: jobs });
-    const ledger = new PgRunLedger(db);
-    const app = createAppDeps({ db, env: demoEnv });
-    // Its own key prefix: a demo next to a production fleet must not take that fleet's jobs, nor they its.
-    const transport = transportFromEnv(env, `${env.WARDEN_QUEUE_PREFIX?.trim() || 'warden'}-demo`);
-    const runs: RunRecord[] = [];
+    const app = await createApp(config, io, {
+      // The tenant's tokens are read by variable name, as for a real tenant.
+      variables: { [DEMO_TOKEN_ENV]: sim.token, [`${DEMO_TOKEN_ENV}_SCIM`]: sim.token },
+      // Its own key prefix: a demo next to a production fleet must not take that fleet's jobs, nor they its.
+      queuePrefixSuffix: '-demo',
+      // Job logs go to stderr at warn and above, so the report on stdout stays readable.
+      defaultLogLevel: 'warn',
+      sendsMail: true,
+    });
     try {
-      if (transport === undefined) {
-        const runner = new InlineRunner({ registry, ledger, deps: jobDeps(app), log });
-        const run = async (kinds: readonly string[]) => {
-          const ids = await Promise.all(kinds.map((k) => enqueue({ registry, ledger, dispatcher: runner }, k, {}, { tenant: tenant.name })));
-          for (const id of ids) await runner.settled(id);
-          for (const id of ids) runs.push((await ledger.get(id))!);
+      const { db } = app.database;
+      await migrateToLatest(db, app.database.schema === undefined ? {} : { schema: app.database.schema });
+      const tenant = await seedDemoTenant(db, { simulator: sim, secretKey: secretKey(config, config.WARDEN_DATA_DIR) });
+      const kinds = [...auditJobs.map((j) => j.name), 'digest'];
+      // No schedules: the demo runs each job once and leaves no schedulers behind.
+      const runner = await app.openRunner({ work: true, queues: kinds, concurrency: 5 });
+      const runs: RunRecord[] = [];
+      try {
+        const runAll = async (r: JobRunner, names: readonly string[]) => {
+          const ids = await Promise.all(names.map((k) => r.enqueue(k, {}, tenant.name)));
+          for (const id of ids) runs.push(await r.outcome(id, true));
         };
-        await run(auditJobs.map((j) => j.name));
-        await run(['digest']);
+        await runAll(runner, auditJobs.map((j) => j.name));
+        await runAll(runner, ['digest']);
+      } finally {
         await runner.close();
-      } else {
-        // No tenants: the demo runs each job once and leaves no schedulers behind.
-        const kinds = [...auditJobs.map((j) => j.name), 'digest'];
-        const fleet = await Fleet.start({ transport, registry, ledger, deps: jobDeps(app), log, tenants: [], queues: kinds, concurrency: 5 });
-        const queues = new QueueSet(transport, registry, {}, []);
-        try {
-          const run = async (kinds: readonly string[]) => {
-            const ids = await Promise.all(kinds.map((k) => enqueue({ registry, ledger, dispatcher: queues }, k, {}, { tenant: tenant.name })));
-            for (const id of ids) runs.push(await finished(ledger, id));
-          };
-          await run(auditJobs.map((j) => j.name));
-          await run(['digest']);
-        } finally {
-          await queues.close();
-          await fleet.close();
-        }
       }
+
+      const open = Object.fromEntries(FAMILIES.map((f) => [f, Object.fromEntries(SEVERITIES.map((s) => [s, 0]))])) as DemoReport['open'];
+      const findings = await openFindings(db, tenant.name);
+      for (const f of findings) open[familyOf(f.rule)][f.severity as Severity]++;
+
+      return {
+        tenant: tenant.name,
+        simulatorUrl: sim.url,
+        ledger: app.database.backend,
+        queue: runner.mode,
+        runs,
+        open,
+        // openFindings is ordered by severity (critical first), then rule and subject.
+        top: findings.slice(0, DEMO_TOP_FINDINGS).map((f) => ({
+          rule: f.rule,
+          severity: f.severity,
+          subject_type: f.subject_type,
+          subject_label: maskEmails(f.subject_label),
+          title: maskEmails(f.title),
+        })),
+        emails: config.SMTP_URL === undefined ? await writtenSince(config.WARDEN_OUTBOX, started) : [],
+        smtp: config.SMTP_URL !== undefined,
+        outbox: config.WARDEN_OUTBOX,
+        seconds: (Date.now() - started) / 1000,
+      };
     } finally {
       await app.close();
     }
-
-    const open = Object.fromEntries(FAMILIES.map((f) => [f, Object.fromEntries(SEVERITIES.map((s) => [s, 0]))])) as DemoReport['open'];
-    for (const f of await openFindings(db, tenant.name)) open[familyOf(f.rule)][f.severity as Severity]++;
-
-    return {
-      tenant: tenant.name,
-      simulatorUrl: sim.url,
-      ledger: database.backend,
-      queue: transport === undefined ? 'in-process' : 'redis',
-      runs,
-      open,
-      emails: config.SMTP_URL === undefined ? await writtenSince(config.WARDEN_OUTBOX, started) : [],
-      smtp: config.SMTP_URL !== undefined,
-      outbox: config.WARDEN_OUTBOX,
-      seconds: (Date.now() - started) / 1000,
-    };
   } finally {
-    await database.close();
     await sim.close();
-  }
-}
-
-async function finished(ledger: PgRunLedger, id: string): Promise<RunRecord> {
-  for (;;) {
-    const run = await ledger.get(id);
-    if (run !== undefined && run.status !== 'queued' && run.status !== 'running') return run;
-    await new Promise((r) => setTimeout(r, 100));
   }
 }
 
@@ -164,6 +152,10 @@ export function formatDemoReport(r: DemoReport): string {
   lines.push('', 'open findings      critical  high  medium  low');
   for (const [family, counts] of Object.entries(r.open)) {
     lines.push(`  ${family.padEnd(16)}${SEVERITIES.map((s, i) => String(counts[s]).padStart(i === 0 ? 9 : s.length + 2)).join('')}`);
+  }
+  if (r.top.length > 0) {
+    lines.push('', `top findings (of ${Object.values(r.open).reduce((n, c) => n + SEVERITIES.reduce((m, sv) => m + c[sv], 0), 0)} open; the evidence is in the digest's CSV):`);
+    for (const f of r.top) lines.push(`  [${f.severity.toUpperCase()}] ${f.rule} ${f.subject_type.replace(/_/g, ' ')} ${f.subject_label}: ${f.title}`);
   }
   lines.push('');
   if (r.smtp) lines.push('digest: sent through SMTP (SMTP_URL)');

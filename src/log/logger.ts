@@ -33,17 +33,13 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * @param level - pino level; defaults to `LOG_LEVEL` or `info`
- * @param destination - where lines go; defaults to stdout
+ * @param level - pino level (the app passes `LOG_LEVEL`). @defaultValue `'info'`
+ * @param destination - where lines go: the app passes the command's stderr,
+ *   since stdout carries results only (`--format json` must parse).
+ *   @defaultValue the process's stderr
  */
-export function createLogger(
-  { level = process.env.LOG_LEVEL ?? 'info' }: { level?: string } = {},
-  destination?: DestinationStream,
-): Logger {
-  return pino(
-    { level, base: { service: 'warden' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    destination,
-  );
+export function createLogger({ level = 'info' }: { level?: string } = {}, destination: DestinationStream = process.stderr): Logger {
+  return pino({ level, base: { service: 'warden' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
 }
 
 export type { Logger };

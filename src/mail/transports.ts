@@ -8,11 +8,13 @@
  * are masked.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { createTransport } from 'nodemailer';
+import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
+import { ensureWritableFolder } from '../local-folder.js';
 import { maskEmails } from './templates/mask.js';
 
 export interface MailerConfig {
@@ -83,9 +85,9 @@ export class MailDeliveryError extends Error {
 export const DEFAULT_OUTBOX = './outbox';
 const TLS_MODES = ['required', 'opportunistic', 'none'] as const;
 
-/** The mailer's config from the environment: `SMTP_URL`, `WARDEN_OUTBOX`. */
-export function mailerConfigFromEnv(env: NodeJS.ProcessEnv): MailerConfig {
-  return { smtpUrl: env.SMTP_URL || undefined, outboxDir: env.WARDEN_OUTBOX || undefined };
+/** The mailer's config from the validated environment (src/config.ts): `SMTP_URL`, `WARDEN_OUTBOX`. */
+export function mailerConfigOf(config: Partial<Pick<Config, 'SMTP_URL' | 'WARDEN_OUTBOX'>>): MailerConfig {
+  return { smtpUrl: config.SMTP_URL || undefined, outboxDir: config.WARDEN_OUTBOX || undefined };
 }
 
 /** SMTP when `smtpUrl` is set, else the outbox folder. A bad URL is an InputError naming `SMTP_URL`. */
@@ -196,7 +198,7 @@ function outboxMailer(dir: string): Mailer {
     async send(message) {
       const info = await transport.sendMail(toNodemailer(message));
       if (!Buffer.isBuffer(info.message)) throw new Error('nodemailer stream transport did not buffer the message');
-      await mkdir(folder, { recursive: true });
+      ensureWritableFolder(folder, 'WARDEN_OUTBOX');
       const path = join(folder, outboxFileName(new Date()));
       // Written aside and renamed, so a reader of *.eml never sees half a message.
       const partial = `${path}.partial`;

@@ -3,8 +3,10 @@
  * ones. This directory is the only place in Warden that imports BullMQ.
  */
 import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
-import { connectionOptions, prefixOf, type QueueTransport } from './connection.js';
+import { prefixOf, type QueueTransport } from './connection.js';
+import { createRedis } from './redis.js';
 import type { AnyJobDefinition, JobDeps, QueueControl } from './define-job.js';
 import { readTenants, type Envelope, type TenantSource } from './envelope.js';
 import { errorMessage, executeRun, isPermanent, type Outcome, type RunEnvironment } from './execute-run.js';
@@ -90,6 +92,8 @@ export function jobOptionsFor(def: AnyJobDefinition, retry: RetryOptions): JobsO
 /** The queues of every job kind, for producing, scheduling and reconciling (no workers). */
 export class QueueSet implements QueueControl {
   private readonly queues = new Map<string, Queue<Envelope>>();
+  /** One producer client for every queue of the set, made on first use and closed by close(). */
+  private client: Redis | Cluster | undefined;
 
   constructor(
     readonly transport: QueueTransport,
@@ -102,7 +106,8 @@ export class QueueSet implements QueueControl {
     let q = this.queues.get(kind);
     if (q === undefined) {
       this.registry.get(kind);
-      q = new Queue<Envelope>(kind, { connection: connectionOptions(this.transport, 'producer'), prefix: prefixOf(this.transport) });
+      this.client ??= createRedis(this.transport, 'producer');
+      q = new Queue<Envelope>(kind, { connection: this.client, prefix: prefixOf(this.transport) });
       this.queues.set(kind, q);
     }
     return q;
@@ -205,6 +210,9 @@ export class QueueSet implements QueueControl {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((q) => q.close()));
     this.queues.clear();
+    // BullMQ leaves a client it was given open: its maker closes it.
+    this.client?.disconnect();
+    this.client = undefined;
   }
 }
 
@@ -216,6 +224,8 @@ export class Fleet {
   private constructor(
     readonly queues: QueueSet,
     readonly workers: readonly Worker<Envelope>[],
+    /** The workers' shared client (BullMQ duplicates it for each worker's blocking connection). */
+    private readonly client: Redis | Cluster,
     private readonly log: Logger,
     private readonly drainTimeoutMs: number,
   ) {}
@@ -225,7 +235,7 @@ export class Fleet {
     const selected = opts.registry.select(opts.queues);
     const queues = new QueueSet(opts.transport, opts.registry, opts, opts.tenants ?? []);
     const workers: Worker<Envelope>[] = [];
-    const fleet = new Fleet(queues, workers, opts.log, opts.drainTimeoutMs ?? 30_000);
+    const fleet = new Fleet(queues, workers, createRedis(opts.transport, 'worker'), opts.log, opts.drainTimeoutMs ?? 30_000);
     try {
       if (opts.upsertSchedules ?? true) await queues.ensureSchedules();
       const env: RunEnvironment = {
@@ -239,7 +249,7 @@ export class Fleet {
         // BullMQ re-delivers a live job's run never, a stalled one only after its lock (taken just before
         // the claim) expired: half the lock duration keeps every such re-delivery past the lease.
         const worker = new Worker<Envelope>(def.name, processorFor(def, env, (opts.lockDurationMs ?? 30_000) / 2), {
-          connection: connectionOptions(opts.transport, 'worker'),
+          connection: fleet.client,
           prefix: prefixOf(opts.transport),
           concurrency: opts.concurrency ?? 10,
           stalledInterval: opts.stalledIntervalMs ?? 30_000,
@@ -283,6 +293,7 @@ export class Fleet {
       await Promise.all(this.workers.map((w) => w.close(true)));
     }
     await this.queues.close();
+    this.client.disconnect();
     this.log.info({ result }, 'fleet closed');
   }
 }

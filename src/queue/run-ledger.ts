@@ -3,7 +3,7 @@
  * (`job_runs`) before it is a job, and a lost Redis loses nothing.
  *
  * The queue module codes against this interface; Postgres implements it
- * (pg-run-ledger.ts) and tests and the benchmark may use the in-memory one.
+ * (src/app/job-runs-ledger.ts, over the job_runs repository).
  */
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;

@@ -7,9 +7,11 @@
  * (mode 0600), next to the embedded database it protects.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
+import { ensureWritableFolder } from '../local-folder.js';
 
 const VERSION = 1;
 const IV_BYTES = 12;
@@ -40,8 +42,8 @@ export function newSecretValue(): Buffer {
  * The key that seals secrets: `WARDEN_SECRET_KEY`, else the embedded key file
  * (created on first use).
  */
-export function secretKey(env: NodeJS.ProcessEnv, dataDir: string): Buffer {
-  const given = env.WARDEN_SECRET_KEY;
+export function secretKey(config: Pick<Config, 'WARDEN_SECRET_KEY'>, dataDir: string): Buffer {
+  const given = config.WARDEN_SECRET_KEY;
   if (given !== undefined && given !== '') {
     const key = Buffer.from(given, 'base64');
     if (key.length !== 32) throw new InputError('WARDEN_SECRET_KEY', 'must be 32 bytes, base64-encoded');
@@ -49,7 +51,7 @@ export function secretKey(env: NodeJS.ProcessEnv, dataDir: string): Buffer {
   }
   const file = path.join(dataDir, 'secret.key');
   if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
+    ensureWritableFolder(dataDir, 'WARDEN_DATA_DIR');
     writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
   }
   const key = Buffer.from(readFileSync(file, 'utf8').trim(), 'base64');

@@ -31,10 +31,28 @@ async function demo(env: NodeJS.ProcessEnv): Promise<DemoReport> {
   return JSON.parse(run.stdout) as DemoReport;
 }
 
+/** The deterministic demo tenant's open findings (src/omneo/simulator/demo-tenant.ts), by family and severity. */
+const DEMO_OPEN = {
+  access: { critical: 3, high: 2, medium: 2, low: 0 },
+  tokens: { critical: 1, high: 5, medium: 2, low: 0 },
+  network: { critical: 1, high: 4, medium: 2, low: 1 },
+  secrets: { critical: 0, high: 2, medium: 0, low: 0 },
+  privacy: { critical: 2, high: 1, medium: 1, low: 0 },
+};
+/** Findings of each audit run, in the order the demo runs them. */
+const DEMO_FINDINGS = [7, 8, 8, 2, 4];
+
 function expectEveryFamily(report: DemoReport): void {
-  for (const [family, counts] of Object.entries(report.open)) {
-    expect(Object.values(counts).reduce((a, b) => a + b, 0), family).toBeGreaterThan(0);
-  }
+  expect(report.open).toEqual(DEMO_OPEN);
+  expect(report.runs.filter((r) => r.kind !== 'digest').map((r) => r.counts?.findings)).toEqual(DEMO_FINDINGS);
+  // The top of the list, most severe first, labels and titles only.
+  expect(report.top.map((f) => `${f.severity} ${f.rule} ${f.subject_label}`)).toEqual([
+    'critical ACC-01 Bob Stone',
+    'critical ACC-01 Gus Hill',
+    'critical ACC-04 Fay Cole',
+    'critical NET-01 0.0.0.0/0',
+    'critical PRV-01 1',
+  ]);
 }
 
 describe('warden demo on embedded defaults', () => {
@@ -54,7 +72,7 @@ describe('warden demo on embedded defaults', () => {
     ]);
     expectEveryFamily(first);
     const audits = first.runs.filter((r) => r.kind !== 'digest');
-    expect(audits.every((r) => (r.counts?.created ?? 0) > 0 && r.counts?.persisting === 0)).toBe(true);
+    expect(audits.map((r) => [r.counts?.created, r.counts?.persisting])).toEqual(DEMO_FINDINGS.map((n) => [n, 0]));
     expect(first.emails).toHaveLength(3);
 
     // The compliance officer's email: every family in the CSV, the headline in the body.
@@ -86,7 +104,8 @@ describe('warden demo through the real fleet', () => {
   afterAll(async () => {
     await adminQuery(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}:*`);
+    // The demo adds `-demo` to the prefix it is given.
+    const keys = await redis.keys(`${prefix}-demo:*`);
     if (keys.length > 0) await redis.del(...keys);
     await redis.quit();
   });
@@ -106,6 +125,6 @@ describe('warden demo through the real fleet', () => {
     expectEveryFamily(report);
     expect(report.emails).toHaveLength(3);
     const second = await demo(env);
-    expect(second.runs.filter((r) => r.kind !== 'digest').every((r) => r.counts?.created === 0)).toBe(true);
+    expect(second.runs.filter((r) => r.kind !== 'digest').map((r) => [r.counts?.created, r.counts?.persisting])).toEqual(DEMO_FINDINGS.map((n) => [0, n]));
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { runCli } from '../support/cli.js';
+import { loadConfig } from '../../src/config.js';
 import { TEST_DATABASE_URL, adminQuery, uniqueSchema } from '../support/db.js';
 
 const backends = [
@@ -14,7 +15,7 @@ const backends = [
     name: 'pglite',
     async setUp(dir: string): Promise<NodeJS.ProcessEnv> {
       const env = { WARDEN_DATA_DIR: dir };
-      const opened = await openDatabase({ env });
+      const opened = await openDatabase({ config: loadConfig(env) });
       await migrateToLatest(opened.db);
       await opened.close();
       return env;
@@ -27,7 +28,7 @@ const backends = [
     async setUp(): Promise<NodeJS.ProcessEnv> {
       const env = { DATABASE_URL: TEST_DATABASE_URL, WARDEN_DB_SCHEMA: this.schema };
       await adminQuery(`CREATE SCHEMA ${this.schema}`);
-      const opened = await openDatabase({ url: TEST_DATABASE_URL, schema: this.schema, env: {} });
+      const opened = await openDatabase({ url: TEST_DATABASE_URL, schema: this.schema });
       await migrateToLatest(opened.db, { schema: this.schema });
       await opened.close();
       return env;

@@ -26,7 +26,7 @@ let template: Promise<Blob> | undefined;
  */
 function migratedPgliteTemplate(): Promise<Blob> {
   template ??= (async () => {
-    const opened = await openDatabase({ dataDir: 'memory://', env: {} });
+    const opened = await openDatabase({ dataDir: 'memory://' });
     try {
       await migrateToLatest(opened.db);
       return await opened.dumpDataDir!();
@@ -63,10 +63,10 @@ export async function createTestDatabase(backend: Backend, options: { migrate?: 
   if (backend === 'postgres') {
     schema = uniqueSchema('warden_test');
     await adminQuery(`CREATE SCHEMA ${schema}`);
-    opened = await openDatabase({ url: TEST_DATABASE_URL, schema, poolSize: 4, env: {} });
+    opened = await openDatabase({ url: TEST_DATABASE_URL, schema, poolSize: 4 });
   } else {
     const template = options.migrate === false ? undefined : await migratedPgliteTemplate();
-    opened = await openDatabase(template === undefined ? { dataDir: 'memory://', env: {} } : { loadDataDir: template, env: {} });
+    opened = await openDatabase(template === undefined ? { dataDir: 'memory://' } : { loadDataDir: template });
   }
   if (options.migrate !== false && backend === 'postgres') await migrateToLatest(opened.db, { schema });
   return {

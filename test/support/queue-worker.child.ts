@@ -6,13 +6,13 @@
 import { openDatabase } from '../../src/db/database.js';
 import { createLogger } from '../../src/log/logger.js';
 import { Fleet } from '../../src/queue/fleet.js';
-import { PgRunLedger } from '../../src/queue/pg-run-ledger.js';
+import { JobRunsLedger } from '../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../src/queue/registry.js';
 import { probeJob } from './queue-jobs.js';
 import type { ChildConfig } from './queue.js';
 
 const config = JSON.parse(process.env.WARDEN_CHILD_CONFIG ?? '{}') as ChildConfig;
-const opened = await openDatabase({ url: config.databaseUrl, schema: config.schema, poolSize: 4, env: {} });
+const opened = await openDatabase({ url: config.databaseUrl, schema: config.schema, poolSize: 4 });
 const registry = new JobRegistry({
   definitions: [probeJob],
   schedules: config.schedule === undefined ? [] : [{ job: 'probe', pattern: config.schedule }],
@@ -20,7 +20,7 @@ const registry = new JobRegistry({
 const fleet = await Fleet.start({
   transport: config.transport,
   registry,
-  ledger: new PgRunLedger(opened.db),
+  ledger: new JobRunsLedger(opened.db),
   deps: {},
   log: createLogger({ level: 'warn' }),
   tenants: config.tenants,

@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import { formatDemoReport, runDemo } from '../../demo/run-demo.js';
 import { InputError } from '../../errors.js';
-import { createLogger } from '../../log/logger.js';
 import { EXIT, write, type CliIo } from '../io.js';
 import { configOf } from '../ledger.js';
 
@@ -13,10 +12,7 @@ export function registerDemo(program: Command, io: CliIo, setExit: (code: number
     .option('--format <format>', 'text or json', 'text')
     .action(async (opts: { format: string }) => {
       if (opts.format !== 'text' && opts.format !== 'json') throw new InputError('--format', 'expected text or json');
-      const config = configOf(io);
-      // Job logs go to stderr at warn and above, so the report on stdout stays readable.
-      const log = createLogger({ level: io.env.LOG_LEVEL ?? 'warn' }, { write: (s: string) => io.stderr.write(s) });
-      const report = await runDemo(io.env, config, log);
+      const report = await runDemo(configOf(io), io);
       await write(io.stdout, opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : formatDemoReport(report));
       if (report.runs.some((r) => r.status === 'failed')) setExit(EXIT.failure);
     });

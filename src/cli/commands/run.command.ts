@@ -1,16 +1,11 @@
 /** `warden run JOB`: enqueue one run now (on the fleet, or in-process without REDIS_URL). */
 import type { Command } from 'commander';
-import { createAppDeps, jobDeps } from '../../app/deps.js';
+import { jobs } from '../../../jobs/index.js';
 import { requireTenant } from '../../db/tenants.repository.js';
 import { InputError } from '../../errors.js';
-import { createLogger } from '../../log/logger.js';
-import { enqueue } from '../../queue/enqueue.js';
-import { QueueSet } from '../../queue/fleet.js';
-import { InlineRunner } from '../../queue/inline-runner.js';
-import type { RunRecord } from '../../queue/run-ledger.js';
-import { openRuntime } from '../../queue/runtime.js';
 import { EXIT, write, type CliIo } from '../io.js';
-import { assertMigrated, configOf } from '../ledger.js';
+import { configOf, withApp } from '../ledger.js';
+import { durationMs, formatRunLine } from '../run-format.js';
 
 export interface RunOptions {
   tenant?: string;
@@ -23,11 +18,12 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
   program
     .command('run')
     .description('enqueue one run of a job now (waits for it in embedded mode, or with --wait)')
-    .argument('<job>', 'job name, e.g. reconcile')
+    .argument('<job>', `job name: ${jobs.map((j) => j.name).join(', ')}`)
     .option('--tenant <name>', 'tenant the run is for (required for per-tenant jobs)')
     .option('--payload <json>', 'payload as a JSON object (ids only)', '{}')
     .option('--wait', 'wait until the run has finished')
     .option('--format <format>', 'json or text', 'text')
+    .addHelpText('after', `\nJobs:\n${jobs.map((j) => `  ${j.name.padEnd(16)} ${(j.scope ?? 'tenant') === 'tenant' ? 'per tenant' : 'fleet-wide'}${j.schedule === undefined ? '' : `, schedule ${j.schedule}`}`).join('\n')}\n`)
     .action(async (kind: string, opts: RunOptions) => {
       if (opts.format !== 'json' && opts.format !== 'text') throw new InputError('--format', 'expected json or text');
       let payload: unknown;
@@ -37,51 +33,31 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
         throw new InputError('--payload', 'not valid JSON');
       }
       // The environment first (one error listing every bad variable, exit 2), then an unmigrated ledger.
-      configOf(io);
-      const rt = await openRuntime(io.env);
-      try {
-        await assertMigrated(rt.database);
-        const def = rt.registry.get(kind);
-        const perTenant = (def.scope ?? 'tenant') === 'tenant';
-        if (perTenant && opts.tenant === undefined) throw new InputError('--tenant', `required for job ${JSON.stringify(kind)}`);
-        if (opts.tenant !== undefined) await requireTenant(rt.database.db, opts.tenant);
-        const tenant = perTenant ? (opts.tenant ?? null) : null;
-        let run: RunRecord | undefined;
-        if (rt.transport === undefined) {
-          // In-process, the run executes here, so it needs the app's deps (ledger, tenant tokens, mailer).
-          const app = createAppDeps({ db: rt.database.db, env: io.env });
+      const config = configOf(io);
+      const run = await withApp(
+        io,
+        async (app) => {
+          const def = app.registry.get(kind);
+          const perTenant = (def.scope ?? 'tenant') === 'tenant';
+          if (perTenant && opts.tenant === undefined) throw new InputError('--tenant', `required for job ${JSON.stringify(kind)}`);
+          if (opts.tenant !== undefined) await requireTenant(app.database.db, opts.tenant);
+          const runner = await app.openRunner({ work: false });
           try {
-            const runner = new InlineRunner({ registry: rt.registry, ledger: rt.ledger, deps: jobDeps(app), log: createLogger(), tenants: rt.tenants });
-            const id = await enqueue({ registry: rt.registry, ledger: rt.ledger, dispatcher: runner }, kind, payload, { tenant });
-            await runner.settled(id);
+            const id = await runner.enqueue(kind, payload, perTenant ? (opts.tenant ?? null) : null);
+            return await runner.outcome(id, opts.wait === true);
+          } finally {
             await runner.close();
-            run = await rt.ledger.get(id);
-          } finally {
-            await app.close();
           }
-        } else {
-          const queues = new QueueSet(rt.transport, rt.registry, {}, rt.tenants);
-          try {
-            const id = await enqueue({ registry: rt.registry, ledger: rt.ledger, dispatcher: queues }, kind, payload, { tenant });
-            run = await rt.ledger.get(id);
-            while (opts.wait === true && run !== undefined && (run.status === 'queued' || run.status === 'running')) {
-              await new Promise((r) => setTimeout(r, 250));
-              run = await rt.ledger.get(id);
-            }
-          } finally {
-            await queues.close();
-          }
-        }
-        if (run === undefined) throw new Error('the run vanished from the ledger');
-        await write(
-          io.stdout,
-          opts.format === 'json'
-            ? `${JSON.stringify({ id: run.id, kind: run.kind, tenant: run.tenant, status: run.status, counts: run.counts, error: run.error })}\n`
-            : `run ${run.id} ${run.kind}${run.tenant === null ? '' : ` (${run.tenant})`}: ${run.status}${run.error === null ? '' : ` - ${run.error}`}\n`,
-        );
-        if (run.status === 'failed') setExit(EXIT.failure);
-      } finally {
-        await rt.close();
-      }
+        },
+        // In process, the run executes (and may send mail) here.
+        { sendsMail: config.REDIS_URL === undefined },
+      );
+      await write(
+        io.stdout,
+        opts.format === 'json'
+          ? `${JSON.stringify({ id: run.id, kind: run.kind, tenant: run.tenant, status: run.status, counts: run.counts, error: run.error, duration_ms: durationMs(run) })}\n`
+          : formatRunLine(run),
+      );
+      if (run.status === 'failed') setExit(EXIT.failure);
     });
 }

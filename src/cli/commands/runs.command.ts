@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { RunRecord } from '../../queue/run-ledger.js';
-import { openRuntime } from '../../queue/runtime.js';
 import { write, type CliIo } from '../io.js';
+import { withApp } from '../ledger.js';
+import { formatCounts } from '../run-format.js';
 
 export interface RunsOptions {
   limit: string;
@@ -39,9 +40,10 @@ function toTable(runs: readonly RunRecord[]): string {
     r.status,
     String(r.attempts),
     r.startedAt && r.finishedAt ? `${r.finishedAt.getTime() - r.startedAt.getTime()} ms` : '',
-    Object.entries(r.counts).map(([k, v]) => `${k}=${v}`).join(' ') || (r.error ?? ''),
+    (r.status === 'failed' ? r.error : formatCounts(r.counts)) || (r.error ?? ''),
   ]);
-  const head = ['queued', 'job', 'tenant', 'status', 'tries', 'took', 'counts / error'];
+  // `enqueued (UTC)`: when the run became a ledger row; a scheduled run's tick is in --format json.
+  const head = ['enqueued (UTC)', 'job', 'tenant', 'status', 'tries', 'took', 'counts / error'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   return [head, ...rows].map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n') + '\n';
 }
@@ -56,12 +58,7 @@ export function registerRuns(program: Command, io: CliIo, _setExit: (code: numbe
       const limit = Number(opts.limit);
       if (!Number.isInteger(limit) || limit < 1) throw new InputError('--limit', 'expected a positive integer');
       if (opts.format !== 'json' && opts.format !== 'table') throw new InputError('--format', 'expected table or json');
-      const rt = await openRuntime(io.env);
-      try {
-        const runs = await rt.ledger.listRecent(limit);
-        await write(io.stdout, opts.format === 'json' ? toJson(runs) : toTable(runs));
-      } finally {
-        await rt.close();
-      }
+      const runs = await withApp(io, (app) => app.ledger.listRecent(limit));
+      await write(io.stdout, opts.format === 'json' ? toJson(runs) : toTable(runs));
     });
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { gatherTenantSnapshot } from '../../audit/tenant-snapshot.js';
 import { write, type CliIo } from '../io.js';
-import { withLedger } from '../ledger.js';
+import { withApp } from '../ledger.js';
 import { tenantName } from '../tenant-options.js';
 
 export function registerSnapshot(program: Command, io: CliIo): void {
@@ -12,7 +12,7 @@ export function registerSnapshot(program: Command, io: CliIo): void {
     .requiredOption('--tenant <name>', 'the tenant')
     .action(async (opts: { tenant: string }) => {
       const tenant = tenantName(opts.tenant, '--tenant');
-      const snapshot = await withLedger(io, ({ db }) => gatherTenantSnapshot(db, tenant, { env: io.env }));
+      const snapshot = await withApp(io, (app) => gatherTenantSnapshot(app.database.db, tenant, { env: app.env }));
       await write(io.stdout, `${JSON.stringify(snapshot)}\n`);
     });
 }

@@ -109,7 +109,7 @@ describe('warden migrate and warden audit-log verify (CLI, real Postgres)', () =
     expect(again.out()).toBe('ledger (postgres) already up to date\n');
 
     const { openDatabase } = await import('../../../src/db/database.js');
-    const ledger = await openDatabase({ url: TEST_DATABASE_URL, schema, env: {} });
+    const ledger = await openDatabase({ url: TEST_DATABASE_URL, schema });
     try {
       for (let i = 0; i < 3; i++) await appendAuditLog(ledger.db, { actor: 'ann', action: 'x', subject: `s:${i}` });
       const ok = captureIo(env);

@@ -10,7 +10,7 @@ import {
 } from '../../../src/db/errors.js';
 import { migrateToLatest, pendingMigrations } from '../../../src/db/migrate.js';
 import { addTenant, listTenants, removeTenant, requireTenant, updateTenant } from '../../../src/db/tenants.repository.js';
-import { createRun, failRun, finishRun, listRuns, startRun } from '../../../src/db/job-runs.repository.js';
+import { claimRun, createRun, endAttempt, findRun, getRun, listRuns, listUnfinishedRuns, runIdOf } from '../../../src/db/job-runs.repository.js';
 import { activeSuppressions, liftSuppression, suppressFinding } from '../../../src/db/suppressions.repository.js';
 import {
   decideApproval,
@@ -77,14 +77,28 @@ describe.each(BACKENDS)('ledger on %s', (backend) => {
     expect(first.created).toBe(true);
     expect(again).toEqual({ run: first.run, created: false });
 
-    const running = await startRun(t.db, first.run.id, at(1, 1));
-    expect(running).toMatchObject({ status: 'running', attempts: 1, started_at: at(1, 1) });
-    await failRun(t.db, first.run.id, { at: at(1, 2), error: 'platform answered 503' });
-    expect(await startRun(t.db, first.run.id, at(1, 3))).toMatchObject({ status: 'running', attempts: 2, error: null });
-    const done = await finishRun(t.db, first.run.id, { at: at(1, 4), counts: { created: 3 } });
-    expect(done).toMatchObject({ status: 'succeeded', counts: { created: 3 }, finished_at: at(1, 4) });
-    await expect(startRun(t.db, first.run.id, at(2))).rejects.toThrow(new InvalidTransitionError('job_run', first.run.id, 'succeeded', 'running'));
-    await expect(startRun(t.db, 999_999, at(2))).rejects.toBeInstanceOf(NotFoundError);
+    const key = input.idempotencyKey;
+    expect(await runIdOf(t.db, key)).toBe(first.run.id);
+    expect(await runIdOf(t.db, 'nope')).toBeUndefined();
+    expect(await claimRun(t.db, key, 1, 60_000)).toBe(true);
+    expect(await findRun(t.db, key)).toMatchObject({ status: 'running', attempts: 1, finished_at: null });
+    // A live lease: a second claimer loses and changes nothing.
+    expect(await claimRun(t.db, key, 2, 60_000)).toBe(false);
+    // The attempt failed and will be retried: back to queued, the error kept.
+    expect(await endAttempt(t.db, key, { status: 'queued', counts: {}, error: 'platform answered 503' })).toBe(true);
+    expect(await findRun(t.db, key)).toMatchObject({ status: 'queued', error: 'platform answered 503', finished_at: null });
+    expect((await listUnfinishedRuns(t.db)).map((r) => r.idempotency_key)).toEqual([key]);
+    expect(await claimRun(t.db, key, 2, 60_000)).toBe(true);
+    expect(await endAttempt(t.db, key, { status: 'succeeded', counts: { created: 3 }, error: null })).toBe(true);
+    const done = await getRun(t.db, first.run.id);
+    expect(done).toMatchObject({ status: 'succeeded', attempts: 2, counts: { created: 3 }, error: null });
+    expect(done.finished_at).toBeInstanceOf(Date);
+    // Final: neither claimed nor ended again; unknown keys the same.
+    expect(await claimRun(t.db, key, 3, 0)).toBe(false);
+    expect(await endAttempt(t.db, key, { status: 'failed', counts: {}, error: 'late' })).toBe(false);
+    expect(await claimRun(t.db, 'nope', 1, 0)).toBe(false);
+    expect(await listUnfinishedRuns(t.db)).toEqual([]);
+    await expect(getRun(t.db, 999_999)).rejects.toBeInstanceOf(NotFoundError);
     await expect(createRun(t.db, { ...input, tenant: 'nope', idempotencyKey: 'x' })).rejects.toBeInstanceOf(UnknownTenantError);
     expect((await listRuns(t.db, { tenant: 'acme', status: 'succeeded' })).map((r) => r.id)).toEqual([first.run.id]);
   });

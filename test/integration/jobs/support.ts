@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { jobs } from '../../../jobs/index.js';
+import { loadConfig } from '../../../src/config.js';
 import { createAppDeps, jobDeps, type OpenedAppDeps } from '../../../src/app/deps.js';
 import type { Db } from '../../../src/db/executor.js';
 import type { MailerConfig } from '../../../src/mail/transports.js';
@@ -13,7 +14,7 @@ import { createLogger } from '../../../src/log/logger.js';
 import { startSimulator, type Simulator } from '../../../src/omneo/simulator/server.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
 import { InlineRunner } from '../../../src/queue/inline-runner.js';
-import { PgRunLedger } from '../../../src/queue/pg-run-ledger.js';
+import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import type { RunRecord } from '../../../src/queue/run-ledger.js';
 import { createTestDatabase, type Backend, type TestDatabase } from '../../support/db.js';
@@ -45,7 +46,7 @@ export async function startWorld(backend: Backend, options: { outboxDir?: string
     ...(options.outboxDir === undefined ? {} : { WARDEN_OUTBOX: options.outboxDir }),
   };
   const registry = new JobRegistry({ definitions: jobs });
-  const ledger = new PgRunLedger(db.db);
+  const ledger = new JobRunsLedger(db.db);
   const log = createLogger({ level: 'silent' });
   return {
     sim,
@@ -56,6 +57,7 @@ export async function startWorld(backend: Backend, options: { outboxDir?: string
     async run(kind, opts = {}) {
       const app: OpenedAppDeps = createAppDeps({
         db: db.db,
+        config: loadConfig(opts.env ?? env),
         env: opts.env ?? env,
         ...(opts.mailer === undefined ? {} : { mailer: opts.mailer }),
         // Fast retries: the simulator runs without faults here.

@@ -14,7 +14,7 @@ import { defineJob } from '../../../src/queue/define-job.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
 import { Fleet } from '../../../src/queue/fleet.js';
 import { InlineRunner, type InlineRunnerOptions } from '../../../src/queue/inline-runner.js';
-import { PgRunLedger } from '../../../src/queue/pg-run-ledger.js';
+import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { cleanQueues, eventually, testTransport } from '../../support/queue.js';
@@ -34,7 +34,7 @@ describe('claiming a run', () => {
   const registry = new JobRegistry({ definitions: [slowJob, reconcileJob] });
   const log = createLogger({ level: 'silent' });
   let db: TestDatabase;
-  let ledger: PgRunLedger;
+  let ledger: JobRunsLedger;
   const runners: InlineRunner[] = [];
   const runner = (opts: Partial<InlineRunnerOptions> = {}) => {
     const r = new InlineRunner({ registry, ledger, deps: {}, log, attempts: 1, ...opts });
@@ -46,7 +46,7 @@ describe('claiming a run', () => {
     executions.length = 0;
     db = await createTestDatabase('postgres');
     await addTenant(db.db, { name: 'acme', baseUrl: 'http://127.0.0.1:1', tokenEnv: 'T' });
-    ledger = new PgRunLedger(db.db);
+    ledger = new JobRunsLedger(db.db);
   });
 
   afterEach(async () => {

@@ -10,9 +10,8 @@ import { createLogger } from '../../../src/log/logger.js';
 import { defineJob, type AnyJobDefinition } from '../../../src/queue/define-job.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
 import { FleetConfigError, PayloadError } from '../../../src/queue/errors.js';
-import { MemoryRunLedger } from '../../../src/queue/memory-run-ledger.js';
 import { Fleet, QueueSet } from '../../../src/queue/fleet.js';
-import { PgRunLedger } from '../../../src/queue/pg-run-ledger.js';
+import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { probeJob, strictJob } from '../../support/queue-jobs.js';
@@ -23,7 +22,7 @@ describe('fleet', () => {
   const registry = new JobRegistry({ definitions: [probeJob, strictJob(calls)] });
   let db: TestDatabase;
   let transport: ReturnType<typeof testTransport>;
-  let ledger: PgRunLedger;
+  let ledger: JobRunsLedger;
   let fleet: Fleet | undefined;
 
   beforeEach(async () => {
@@ -31,7 +30,7 @@ describe('fleet', () => {
     db = await createTestDatabase('postgres');
     await addTenant(db.db, { name: 'acme', baseUrl: 'http://127.0.0.1:1', tokenEnv: 'ACME_TOKEN' });
     transport = testTransport();
-    ledger = new PgRunLedger(db.db);
+    ledger = new JobRunsLedger(db.db);
   });
 
   afterEach(async () => {
@@ -171,10 +170,15 @@ describe('start-up', () => {
   it('no worker starts (and nothing is left in Redis) when a selected queue is unknown', async () => {
     const transport = testTransport();
     const registry = new JobRegistry({ definitions: [noop('a')] });
-    const ledger = new MemoryRunLedger();
-    await expect(
-      Fleet.start({ transport, registry, ledger, deps: {}, log: createLogger({ level: 'silent' }), queues: ['ghost'] }),
-    ).rejects.toThrow('unknown job "ghost"');
-    expect(await countKeys(transport)).toBe(0);
+    const db = await createTestDatabase('pglite');
+    try {
+      const ledger = new JobRunsLedger(db.db);
+      await expect(
+        Fleet.start({ transport, registry, ledger, deps: {}, log: createLogger({ level: 'silent' }), queues: ['ghost'] }),
+      ).rejects.toThrow('unknown job "ghost"');
+      expect(await countKeys(transport)).toBe(0);
+    } finally {
+      await db.destroy();
+    }
   });
 });

@@ -9,7 +9,7 @@ import { createLogger } from '../../../src/log/logger.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
 import { PayloadError } from '../../../src/queue/errors.js';
 import { InlineRunner } from '../../../src/queue/inline-runner.js';
-import { PgRunLedger } from '../../../src/queue/pg-run-ledger.js';
+import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { probeJob, strictJob } from '../../support/queue-jobs.js';
@@ -37,7 +37,7 @@ describe('inline runner', () => {
       definitions: [probeJob, strictJob(calls)],
       schedules: schedule === undefined ? [] : [{ job: 'probe', pattern: schedule }],
     });
-    const ledger = new PgRunLedger(db.db);
+    const ledger = new JobRunsLedger(db.db);
     runner = new InlineRunner({
       registry,
       ledger,
@@ -93,7 +93,7 @@ describe('inline runner', () => {
       definitions: [probeJob, strictJob(calls)],
       schedules: [{ job: 'probe', pattern: '0 9 1 */3 *' }],
     });
-    const ledger = new PgRunLedger(db.db);
+    const ledger = new JobRunsLedger(db.db);
     const log = createLogger({ level: 'silent' });
     const tenants = [{ name: 'acme', timeZone: 'Asia/Tokyo' }];
     expect(() => new InlineRunner({ registry, ledger, deps: {}, log, queues: ['ghost'] })).toThrow(/unknown job "ghost"/);
@@ -122,7 +122,7 @@ describe('inline runner', () => {
 
   it('close() cuts a retry wait short: the run does not attempt again after shutdown', async () => {
     const registry = new JobRegistry({ definitions: [probeJob] });
-    const ledger = new PgRunLedger(db.db);
+    const ledger = new JobRunsLedger(db.db);
     runner = new InlineRunner({ registry, ledger, deps: {}, log: createLogger({ level: 'silent' }), attempts: 3, backoffMs: 1500, drainTimeoutMs: 5000 });
     const id = await enqueue({ registry, ledger, dispatcher: runner }, 'probe', { failTimes: 1 }, { tenant: 'acme' });
     await eventually(async () => ((await ledger.get(id))?.error === 'planned failure 1' ? true : undefined), 5000, 'first attempt failed');

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { addTenant } from '../../../src/db/tenants.repository.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
 import { QueueSet } from '../../../src/queue/fleet.js';
-import { PgRunLedger } from '../../../src/queue/pg-run-ledger.js';
+import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../../support/db.js';
 import { probeJob } from '../../support/queue-jobs.js';
@@ -49,7 +49,7 @@ describe('worker processes', () => {
   it('two workers and a scheduler: every tick is exactly one run', async () => {
     children = [spawnWorkerChild(config({ schedule: '* * * * * *' })), spawnWorkerChild(config({ schedule: '* * * * * *' }))];
     await Promise.all(children.map((c) => c.waitFor(/^ready \d+$/m)));
-    const ledger = new PgRunLedger(db.db);
+    const ledger = new JobRunsLedger(db.db);
     await eventually(async () => {
       const done = (await ledger.listRecent(100)).filter((r) => r.status === 'succeeded');
       return done.length >= 4 ? done : undefined;
@@ -76,7 +76,7 @@ describe('worker processes', () => {
     const victim = spawnWorkerChild(config({ concurrency: 1 }));
     children.push(victim);
     const [, victimPid] = await victim.waitFor(/^ready (\d+)$/m);
-    const ledger = new PgRunLedger(db.db);
+    const ledger = new JobRunsLedger(db.db);
     const queues = new QueueSet(transport, registry, { attempts: 3, backoffMs: 50 }, []);
     let runId: string;
     try {

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { reconcileJob } from '../../../jobs/reconcile.job.js';
 import { addTenant } from '../../../src/db/tenants.repository.js';
 import { QueueSet } from '../../../src/queue/fleet.js';
-import { PgRunLedger } from '../../../src/queue/pg-run-ledger.js';
+import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import type { RunRecord } from '../../../src/queue/run-ledger.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
@@ -35,7 +35,7 @@ describe('reconcile lookups', () => {
   });
 
   it('finds the runs whose job is gone without a getJob per run', async () => {
-    const ledger = new PgRunLedger(db.db);
+    const ledger = new JobRunsLedger(db.db);
     const present = new Set<string>();
     for (let i = 0; i < 300; i++) {
       // Every third id looks like a scheduler's (a ':' travels as '_'), to cover both job ids.

@@ -15,7 +15,7 @@ import { addTenant } from '../../../src/db/tenants.repository.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
 import { Fleet, QueueSet } from '../../../src/queue/fleet.js';
-import { PgRunLedger } from '../../../src/queue/pg-run-ledger.js';
+import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { probeJob } from '../../support/queue-jobs.js';
@@ -49,7 +49,7 @@ describe('reconcile after Redis lost its data', () => {
   });
 
   it('restores the schedulers and the queued work, and the work completes', async () => {
-    const ledger = new PgRunLedger(db.db);
+    const ledger = new JobRunsLedger(db.db);
     const queues = new QueueSet(transport, registry, {}, tenants);
     let runIds: string[];
     try {

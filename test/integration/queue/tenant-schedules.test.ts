@@ -9,7 +9,7 @@ import { addTenant, listTenants, removeTenant } from '../../../src/db/tenants.re
 import { createLogger } from '../../../src/log/logger.js';
 import { QueueSet } from '../../../src/queue/fleet.js';
 import { InlineRunner } from '../../../src/queue/inline-runner.js';
-import { PgRunLedger } from '../../../src/queue/pg-run-ledger.js';
+import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { probeJob } from '../../support/queue-jobs.js';
@@ -58,7 +58,7 @@ describe('schedules follow the tenants in the ledger', () => {
   });
 
   it('inline: the cron tasks follow the tenants too', async () => {
-    const runner = new InlineRunner({ registry, ledger: new PgRunLedger(db.db), deps: {}, log: createLogger({ level: 'silent' }), tenants });
+    const runner = new InlineRunner({ registry, ledger: new JobRunsLedger(db.db), deps: {}, log: createLogger({ level: 'silent' }), tenants });
     try {
       await runner.start();
       expect(runner.scheduleIds.sort()).toEqual(['probe@acme', 'reconcile@fleet']);

@@ -1,7 +1,7 @@
 // The pure parts of the transports: SMTP_URL parsing, outbox file names, env config.
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.js';
-import { createMailer, mailerConfigFromEnv, outboxFileName, parseSmtpUrl } from '../../../src/mail/transports.js';
+import { createMailer, mailerConfigOf, outboxFileName, parseSmtpUrl } from '../../../src/mail/transports.js';
 
 describe('parseSmtpUrl', () => {
   it('reads host, port, TLS mode and percent-encoded credentials', () => {
@@ -55,10 +55,10 @@ describe('outboxFileName', () => {
   });
 });
 
-describe('mailerConfigFromEnv', () => {
+describe('mailerConfigOf', () => {
   it('takes SMTP_URL and WARDEN_OUTBOX, treating empty as unset', () => {
-    expect(mailerConfigFromEnv({ SMTP_URL: 'smtp://h', WARDEN_OUTBOX: '/o' })).toEqual({ smtpUrl: 'smtp://h', outboxDir: '/o' });
-    expect(mailerConfigFromEnv({ SMTP_URL: '' })).toEqual({ smtpUrl: undefined, outboxDir: undefined });
-    expect(createMailer(mailerConfigFromEnv({})).transport).toBe('outbox');
+    expect(mailerConfigOf({ SMTP_URL: 'smtp://h', WARDEN_OUTBOX: '/o' })).toEqual({ smtpUrl: 'smtp://h', outboxDir: '/o' });
+    expect(mailerConfigOf({ SMTP_URL: '' })).toEqual({ smtpUrl: undefined, outboxDir: undefined });
+    expect(createMailer(mailerConfigOf({})).transport).toBe('outbox');
   });
 });

@@ -4,12 +4,13 @@
  * file only names its family and its schedule.
  */
 import { z } from 'zod';
-import { ledgerRunId, runAudit } from '../audit/run-audit.js';
-import { InputError } from '../errors.js';
-import { defineJob, type JobDefinition } from '../queue/define-job.js';
-import { PermanentJobError } from '../queue/errors.js';
-import type { RuleFamily } from '../rules/types.js';
-import { requireApp } from './deps.js';
+import { runAudit } from '../src/audit/run-audit.js';
+import { runIdOf } from '../src/db/job-runs.repository.js';
+import { DomainError, InputError } from '../src/errors.js';
+import { defineJob, type JobDefinition } from '../src/queue/define-job.js';
+import { PermanentJobError } from '../src/queue/errors.js';
+import type { RuleFamily } from '../src/rules/types.js';
+import { requireApp } from './job-deps.js';
 
 /**
  * Audit payloads carry nothing: the tenant is the run's, the data is gathered
@@ -33,7 +34,7 @@ export function defineAuditJob({ name, family, schedule }: AuditJobOptions): Job
     async run(_payload, ctx) {
       const app = requireApp(ctx.deps, name);
       if (ctx.tenant === null) throw new PermanentJobError(`job ${name} runs for a tenant, and this run has none`);
-      const runId = await ledgerRunId(app.db, ctx.runId);
+      const runId = await runIdOf(app.db, ctx.runId);
       if (runId === undefined) throw new PermanentJobError(`run ${ctx.runId} is not in the ledger`);
       try {
         const counts = await runAudit(app.db, ctx.tenant, {
@@ -49,7 +50,7 @@ export function defineAuditJob({ name, family, schedule }: AuditJobOptions): Job
         // A set-up problem (token variable unset, unknown tenant, bad directory
         // source) will not fix itself between retries: fail the run now, with the
         // error's safe message (it names the variable, never its value).
-        if (err instanceof InputError) throw new PermanentJobError(err.message, { cause: err });
+        if (err instanceof InputError || err instanceof DomainError) throw new PermanentJobError(err.message, { cause: err });
         throw err;
       }
     },

@@ -1,0 +1,49 @@
+/**
+ * What jobs need from the application (the ledger, the environment holding
+ * tenant tokens, the mailer, the sender and the app's URL). The app builds it
+ * (src/app/deps.ts `createAppDeps`) and hands it to the fleet or the inline
+ * runner as `deps.app`; jobs only read it, so they never import the app
+ * (docs/architecture.md "Layers").
+ */
+import type { Environment } from '../src/config.js';
+import type { Db } from '../src/db/executor.js';
+import type { Mailer } from '../src/mail/transports.js';
+import type { OmneoClientOptions } from '../src/omneo/client.js';
+import { PermanentJobError } from '../src/queue/errors.js';
+import type { JobDeps } from '../src/queue/define-job.js';
+
+export interface AppDeps {
+  /** The ledger (owned by whoever opened it: closing the deps leaves it open). */
+  db: Db;
+  /**
+   * Where each tenant's platform and SCIM tokens are read, by the variable name
+   * the tenant row gives (never anything else: the rest is in the Config).
+   */
+  env: Environment;
+  mailer: Mailer;
+  /** The From of every email (`WARDEN_MAIL_FROM`). */
+  mailFrom: string;
+  /** Base URL of the web app for links in emails (`WARDEN_PUBLIC_URL`); no links when unset. */
+  appUrl: string | undefined;
+  /**
+   * Platform client tuning for every audit (timeouts, retries, page size).
+   * @defaultValue the client's defaults
+   */
+  client?: Omit<OmneoClientOptions, 'baseUrl' | 'token'>;
+}
+
+declare module '../src/queue/define-job.js' {
+  interface JobDeps {
+    /**
+     * Optional so that queue-only code (tests of the machinery, `reconcile`)
+     * can run without a mailer or a ledger handle; jobs that need it call {@link requireApp}.
+     */
+    app?: AppDeps;
+  }
+}
+
+/** The app deps of a job's context; a runner started without them fails the run for good (no retry can help). */
+export function requireApp(deps: JobDeps, job: string): AppDeps {
+  if (deps.app === undefined) throw new PermanentJobError(`job ${job} needs the application's dependencies (ledger, mailer), and this runner was started without them`);
+  return deps.app;
+}

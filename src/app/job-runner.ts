@@ -1,0 +1,105 @@
+/**
+ * Where jobs run, chosen in one place: the BullMQ fleet when the app has a
+ * queue transport (`REDIS_URL`), the in-process runner otherwise. `warden run`,
+ * `warden worker` and `warden demo` all take a {@link JobRunner} from here.
+ */
+import type { Logger } from '../log/logger.js';
+import type { QueueTransport } from '../queue/connection.js';
+import { enqueue } from '../queue/enqueue.js';
+import type { TenantSchedule } from '../queue/envelope.js';
+import { Fleet, QueueSet } from '../queue/fleet.js';
+import { InlineRunner } from '../queue/inline-runner.js';
+import type { JobRegistry } from '../queue/registry.js';
+import type { RunLedger, RunRecord } from '../queue/run-ledger.js';
+import { jobDeps, type AppDeps } from './deps.js';
+
+/** What a runner is built from: the parts of the app (src/app/create-app.ts) it needs. */
+export interface RunnerParts {
+  readonly registry: JobRegistry;
+  readonly ledger: RunLedger;
+  readonly log: Logger;
+  /** Undefined without `REDIS_URL`: the in-process runner. */
+  readonly transport: QueueTransport | undefined;
+  tenants(): Promise<TenantSchedule[]>;
+  deps(): AppDeps;
+}
+
+export interface RunnerChoice {
+  /**
+   * Execute jobs in this process: start the fleet's workers. Without Redis the
+   * inline runner always executes (there is nowhere else), so `false` only
+   * matters for the fleet, where the process then only enqueues.
+   */
+  work: boolean;
+  /**
+   * Fire the tenants' schedules: upsert the BullMQ job schedulers, or start the
+   * inline runner's cron tasks.
+   * @defaultValue false
+   */
+  schedules?: boolean;
+  /** Job names to work on. @defaultValue all */
+  queues?: readonly string[];
+  /** Jobs each worker runs at once. @defaultValue 10 */
+  concurrency?: number;
+}
+
+export interface JobRunner {
+  readonly mode: 'in-process' | 'redis';
+  /** Records the run in the ledger, then dispatches it; resolves to its run id. */
+  enqueue(kind: string, payload: unknown, tenant: string | null): Promise<string>;
+  /**
+   * The run as the ledger has it: once it is over when `wait` (always so in
+   * process, where the run executes here), else as it is now.
+   */
+  outcome(id: string, wait: boolean): Promise<RunRecord>;
+  /** Stops schedules, drains running jobs (30 s at most), closes the queues. */
+  close(): Promise<void>;
+}
+
+const POLL_MS = 100;
+
+export async function openJobRunner(app: RunnerParts, choice: RunnerChoice): Promise<JobRunner> {
+  const { registry, ledger, log } = app;
+  const queues = choice.queues === undefined ? {} : { queues: choice.queues };
+  const concurrency = choice.concurrency === undefined ? {} : { concurrency: choice.concurrency };
+  const schedules = choice.schedules === true;
+  const read = async (id: string) => {
+    const run = await ledger.get(id);
+    if (run === undefined) throw new Error(`run ${id} vanished from the ledger`);
+    return run;
+  };
+
+  if (app.transport === undefined) {
+    const runner = new InlineRunner({ registry, ledger, deps: jobDeps(app.deps()), log, tenants: schedules ? () => app.tenants() : [], ...queues, ...concurrency });
+    if (schedules) await runner.start();
+    return {
+      mode: 'in-process',
+      enqueue: (kind, payload, tenant) => enqueue({ registry, ledger, dispatcher: runner }, kind, payload, { tenant }),
+      async outcome(id) {
+        await runner.settled(id);
+        return read(id);
+      },
+      close: () => runner.close(),
+    };
+  }
+
+  const transport = app.transport;
+  const tenants = schedules ? () => app.tenants() : [];
+  const fleet = choice.work
+    ? await Fleet.start({ transport, registry, ledger, deps: jobDeps(app.deps()), log, tenants, upsertSchedules: schedules, ...queues, ...concurrency })
+    : undefined;
+  const dispatcher = fleet?.queues ?? new QueueSet(transport, registry, {}, tenants);
+  return {
+    mode: 'redis',
+    enqueue: (kind, payload, tenant) => enqueue({ registry, ledger, dispatcher }, kind, payload, { tenant }),
+    async outcome(id, wait) {
+      let run = await read(id);
+      while (wait && (run.status === 'queued' || run.status === 'running')) {
+        await new Promise((r) => setTimeout(r, POLL_MS));
+        run = await read(id);
+      }
+      return run;
+    },
+    close: () => (fleet === undefined ? dispatcher.close() : fleet.close()),
+  };
+}

@@ -1,0 +1,33 @@
+/** How a run reads on the command line (`warden run`, `warden runs`): counts in one stable order, named as the digest emails name them. */
+import type { RunRecord } from '../queue/run-ledger.js';
+
+/** How long a run took, when it has started and finished. */
+export function durationMs(run: RunRecord): number | null {
+  return run.startedAt !== null && run.finishedAt !== null ? run.finishedAt.getTime() - run.startedAt.getTime() : null;
+}
+
+/** `name=value` pairs in a stable order: the audit counts first in a fixed order, then the rest by name. */
+export function formatCounts(counts: Readonly<Record<string, number>>): string {
+  return orderedCounts(counts)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
+/** The words the digest emails use: `new`, not the ledger's `created`. */
+const COUNT_ORDER = ['findings', 'new', 'reopened', 'persisting', 'resolved', 'critical', 'high', 'medium', 'low', 'emails'];
+
+export function orderedCounts(counts: Readonly<Record<string, number>>): [string, number][] {
+  const named = Object.entries(counts).map(([k, v]) => [k === 'created' ? 'new' : k, v] as [string, number]);
+  const rank = (k: string) => {
+    const i = COUNT_ORDER.indexOf(k);
+    return i === -1 ? COUNT_ORDER.length : i;
+  };
+  return named.sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** One line a person reads: id, job, tenant, outcome, counts or error, duration. */
+export function formatRunLine(run: RunRecord): string {
+  const took = durationMs(run);
+  const detail = run.status === 'failed' ? (run.error ?? '') : formatCounts(run.counts);
+  return `run ${run.id} ${run.kind}${run.tenant === null ? '' : ` (${run.tenant})`}: ${run.status}${detail === '' ? '' : ` - ${detail}`}${took === null ? '' : ` in ${(took / 1000).toFixed(1)} s`}\n`;
+}
