@@ -5,9 +5,11 @@
  */
 import { z } from 'zod';
 import { ledgerRunId, runAudit } from '../audit/run-audit.js';
+import { tenantPolicy } from '../db/tenants.repository.js';
 import { InputError } from '../errors.js';
 import { defineJob, type JobDefinition } from '../queue/define-job.js';
 import { PermanentJobError } from '../queue/errors.js';
+import { parsePolicy } from '../rules/policy.js';
 import type { RuleFamily } from '../rules/types.js';
 import { requireApp } from './deps.js';
 
@@ -36,9 +38,12 @@ export function defineAuditJob({ name, family, schedule }: AuditJobOptions): Job
       const runId = await ledgerRunId(app.db, ctx.runId);
       if (runId === undefined) throw new PermanentJobError(`run ${ctx.runId} is not in the ledger`);
       try {
+        // The tenant's stored overrides (`warden tenants set --policy`), checked again as `check --policy` does.
+        const policy = parsePolicy(await tenantPolicy(app.db, ctx.tenant));
         const counts = await runAudit(app.db, ctx.tenant, {
           family,
           runId,
+          policy,
           env: app.env,
           logger: ctx.log,
           ...(app.client === undefined ? {} : { client: app.client }),

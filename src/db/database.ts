@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Kysely, PostgresDialect, type ColumnType, type Generated, type Insertable, type Selectable, type Updateable } from 'kysely';
 import pg from 'pg';
 import { InputError } from '../errors.js';
+import type { Policy } from '../rules/policy.js';
 
 /** A timestamp the database fills in when omitted. */
 type CreatedAt = ColumnType<Date, Date | undefined, Date>;
@@ -28,6 +29,8 @@ export type RotationStep = (typeof ROTATION_STEPS)[number];
 
 /** `audience → addresses`, e.g. `{ compliance: ["…"], admins: ["…"] }`. */
 export type Recipients = Record<string, string[]>;
+/** The keys of a tenant's policy that differ from the defaults (docs/rules.md), as stored. */
+export type PolicyOverrides = Partial<Policy>;
 
 export interface TenantsTable {
   id: Generated<number>;
@@ -39,6 +42,8 @@ export interface TenantsTable {
   /** `csv:PATH` or `scim:URL`, or null when the tenant has no directory. */
   directory: string | null;
   recipients: Json<Recipients>;
+  /** Overrides of the default policy (docs/rules.md), only the keys given; `{}` runs on the defaults. */
+  policy: ColumnType<PolicyOverrides, string | undefined, string>;
   created_at: CreatedAt;
 }
 
