@@ -19,7 +19,7 @@ export const POLICY_KEYS = Object.keys(DEFAULT_POLICY) as PolicyKey[];
 export function policyOverrides(document: unknown): PolicyOverrides {
   const full = parsePolicy(document);
   const given = new Set(Object.keys(document as object));
-  return Object.fromEntries(POLICY_KEYS.filter((k) => given.has(k)).map((k) => [k, full[k]])) as PolicyOverrides;
+  return Object.fromEntries(POLICY_KEYS.filter((k) => given.has(k)).map((k) => [k, full[k]]));
 }
 
 export interface PolicyRow {
