@@ -49,8 +49,7 @@ const data: DigestData = {
   audience: 'compliance',
   asOf: '2026-11-29T00:00:00Z',
   findings: { created: all.slice(0, third), persisting: all.slice(third, 2 * third), resolved: all.slice(2 * third) },
-  pendingApprovals: 12,
-  appUrl: 'https://warden.example.test',
+  policy: { inactive_days: 60, max_admins: 5 },
 };
 
 function median(xs: number[]): number {

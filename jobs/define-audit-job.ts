@@ -6,9 +6,11 @@
 import { z } from 'zod';
 import { runAudit } from '../src/audit/run-audit.js';
 import { runIdOf } from '../src/db/job-runs.repository.js';
+import { tenantPolicy } from '../src/db/tenants.repository.js';
 import { DomainError, InputError } from '../src/errors.js';
 import { defineJob, type JobDefinition } from '../src/queue/define-job.js';
 import { PermanentJobError } from '../src/queue/errors.js';
+import { parsePolicy } from '../src/rules/policy.js';
 import type { RuleFamily } from '../src/rules/types.js';
 import { requireApp } from './job-deps.js';
 
@@ -37,9 +39,12 @@ export function defineAuditJob({ name, family, schedule }: AuditJobOptions): Job
       const runId = await runIdOf(app.db, ctx.runId);
       if (runId === undefined) throw new PermanentJobError(`run ${ctx.runId} is not in the ledger`);
       try {
+        // The tenant's stored overrides (`warden tenants set --policy`), checked again as `check --policy` does.
+        const policy = parsePolicy(await tenantPolicy(app.db, ctx.tenant));
         const counts = await runAudit(app.db, ctx.tenant, {
           family,
           runId,
+          policy,
           env: app.env,
           logger: ctx.log,
           ...(app.client === undefined ? {} : { client: app.client }),

@@ -8,8 +8,9 @@
  * - **What each audience gets** (src/audit/digest-findings.ts `AUDIENCE_FAMILIES`):
  *   compliance every family; admins access, tokens and network (they approve
  *   removals and revocations); engineers tokens, secrets and privacy (they run
- *   integrations, rotations and purges). Pending approvals are counted for
- *   compliance and admins.
+ *   integrations, rotations and purges).
+ * - **Policy**: each email names the tenant's policy overrides (`warden tenants
+ *   set --policy`), the thresholds its audits judged by.
  * - **New / persisting / resolved** are relative to the start of the tenant's
  *   previous successful digest run (`job_runs`); the first digest lists every
  *   open finding as new and every resolved one as resolved. Suppressed findings
@@ -20,10 +21,9 @@
 import { z } from 'zod';
 import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
 import { requireApp } from './job-deps.js';
-import { countApprovals } from '../src/db/approvals.repository.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { sendDigest } from '../src/mail/send-digest.js';
-import { DIGEST_AUDIENCES, type DigestAudience } from '../src/mail/templates/digest.template.js';
+import { DIGEST_AUDIENCES } from '../src/mail/templates/digest.template.js';
 import { defineJob } from '../src/queue/define-job.js';
 import { PermanentJobError } from '../src/queue/errors.js';
 
@@ -42,7 +42,6 @@ export const digestJob = defineJob({
 
     const since = await previousDigestAt(app.db, tenant.name);
     const all = await digestFindings(app.db, tenant.name, since, at);
-    const pending = await countApprovals(app.db, tenant.name, 'pending');
 
     let emails = 0;
     for (const audience of DIGEST_AUDIENCES) {
@@ -57,8 +56,7 @@ export const digestJob = defineJob({
           audience,
           asOf: at.toISOString(),
           findings: findingsFor(audience, all),
-          ...(approvalsShownTo(audience) ? { pendingApprovals: pending } : {}),
-          ...(app.appUrl === undefined ? {} : { appUrl: app.appUrl }),
+          policy: tenant.policy,
         },
       });
       emails++;
@@ -66,7 +64,3 @@ export const digestJob = defineJob({
     return { emails, new: all.created.length, persisting: all.persisting.length, resolved: all.resolved.length };
   },
 });
-
-function approvalsShownTo(audience: DigestAudience): boolean {
-  return audience !== 'engineers';
-}

@@ -29,6 +29,7 @@ import { registerRuns } from './commands/runs.command.js';
 import { registerWorker } from './commands/worker.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
 import { registerAuditLog } from './commands/audit-log.command.js';
+import { HELP_CONFIGURATION, environmentHelp } from './help.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
 export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
@@ -36,6 +37,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
     .description('Compliance audits for tenants of the Omneo customer platform')
     .version('0.1.0')
     .exitOverride()
+    .configureHelp(HELP_CONFIGURATION)
+    .addHelpText('after', environmentHelp())
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),

@@ -62,14 +62,24 @@ const entryOf = (r: AllowlistEntry): AllowlistEntryInput => ({
   note: r.note,
 });
 
+export interface ReplaceOptions {
+  /** Work out the changes and write nothing (`--dry-run`). @defaultValue false */
+  dryRun?: boolean;
+}
+
 /** Replaces the tenant's allowlist with `entries`; nothing is written when any entry is bad. */
-export async function replaceAllowlist(db: Db, tenant: string, entries: readonly AllowlistEntryInput[]): Promise<Changes<AllowlistEntryInput>> {
+export async function replaceAllowlist(
+  db: Db,
+  tenant: string,
+  entries: readonly AllowlistEntryInput[],
+  { dryRun = false }: ReplaceOptions = {},
+): Promise<Changes<AllowlistEntryInput>> {
   noDuplicates(entries, (e) => e.cidr, 'allowlist', 'cidr');
   return inTransaction(db, async (trx) => {
     await requireTenant(trx, tenant);
     const before = (await listAllowlist(trx, tenant)).map(entryOf);
-    await trx.deleteFrom('allowlist_entries').where('tenant', '=', tenant).execute();
-    if (entries.length > 0) {
+    if (!dryRun) await trx.deleteFrom('allowlist_entries').where('tenant', '=', tenant).execute();
+    if (!dryRun && entries.length > 0) {
       await trx
         .insertInto('allowlist_entries')
         .values(entries.map((e) => ({ tenant, ...e })))
@@ -91,13 +101,18 @@ export function listAllowlist(db: Db, tenant: string): Promise<AllowlistEntry[]>
 const locationOf = (r: Location): LocationInput => ({ id: r.id, name: r.name, closed_at: r.closed_at });
 
 /** Replaces the tenant's store locations with `locations`; nothing is written when any is bad. */
-export async function replaceLocations(db: Db, tenant: string, locations: readonly LocationInput[]): Promise<Changes<LocationInput>> {
+export async function replaceLocations(
+  db: Db,
+  tenant: string,
+  locations: readonly LocationInput[],
+  { dryRun = false }: ReplaceOptions = {},
+): Promise<Changes<LocationInput>> {
   noDuplicates(locations, (l) => l.id, 'locations', 'id');
   return inTransaction(db, async (trx) => {
     await requireTenant(trx, tenant);
     const before = (await listLocations(trx, tenant)).map(locationOf);
-    await trx.deleteFrom('locations').where('tenant', '=', tenant).execute();
-    if (locations.length > 0) {
+    if (!dryRun) await trx.deleteFrom('locations').where('tenant', '=', tenant).execute();
+    if (!dryRun && locations.length > 0) {
       await trx
         .insertInto('locations')
         .values(locations.map((l) => ({ tenant, ...l })))

@@ -8,6 +8,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import { ensureWritableFolder } from '../local-folder.js';
+import type { Policy } from '../rules/policy.js';
 
 /** A timestamp the database fills in when omitted. */
 type CreatedAt = ColumnType<Date, Date | undefined, Date>;
@@ -29,6 +30,8 @@ export type RotationStep = (typeof ROTATION_STEPS)[number];
 
 /** `audience → addresses`, e.g. `{ compliance: ["…"], admins: ["…"] }`. */
 export type Recipients = Record<string, string[]>;
+/** The keys of a tenant's policy that differ from the defaults (docs/rules.md), as stored. */
+export type PolicyOverrides = Partial<Policy>;
 
 export interface TenantsTable {
   id: Generated<number>;
@@ -40,6 +43,8 @@ export interface TenantsTable {
   /** `csv:PATH` or `scim:URL`, or null when the tenant has no directory. */
   directory: string | null;
   recipients: Json<Recipients>;
+  /** Overrides of the default policy (docs/rules.md), only the keys given; `{}` runs on the defaults. */
+  policy: ColumnType<PolicyOverrides, string | undefined, string>;
   created_at: CreatedAt;
 }
 

@@ -1,7 +1,8 @@
 /** Tenants: who Warden audits, where their platform is, and who hears about it. */
-import { json, type Recipients, type Tenant } from './database.js';
+import { appendAuditLog } from './audit-log.repository.js';
+import { json, type PolicyOverrides, type Recipients, type Tenant } from './database.js';
 import { DuplicateTenantError, SQLSTATE, TenantInUseError, UnknownTenantError, sqlState } from './errors.js';
-import type { Db } from './executor.js';
+import { inTransaction, type Db } from './executor.js';
 
 export interface NewTenantInput {
   name: string;
@@ -74,6 +75,34 @@ export async function updateTenant(db: Db, name: string, patch: TenantPatch): Pr
     .executeTakeFirst();
   if (row === undefined) throw new UnknownTenantError(name);
   return row;
+}
+
+/**
+ * Replaces the tenant's policy overrides (already validated by the caller) and
+ * records who did it in the audit log, in one transaction: the ledger never
+ * holds a policy the log does not explain. `{}` puts the tenant back on the defaults.
+ * @param actor - who: a person's login, or `cli`
+ */
+export async function setTenantPolicy(db: Db, name: string, overrides: PolicyOverrides, actor: string): Promise<Tenant> {
+  return inTransaction(db, async (trx) => {
+    const row = await trx
+      .updateTable('tenants')
+      .set({ policy: json(overrides) })
+      .where('name', '=', name)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) throw new UnknownTenantError(name);
+    // Thresholds only: nothing secret or personal is in a policy.
+    await appendAuditLog(trx, { actor, action: 'tenant.policy_set', subject: `tenant:${name}`, details: { overrides } });
+    return row;
+  });
+}
+
+/** The tenant's stored policy overrides (`{}` when it runs on the defaults), or {@link UnknownTenantError}. */
+export async function tenantPolicy(db: Db, name: string): Promise<PolicyOverrides> {
+  const row = await db.selectFrom('tenants').select('policy').where('name', '=', name).executeTakeFirst();
+  if (row === undefined) throw new UnknownTenantError(name);
+  return row.policy;
 }
 
 /**

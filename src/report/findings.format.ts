@@ -5,7 +5,7 @@
  */
 import { stringify } from 'csv-stringify/sync';
 import { createColors } from 'picocolors';
-import { SEVERITIES, type CheckResult, type Finding, type Severity } from '../rules/types.js';
+import { SEVERITIES, type CheckResult, type Finding, type Severity, type Subject, type SubjectType } from '../rules/types.js';
 
 export const FORMATS = ['json', 'table', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -77,6 +77,28 @@ function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
+/** How the table names a subject's id after its label. */
+const ID_NOUN: Readonly<Record<SubjectType, string>> = {
+  user: 'user',
+  token: 'token',
+  tenant: 'tenant',
+  allowlist_entry: 'entry',
+  secret: 'secret',
+  erasure_request: 'request',
+};
+
+/**
+ * A subject as a person recognises it: the label, and the id after it where the
+ * label does not already show it (`Bob Jones (user 2)`, `nightly sync (token tok_bob)`,
+ * but `203.0.113.0/24 (store-01)` and `user 7` as they are).
+ */
+export function subjectText(subject: Subject): string {
+  const { label, id } = subject;
+  const named = `${ID_NOUN[subject.type]} ${id}`;
+  if (label === id || label === named || label.startsWith(`${id} `)) return label;
+  return `${label} (${named})`;
+}
+
 /**
  * A fixed-width table, widest columns truncated so a line fits `width`.
  * @param color - colour severities (for a TTY); default false
@@ -90,12 +112,12 @@ export function toTable(result: CheckResult, { color = false, width = 120 } = {}
     medium: c.yellow,
     low: c.cyan,
   };
-  const rows = result.findings.map((f) => [f.severity, f.rule, printable(f.subject.id), printable(f.title)]);
+  const rows = result.findings.map((f) => [f.severity, f.rule, printable(subjectText(f.subject)), printable(f.title)]);
   const head = ['SEVERITY', 'RULE', 'SUBJECT', 'TITLE'];
   // A loop, not Math.max(...rows): a spread of 100 000 arguments overflows the stack.
   const widths = head.map((h) => h.length);
   for (const r of rows) for (let i = 0; i < r.length; i++) widths[i] = Math.max(widths[i]!, r[i]!.length);
-  widths[2] = Math.min(widths[2]!, 28);
+  widths[2] = Math.min(widths[2]!, 40);
   const fixed = widths[0]! + widths[1]! + widths[2] + 6;
   widths[3] = Math.max(20, Math.min(widths[3]!, width - fixed));
   const fit = (s: string, w: number) => (s.length > w ? `${s.slice(0, w - 1)}…` : s.padEnd(w));

@@ -325,6 +325,54 @@ describe('the real binary (node bin/warden.js)', () => {
     expect(keysOf(JSON.parse(run.stdout) as Json)).toEqual(ACME_ORDER);
   });
 
+  it('names subjects in the table by their label, with the id where it helps', () => {
+    const run = node(['check', '--snapshot', ACME, '--as-of', AS_OF]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^critical +ACC-01 +Bob Stone \(user 2\) +Account 'Bob Stone' belongs to someone who has left$/m);
+    expect(run.stdout).toMatch(/^critical +TOK-05 +bob-export \(token tok_bob\) +API token/m);
+  });
+
+  it('help marks required options, gives examples, and lists the environment', () => {
+    const top = node(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/\nEnvironment:\n {2}DATABASE_URL +postgres:\/\/ URL of the ledger/);
+    for (const name of ['REDIS_URL', 'SMTP_URL', 'WARDEN_OUTBOX', 'WARDEN_DATA_DIR', 'WARDEN_SECRET_KEY', 'WARDEN_QUEUE_PREFIX', 'LOG_LEVEL']) {
+      expect(top.stdout).toContain(`\n  ${name} `);
+    }
+    const check = node(['check', '--help']);
+    expect(check.stdout).toMatch(/--snapshot <file> +snapshot JSON file, or - for stdin \(required\)/);
+    expect(check.stdout).not.toMatch(/--policy <file>.*\(required\)/);
+    expect(check.stdout).toContain('\nExamples:\n  warden check --snapshot ');
+    expect(node(['allowlist', 'import', '--help']).stdout).toMatch(/--tenant <name> +the tenant \(required\)/);
+  });
+
+  it('sets and shows a tenant policy in a ledger of its own, refusing a bad file as check does', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'warden-bin-policy-'));
+    const env = { PATH: process.env.PATH, WARDEN_DATA_DIR: dir, NO_COLOR: '1' };
+    const bin = (args: string[]) => {
+      const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8', env });
+      return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    };
+    try {
+      expect(bin(['migrate']).code).toBe(0);
+      expect(bin(['tenants', 'add', 'acme', '--base-url', 'https://x.example/api/v3', '--token-env', 'T', '--no-check']).code).toBe(0);
+      writeFileSync(join(dir, 'policy.json'), '{"max_admins": 5}');
+      expect(bin(['tenants', 'set', 'acme', '--policy', join(dir, 'policy.json')])).toEqual({
+        code: 0,
+        stdout: 'tenant acme: policy is the defaults, except max_admins = 5 (default 3)\n',
+        stderr: '',
+      });
+      const shown = JSON.parse(bin(['tenants', 'show', 'acme', '--format', 'json']).stdout) as { policy: Record<string, unknown> };
+      expect(shown.policy.max_admins).toEqual({ value: 5, default: 3, overridden: true });
+      writeFileSync(join(dir, 'bad.json'), '{"max_admins": "five"}');
+      const bad = bin(['tenants', 'set', 'acme', '--policy', join(dir, 'bad.json')]);
+      expect(bad).toEqual({ code: 2, stdout: '', stderr: 'warden: policy.max_admins: must be a non-negative integer\n' });
+      expect(bad.stderr).toBe(node(['check', '--snapshot', ACME, '--policy', join(dir, 'bad.json')]).stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('exits 3 with --fail-on high, reading the snapshot from stdin', () => {
     const run = node(['check', '--snapshot', '-', '--as-of', AS_OF, '--format', 'csv', '--fail-on', 'high'], readFileSync(ACME, 'utf8'));
     expect(run.code).toBe(3);

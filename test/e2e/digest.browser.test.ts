@@ -63,7 +63,9 @@ describe('the digest in a browser', () => {
 
   it('says what changed and where the rest is', async () => {
     await expect(page.locator('#changes').innerText()).resolves.toBe('Since the previous run: 7 new, 24 persisting, 2 resolved.');
-    await expect(page.locator('#approvals').innerText()).resolves.toContain('Approvals waiting for a decision: 4');
+    await expect(page.locator('#policy').innerText()).resolves.toBe(
+      'Policy: the defaults, except inactive_days = 60 (default 90), max_admins = 5 (default 3).',
+    );
     await expect(page.locator('#csv-note').innerText()).resolves.toContain(
       'All 33 findings (new, persisting and resolved) are in the attached CSV file warden-acme-2026-11-29.csv.',
     );

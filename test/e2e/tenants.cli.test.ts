@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { startSimulator, type Simulator } from '../../src/omneo/simulator/server.js';
 import { runCli } from '../support/cli.js';
 import { loadConfig } from '../../src/config.js';
 import { TEST_DATABASE_URL, adminQuery, uniqueSchema } from '../support/db.js';
@@ -64,11 +65,13 @@ describe.each(backends)('warden tenants on $name', (backend) => {
         '--timezone', 'Australia/Sydney',
         '--directory', `csv:${roster}`,
         '--recipients', 'compliance=co@acme.example,admins=it@acme.example,compliance=dpo@acme.example',
+        // api.acme.getomneo.com is not a server of this test: checking it is the next test's business.
+        '--no-check',
       ],
       { ...env, ACME_OMNEO_TOKEN: 'tok-very-secret' },
     );
     expect(added).toMatchObject({ code: 0, stderr: '' });
-    expect(added.stdout).toContain('token variable ACME_OMNEO_TOKEN is set');
+    expect(added.stdout).toContain('token variable ACME_OMNEO_TOKEN is set (not checked)');
     const [tenant] = await list();
     expect(tenant).toEqual({
       name: 'acme',
@@ -80,7 +83,7 @@ describe.each(backends)('warden tenants on $name', (backend) => {
     });
     expect(JSON.stringify(tenant)).not.toContain('tok-very-secret');
 
-    const again = await runCli(['tenants', 'add', 'acme', '--base-url', 'https://x.example', '--token-env', 'T'], env);
+    const again = await runCli(['tenants', 'add', 'acme', '--base-url', 'https://x.example', '--token-env', 'T', '--no-check'], env);
     expect(again).toMatchObject({ code: 2, stdout: '', stderr: 'warden: tenant: a tenant named "acme" already exists\n' });
 
     expect(await runCli(['tenants', 'remove', 'acme'], env)).toMatchObject({ code: 0, stdout: 'removed tenant acme\n' });
@@ -113,9 +116,121 @@ describe.each(backends)('warden tenants on $name', (backend) => {
     expect(await list()).toEqual([]);
   });
 
+  it('sets, shows and resets a tenant policy, validated as check --policy is, each change in the audit log', async () => {
+    expect((await runCli(['tenants', 'add', 'pol', '--base-url', 'https://x.example', '--token-env', 'T', '--no-check'], env)).code).toBe(0);
+    const file = join(dir, 'policy.json');
+    writeFileSync(file, '{"inactive_days": 60, "max_admins": 5}');
+    expect(await runCli(['tenants', 'set', 'pol', '--policy', file], env)).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: 'tenant pol: policy is the defaults, except inactive_days = 60 (default 90), max_admins = 5 (default 3)\n',
+    });
+
+    const json = await runCli(['tenants', 'show', 'pol', '--format', 'json'], env);
+    const shown = JSON.parse(json.stdout) as { name: string; policy: Record<string, unknown> };
+    expect(shown).toMatchObject({ name: 'pol', base_url: 'https://x.example', token_env: 'T', timezone: 'UTC', directory: null, recipients: {} });
+    expect(Object.keys(shown.policy)).toHaveLength(13);
+    expect(shown.policy.inactive_days).toEqual({ value: 60, default: 90, overridden: true });
+    expect(shown.policy.max_admins).toEqual({ value: 5, default: 3, overridden: true });
+    expect(shown.policy.token_max_age_days).toEqual({ value: 90, default: 90, overridden: false });
+    const table = (await runCli(['tenants', 'show', 'pol'], env)).stdout;
+    expect(table).toContain('policy      the defaults, except inactive_days = 60 (default 90), max_admins = 5 (default 3)\n');
+    expect(table).toMatch(/^ {2}inactive_days +60 +90 {2}set for this tenant$/m);
+    expect(table).toMatch(/^ {2}token_max_age_days +90 +90$/m);
+
+    // A bad file is refused with the very line `check --policy` gives, and the stored policy stays.
+    const bad = join(dir, 'bad-policy.json');
+    for (const [text, message] of [
+      ['{"inactive_days": -1}', 'policy.inactive_days: must be a non-negative integer'],
+      ['{"inactive_dayz": 60}', 'policy.inactive_dayz: unknown key'],
+      ['[1]', 'policy: expected a JSON object'],
+      ['{', 'policy: not valid JSON'],
+    ] as const) {
+      writeFileSync(bad, text);
+      const set = await runCli(['tenants', 'set', 'pol', '--policy', bad], env);
+      const check = await runCli(['check', '--snapshot', 'test/fixtures/acme.snapshot.json', '--policy', bad], {});
+      expect(set).toMatchObject({ code: 2, stdout: '' });
+      expect(set.stderr).toContain(`warden: ${message}`);
+      expect(set.stderr).toBe(check.stderr);
+    }
+    expect(await runCli(['tenants', 'set', 'pol', '--policy', join(dir, 'none.json')], env)).toMatchObject({ code: 2, stderr: `warden: --policy: cannot read "${join(dir, 'none.json')}" (ENOENT)\n` });
+    expect(await runCli(['tenants', 'set', 'pol'], env)).toMatchObject({ code: 2, stderr: 'warden: --policy: give --policy FILE or --policy-reset\n' });
+    expect((await runCli(['tenants', 'set', 'pol', '--policy', file, '--policy-reset'], env)).code).toBe(2);
+    expect(await runCli(['tenants', 'set', 'nope', '--policy', file], env)).toMatchObject({ code: 2, stderr: 'warden: tenant: no tenant named "nope"\n' });
+    expect(JSON.parse((await runCli(['tenants', 'show', 'pol', '--format', 'json'], env)).stdout)).toMatchObject({ policy: { inactive_days: { value: 60 } } });
+
+    expect(await runCli(['tenants', 'set', 'pol', '--policy-reset'], env)).toEqual({ code: 0, stderr: '', stdout: 'tenant pol: policy is the defaults\n' });
+
+    const ledger = await openDatabase({ config: loadConfig(env) });
+    try {
+      const log = await ledger.db.selectFrom('audit_log').selectAll().where('subject', '=', 'tenant:pol').orderBy('id').execute();
+      expect(log.map((r) => [r.action, r.details])).toEqual([
+        ['tenant.policy_set', { overrides: { inactive_days: 60, max_admins: 5 } }],
+        ['tenant.policy_set', { overrides: {} }],
+      ]);
+      expect(log.every((r) => r.actor !== '')).toBe(true);
+    } finally {
+      await ledger.close();
+    }
+    expect((await runCli(['tenants', 'remove', 'pol'], env)).code).toBe(0);
+  });
+
   it('refuses a bad tenant name', async () => {
     const run = await runCli(['tenants', 'add', 'Acme Corp', '--base-url', 'https://x.example', '--token-env', 'T'], env);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('warden: NAME: use lower-case letters, digits and dashes (at most 63)\n');
+  });
+});
+
+describe('warden tenants add checks the platform first, against the real simulator', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'warden-tenants-check-'));
+  let sim: Simulator;
+  let env: NodeJS.ProcessEnv;
+
+  beforeAll(async () => {
+    sim = await startSimulator({ port: 0 });
+    env = await backends[0]!.setUp(dir);
+  });
+  afterAll(async () => {
+    await sim.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const list = async () => JSON.parse((await runCli(['tenants', 'list', '--format', 'json'], env)).stdout) as { name: string }[];
+  const add = (baseUrl: string, token: string | undefined, ...more: string[]) =>
+    runCli(['tenants', 'add', 'sim', '--base-url', baseUrl, '--token-env', 'SIM_TOKEN', ...more], {
+      ...env,
+      ...(token === undefined ? {} : { SIM_TOKEN: token }),
+    });
+
+  it.each([
+    ['a base URL without /api/v3', () => add(sim.origin, sim.token), () => `--base-url: ${sim.origin}/auth/verify answered 404: give the platform's API root, which ends in /api/v3`],
+    ['a wrong token', () => add(sim.url, 'not-the-token'), () => `--token-env: the platform at ${sim.url} refused the token in SIM_TOKEN (HTTP 401)`],
+    ['an unset token variable', () => add(sim.url, undefined), () => '--token-env: SIM_TOKEN is not set in this shell, so the token cannot be checked: set it, or pass --no-check'],
+  ])('refuses %s with one line, exit 2, writing nothing', async (_what, run, message) => {
+    const result = await run();
+    expect(result).toEqual({ code: 2, stdout: '', stderr: `warden: ${message()}\n` });
+    expect(await list()).toEqual([]);
+  });
+
+  it('refuses an address where nothing listens, naming the flag and the address', async () => {
+    // The system's reason (ECONNREFUSED or the client's summary of it) is the client's wording.
+    const result = await add('http://127.0.0.1:9/api/v3', sim.token);
+    expect(result).toMatchObject({ code: 2, stdout: '' });
+    expect(result.stderr).toMatch(/^warden: --base-url: cannot reach http:\/\/127\.0\.0\.1:9\/api\/v3 \([^)\n]+\)\n$/);
+    expect(await list()).toEqual([]);
+  });
+
+  it('adds the tenant once the platform knows the token, and --no-check skips the call', async () => {
+    const verifies = () => sim.stats().requests['GET /api/v3/auth/verify']?.[200] ?? 0;
+    const before = verifies();
+    const ok = await add(sim.url, sim.token);
+    expect(ok).toEqual({ code: 0, stderr: '', stdout: `added tenant sim (${sim.url}); token variable SIM_TOKEN checked with the platform\n` });
+    expect(verifies()).toBe(before + 1);
+    expect((await list()).map((t) => t.name)).toEqual(['sim']);
+
+    const unchecked = await runCli(['tenants', 'add', 'other', '--base-url', sim.origin, '--token-env', 'NOPE', '--no-check'], env);
+    expect(unchecked).toMatchObject({ code: 0, stdout: `added tenant other (${sim.origin}); token variable NOPE is NOT set in this shell\n` });
+    expect(verifies()).toBe(before + 1);
   });
 });

@@ -82,8 +82,7 @@ export function acmeDigestData(overrides: Partial<DigestData> = {}): DigestData 
     audience: 'compliance',
     asOf: ACME_AS_OF,
     findings: { created: [...findings.slice(0, 5), ...poisonedFindings()], persisting: findings.slice(5), resolved },
-    pendingApprovals: 4,
-    appUrl: 'https://warden.example.test/app',
+    policy: { inactive_days: 60, max_admins: 5 },
     ...overrides,
   };
 }

@@ -1,7 +1,7 @@
 // The renderings of a check result: JSON as RULES.md "Output", CSV with a header row, and a table.
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, jsonChunks, toCsv, toJson, toTable } from '../../src/report/findings.format.js';
+import { CSV_COLUMNS, jsonChunks, subjectText, toCsv, toJson, toTable } from '../../src/report/findings.format.js';
 import { evaluate } from '../../src/rules/engine.js';
 import { parsePolicy } from '../../src/rules/policy.js';
 import { parseSnapshot } from '../../src/rules/snapshot.js';
@@ -75,6 +75,21 @@ describe('toTable', () => {
     const { critical, high, medium, low } = result.summary;
     expect(lines.at(-1)).toBe(`acme as of ${result.as_of}: ${result.findings.length} findings (${critical} critical, ${high} high, ${medium} medium, ${low} low)`);
     expect(toTable(result)).not.toContain('\u001b[');
+  });
+
+  it('names subjects by their label, with the id where the label does not show it', () => {
+    const result = snapshot()
+      .user({ id: 2, name: 'Bob Jones', created_at: daysAgo(400) })
+      .user({ id: 3, name: null, created_at: daysAgo(400) })
+      .token({ id: 'tok_bob', name: 'nightly sync', user_id: 99 })
+      .allow({ cidr: '0.0.0.0/0', location_id: 'store-01' })
+      .check();
+    const subjects = new Set(toTable(result, { width: 200 }).split('\n').slice(1, 1 + result.findings.length).map((l) => l.split(/ {2,}/)[2]));
+    expect(subjects).toEqual(new Set(['Bob Jones (user 2)', 'user 3', 'nightly sync (token tok_bob)', '0.0.0.0/0 (store-01)']));
+    expect(subjectText({ type: 'token', id: 'tok_x', label: 'tok_x' })).toBe('tok_x');
+    expect(subjectText({ type: 'secret', id: 'barcode', label: 'barcode' })).toBe('barcode');
+    // JSON and CSV keep id and label apart, as they were.
+    expect(toCsv(result.findings)).toContain(',user,2,Bob Jones,');
   });
 
   it('colours severities when asked to, for a TTY', () => {

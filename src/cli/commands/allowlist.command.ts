@@ -2,14 +2,18 @@
  * `warden allowlist import FILE.csv --tenant NAME` and
  * `warden locations import FILE.csv --tenant NAME`: replace the tenant's own
  * record of its Clienteling allowlist or stores in one transaction, and show
- * what changed. A bad file changes nothing.
+ * what changed. A bad file changes nothing; `--dry-run` writes nothing at all.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { invalidEntries, parseAllowlistCsv, parseLocationsCsv } from '../../allowlist/allowlist-csv.js';
-import { replaceAllowlist, replaceLocations, type Changes } from '../../db/allowlist.repository.js';
+import { parseAllowlistLines, parseLocationsCsv } from '../../allowlist/allowlist-csv.js';
+import { allowlistWarnings } from '../../allowlist/allowlist-warnings.js';
+import { listLocations, replaceAllowlist, replaceLocations, type Changes } from '../../db/allowlist.repository.js';
+import { requireTenant } from '../../db/tenants.repository.js';
 import { InputError } from '../../errors.js';
+import { parsePolicy } from '../../rules/policy.js';
 import { parseInstant } from '../../rules/time.js';
+import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { withLedger } from '../ledger.js';
 import { tenantName } from '../tenant-options.js';
@@ -23,14 +27,19 @@ async function readCsv(file: string): Promise<string> {
 }
 
 /** `+ added`, `- removed`, `~ changed` lines and a one-line count. */
-export function describeChanges<T>(what: string, tenant: string, changes: Changes<T>, key: (x: T) => string): string {
+export function describeChanges<T>(what: string, tenant: string, changes: Changes<T>, key: (x: T) => string, dryRun = false): string {
   const lines = [
     ...changes.added.map((x) => `+ ${key(x)}`),
     ...changes.removed.map((x) => `- ${key(x)}`),
     ...changes.changed.map((c) => `~ ${key(c.after)}`),
   ];
   const counts = `${changes.added.length} added, ${changes.removed.length} removed, ${changes.changed.length} changed, ${changes.unchanged} unchanged`;
-  return `${[...lines, `${what} of ${tenant}: ${counts}`].join('\n')}\n`;
+  return `${[...lines, `${what} of ${tenant}: ${counts}${dryRun ? ' (dry run: nothing written)' : ''}`].join('\n')}\n`;
+}
+
+interface ImportOptions {
+  tenant: string;
+  dryRun?: boolean;
 }
 
 export function registerAllowlist(program: Command, io: CliIo): void {
@@ -38,36 +47,52 @@ export function registerAllowlist(program: Command, io: CliIo): void {
     .command('allowlist')
     .description('the tenant’s record of its Clienteling IP allowlist')
     .command('import <file>')
-    .description('replace the allowlist with FILE.csv (cidr, location_id, approved_remote_access, note)')
+    .description(
+      'replace the allowlist with FILE.csv (cidr, location_id, approved_remote_access, note). ' +
+        'A row whose cidr is not an IP address or CIDR, or repeats another, is refused (file:line, exit 2, nothing written). ' +
+        'Valid entries that the audit will flag (NET-01 too broad, NET-02 no store, NET-03 closed store, NET-04 private range; ' +
+        'docs/rules.md) are imported, with one warning per line on stderr, judged by the tenant’s policy and stores',
+    )
     .requiredOption('--tenant <name>', 'the tenant')
-    .action(async (file: string, opts: { tenant: string }) => {
+    .option('--dry-run', 'print what would change and the warnings, write nothing')
+    .addHelpText(
+      'after',
+      examples('warden allowlist import allowlist.csv --tenant acme --dry-run', 'warden allowlist import allowlist.csv --tenant acme'),
+    )
+    .action(async (file: string, opts: ImportOptions) => {
       const tenant = tenantName(opts.tenant, '--tenant');
-      const rows = parseAllowlistCsv(await readCsv(file), file);
-      const changes = await withLedger(io, ({ db }) => replaceAllowlist(db, tenant, rows));
-      let out = describeChanges('allowlist', tenant, changes, (e) => JSON.stringify(e.cidr));
-      const invalid = invalidEntries(rows);
-      if (invalid.length > 0) {
-        out += `note: ${invalid.length} entr${invalid.length === 1 ? 'y is' : 'ies are'} not a valid IP address or CIDR (${invalid
-          .map((e) => JSON.stringify(e.cidr))
-          .join(', ')}); the audit reports them as NET-00\n`;
-      }
-      await write(io.stdout, out);
+      const dryRun = opts.dryRun === true;
+      const lines = parseAllowlistLines(await readCsv(file), file);
+      const { changes, warnings } = await withLedger(io, async ({ db }) => {
+        const row = await requireTenant(db, tenant);
+        const stores = (await listLocations(db, tenant)).map((l) => ({ id: l.id, name: l.name, closed_at: l.closed_at?.toISOString() ?? null }));
+        const warned = allowlistWarnings(file, lines, stores, parsePolicy(row.policy), Date.now());
+        if (stores.length === 0 && lines.length > 0) {
+          warned.push(`${file}: note: ${tenant} has no store locations recorded yet, so entries are not checked against stores (NET-02, NET-03)`);
+        }
+        return { changes: await replaceAllowlist(db, tenant, lines.map((l) => l.entry), { dryRun }), warnings: warned };
+      });
+      if (warnings.length > 0) await write(io.stderr, `${warnings.join('\n')}\n`);
+      await write(io.stdout, describeChanges('allowlist', tenant, changes, (e) => JSON.stringify(e.cidr), dryRun));
     });
 
   program
     .command('locations')
     .description('the tenant’s record of its store locations')
     .command('import <file>')
-    .description('replace the store locations with FILE.csv (id, name, closed_at)')
+    .description('replace the store locations with FILE.csv (id, name, closed_at); a bad row is refused, naming file:line')
     .requiredOption('--tenant <name>', 'the tenant')
-    .action(async (file: string, opts: { tenant: string }) => {
+    .option('--dry-run', 'print what would change, write nothing')
+    .addHelpText('after', examples('warden locations import stores.csv --tenant acme --dry-run'))
+    .action(async (file: string, opts: ImportOptions) => {
       const tenant = tenantName(opts.tenant, '--tenant');
+      const dryRun = opts.dryRun === true;
       const rows = parseLocationsCsv(await readCsv(file), file).map((l) => ({
         id: l.id,
         name: l.name ?? l.id,
         closed_at: l.closed_at === null ? null : new Date(parseInstant(l.closed_at)!),
       }));
-      const changes = await withLedger(io, ({ db }) => replaceLocations(db, tenant, rows));
-      await write(io.stdout, describeChanges('locations', tenant, changes, (l) => l.id));
+      const changes = await withLedger(io, ({ db }) => replaceLocations(db, tenant, rows, { dryRun }));
+      await write(io.stdout, describeChanges('locations', tenant, changes, (l) => l.id, dryRun));
     });
 }

@@ -1,4 +1,4 @@
-/** `warden check`: audit a snapshot file against the rules of RULES.md. */
+/** `warden check`: audit a snapshot file against the rules of docs/rules.md. */
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { InputError } from '../../errors.js';
@@ -8,6 +8,7 @@ import { parsePolicy } from '../../rules/policy.js';
 import { parseSnapshot } from '../../rules/snapshot.js';
 import { parseInstant } from '../../rules/time.js';
 import { SEVERITIES, SEVERITY_RANK, type CheckResult, type Severity } from '../../rules/types.js';
+import { examples } from '../help.js';
 import { EXIT, readAll, write, writeAll, type CliIo } from '../io.js';
 
 export interface CheckOptions {
@@ -69,12 +70,20 @@ export async function emit(result: CheckResult, format: Format, io: CliIo): Prom
 export function registerCheck(program: Command, io: CliIo, setExit: (code: number) => void): void {
   program
     .command('check')
-    .description('audit a tenant snapshot (RULES.md) and print its findings')
+    .description('audit a tenant snapshot (docs/rules.md) and print its findings')
     .requiredOption('--snapshot <file>', 'snapshot JSON file, or - for stdin')
-    .option('--policy <file>', 'policy JSON file (every key optional)')
+    .option('--policy <file>', 'policy JSON file of overrides, every key optional (keys and defaults: docs/rules.md)')
     .option('--as-of <instant>', 'ISO 8601 instant to audit as of (default: now)')
     .addOption(new Option('--format <format>', 'output format').choices(FORMATS).default('table'))
     .addOption(new Option('--fail-on <severity>', 'exit 3 when a finding is at or above this severity').choices(SEVERITIES))
+    .addHelpText(
+      'after',
+      examples(
+        'warden check --snapshot test/fixtures/acme.snapshot.json --as-of 2026-11-29T00:00:00Z',
+        'warden check --snapshot acme.json --policy policy.json --format json',
+        'warden snapshot --tenant acme | warden check --snapshot - --fail-on high',
+      ),
+    )
     .action(async (opts: CheckOptions) => {
       const result = await runCheck(opts, io);
       await emit(result, opts.format, io);

@@ -1,6 +1,7 @@
-/** `warden snapshot --tenant NAME`: the RULES.md snapshot of a live tenant, on stdout. */
+/** `warden snapshot --tenant NAME`: the snapshot (docs/rules.md) of a live tenant, on stdout. */
 import type { Command } from 'commander';
 import { gatherTenantSnapshot } from '../../audit/tenant-snapshot.js';
+import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { withApp } from '../ledger.js';
 import { tenantName } from '../tenant-options.js';
@@ -10,6 +11,7 @@ export function registerSnapshot(program: Command, io: CliIo): void {
     .command('snapshot')
     .description('print the snapshot of a live tenant (pipe it into `warden check --snapshot -`)')
     .requiredOption('--tenant <name>', 'the tenant')
+    .addHelpText('after', examples('warden snapshot --tenant acme > acme.snapshot.json', 'warden snapshot --tenant acme | warden check --snapshot -'))
     .action(async (opts: { tenant: string }) => {
       const tenant = tenantName(opts.tenant, '--tenant');
       const snapshot = await withApp(io, (app) => gatherTenantSnapshot(app.database.db, tenant, { env: app.env }));

@@ -1,13 +1,20 @@
-/** `warden tenants add|list|remove`: who Warden audits. */
+/** `warden tenants add|list|show|set|remove`: who Warden audits, and by which policy. */
+import { readFile } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
+import type { Tenant } from '../../db/database.js';
+import { addTenant, listTenants, removeTenant, requireTenant, setTenantPolicy } from '../../db/tenants.repository.js';
 import { parseCsvRoster } from '../../directory/csv-roster.js';
 import { parseDirectorySource } from '../../directory/source.js';
-import { addTenant, listTenants, removeTenant } from '../../db/tenants.repository.js';
 import { InputError } from '../../errors.js';
-import { readFile } from 'node:fs/promises';
+import { OmneoClient } from '../../omneo/client.js';
+import { OmneoApiError, OmneoNetworkError, OmneoTimeoutError } from '../../omneo/errors.js';
+import { describePolicy, policyOverrides, policyRows } from '../../report/policy.format.js';
+import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { withLedger } from '../ledger.js';
 import { baseUrl, directory, envName, recipients, tenantName, timezone } from '../tenant-options.js';
+import { readJson } from './check.command.js';
 
 interface AddOptions {
   baseUrl: string;
@@ -15,6 +22,8 @@ interface AddOptions {
   timezone: string;
   directory?: string;
   recipients?: string;
+  /** false with `--no-check`. */
+  check: boolean;
 }
 
 /** A CSV roster is read once when the tenant is added, so a bad file is refused before anything is written. */
@@ -30,17 +39,109 @@ async function checkDirectory(source: string): Promise<void> {
   parseCsvRoster(text, parsed.path);
 }
 
+/** One attempt and one retry, 10 s each: a person is waiting at the terminal. */
+const CHECK_CLIENT = { timeoutMs: 10_000, maxRetries: 1, backoffBaseMs: 200 } as const;
+
+/**
+ * Asks the platform who the token is (`GET /auth/verify`) before the tenant is
+ * written, so a base URL without `/api/v3` or a wrong token is one line now
+ * rather than a bare 404 at the first audit. Messages name the flag and the
+ * variable, never the token.
+ */
+async function checkPlatform(url: string, tokenEnv: string, io: CliIo): Promise<void> {
+  const token = io.env[tokenEnv];
+  if (token === undefined || token === '') {
+    throw new InputError('--token-env', `${tokenEnv} is not set in this shell, so the token cannot be checked: set it, or pass --no-check`);
+  }
+  try {
+    await new OmneoClient({ baseUrl: url, token, ...CHECK_CLIENT }).verify();
+  } catch (err) {
+    if (err instanceof OmneoApiError && err.status === 404) {
+      throw new InputError('--base-url', `${url}/auth/verify answered 404: give the platform's API root, which ends in /api/v3`);
+    }
+    if (err instanceof OmneoApiError && (err.status === 401 || err.status === 403)) {
+      throw new InputError('--token-env', `the platform at ${url} refused the token in ${tokenEnv} (HTTP ${err.status})`);
+    }
+    if (err instanceof OmneoApiError) throw new InputError('--base-url', `${url}/auth/verify answered ${err.status}`);
+    if (err instanceof OmneoNetworkError) throw new InputError('--base-url', `cannot reach ${url} (${err.code})`);
+    if (err instanceof OmneoTimeoutError) throw new InputError('--base-url', `${url} did not answer within ${err.timeoutMs} ms`);
+    throw err;
+  }
+}
+
+/** Who changed a setting, for the audit log: the OS login, or `cli` where there is none (a container's uid). */
+function actor(): string {
+  try {
+    return userInfo().username || 'cli';
+  } catch {
+    return 'cli';
+  }
+}
+
+/** The tenant's settings as `list --format json` prints them. */
+function settingsOf(t: Tenant) {
+  return {
+    name: t.name,
+    base_url: t.base_url,
+    token_env: t.token_env,
+    timezone: t.timezone,
+    directory: t.directory,
+    recipients: t.recipients,
+  };
+}
+
+function showText(t: Tenant): string {
+  const recipientsText = Object.entries(t.recipients)
+    .map(([audience, emails]) => `${audience}=${emails.join(',')}`)
+    .join(' ');
+  const settings: [string, string][] = [
+    ['name', t.name],
+    ['base url', t.base_url],
+    ['token env', t.token_env],
+    ['time zone', t.timezone],
+    ['directory', t.directory ?? '-'],
+    ['recipients', recipientsText || '-'],
+    ['policy', describePolicy(t.policy)],
+  ];
+  const rows = policyRows(t.policy);
+  const keyWidth = Math.max(...rows.map((r) => r.key.length));
+  const policy = rows.map(
+    (r) => `  ${r.key.padEnd(keyWidth)}  ${String(r.value).padStart(5)}  ${String(r.default).padStart(7)}${r.overridden ? '  set for this tenant' : ''}`,
+  );
+  return [
+    ...settings.map(([k, v]) => `${k.padEnd(11)} ${v}`),
+    '',
+    `  ${'POLICY KEY'.padEnd(keyWidth)}  VALUE  DEFAULT`,
+    ...policy,
+    '',
+  ].join('\n');
+}
+
 export function registerTenants(program: Command, io: CliIo): void {
-  const tenants = program.command('tenants').description('add, list and remove the tenants Warden audits');
+  const tenants = program.command('tenants').description('add, list, show, set and remove the tenants Warden audits');
 
   tenants
     .command('add <name>')
-    .description('add a tenant; its platform token is read from --token-env at run time, never stored')
+    .description(
+      'add a tenant; its platform token is read from --token-env at run time, never stored. ' +
+        'Unless --no-check, the token is first checked against the platform (GET /auth/verify): ' +
+        'a wrong base URL or token is refused and nothing is written',
+    )
     .requiredOption('--base-url <url>', 'the platform API root, e.g. https://api.acme.getomneo.com/api/v3')
     .requiredOption('--token-env <VAR>', 'environment variable that holds the platform token')
     .option('--timezone <tz>', 'IANA time zone of the tenant’s schedules', 'UTC')
-    .option('--directory <source>', 'HR/IdP roster: csv:PATH or scim:URL')
+    .option('--directory <source>', 'HR/IdP roster: csv:PATH or scim:URL (its token in <VAR>_SCIM)')
     .option('--recipients <list>', 'digest recipients: audience=email,… (audiences: compliance, admins, engineers)')
+    .option('--no-check', 'do not check the base URL and the token with the platform before adding')
+    .addHelpText(
+      'after',
+      examples(
+        'export ACME_OMNEO_TOKEN=…',
+        'warden tenants add acme --base-url https://api.acme.getomneo.com/api/v3 --token-env ACME_OMNEO_TOKEN \\',
+        '    --timezone Australia/Sydney --directory scim:https://idp.acme.example/scim/v2 \\',
+        '    --recipients compliance=compliance@acme.example,admins=it@acme.example',
+      ),
+    )
     .action(async (name: string, opts: AddOptions) => {
       const input = {
         name: tenantName(name),
@@ -51,8 +152,9 @@ export function registerTenants(program: Command, io: CliIo): void {
         recipients: opts.recipients === undefined ? {} : recipients(opts.recipients),
       };
       if (input.directory !== null) await checkDirectory(input.directory);
+      if (opts.check) await checkPlatform(input.baseUrl, input.tokenEnv, io);
       const tenant = await withLedger(io, ({ db }) => addTenant(db, input));
-      const tokenNote = io.env[tenant.token_env] ? 'is set' : 'is NOT set in this shell';
+      const tokenNote = opts.check ? 'checked with the platform' : io.env[tenant.token_env] ? 'is set (not checked)' : 'is NOT set in this shell';
       await write(io.stdout, `added tenant ${tenant.name} (${tenant.base_url}); token variable ${tenant.token_env} ${tokenNote}\n`);
     });
 
@@ -63,20 +165,49 @@ export function registerTenants(program: Command, io: CliIo): void {
     .action(async (opts: { format: 'table' | 'json' }) => {
       const rows = await withLedger(io, ({ db }) => listTenants(db));
       if (opts.format === 'json') {
-        const out = rows.map((t) => ({
-          name: t.name,
-          base_url: t.base_url,
-          token_env: t.token_env,
-          timezone: t.timezone,
-          directory: t.directory,
-          recipients: t.recipients,
-        }));
-        await write(io.stdout, `${JSON.stringify(out, null, 2)}\n`);
+        await write(io.stdout, `${JSON.stringify(rows.map(settingsOf), null, 2)}\n`);
         return;
       }
       if (rows.length === 0) return write(io.stdout, 'no tenants yet: add one with `warden tenants add`\n');
       const lines = rows.map((t) => `${t.name}\t${t.base_url}\t${t.token_env}\t${t.timezone}\t${t.directory ?? '-'}`);
       await write(io.stdout, `NAME\tBASE URL\tTOKEN ENV\tTIME ZONE\tDIRECTORY\n${lines.join('\n')}\n`);
+    });
+
+  tenants
+    .command('show <name>')
+    .description('print a tenant’s settings and its policy: each key’s value and default (docs/rules.md)')
+    .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addHelpText('after', examples('warden tenants show acme', 'warden tenants show acme --format json'))
+    .action(async (name: string, opts: { format: 'table' | 'json' }) => {
+      const tenant = await withLedger(io, ({ db }) => requireTenant(db, tenantName(name)));
+      if (opts.format === 'table') return write(io.stdout, showText(tenant));
+      const policy = Object.fromEntries(policyRows(tenant.policy).map(({ key, ...r }) => [key, r]));
+      await write(io.stdout, `${JSON.stringify({ ...settingsOf(tenant), policy }, null, 2)}\n`);
+    });
+
+  tenants
+    .command('set <name>')
+    .description(
+      'change a tenant’s policy, the thresholds its scheduled audits use. --policy FILE is validated as ' +
+        '`warden check --policy` validates it and replaces the whole policy: keys it leaves out go back to ' +
+        'their defaults. --policy-reset puts every key back to its default. Each change is written to the audit log',
+    )
+    .addOption(new Option('--policy <file>', 'JSON object of policy overrides, e.g. {"inactive_days": 60}; - reads stdin'))
+    .addOption(new Option('--policy-reset', 'drop every override: the tenant runs on the defaults').conflicts('policy'))
+    .addHelpText(
+      'after',
+      examples(
+        `echo '{"inactive_days": 60, "max_admins": 5}' > acme-policy.json`,
+        'warden tenants set acme --policy acme-policy.json',
+        'warden tenants set acme --policy-reset',
+      ),
+    )
+    .action(async (name: string, opts: { policy?: string; policyReset?: boolean }) => {
+      const tenant = tenantName(name);
+      if (opts.policy === undefined && opts.policyReset !== true) throw new InputError('--policy', 'give --policy FILE or --policy-reset');
+      const overrides = opts.policy === undefined ? {} : policyOverrides(await readJson(opts.policy, '--policy', 'policy', io));
+      const row = await withLedger(io, ({ db }) => setTenantPolicy(db, tenant, overrides, actor()));
+      await write(io.stdout, `tenant ${row.name}: policy is ${describePolicy(row.policy)}\n`);
     });
 
   tenants

@@ -5,7 +5,9 @@
  */
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-29T1800_initial.js';
+import * as tenantPolicy from './2026-11-29T2230_tenant-policy.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-29T1800_initial': initial,
+  '2026-11-29T2230_tenant-policy': tenantPolicy,
 };

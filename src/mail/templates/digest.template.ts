@@ -12,11 +12,15 @@
  * - **The CSV attachment** is the full record (every finding, evidence included as the
  *   rules produce it: the rules keep evidence free of secret values and customer data).
  *   Email-shaped substrings are masked there too, as a last line of defence.
- * - Nothing else: no secret values, no links carrying tokens. Links point at the app
- *   (`appUrl`), where the reader signs in to see more.
+ * - Nothing else: no secret values, no links. The digest promises only what exists:
+ *   no approvals and no links into a web app until those are built (docs/architecture.md).
+ * - **The tenant's policy** is named in one line (only its overrides, against their
+ *   defaults), so a reader knows which thresholds the findings were judged by.
  */
+import type { PolicyOverrides } from '../../db/database.js';
 import { InputError } from '../../errors.js';
 import { toCsv } from '../../report/findings.format.js';
+import { describePolicy } from '../../report/policy.format.js';
 import { compareFindings, summarize } from '../../rules/engine.js';
 import { SEVERITIES, type Finding, type Severity, type SubjectType, type Summary } from '../../rules/types.js';
 import { escapeHtml } from './html.js';
@@ -51,17 +55,10 @@ export interface DigestData {
    */
   counts?: Summary;
   /**
-   * Approvals waiting for a decision; the line is left out when undefined.
-   * @defaultValue undefined
+   * The tenant's policy overrides, as stored (`warden tenants set --policy`).
+   * @defaultValue `{}`: the defaults of docs/rules.md
    */
-  pendingApprovals?: number;
-  /**
-   * Base URL of the Warden web app (http or https). Links go to
-   * `{appUrl}/tenants/{tenant}/findings`, `{appUrl}/tenants/{tenant}/findings/{fingerprint}`
-   * and `{appUrl}/tenants/{tenant}/approvals`. Without it the email has no links.
-   * @defaultValue undefined
-   */
-  appUrl?: string;
+  policy?: PolicyOverrides;
   /**
    * How many of the most severe open findings the body lists.
    * @defaultValue 10
@@ -90,7 +87,7 @@ const AUDIENCE: Readonly<Record<DigestAudience, { label: string; intro: string }
   },
   admins: {
     label: 'Admin',
-    intro: 'Findings that need an admin. Removals and revocations wait for your approval in Warden.',
+    intro: 'Findings that need an admin: accounts, API tokens and the IP allowlist.',
   },
   engineers: {
     label: 'Engineering',
@@ -124,12 +121,6 @@ interface Row {
   status: DigestStatus;
 }
 
-interface Links {
-  findings: string;
-  approvals: string;
-  finding: (fingerprint: string) => string;
-}
-
 /** Renders the email body. Throws InputError naming the field on bad data. */
 export function renderDigest(data: DigestData): RenderedEmail {
   const view = prepare(data);
@@ -142,25 +133,6 @@ export function digestAttachments(data: DigestData): DigestAttachment[] {
   return [{ filename: view.csvName, contentType: 'text/csv; charset=utf-8', content: statusCsv(data.findings) }];
 }
 
-/** Links into the app for one tenant; exported so the web routes can be checked against them. */
-export function digestLinks(appUrl: string, tenant: string): Links {
-  let base: URL;
-  try {
-    base = new URL(appUrl);
-  } catch {
-    throw new InputError('appUrl', 'not a URL');
-  }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new InputError('appUrl', 'must be an http(s) URL');
-  if (base.username || base.password) throw new InputError('appUrl', 'must not carry credentials');
-  const root = base.href.endsWith('/') ? base.href : `${base.href}/`;
-  const t = `tenants/${encodeURIComponent(tenant)}`;
-  return {
-    findings: new URL(`${t}/findings`, root).href,
-    approvals: new URL(`${t}/approvals`, root).href,
-    finding: (fp) => new URL(`${t}/findings/${encodeURIComponent(fp)}`, root).href,
-  };
-}
-
 interface View {
   tenant: string;
   audience: DigestAudience;
@@ -171,9 +143,8 @@ interface View {
   created: number;
   persisting: number;
   resolved: number;
-  pendingApprovals: number | undefined;
+  policy: string;
   top: Row[];
-  links: Links | undefined;
   csvName: string;
 }
 
@@ -186,9 +157,6 @@ function prepare(data: DigestData): View {
   if (Number.isNaN(asOf.getTime())) throw new InputError('asOf', 'not an ISO 8601 instant');
   const topN = data.topN ?? DEFAULT_TOP_N;
   if (!Number.isInteger(topN) || topN < 0) throw new InputError('topN', 'must be a whole number, 0 or more');
-  if (data.pendingApprovals !== undefined && (!Number.isInteger(data.pendingApprovals) || data.pendingApprovals < 0)) {
-    throw new InputError('pendingApprovals', 'must be a whole number, 0 or more');
-  }
   const { created, persisting, resolved } = data.findings;
   const open: Row[] = [
     ...created.map((finding) => ({ finding, status: 'new' as const })),
@@ -207,9 +175,8 @@ function prepare(data: DigestData): View {
     created: created.length,
     persisting: persisting.length,
     resolved: resolved.length,
-    pendingApprovals: data.pendingApprovals,
+    policy: `Policy: ${describePolicy(data.policy ?? {})}.`,
     top: open.slice(0, topN),
-    links: data.appUrl === undefined ? undefined : digestLinks(data.appUrl, data.tenant),
     csvName: `warden-${data.tenant.toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}-${date}.csv`,
   };
 }
@@ -235,15 +202,13 @@ function renderText(v: View): string {
     `As of ${v.asOfLabel}`,
     '',
     AUDIENCE[v.audience].intro,
+    v.policy,
     '',
     `Open findings: ${v.open}`,
     ...SEVERITIES.map((s) => `  ${s.padEnd(9)} ${String(v.counts[s]).padStart(6)}`),
     '',
     `Since the previous run: ${v.created} new, ${v.persisting} persisting, ${v.resolved} resolved.`,
   ];
-  if (v.pendingApprovals !== undefined) {
-    lines.push(`Approvals waiting for a decision: ${v.pendingApprovals}${v.links ? ` (${v.links.approvals})` : ''}`);
-  }
   lines.push('');
   if (v.open === 0) lines.push('No open findings.', '');
   if (v.top.length > 0) {
@@ -251,14 +216,13 @@ function renderText(v: View): string {
     for (const [i, { finding: f, status }] of v.top.entries()) {
       lines.push(
         `${String(i + 1).padStart(3)}. [${f.severity.toUpperCase()}] ${f.rule} (${status}) ${oneLine(f.title)}`,
-        `     ${subjectText(f)}${v.links ? `  ${v.links.finding(f.fingerprint)}` : ''}`,
+        `     ${subjectText(f)}`,
       );
     }
     lines.push('');
   }
   lines.push(totalLine(v));
-  if (v.links) lines.push(`See every finding in Warden: ${v.links.findings}`);
-  lines.push('', 'This email shows titles and labels only; the evidence is in the attached CSV and in Warden.');
+  lines.push('', FOOTER);
   return `${lines.join('\n')}\n`;
 }
 
@@ -270,9 +234,7 @@ function badge(severity: Severity): string {
   return `<span style="display:inline-block;padding:2px 6px;border-radius:3px;background:${c.bg};color:${c.fg};font-size:12px;font-weight:bold;text-transform:uppercase">${escapeHtml(severity)}</span>`;
 }
 
-function link(href: string, text: string): string {
-  return `<a href="${escapeHtml(href)}" style="color:#1d4ed8">${escapeHtml(text)}</a>`;
-}
+const FOOTER = 'This email shows titles and labels only; the evidence is in the attached CSV.';
 
 function renderHtml(v: View): string {
   const a = AUDIENCE[v.audience];
@@ -282,8 +244,7 @@ function renderHtml(v: View): string {
   }).join('');
   const rows = v.top
     .map(({ finding: f, status }) => {
-      const title = oneLine(f.title);
-      const titleCell = v.links ? link(v.links.finding(f.fingerprint), title) : escapeHtml(title);
+      const titleCell = escapeHtml(oneLine(f.title));
       return `<tr data-rule="${escapeHtml(f.rule)}"><td style="${CELL}">${badge(f.severity)}</td><td style="${CELL}">${escapeHtml(status)}</td><td style="${CELL};white-space:nowrap">${escapeHtml(f.rule)}</td><td style="${CELL}">${escapeHtml(subjectText(f))}</td><td style="${CELL}">${titleCell}</td></tr>`;
     })
     .join('');
@@ -296,10 +257,6 @@ function renderHtml(v: View): string {
         `<table id="top-findings" role="table" cellpadding="0" cellspacing="0" style="border-collapse:collapse;width:100%;font-size:14px">` +
         `<thead><tr>${['Severity', 'Status', 'Rule', 'Subject', 'Finding'].map((h) => `<th style="${CELL};background:#f3f4f6">${h}</th>`).join('')}</tr></thead>` +
         `<tbody>${rows}</tbody></table>`;
-  const approvals =
-    v.pendingApprovals === undefined
-      ? ''
-      : `<p id="approvals" style="margin:8px 0">Approvals waiting for a decision: <strong>${escapeHtml(v.pendingApprovals)}</strong>${v.links ? ` (${link(v.links.approvals, 'review them in Warden')})` : ''}</p>`;
   const title = `Warden ${a.label} digest for ${v.tenant}`;
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head>
@@ -308,14 +265,14 @@ function renderHtml(v: View): string {
 <table role="presentation" cellpadding="0" cellspacing="0" style="max-width:760px;width:100%;margin:0 auto;background:#ffffff;border:1px solid #e5e7eb"><tr><td style="padding:24px">
 <h1 style="font-size:20px;margin:0 0 4px">${escapeHtml(title)}</h1>
 <p style="margin:0 0 16px;color:#6b7280;font-size:13px">As of ${escapeHtml(v.asOfLabel)}</p>
-<p style="margin:0 0 16px">${escapeHtml(a.intro)}</p>
+<p style="margin:0 0 8px">${escapeHtml(a.intro)}</p>
+<p id="policy" style="margin:0 0 16px;color:#374151;font-size:13px">${escapeHtml(v.policy)}</p>
 <p style="margin:0 0 8px;font-weight:bold">Open findings: <span id="open-count">${escapeHtml(v.open)}</span></p>
 <table id="severity-counts" role="presentation" cellpadding="0" cellspacing="4" style="width:100%;border-collapse:separate"><tr>${countCells}</tr></table>
 <p id="changes" style="margin:16px 0 8px">Since the previous run: <strong>${escapeHtml(v.created)} new</strong>, ${escapeHtml(v.persisting)} persisting, <strong>${escapeHtml(v.resolved)} resolved</strong>.</p>
-${approvals}
 ${table}
-<p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}${v.links ? ` ${link(v.links.findings, 'See every finding in Warden')}.` : ''}</p>
-<p style="margin:16px 0 0;color:#6b7280;font-size:12px">This email shows titles and labels only; the evidence is in the attached CSV and in Warden.</p>
+<p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}</p>
+<p style="margin:16px 0 0;color:#6b7280;font-size:12px">${escapeHtml(FOOTER)}</p>
 </td></tr></table>
 </td></tr></table>
 </body></html>

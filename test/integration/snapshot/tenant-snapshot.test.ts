@@ -87,20 +87,20 @@ describe('warden snapshot | warden check on the demo tenant', () => {
 describe('allowlist and locations import', () => {
   it('replaces the record and shows what changed; a bad file changes nothing', async () => {
     const file = join(dir, 'allowlist.csv');
-    writeFileSync(file, 'cidr,location_id,approved_remote_access\n203.0.113.0/24,store-01,false\n10.9.0.0/16,store-01,false\nnot-an-ip,store-01,false\n');
+    writeFileSync(file, 'cidr,location_id,approved_remote_access\n203.0.113.0/24,store-01,false\n10.9.0.0/16,store-01,false\n198.51.100.7,store-01,false\n');
     await addTenant(ledger.db, { name: 'imports', baseUrl: sim.url, tokenEnv: DEMO_TOKEN_ENV });
     const first = await runCli(['allowlist', 'import', file, '--tenant', 'imports'], env);
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('allowlist of imports: 3 added, 0 removed, 0 changed, 0 unchanged');
-    expect(first.stdout).toContain('note: 1 entry is not a valid IP address or CIDR ("not-an-ip"); the audit reports them as NET-00');
+    // Invalid entries are refused at import now: test/e2e/allowlist.cli.test.ts.
 
     writeFileSync(file, 'cidr,location_id,approved_remote_access\n203.0.113.0/24,store-02,false\n10.9.0.0/16,store-01,false\n');
     const second = await runCli(['allowlist', 'import', file, '--tenant', 'imports'], env);
-    expect(second.stdout).toBe('- "not-an-ip"\n~ "203.0.113.0/24"\nallowlist of imports: 0 added, 1 removed, 1 changed, 1 unchanged\n');
+    expect(second.stdout).toBe('- "198.51.100.7"\n~ "203.0.113.0/24"\nallowlist of imports: 0 added, 1 removed, 1 changed, 1 unchanged\n');
 
     writeFileSync(file, 'cidr,approved_remote_access\n198.51.100.0/24,perhaps\n');
     const bad = await runCli(['allowlist', 'import', file, '--tenant', 'imports'], env);
-    expect(bad).toEqual({ code: 2, stdout: '', stderr: `warden: ${file} line 2: approved_remote_access: expected true or false\n` });
+    expect(bad).toEqual({ code: 2, stdout: '', stderr: `warden: ${file}:2: approved_remote_access: expected true or false\n` });
     const unknown = await runCli(['allowlist', 'import', file, '--tenant', 'nobody'], env);
     expect(unknown.code).toBe(2);
 

@@ -42,7 +42,6 @@ describe('renderDigest', () => {
     expect(out.text).toMatch(/^ +medium +7$/m);
     expect(out.text).toMatch(/^ +low +1$/m);
     expect(out.text).toContain('Since the previous run: 7 new, 24 persisting, 2 resolved.');
-    expect(out.text).toContain('Approvals waiting for a decision: 4 (https://warden.example.test/app/tenants/acme/approvals)');
     expect(out.html).toMatch(/data-severity="critical"[^>]*><div[^>]*>8<\/div>/);
     expect(out.html).toMatch(/data-severity="high"[^>]*><div[^>]*>15<\/div>/);
     expect(out.html).toContain('<strong>7 new</strong>, 24 persisting, <strong>2 resolved</strong>');
@@ -88,13 +87,24 @@ describe('renderDigest', () => {
     expect(r.text).toContain(`Token <script>alert('title')</script> & <b>friends</b>`);
   });
 
-  it('links each finding and the approvals to the app, and leaves links out without an app URL', () => {
-    const crit = data.findings.created.find((f) => f.rule === 'ACC-01')!;
-    expect(out.html).toContain(`href="https://warden.example.test/app/tenants/acme/findings/${crit.fingerprint}"`);
-    expect(out.text).toContain('See every finding in Warden: https://warden.example.test/app/tenants/acme/findings');
-    const bare = renderDigest({ ...data, appUrl: undefined });
-    expect(bare.html).not.toContain('href=');
-    expect(bare.text).not.toContain('https://');
+  it('promises only what exists: no approvals, no links into a web app that is not built yet', () => {
+    for (const audience of ['compliance', 'admins', 'engineers'] as const) {
+      const r = renderDigest({ ...data, audience });
+      for (const part of [r.html, r.text]) {
+        expect(part).not.toMatch(/approv/i);
+        expect(part).not.toContain('in Warden');
+        expect(part).not.toContain('href=');
+        expect(part).not.toContain('https://');
+      }
+    }
+  });
+
+  it('names the policy the findings were judged by: its overrides against their defaults', () => {
+    const line = 'Policy: the defaults, except inactive_days = 60 (default 90), max_admins = 5 (default 3).';
+    expect(out.text).toContain(`What the scheduled audit found, and what changed since the previous run.\n${line}\n`);
+    expect(out.html).toContain(`<p id="policy" style="margin:0 0 16px;color:#374151;font-size:13px">${line}</p>`);
+    const plain = renderDigest({ ...data, policy: undefined });
+    expect(plain.text).toContain('Policy: the defaults.\n');
   });
 
   it('says all findings are in the attached CSV, and reads the same in the text part', () => {
@@ -113,13 +123,10 @@ describe('renderDigest', () => {
 
   it('rejects bad data with an InputError naming the field', () => {
     const bad: [Partial<DigestData>, string][] = [
-      [{ appUrl: 'javascript:alert(1)' }, 'appUrl'],
-      [{ appUrl: 'https://user:pw@warden.example.test' }, 'appUrl'],
       [{ topN: -1 }, 'topN'],
       [{ asOf: 'yesterday' }, 'asOf'],
       [{ tenant: ' ' }, 'tenant'],
       [{ audience: 'everyone' as DigestData['audience'] }, 'audience'],
-      [{ pendingApprovals: 1.5 }, 'pendingApprovals'],
     ];
     for (const [override, path] of bad) {
       expect(() => renderDigest({ ...data, ...override })).toThrow(InputError);
