@@ -1,6 +1,6 @@
 /**
  * allowlist-audit: the NET rules over the tenant's own record of its clienteling IP allowlist (no platform call).
- * Default schedule: weekly, Mondays at 06:30, in the tenant's time zone (DESIGN.md "Jobs"). Payload: `{}`.
+ * Default schedule: weekly, Mondays at 06:30, in the tenant's time zone (README.md "Jobs"). Payload: `{}`.
  */
 import { defineAuditJob } from './define-audit-job.js';
 

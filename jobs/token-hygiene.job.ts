@@ -1,6 +1,6 @@
 /**
  * token-hygiene: the TOK rules (old, unused, shared, wildcard and orphaned tokens, tokens of departed or human owners).
- * Default schedule: daily at 06:15, in the tenant's time zone (DESIGN.md "Jobs"). Payload: `{}`.
+ * Default schedule: daily at 06:15, in the tenant's time zone (README.md "Jobs"). Payload: `{}`.
  */
 import { defineAuditJob } from './define-audit-job.js';
 

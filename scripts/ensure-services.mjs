@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Makes sure the services the test suite talks to are answering, before vitest starts:
-// PostgreSQL (DATABASE_URL or 127.0.0.1:5432) and Redis (REDIS_URL or 127.0.0.1:6379),
+// PostgreSQL (TEST_DATABASE_URL or 127.0.0.1:5432) and Redis (TEST_REDIS_URL or 127.0.0.1:6379),
 // and Debian's chromium and openssl for the browser and SMTP tests.
 //   1. a server already answering is used as it is;
 //   2. an installed server that is stopped is started;
@@ -11,8 +11,8 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-const pgUrl = new URL(process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
-const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const pgUrl = new URL(process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
+const redisUrl = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const isRoot = process.getuid?.() === 0;
 const hasApt = existsSync('/usr/bin/apt-get');
 let aptUpdated = false;

@@ -70,6 +70,28 @@ const envSchema = z.object({
 
 export type Config = z.output<typeof envSchema>;
 
+/**
+ * One line of help per variable, for `warden --help`. Typed by the schema's
+ * keys, so a variable added to the schema without its help does not compile.
+ */
+export const VARIABLE_HELP: Readonly<Record<keyof typeof envSchema.shape | 'WARDEN_DEBUG', string>> = {
+  DATABASE_URL: 'postgres:// URL of the ledger (unset: embedded PGlite under WARDEN_DATA_DIR)',
+  WARDEN_DB_SCHEMA: 'Postgres schema of the ledger’s tables (unset: the search_path)',
+  REDIS_URL: 'redis:// or rediss:// URL of the job queue (unset: jobs run in-process)',
+  REDIS_SENTINELS: 'host:port,… of Redis Sentinels (REDIS_URL gives credentials, database, TLS)',
+  REDIS_SENTINEL_NAME: 'the master group the sentinels watch (default: mymaster)',
+  REDIS_CLUSTER_NODES: 'host:port,… of a Redis Cluster’s seed nodes (REDIS_URL gives credentials, TLS)',
+  WARDEN_QUEUE_PREFIX: 'BullMQ key prefix, to share a Redis (default: warden)',
+  SMTP_URL: 'smtp://user:pass@host:587 or smtps://…:465 (unset: emails go to WARDEN_OUTBOX)',
+  WARDEN_OUTBOX: 'folder of .eml files when there is no SMTP (default: ./outbox)',
+  WARDEN_DATA_DIR: 'embedded database and secret key file (default: ./.warden)',
+  WARDEN_SECRET_KEY: '32 bytes, base64: seals secret values in the ledger (unset: a key file in WARDEN_DATA_DIR)',
+  WARDEN_MAIL_FROM: 'From of every email (default: Warden <warden@localhost>)',
+  WARDEN_PUBLIC_URL: 'base URL of the web app, for links in emails once the web app exists (unset: no links)',
+  LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent (default: info)',
+  WARDEN_DEBUG: 'any value: an unexpected error also prints its stack',
+};
+
 /** Some environment variables are invalid; `problems` has one line per variable. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

@@ -15,7 +15,7 @@ import type { RuleFamily, Severity } from '../rules/types.js';
 import { gatherTenantSnapshot, type GatherOptions, type SnapshotPart } from './tenant-snapshot.js';
 
 /**
- * What each family's rules read (RULES.md): nothing more is fetched, so an
+ * What each family's rules read (docs/rules.md): nothing more is fetched, so an
  * allowlist audit never calls the platform and a privacy sweep only reads its audits.
  */
 export const FAMILY_PARTS: Readonly<Record<RuleFamily, readonly SnapshotPart[]>> = {
@@ -37,8 +37,8 @@ export interface AuditRunOptions {
   /** The instant the rules judge at and the findings are stamped with. @defaultValue now */
   now?: Date;
   /**
-   * Thresholds of RULES.md. A tenant policy file is not wired in yet.
-   * @defaultValue the defaults of RULES.md
+   * Thresholds: the tenant's stored overrides over the defaults of docs/rules.md "Policy".
+   * @defaultValue the defaults of docs/rules.md "Policy"
    */
   policy?: Policy;
   /** Client tuning (timeouts, retries, page size). @defaultValue the client's defaults */

@@ -1,5 +1,5 @@
 /**
- * The RULES.md snapshot of a live tenant: the platform's records through the
+ * The snapshot (docs/rules.md "Snapshot format") of a live tenant: the platform's records through the
  * client, the directory from its roster, and what Warden keeps itself
  * (allowlist, stores, secret versions, erasure requests) from the ledger.
  * `warden snapshot` prints it; every audit job gathers the parts it needs.
@@ -26,7 +26,7 @@ import type { OmneoSnapshotPart } from '../omneo/types.js';
 export type SnapshotPart = 'platform' | 'audits' | 'directory' | 'allowlist' | 'secrets' | 'erasure';
 export const ALL_PARTS: readonly SnapshotPart[] = ['platform', 'directory', 'allowlist', 'secrets', 'erasure'];
 
-/** The JSON document of RULES.md "Snapshot", as `warden check` reads it. */
+/** The JSON document of docs/rules.md "Snapshot format", as `warden check` reads it. */
 export interface TenantSnapshot {
   tenant: string;
   captured_at: string;

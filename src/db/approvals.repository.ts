@@ -1,5 +1,5 @@
 /**
- * Approvals of removals and revocations (DESIGN.md "Approval"):
+ * Approvals of removals and revocations (the approvals lifecycle: pending → approved | rejected | expired, then executed → verified | failed):
  * `pending → approved | rejected | expired`, then `approved → executed → verified | failed`.
  */
 import { createHash } from 'node:crypto';

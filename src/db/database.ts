@@ -1,6 +1,6 @@
 /**
  * The ledger's typed schema and how to open it: a real Postgres through `pg`
- * when a URL is given, embedded PGlite otherwise (DESIGN.md principle 5).
+ * when a URL is given, embedded PGlite otherwise (docs/architecture.md "Principles").
  */
 import path from 'node:path';
 import { Kysely, PostgresDialect, type ColumnType, type Generated, type Insertable, type Selectable, type Updateable } from 'kysely';

@@ -1,5 +1,5 @@
 /**
- * GDPR erasure requests (DESIGN.md "Erasure request"):
+ * GDPR erasure requests (the erasure lifecycle: received → purging → purged → verified | failed):
  * `received → purging → purged → verified | failed`, idempotent per (tenant, profile).
  */
 import { sql } from 'kysely';
@@ -10,7 +10,7 @@ import type { Db } from './executor.js';
 import { requireTenant } from './tenants.repository.js';
 import { transition } from './transition.js';
 
-/** GDPR's one month, as DESIGN.md counts it. */
+/** GDPR's one month, as docs/rules.md "Definitions" counts it. */
 export const ERASURE_DEADLINE_DAYS = 30;
 
 export interface ReceiveErasureInput {

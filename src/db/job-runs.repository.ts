@@ -1,4 +1,4 @@
-/** `job_runs`: every run of every job is a row before it is a job (DESIGN.md principle 1). */
+/** `job_runs`: every run of every job is a row before it is a job (docs/architecture.md "Principles"). */
 import { sql } from 'kysely';
 import { json, type JobRun, type JobRunStatus } from './database.js';
 import type { Db } from './executor.js';

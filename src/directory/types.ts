@@ -1,4 +1,4 @@
-/** A directory person, shaped as RULES.md's `directory.people[]` expects it. */
+/** A directory person, shaped as docs/rules.md's `directory.people[]` expects it. */
 export interface DirectoryPerson {
   email: string;
   name: string | null;

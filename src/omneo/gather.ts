@@ -1,4 +1,4 @@
-/** The `omneo` part of a RULES.md snapshot, read from the platform through the client. */
+/** The `omneo` part of a snapshot (docs/rules.md "Snapshot format"), read from the platform through the client. */
 import { collect, type OmneoClient } from './client.js';
 import type { OmneoSnapshotPart } from './types.js';
 

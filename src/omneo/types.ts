@@ -1,5 +1,5 @@
 /**
- * The resources of the Omneo API v3 as DESIGN.md "The platform" describes them,
+ * The resources of the Omneo API v3 as docs/architecture.md "The platform" describes them,
  * and the envelopes they come in. Timestamps are ISO 8601 strings, as sent.
  */
 
@@ -106,7 +106,7 @@ export interface OmneoValidationErrors {
   errors: Record<string, string[]>;
 }
 
-/** The `omneo` part of a RULES.md snapshot, as plain JSON. */
+/** The `omneo` part of a snapshot (docs/rules.md "Snapshot format"), as plain JSON. */
 export interface OmneoSnapshotPart {
   users: OmneoUser[];
   tokens: OmneoToken[];

@@ -1,5 +1,5 @@
 /**
- * Renderings of a check result: JSON for scripts (RULES.md "Output"), a table
+ * Renderings of a check result: JSON for scripts (docs/rules.md "Output of warden check"), a table
  * for a person at a terminal, CSV for spreadsheets and email attachments.
  * Pure functions of the result.
  */

@@ -15,7 +15,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ACME = join(ROOT, 'test/fixtures/acme.snapshot.json');
 const AS_OF = '2026-11-29T00:00:00Z';
 
-// The public example's findings in the order RULES.md sorts them: severity, then rule, then subject id.
+// The public example's findings in the order docs/rules.md sorts them: severity, then rule, then subject id.
 const ACME_ORDER = [
   'critical ACC-01 2',
   'critical ACC-01 9',

@@ -13,7 +13,7 @@ import { familyOf } from '../../src/rules/engine.js';
 import { runCli } from '../support/cli.js';
 import { TEST_DATABASE_URL, adminQuery, uniqueSchema } from '../support/db.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const dirs: string[] = [];
 function tempDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'warden-demo-'));

@@ -12,7 +12,7 @@ import type { QueueTransport } from '../../src/queue/connection.js';
 import { QueueSet } from '../../src/queue/fleet.js';
 import type { JobRegistry } from '../../src/queue/registry.js';
 
-export const TEST_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A transport no other test uses. `db` picks a Redis logical database (for tests that FLUSHALL). */
 export function testTransport(db?: number): QueueTransport {

@@ -1,6 +1,6 @@
 /**
  * A small typed builder of tenant snapshots for rule tests. It produces the JSON
- * shape of RULES.md (so a test reads like the contract) and runs it through
+ * shape of docs/rules.md "Snapshot format" (so a test reads like the contract) and runs it through
  * parseSnapshot and parsePolicy, so validation is exercised on every case.
  * Defaults are chosen so that an entity built with no overrides triggers no
  * rule of its own family; a test then changes only the field it is about.

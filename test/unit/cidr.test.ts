@@ -1,4 +1,4 @@
-// Allowlist entries as RULES.md reads them: taken exactly as given, host bits allowed, a bare
+// Allowlist entries as docs/rules.md reads them: taken exactly as given, host bits allowed, a bare
 // address is /32 or /128; "inside a private range" means wholly contained, not merely overlapping.
 import { describe, expect, it } from 'vitest';
 import { parseCidr, privateRangeOf } from '../../src/rules/cidr.js';
@@ -74,7 +74,7 @@ describe('privateRangeOf', () => {
     }
   });
 
-  it('follows the letter of RULES.md’s list: IPv4-mapped IPv6 is not inside an IPv4 range', () => {
+  it('follows the letter of docs/rules.md’s list: IPv4-mapped IPv6 is not inside an IPv4 range', () => {
     expect(range('::ffff:10.0.0.1')).toBeUndefined();
     expect(range('::a00:1')).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-// The renderings of a check result: JSON as RULES.md "Output", CSV with a header row, and a table.
+// The renderings of a check result: JSON as docs/rules.md "Output of warden check", CSV with a header row, and a table.
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { CSV_COLUMNS, jsonChunks, subjectText, toCsv, toJson, toTable } from '../../src/report/findings.format.js';
@@ -19,7 +19,7 @@ function awkward(): CheckResult {
 }
 
 describe('toJson', () => {
-  it('prints the result as one JSON document with a trailing newline, keys as RULES.md', () => {
+  it('prints the result as one JSON document with a trailing newline, keys as docs/rules.md', () => {
     const result = awkward();
     const text = toJson(result);
     expect(text.endsWith('}\n')).toBe(true);

@@ -1,10 +1,10 @@
-// RULES.md "Policy": every key optional with the table's default; an unknown key, or a value that is
+// docs/rules.md "Policy": every key optional with the table's default; an unknown key, or a value that is
 // not a non-negative integer, is an input error naming the key.
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/errors.js';
 import { parsePolicy } from '../../src/rules/policy.js';
 
-// The table of RULES.md, written out here so a changed default fails a test.
+// The policy table of docs/rules.md, written out here so a changed default fails a test.
 const RULES_MD_DEFAULTS = {
   inactive_days: 90,
   new_account_grace_days: 30,
@@ -35,7 +35,7 @@ function rejection(value: unknown): InputError {
 }
 
 describe('parsePolicy', () => {
-  it('gives exactly the defaults of RULES.md for an empty policy', () => {
+  it('gives exactly the defaults of docs/rules.md "Policy" for an empty policy', () => {
     expect(parsePolicy({})).toEqual(RULES_MD_DEFAULTS);
   });
 

@@ -1,4 +1,4 @@
-// RULES.md "Snapshot (JSON)": a bad snapshot is rejected as a whole with one InputError that names the
+// docs/rules.md "Snapshot format": a bad snapshot is rejected as a whole with one InputError that names the
 // JSON path and the problem; a bad allowlist cidr is finding NET-00 instead; unknown keys are ignored;
 // missing lists are empty.
 import { describe, expect, it } from 'vitest';
@@ -58,7 +58,7 @@ describe('the document', () => {
 });
 
 describe('timestamps', () => {
-  it('names the path of RULES.md’s own example', () => {
+  it('names the path of docs/rules.md’s own example', () => {
     const users = [goodUser(1), goodUser(2), goodUser(3), { ...goodUser(4), created_at: 'yesterday' }];
     expect(rejection(withUsers(...users)).message).toBe('snapshot.omneo.users[3].created_at: not an ISO 8601 timestamp');
   });

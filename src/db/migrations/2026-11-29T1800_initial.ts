@@ -1,5 +1,5 @@
 /**
- * The ledger's first schema: every aggregate of DESIGN.md. Append-only: never
+ * The ledger's first schema: every aggregate of docs/architecture.md "Tables, and who writes them". Append-only: never
  * edit this file once released; add a later migration instead.
  */
 import { sql, type Kysely } from 'kysely';

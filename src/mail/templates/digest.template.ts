@@ -2,7 +2,7 @@
  * The digest email: one tenant, one audience, pure `renderDigest(data) → {subject, html, text}`
  * and `digestAttachments(data)` for the CSV. No I/O here; sending is in `../transports.ts`.
  *
- * What may carry what (DESIGN.md principle 4, "no secret or personal data in emails"):
+ * What may carry what (docs/architecture.md "Principles": no secret or personal data in emails):
  * - **Subject, HTML and text parts** show only the tenant name, counts, and for each
  *   finding its severity, status, rule id, subject type and label, and title.
  *   A finding's `evidence` never goes in the body: it is the one place a rule puts

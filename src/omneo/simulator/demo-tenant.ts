@@ -244,7 +244,7 @@ export function demoTenant({ nowMs = Date.now(), seed = 'demo', extraProfiles = 
   };
 }
 
-/** The demo as a whole RULES.md snapshot: platform records as the API serves them plus the tenant side. */
+/** The demo as a whole snapshot (docs/rules.md "Snapshot format"): platform records as the API serves them plus the tenant side. */
 export function demoSnapshot(tenant: DemoTenant, capturedAt?: string): Record<string, unknown> {
   const { users, tokens, audits } = tenant.platform;
   // A copy, as a file would give it: parseSnapshot normalises its input in place.

@@ -1,6 +1,6 @@
 /**
  * A large simulated tenant (`warden sim --users N`): the platform side of the
- * lead's synthetic RULES.md snapshot, so the simulator, the rules' benchmarks
+ * lead's synthetic snapshot (docs/rules.md "Snapshot format"), so the simulator, the rules' benchmarks
  * and the snapshot benchmark all see the same tenant, plus generated profiles.
  */
 import { DAY_MS } from '../../rules/time.js';

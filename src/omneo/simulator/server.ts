@@ -1,5 +1,5 @@
 /**
- * The Omneo API simulator (`warden sim`): the endpoints of DESIGN.md "The
+ * The Omneo API simulator (`warden sim`): the endpoints of docs/architecture.md "The
  * platform" under `/api/v3`, in exactly the platform's response shapes, over
  * seeded data, with fault injection (latency, 429 + Retry-After, 5xx, lagging
  * and dropped purges), a SCIM 2.0 directory, webhook signing and barcode tokens.

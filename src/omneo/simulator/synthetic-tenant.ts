@@ -1,5 +1,5 @@
 /**
- * A synthetic tenant of any size, as a RULES.md snapshot: the benchmarks' input
+ * A synthetic tenant of any size, as a snapshot (docs/rules.md "Snapshot format"): the benchmarks' input
  * and the simulator's large tenants. The same seed always gives the same tenant,
  * and every rule family fires on a share of it, as it would on a real tenant
  * that nobody has audited for a while.

@@ -11,7 +11,7 @@ const auth = (sim: Simulator) => ({ authorization: `Bearer ${sim.token}` });
 const get = (sim: Simulator, path: string) => fetch(`${sim.url}${path}`, { headers: auth(sim) });
 const json = async (res: Response) => (await res.json()) as Record<string, unknown>;
 
-describe('response shapes (DESIGN.md)', () => {
+describe('response shapes (docs/architecture.md "The platform")', () => {
   it('lists are {data, links, meta} with the four meta fields', async () => {
     await withSim({}, async (sim) => {
       const res = await get(sim, '/users?page[size]=4&page[number]=2');
