@@ -127,7 +127,10 @@ export function markApprovalVerified(db: Db, id: number, at: Date, evidence: Rec
   return transition(db, 'approvals', id, ['executed'], 'verified', { verified_at: at, evidence: json(evidence) });
 }
 
-/** approved | executed → failed: the re-check refused, or acting or verifying failed. */
+/**
+ * approved | executed → failed: the re-check refused, or acting or verifying failed.
+ * @public kept for a later issue (approvals, erasure, rotation); no command reaches it yet
+ */
 export function markApprovalFailed(db: Db, id: number, evidence: Record<string, unknown>): Promise<Approval> {
   return transition(db, 'approvals', id, ['approved', 'executed'], 'failed', { evidence: json(evidence) });
 }
@@ -144,6 +147,7 @@ export async function expireApprovals(db: Db, at: Date = new Date()): Promise<nu
   return rows.map((r) => r.id);
 }
 
+/** @public kept for a later issue (approvals, erasure, rotation); no command reaches it yet */
 export function listApprovals(
   db: Db,
   options: { tenant?: string; status?: ApprovalStatus | readonly ApprovalStatus[]; limit?: number } = {},

@@ -127,6 +127,7 @@ export async function verifyChain(db: Db, options: VerifyOptions = {}): Promise<
   }
 }
 
+/** @public kept for a later issue (approvals, erasure, rotation); no command reaches it yet */
 export function listAuditLog(db: Db, options: { afterId?: number; limit?: number } = {}): Promise<AuditLogRow[]> {
   return db
     .selectFrom('audit_log')

@@ -49,6 +49,7 @@ export async function receiveErasureRequest(
   return { request: existing, created: false };
 }
 
+/** @public kept for a later issue (approvals, erasure, rotation); no command reaches it yet */
 export async function getErasureRequest(db: Db, id: number): Promise<ErasureRequest> {
   const row = await db.selectFrom('erasure_requests').selectAll().where('id', '=', id).executeTakeFirst();
   if (row === undefined) throw new NotFoundError('erasure_request', id);

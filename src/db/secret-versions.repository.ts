@@ -100,7 +100,10 @@ export async function finishRotation(db: Db, tenant: string, name: string, at: D
   });
 }
 
-/** Retires `previous` versions whose overlap window ended (their successor finished before `finishedBefore`). */
+/**
+ * Retires `previous` versions whose overlap window ended (their successor finished before `finishedBefore`).
+ * @public kept for a later issue (approvals, erasure, rotation); no command reaches it yet
+ */
 export async function retirePrevious(db: Db, finishedBefore: Date, at: Date = new Date()): Promise<number[]> {
   const rows = await db
     .updateTable('secret_versions as v')

@@ -54,11 +54,6 @@ export function isDepartedPerson(person: Person, asOf: number): boolean {
   return person.status === 'terminated' || (person.end_date !== null && person.end_date <= asOf);
 }
 
-/** The departed person a live user matches, if any: that makes the user a departed user. */
-export function departedPersonOf(user: User, index: SnapshotIndex): Person | undefined {
-  return index.departedUsers.get(user.id);
-}
-
 /** A token's latest `used_at`, or null when it was never used. */
 export function lastUsed(token: Token): number | null {
   let latest: number | null = null;

@@ -1,14 +1,7 @@
-/** Job definitions used only by the queue tests and the benchmark. */
+/** Job definitions used only by the queue tests. */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { defineJob } from '../../src/queue/define-job.js';
-
-/** Does nothing: the adapter's own cost. */
-export const noopJob = defineJob({
-  name: 'noop',
-  payload: z.object({ n: z.number().int().optional() }),
-  run: () => Promise.resolve(),
-});
 
 /**
  * Sleeps `sleepMs`, fails its first `failTimes` attempts, and reports the pid
