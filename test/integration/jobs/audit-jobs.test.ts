@@ -3,7 +3,7 @@
 // finds them persisting, a finding that disappears (a token deleted on the
 // platform, an allowlist entry removed from the ledger) is resolved by the next
 // run of its family and no other family's findings move.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { auditJobs } from '../../../jobs/index.js';
 import { FAMILY_PARTS } from '../../../src/audit/run-audit.js';
 import { clientFor } from '../../../src/audit/tenant-snapshot.js';
@@ -31,12 +31,19 @@ const FAMILY_OF_JOB: Record<string, RuleFamily> = {
   'erasure-sweep': 'privacy',
 };
 
+/** Runs every audit job once (each must succeed), as the tests that change the world start from. */
+async function auditAll(world: JobsWorld): Promise<void> {
+  for (const job of auditJobs) expect((await world.run(job.name)).status, job.name).toBe('succeeded');
+}
+
+// Each test has a world of its own (simulator, schema, seeded tenant), so none depends on
+// another having run first, and vitest may run them in any order.
 describe('audit jobs on Postgres', () => {
   let world: JobsWorld;
-  beforeAll(async () => {
+  beforeEach(async () => {
     world = await startWorld('postgres');
   });
-  afterAll(async () => {
+  afterEach(async () => {
     await world?.close();
   });
 
@@ -70,6 +77,7 @@ describe('audit jobs on Postgres', () => {
   });
 
   it('a second run reports the same findings as persisting', async () => {
+    await auditAll(world);
     for (const job of auditJobs) {
       const run = await world.run(job.name);
       expect(run.status).toBe('succeeded');
@@ -80,6 +88,7 @@ describe('audit jobs on Postgres', () => {
   });
 
   it('a token deleted on the platform is resolved by token-hygiene; other families are untouched', async () => {
+    await auditAll(world);
     const before = await findingsState(world.db.db);
     const tokenFindings = [...before.entries()].filter(([, f]) => familyOf(f.rule) === 'tokens' && f.resolved_at === null);
     const victim = tokenFindings[0]![1].subject_id;
@@ -102,6 +111,7 @@ describe('audit jobs on Postgres', () => {
   });
 
   it('an allowlist entry removed from the ledger is resolved by allowlist-audit; other families are untouched', async () => {
+    await auditAll(world);
     const before = await findingsState(world.db.db);
     const entries = await listAllowlist(world.db.db, TENANT);
     const flagged = new Set([...before.values()].filter((f) => familyOf(f.rule) === 'network').map((f) => f.subject_id));
@@ -123,6 +133,7 @@ describe('audit jobs on Postgres', () => {
   });
 
   it('a tenant whose token variable is unset fails the run at once, naming the variable, never a token', async () => {
+    await auditAll(world);
     const before = await findingsState(world.db.db);
     const run = await world.run('stale-accounts', { env: { LOG_LEVEL: 'silent' } });
     expect(run.status).toBe('failed');
