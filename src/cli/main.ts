@@ -18,6 +18,7 @@ import { Command, CommanderError } from 'commander';
 import { debugEnabled } from '../config.js';
 import { InvalidTransitionError, NotFoundError } from '../db/errors.js';
 import { InputError } from '../errors.js';
+import { printable } from '../text/sanitize.js';
 import { registerCheck } from './commands/check.command.js';
 import { registerDemo } from './commands/demo.command.js';
 import { registerSim } from './commands/sim.command.js';
@@ -44,7 +45,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       writeErr: (s) => io.stderr.write(s),
       // One line, named by the offending flag, as every other input error.
       // commander puts its "(Did you mean …?)" hint on a second line: join it to the first.
-      outputError: (s, write) => write(`warden: ${s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ')}\n`),
+      outputError: (s, write) => write(`warden: ${printable(s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' '))}\n`),
     });
   registerDemo(program, io, setExit);
   registerCheck(program, io, setExit);
@@ -74,7 +75,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     }
     const code = exitCodeOf(err);
     const message = err instanceof Error ? err.message : String(err);
-    io.stderr.write(`warden: ${message}\n`);
+    // An error may quote input or a platform's answer: shown, never executed (src/text/sanitize.ts).
+    io.stderr.write(`warden: ${printable(message)}\n`);
     if (code === EXIT.failure && debugEnabled(io.env)) io.stderr.write(`${(err as Error).stack ?? ''}\n`);
     return code;
   }

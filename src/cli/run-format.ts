@@ -1,5 +1,6 @@
 /** How a run reads on the command line (`warden run`, `warden runs`): counts in one stable order, named as the digest emails name them. */
 import type { RunRecord } from '../queue/run-ledger.js';
+import { printable } from '../text/sanitize.js';
 
 /** How long a run took, when it has started and finished. */
 export function durationMs(run: RunRecord): number | null {
@@ -25,9 +26,9 @@ export function orderedCounts(counts: Readonly<Record<string, number>>): [string
   return named.sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** One line a person reads: id, job, tenant, outcome, counts or error, duration. */
+/** One line a person reads: id, job, tenant, outcome, counts or error (shown, never executed: src/text/sanitize.ts), duration. */
 export function formatRunLine(run: RunRecord): string {
   const took = durationMs(run);
   const detail = run.status === 'failed' ? (run.error ?? '') : formatCounts(run.counts);
-  return `run ${run.id} ${run.kind}${run.tenant === null ? '' : ` (${run.tenant})`}: ${run.status}${detail === '' ? '' : ` - ${detail}`}${took === null ? '' : ` in ${(took / 1000).toFixed(1)} s`}\n`;
+  return `${printable(`run ${run.id} ${run.kind}${run.tenant === null ? '' : ` (${run.tenant})`}: ${run.status}${detail === '' ? '' : ` - ${detail}`}${took === null ? '' : ` in ${(took / 1000).toFixed(1)} s`}`)}\n`;
 }

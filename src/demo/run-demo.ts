@@ -20,6 +20,7 @@ import type { RunRecord } from '../queue/run-ledger.js';
 import { familyOf } from '../rules/engine.js';
 import { SEVERITIES, type RuleFamily, type Severity } from '../rules/types.js';
 import { secretKey } from '../secrets/secret-box.js';
+import { printable } from '../text/sanitize.js';
 import { DEMO_TOKEN_ENV, seedDemoTenant } from './seed-demo.js';
 
 /** How many open findings the report lists, most severe first (as the digest's top list, without evidence). */
@@ -133,7 +134,7 @@ async function writtenSince(dir: string, since: number): Promise<string[]> {
   return out;
 }
 
-/** The report as a person reads it. */
+/** The report as a person reads it; each line shown, never executed (src/text/sanitize.ts). */
 export function formatDemoReport(r: DemoReport): string {
   const lines = [
     `Warden demo: tenant "${r.tenant}" on the built-in simulator (${r.simulatorUrl})`,
@@ -162,5 +163,5 @@ export function formatDemoReport(r: DemoReport): string {
   else if (r.emails.length > 0) lines.push(`digest: ${r.emails.length} emails in ${r.outbox}:`, ...r.emails.map((e) => `  ${e}`));
   else lines.push('digest: no email was written');
   lines.push('', `done in ${r.seconds.toFixed(1)} s. Run it again: the same findings come back as persisting.`);
-  return `${lines.join('\n')}\n`;
+  return `${lines.map(printable).join('\n')}\n`;
 }

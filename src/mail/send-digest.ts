@@ -11,8 +11,10 @@ export interface SendDigestOptions {
   to: string | readonly string[];
   data: DigestData;
   /**
-   * Gets one `info` line per digest sent: tenant, audience, counts, where it went.
-   * Never the recipients, the subject line or any finding.
+   * Gets one `info` line per digest sent: audience, counts, where it went.
+   * Never the recipients, the subject line or any finding. The line does not
+   * repeat the tenant: pass a logger bound to it (a job's `ctx.log` is), or the
+   * key would appear twice in one JSON line.
    * @defaultValue undefined: nothing is logged
    */
   logger?: Logger;
@@ -32,7 +34,6 @@ export async function sendDigest(mailer: Mailer, { from, to, data, logger }: Sen
   const { created, persisting, resolved } = data.findings;
   logger?.info(
     {
-      tenant: data.tenant,
       audience: data.audience,
       recipients: recipients.length,
       new: created.length,

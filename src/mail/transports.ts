@@ -174,6 +174,9 @@ function deliveryError(err: unknown): MailDeliveryError {
   return new MailDeliveryError(code, responseCode, maskEmails(detail).slice(0, 300));
 }
 
+/** The mode of an outbox `.eml` file: owner only (the folder, when Warden makes it, is 0700). */
+export const OUTBOX_FILE_MODE = 0o600;
+
 /** Orders files written in the same millisecond by one process. */
 let outboxSeq = 0;
 
@@ -201,8 +204,9 @@ function outboxMailer(dir: string): Mailer {
       ensureWritableFolder(folder, 'WARDEN_OUTBOX');
       const path = join(folder, outboxFileName(new Date()));
       // Written aside and renamed, so a reader of *.eml never sees half a message.
+      // 0600: a digest carries every finding's evidence, as private as secret.key.
       const partial = `${path}.partial`;
-      await writeFile(partial, info.message, { flag: 'wx' });
+      await writeFile(partial, info.message, { flag: 'wx', mode: OUTBOX_FILE_MODE });
       await rename(partial, path);
       return { transport: 'outbox', messageId: info.messageId, path };
     },

@@ -147,7 +147,8 @@ export class HttpClient {
       const started = performance.now();
       const outcome = await this.#once(url, spec, call);
       const status = outcome.kind === 'answer' ? outcome.status : 0;
-      this.#logger?.debug({ method, route, status, attempt, ms: Math.round(performance.now() - started) }, `${this.#logName} request`);
+      // `retry` (0 on the first try), not `attempt`: a run's logger already binds the run's attempt.
+      this.#logger?.debug({ method, route, status, retry: attempt, ms: Math.round(performance.now() - started) }, `${this.#logName} request`);
 
       if (outcome.kind === 'answer') {
         const accepted = (status >= 200 && status < 300) || spec.accept?.includes(status);
@@ -157,7 +158,7 @@ export class HttpClient {
       }
       const delay = this.#retryDelay(outcome, spec, attempt);
       if (delay === undefined) throw this.#finalError(outcome, call);
-      this.#logger?.warn({ method, route, status, attempt, delayMs: delay }, `${this.#logName} request retried`);
+      this.#logger?.warn({ method, route, status, retry: attempt, delayMs: delay }, `${this.#logName} request retried`);
       await sleep(delay);
     }
   }

@@ -6,6 +6,7 @@
 import { stringify } from 'csv-stringify/sync';
 import { createColors } from 'picocolors';
 import { SEVERITIES, type CheckResult, type Finding, type Severity, type Subject, type SubjectType } from '../rules/types.js';
+import { printable } from '../text/sanitize.js';
 
 export const FORMATS = ['json', 'table', 'csv'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -48,7 +49,17 @@ export const CSV_COLUMNS = [
   'evidence',
 ] as const;
 
-/** One row per finding with a header row; evidence as a JSON cell. */
+/**
+ * One row per finding with a header row; evidence as a JSON cell.
+ *
+ * Names and labels come from the tenant (a token called `=HYPERLINK(…)`), and a
+ * spreadsheet runs a cell that starts with `=`, `+`, `-`, `@`, TAB or CR as a
+ * formula. csv-stringify's `escape_formulas` prefixes such a cell with `'`, as
+ * OWASP ("CSV Injection") and the spreadsheets themselves recommend: the cell
+ * then shows its text. Every cell here is a string (the evidence cell is JSON,
+ * so it starts with `{`), so a name like `-1` is escaped too; nothing else in
+ * the file changes.
+ */
 export function toCsv(findings: readonly Finding[]): string {
   return stringify(
     findings.map((f) => [
@@ -64,17 +75,8 @@ export function toCsv(findings: readonly Finding[]): string {
       f.fingerprint,
       JSON.stringify(f.evidence),
     ]),
-    { header: true, columns: [...CSV_COLUMNS] },
+    { header: true, columns: [...CSV_COLUMNS], escape_formulas: true },
   );
-}
-
-/**
- * Control characters (a newline in a token's name, a terminal escape sequence)
- * would break a row or drive the terminal: each becomes a visible `?`.
- */
-function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex -- matching control characters is the point
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
 }
 
 /** How the table names a subject's id after its label. */
@@ -129,6 +131,7 @@ export function toTable(result: CheckResult, { color = false, width = 120 } = {}
     lines.push(cells.join('  ').trimEnd());
   }
   const counts = SEVERITIES.map((s) => `${result.summary[s]} ${s}`).join(', ');
-  lines.push('', `${result.tenant} as of ${result.as_of}: ${result.findings.length} findings (${counts})`);
+  // The tenant's name comes from the snapshot: shown, never executed, like every cell above (../text/sanitize.ts).
+  lines.push('', printable(`${result.tenant} as of ${result.as_of}: ${result.findings.length} findings (${counts})`));
   return `${lines.join('\n')}\n`;
 }

@@ -54,6 +54,24 @@ describe('toCsv', () => {
     expect(rows.some((r) => r.includes('sync\nnightly'))).toBe(true);
   });
 
+  it('escapes a cell that starts with =, +, -, @, TAB or CR with a leading quote, and no other', () => {
+    const names = ['=1+1', '+1', '-1', '@A1', '\tx', '\rx'];
+    const b = snapshot();
+    names.forEach((name, i) => b.token({ id: `tok_${i}`, name, user_id: 99 }));
+    // Ids and labels that merely contain those characters, or start with a look-alike, stay as they are.
+    b.token({ id: 'a=b', name: 'x-1 @home', user_id: 99 });
+    const result = b.check();
+    const rows: string[][] = parse(toCsv(result.findings));
+    const label = CSV_COLUMNS.indexOf('subject_label');
+    const labels = new Set(rows.slice(1).map((r) => r[label]));
+    for (const name of names) expect(labels.has(`'${name}`), JSON.stringify(name)).toBe(true);
+    expect(labels.has('x-1 @home')).toBe(true);
+    expect(rows.some((r) => r.includes('a=b'))).toBe(true);
+    // Evidence is a JSON object: it starts with `{`, numbers inside it included.
+    const evidence = CSV_COLUMNS.indexOf('evidence');
+    expect(rows.slice(1).every((r) => r[evidence]!.startsWith('{'))).toBe(true);
+  });
+
   it('prints only the header for no findings', () => {
     const rows: string[][] = parse(toCsv([]));
     expect(rows).toEqual([[...CSV_COLUMNS]]);
@@ -127,7 +145,8 @@ describe('table rendering of hostile or huge input', () => {
     const lines = table.trimEnd().split('\n');
     expect(lines).toHaveLength(1 + result.findings.length + 2);
     expect(table).not.toContain('\u001b');
-    expect(table).toContain("API token 'evil?[31m?name' is");
+    // Shown as their JSON escapes (src/text/sanitize.ts), so the reader sees exactly what the name holds.
+    expect(table).toContain("API token 'evil\\u001b[31m\\u000aname' is");
   });
 
   it('renders 200 000 findings without overflowing the stack', () => {

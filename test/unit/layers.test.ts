@@ -32,6 +32,7 @@ const LAYERS: readonly (readonly [prefix: string, rank: number])[] = [
   ['src/log/', 0],
   ['src/csv/', 0],
   ['src/secrets/', 0],
+  ['src/text/', 0],
 ];
 
 function rankOf(file: string): number {

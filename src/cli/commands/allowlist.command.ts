@@ -13,6 +13,7 @@ import { requireTenant } from '../../db/tenants.repository.js';
 import { InputError } from '../../errors.js';
 import { parsePolicy } from '../../rules/policy.js';
 import { parseInstant } from '../../rules/time.js';
+import { printable } from '../../text/sanitize.js';
 import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { withLedger } from '../ledger.js';
@@ -26,7 +27,10 @@ async function readCsv(file: string): Promise<string> {
   }
 }
 
-/** `+ added`, `- removed`, `~ changed` lines and a one-line count. */
+/**
+ * `+ added`, `- removed`, `~ changed` lines and a one-line count. Ids and names come from
+ * the imported file: each line is shown, never executed (src/text/sanitize.ts).
+ */
 export function describeChanges<T>(what: string, tenant: string, changes: Changes<T>, key: (x: T) => string, dryRun = false): string {
   const lines = [
     ...changes.added.map((x) => `+ ${key(x)}`),
@@ -34,7 +38,7 @@ export function describeChanges<T>(what: string, tenant: string, changes: Change
     ...changes.changed.map((c) => `~ ${key(c.after)}`),
   ];
   const counts = `${changes.added.length} added, ${changes.removed.length} removed, ${changes.changed.length} changed, ${changes.unchanged} unchanged`;
-  return `${[...lines, `${what} of ${tenant}: ${counts}${dryRun ? ' (dry run: nothing written)' : ''}`].join('\n')}\n`;
+  return `${[...lines, `${what} of ${tenant}: ${counts}${dryRun ? ' (dry run: nothing written)' : ''}`].map(printable).join('\n')}\n`;
 }
 
 interface ImportOptions {
@@ -72,7 +76,7 @@ export function registerAllowlist(program: Command, io: CliIo): void {
         }
         return { changes: await replaceAllowlist(db, tenant, lines.map((l) => l.entry), { dryRun }), warnings: warned };
       });
-      if (warnings.length > 0) await write(io.stderr, `${warnings.join('\n')}\n`);
+      if (warnings.length > 0) await write(io.stderr, `${warnings.map(printable).join('\n')}\n`);
       await write(io.stdout, describeChanges('allowlist', tenant, changes, (e) => JSON.stringify(e.cidr), dryRun));
     });
 

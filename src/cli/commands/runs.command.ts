@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { InputError } from '../../errors.js';
 import type { RunRecord } from '../../queue/run-ledger.js';
+import { printable } from '../../text/sanitize.js';
 import { write, type CliIo } from '../io.js';
 import { withApp } from '../ledger.js';
 import { formatCounts } from '../run-format.js';
@@ -41,7 +42,8 @@ function toTable(runs: readonly RunRecord[]): string {
     String(r.attempts),
     r.startedAt && r.finishedAt ? `${r.finishedAt.getTime() - r.startedAt.getTime()} ms` : '',
     (r.status === 'failed' ? r.error : formatCounts(r.counts)) || (r.error ?? ''),
-  ]);
+    // An error may quote the platform's answer: shown, never executed (src/text/sanitize.ts).
+  ].map(printable));
   // `enqueued (UTC)`: when the run became a ledger row; a scheduled run's tick is in --format json.
   const head = ['enqueued (UTC)', 'job', 'tenant', 'status', 'tries', 'took', 'counts / error'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));

@@ -10,6 +10,7 @@ import { InputError } from '../../errors.js';
 import { OmneoClient } from '../../omneo/client.js';
 import { OmneoApiError, OmneoNetworkError, OmneoTimeoutError } from '../../omneo/errors.js';
 import { describePolicy, policyOverrides, policyRows } from '../../report/policy.format.js';
+import { printable } from '../../text/sanitize.js';
 import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { withLedger } from '../ledger.js';
@@ -109,7 +110,8 @@ function showText(t: Tenant): string {
     (r) => `  ${r.key.padEnd(keyWidth)}  ${String(r.value).padStart(5)}  ${String(r.default).padStart(7)}${r.overridden ? '  set for this tenant' : ''}`,
   );
   return [
-    ...settings.map(([k, v]) => `${k.padEnd(11)} ${v}`),
+    // Stored text (a URL, a directory, recipients) is shown, never executed (src/text/sanitize.ts).
+    ...settings.map(([k, v]) => `${k.padEnd(11)} ${printable(v)}`),
     '',
     `  ${'POLICY KEY'.padEnd(keyWidth)}  VALUE  DEFAULT`,
     ...policy,
@@ -155,7 +157,7 @@ export function registerTenants(program: Command, io: CliIo): void {
       if (opts.check) await checkPlatform(input.baseUrl, input.tokenEnv, io);
       const tenant = await withLedger(io, ({ db }) => addTenant(db, input));
       const tokenNote = opts.check ? 'checked with the platform' : io.env[tenant.token_env] ? 'is set (not checked)' : 'is NOT set in this shell';
-      await write(io.stdout, `added tenant ${tenant.name} (${tenant.base_url}); token variable ${tenant.token_env} ${tokenNote}\n`);
+      await write(io.stdout, `${printable(`added tenant ${tenant.name} (${tenant.base_url}); token variable ${tenant.token_env} ${tokenNote}`)}\n`);
     });
 
   tenants
@@ -169,7 +171,8 @@ export function registerTenants(program: Command, io: CliIo): void {
         return;
       }
       if (rows.length === 0) return write(io.stdout, 'no tenants yet: add one with `warden tenants add`\n');
-      const lines = rows.map((t) => `${t.name}\t${t.base_url}\t${t.token_env}\t${t.timezone}\t${t.directory ?? '-'}`);
+      // Each value shown as one line without control characters: a TAB in a stored value would shift the columns.
+      const lines = rows.map((t) => [t.name, t.base_url, t.token_env, t.timezone, t.directory ?? '-'].map(printable).join('\t'));
       await write(io.stdout, `NAME\tBASE URL\tTOKEN ENV\tTIME ZONE\tDIRECTORY\n${lines.join('\n')}\n`);
     });
 
@@ -207,7 +210,7 @@ export function registerTenants(program: Command, io: CliIo): void {
       if (opts.policy === undefined && opts.policyReset !== true) throw new InputError('--policy', 'give --policy FILE or --policy-reset');
       const overrides = opts.policy === undefined ? {} : policyOverrides(await readJson(opts.policy, '--policy', 'policy', io));
       const row = await withLedger(io, ({ db }) => setTenantPolicy(db, tenant, overrides, actor()));
-      await write(io.stdout, `tenant ${row.name}: policy is ${describePolicy(row.policy)}\n`);
+      await write(io.stdout, `${printable(`tenant ${row.name}: policy is ${describePolicy(row.policy)}`)}\n`);
     });
 
   tenants
@@ -215,6 +218,6 @@ export function registerTenants(program: Command, io: CliIo): void {
     .description('remove a tenant that has nothing in the ledger yet')
     .action(async (name: string) => {
       await withLedger(io, ({ db }) => removeTenant(db, tenantName(name)));
-      await write(io.stdout, `removed tenant ${name}\n`);
+      await write(io.stdout, `removed tenant ${printable(name)}\n`);
     });
 }

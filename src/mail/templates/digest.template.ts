@@ -14,6 +14,9 @@
  *   Email-shaped substrings are masked there too, as a last line of defence.
  * - Nothing else: no secret values, no links. The digest promises only what exists:
  *   no approvals and no links into a web app until those are built (docs/architecture.md).
+ * - **Control characters** in a tenant name, label or title (ESC, BEL, bidi overrides)
+ *   are shown as `\uXXXX`, never passed on to a mail client (../../text/sanitize.ts);
+ *   the CSV attachment keeps its cells as data, with formula-leading cells escaped.
  * - **The tenant's policy** is named in one line (only its overrides, against their
  *   defaults), so a reader knows which thresholds the findings were judged by.
  */
@@ -23,6 +26,7 @@ import { toCsv } from '../../report/findings.format.js';
 import { describePolicy } from '../../report/policy.format.js';
 import { compareFindings, summarize } from '../../rules/engine.js';
 import { SEVERITIES, type Finding, type Severity, type SubjectType, type Summary } from '../../rules/types.js';
+import { printable, printableLines } from '../../text/sanitize.js';
 import { escapeHtml } from './html.js';
 import { maskEmails } from './mask.js';
 
@@ -124,7 +128,9 @@ interface Row {
 /** Renders the email body. Throws InputError naming the field on bad data. */
 export function renderDigest(data: DigestData): RenderedEmail {
   const view = prepare(data);
-  return { subject: subjectLine(view), html: renderHtml(view), text: renderText(view) };
+  // Every value is already one printable line (oneLine); the whole parts go through the
+  // sanitiser once more so that no later field can carry a control character into a mail client.
+  return { subject: printable(subjectLine(view)), html: printableLines(renderHtml(view)), text: printableLines(renderText(view)) };
 }
 
 /** The CSV of ALL findings: a `status` column, then the columns of `toCsv`. */
@@ -181,9 +187,12 @@ function prepare(data: DigestData): View {
   };
 }
 
-/** Tenant names and titles go in headers and table cells: no line breaks, no email addresses. */
+/**
+ * Tenant names and titles go in headers and table cells: no line breaks, no email addresses,
+ * and no other control character (ESC, BEL, bidi overrides are shown as `\uXXXX`).
+ */
 function oneLine(s: string): string {
-  return maskEmails(s.replace(/[\r\n\t\v\f]+/g, ' '));
+  return maskEmails(printable(s.replace(/[\r\n\t\v\f]+/g, ' ')));
 }
 
 function subjectLine(v: View): string {

@@ -3,7 +3,7 @@
 // client trusts through `tls.ca`, so the certificate really is verified), and the
 // outbox folder. Messages are parsed with mailparser and asserted part by part.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -28,6 +28,7 @@ import {
   acmeEmails,
   acmeSnapshot,
 } from '../../support/digest-data.js';
+import { duplicateKeys } from '../../support/json-keys.js';
 
 const USER = 'warden@relay.test';
 const PASS = 'p@ss word/42';
@@ -224,6 +225,22 @@ describe('digest to the outbox folder', () => {
     for (const part of allParts(mail)) expect(part).not.toContain(CUSTOMER_EMAIL);
   });
 
+  it('writes each file 0600 in a folder it makes 0700 (parents too): a digest carries every finding\'s evidence', async () => {
+    const made = join(tmp, 'private', 'outbox');
+    const delivery = await send({ outboxDir: made }, acmeDigestData());
+    if (delivery.transport !== 'outbox') throw new Error('expected an outbox delivery');
+    expect(statSync(join(tmp, 'private')).mode & 0o777).toBe(0o700);
+    expect(statSync(made).mode & 0o777).toBe(0o700);
+    expect(statSync(delivery.path).mode & 0o777).toBe(0o600);
+    // A folder that exists keeps its mode (it may be shared on purpose); the files are 0600 all the same.
+    const shared = join(tmp, 'shared-outbox');
+    mkdirSync(shared, { mode: 0o755 });
+    const second = await send({ outboxDir: shared }, acmeDigestData());
+    if (second.transport !== 'outbox') throw new Error('expected an outbox delivery');
+    expect(statSync(shared).mode & 0o777).toBe(0o755);
+    expect(statSync(second.path).mode & 0o777).toBe(0o600);
+  });
+
   it('logs one line per digest, without recipients or findings', async () => {
     const lines: string[] = [];
     const sink = new Writable({
@@ -233,11 +250,13 @@ describe('digest to the outbox folder', () => {
       },
     });
     const mailer = createMailer({ outboxDir: join(tmp, 'outbox-logged') });
-    const logger = createLogger({ level: 'info' }, sink);
+    // Bound to the tenant, as a job's ctx.log is: the line names the tenant once, from the binding.
+    const logger = createLogger({ level: 'info' }, sink).child({ tenant: 'acme' });
     const delivery = await sendDigest(mailer, { from: FROM, to: [TO, 'second@acme.example'], data: acmeDigestData(), logger });
     mailer.close();
     expect(lines).toHaveLength(1);
     const line = JSON.parse(lines[0]!) as Record<string, unknown>;
+    expect(duplicateKeys(lines[0]!)).toEqual([]);
     expect(line).toMatchObject({
       msg: 'digest sent', tenant: 'acme', audience: 'compliance', recipients: 2,
       new: 7, persisting: 24, resolved: 2, transport: 'outbox', message_id: delivery.messageId,
