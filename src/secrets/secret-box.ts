@@ -88,7 +88,12 @@ export function secretKey(config: Pick<Config, 'WARDEN_SECRET_KEY'>, dataDir: st
   const file = path.join(dataDir, 'secret.key');
   if (!existsSync(file)) {
     ensureWritableFolder(dataDir, 'WARDEN_DATA_DIR');
-    writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    try {
+      writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600, flag: 'wx' });
+    } catch (err) {
+      // Another process made it first (two commands started at once): use theirs.
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
   }
   const key = decodeKey(readFileSync(file, 'utf8').trim());
   if (key === undefined) throw new InputError(file, 'is not a 32-byte key in canonical base64');
