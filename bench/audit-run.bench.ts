@@ -22,6 +22,7 @@ import pg from 'pg';
 import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
 import { gatherTenantSnapshot, ALL_PARTS } from '../src/audit/tenant-snapshot.js';
 import { openDatabase } from '../src/db/database.js';
+import { bindAuditKey } from '../src/db/executor.js';
 import { recordFindings } from '../src/db/findings.repository.js';
 import { claimRun, createRun, endAttempt } from '../src/db/job-runs.repository.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -64,6 +65,8 @@ const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
 
 await admin(`CREATE SCHEMA ${schema}`);
 const ledger = await openDatabase({ url: DB_URL, schema, poolSize: 4 });
+// A throwaway key for the audit entries the set-up writes (the app derives the real one from WARDEN_SECRET_KEY).
+bindAuditKey(ledger.db, randomBytes(32));
 const db = ledger.db;
 const mailer = createMailer({ outboxDir: outbox });
 try {

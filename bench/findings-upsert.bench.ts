@@ -9,6 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase } from '../src/db/database.js';
+import { bindAuditKey } from '../src/db/executor.js';
 import { recordFindings } from '../src/db/findings.repository.js';
 import { createRun } from '../src/db/job-runs.repository.js';
 import { migrateToLatest } from '../src/db/migrate.js';
@@ -77,6 +78,8 @@ const schema = `bench_${randomBytes(5).toString('hex')}`;
 const admin = new pg.Pool({ connectionString: URL, max: 1 });
 await admin.query(`CREATE SCHEMA ${schema}`);
 const ledger = await openDatabase({ url: URL, schema });
+// A throwaway key for the audit entries the set-up writes (the app derives the real one from WARDEN_SECRET_KEY).
+bindAuditKey(ledger.db, randomBytes(32));
 const barePool = new pg.Pool({ connectionString: URL, max: 1, options: `-c search_path=${schema}` });
 try {
   await migrateToLatest(ledger.db, { schema });

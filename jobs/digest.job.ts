@@ -15,11 +15,14 @@
  *   previous successful digest run (`job_runs`); the first digest lists every
  *   open finding as new and every resolved one as resolved. Suppressed findings
  *   are left out. Every finding of the audience is in the CSV attachment.
+ * - **The audit log's head** (hash and entry count) is in each email, so any
+ *   reader holds an anchor to check the log against later (`warden audit-log verify --head`).
  * - At-least-once: a retry after a partial failure may send an audience its
  *   digest twice; it never skips one, since the run only succeeds once all are sent.
  */
 import { z } from 'zod';
 import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
+import { auditLogHead } from '../src/db/audit-log.repository.js';
 import { requireApp } from './job-deps.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { sendDigest } from '../src/mail/send-digest.js';
@@ -42,6 +45,8 @@ export const digestJob = defineJob({
 
     const since = await previousDigestAt(app.db, tenant.name);
     const all = await digestFindings(app.db, tenant.name, since, at);
+    // Exported with every digest: a head kept by a reader later proves the log was not cut (docs/operations.md).
+    const { hash, count } = await auditLogHead(app.db);
 
     let emails = 0;
     for (const audience of DIGEST_AUDIENCES) {
@@ -57,6 +62,7 @@ export const digestJob = defineJob({
           asOf: at.toISOString(),
           findings: findingsFor(audience, all),
           policy: tenant.policy,
+          auditLogHead: { hash, count },
         },
       });
       emails++;

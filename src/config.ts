@@ -26,6 +26,7 @@
  * See docs/operations.md "Environment".
  */
 import { z } from 'zod';
+import { decodeKey } from './secrets/key-text.js';
 
 const url = (schemes: string[]) =>
   z.string().refine(
@@ -63,7 +64,7 @@ const envSchema = z.object({
   REDIS_CLUSTER_NODES: hostPorts.optional(),
   WARDEN_SECRET_KEY: z
     .string()
-    .refine((v) => Buffer.from(v, 'base64').length === 32, { message: 'must be 32 bytes, base64-encoded' })
+    .refine((v) => decodeKey(v) !== undefined, { message: 'must be 32 bytes, base64-encoded' })
     .optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });

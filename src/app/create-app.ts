@@ -10,11 +10,13 @@ import type { Writable } from 'node:stream';
 import { jobs } from '../../jobs/index.js';
 import { readVariable, type Config, type Environment } from '../config.js';
 import { openDatabase, type OpenedDatabase } from '../db/database.js';
+import { bindAuditKey } from '../db/executor.js';
 import { pendingMigrations } from '../db/migrate.js';
 import { listTenants } from '../db/tenants.repository.js';
 import { InputError } from '../errors.js';
 import { ensureWritableFolder } from '../local-folder.js';
 import { createLogger, type Logger } from '../log/logger.js';
+import { auditLogKey, secretKey } from '../secrets/secret-box.js';
 import { DEFAULT_PREFIX, type QueueTransport } from '../queue/connection.js';
 import type { TenantSchedule } from '../queue/envelope.js';
 import { JobRegistry } from '../queue/registry.js';
@@ -98,6 +100,8 @@ export async function createApp(config: Config, io: AppIo, options: CreateAppOpt
   const env: Environment = options.variables === undefined ? io.env : { ...io.env, ...options.variables };
   const registry = new JobRegistry({ definitions: jobs });
   const database = await openDatabase({ config });
+  // The audit log's HMAC key, kept out of the database (docs/architecture.md "The audit log").
+  bindAuditKey(database.db, () => auditLogKey(secretKey(config, config.WARDEN_DATA_DIR)));
   const ledger = new JobRunsLedger(database.db);
   let deps: OpenedAppDeps | undefined;
   const app: App = {

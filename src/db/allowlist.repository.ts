@@ -1,12 +1,13 @@
 /**
  * The tenant's own record of its Clienteling IP allowlist and store locations
  * (the platform keeps them with no API). Each import replaces the whole record
- * in one transaction and says what changed.
+ * in one transaction, says what changed, and records the counts in the audit log.
  */
 import { InputError } from '../errors.js';
+import { appendAuditLog } from './audit-log.repository.js';
 import type { AllowlistEntry, Location } from './database.js';
 import { inTransaction, type Db } from './executor.js';
-import { requireTenant } from './tenants.repository.js';
+import { requireTenant, SYSTEM_ACTOR } from './tenants.repository.js';
 
 export interface AllowlistEntryInput {
   /** Kept exactly as given: a malformed one is a finding (NET-00), not an import error. */
@@ -65,6 +66,21 @@ const entryOf = (r: AllowlistEntry): AllowlistEntryInput => ({
 export interface ReplaceOptions {
   /** Work out the changes and write nothing (`--dry-run`). @defaultValue false */
   dryRun?: boolean;
+  /** Who imported, for the audit log: a person's login, or `cli`. @defaultValue `system` */
+  actor?: string;
+}
+
+/**
+ * The audit entry of an import, in the import's transaction: how many entries
+ * were added, removed and changed, never the entries (addresses, store ids).
+ */
+async function recordImport<T>(db: Db, what: 'allowlist' | 'locations', tenant: string, changes: Changes<T>, actor: string): Promise<void> {
+  await appendAuditLog(db, {
+    actor,
+    action: `${what}.imported`,
+    subject: `tenant:${tenant}`,
+    details: { added: changes.added.length, removed: changes.removed.length, changed: changes.changed.length, unchanged: changes.unchanged },
+  });
 }
 
 /** Replaces the tenant's allowlist with `entries`; nothing is written when any entry is bad. */
@@ -72,7 +88,7 @@ export async function replaceAllowlist(
   db: Db,
   tenant: string,
   entries: readonly AllowlistEntryInput[],
-  { dryRun = false }: ReplaceOptions = {},
+  { dryRun = false, actor = SYSTEM_ACTOR }: ReplaceOptions = {},
 ): Promise<Changes<AllowlistEntryInput>> {
   noDuplicates(entries, (e) => e.cidr, 'allowlist', 'cidr');
   return inTransaction(db, async (trx) => {
@@ -85,12 +101,14 @@ export async function replaceAllowlist(
         .values(entries.map((e) => ({ tenant, ...e })))
         .execute();
     }
-    return diff(
+    const changes = diff(
       before,
       entries,
       (e) => e.cidr,
       (a, b) => a.location_id === b.location_id && a.approved_remote_access === b.approved_remote_access && a.note === b.note,
     );
+    if (!dryRun) await recordImport(trx, 'allowlist', tenant, changes, actor);
+    return changes;
   });
 }
 
@@ -105,7 +123,7 @@ export async function replaceLocations(
   db: Db,
   tenant: string,
   locations: readonly LocationInput[],
-  { dryRun = false }: ReplaceOptions = {},
+  { dryRun = false, actor = SYSTEM_ACTOR }: ReplaceOptions = {},
 ): Promise<Changes<LocationInput>> {
   noDuplicates(locations, (l) => l.id, 'locations', 'id');
   return inTransaction(db, async (trx) => {
@@ -118,12 +136,14 @@ export async function replaceLocations(
         .values(locations.map((l) => ({ tenant, ...l })))
         .execute();
     }
-    return diff(
+    const changes = diff(
       before,
       locations,
       (l) => l.id,
       (a, b) => a.name === b.name && (a.closed_at?.getTime() ?? null) === (b.closed_at?.getTime() ?? null),
     );
+    if (!dryRun) await recordImport(trx, 'locations', tenant, changes, actor);
+    return changes;
   });
 }
 

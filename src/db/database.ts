@@ -175,7 +175,11 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>>;
   prev_hash: string;
   hash: string;
+  /** The row's hash scheme: `sha256` only for rows written before the keyed chain (migration 2026-11-29T2310). */
+  chain: AuditChainScheme;
 }
+
+export type AuditChainScheme = 'sha256' | 'hmac-sha256';
 
 export interface Database {
   tenants: TenantsTable;

@@ -2,8 +2,13 @@
  * Versions of a tenant's shared secrets, labelled like the big secret
  * managers: `current`, `pending`, `previous`, `retired`. Values are stored
  * encrypted (by the secrets module); this module never sees a plain value.
+ * Each value is sealed with its row's tenant, name and version (the row id,
+ * which a label change keeps) as associated data, so a value copied to another
+ * row no longer opens: the id is drawn first, then the caller seals.
  */
+import { sql } from 'kysely';
 import { InputError } from '../errors.js';
+import { secretAad } from '../secrets/secret-box.js';
 import type { RotationStep, SecretLabel, SecretVersion } from './database.js';
 import { NotFoundError } from './errors.js';
 import { inTransaction, type Db } from './executor.js';
@@ -22,22 +27,34 @@ export interface NewSecretVersionInput {
   /** The secret's name, e.g. `webhook-signing`. */
   name: string;
   kind: string;
-  encryptedValue: Uint8Array;
+  /**
+   * Seals the new value with the associated data it is given (`tenant\0name\0version`,
+   * src/secrets/secret-box.ts `secretAad`), e.g. `(aad) => sealSecret(value, key, aad)`.
+   */
+  seal: (aad: Buffer) => Uint8Array;
   /** @defaultValue now */
   at?: Date;
+}
+
+/** The id the next version will have: drawn before the insert, since the sealed value is bound to it. */
+async function nextVersionId(db: Db): Promise<number> {
+  const { rows } = await sql<{ id: number }>`SELECT nextval(pg_get_serial_sequence('secret_versions', 'id'))::int AS id`.execute(db);
+  return rows[0]!.id;
 }
 
 /** Records the first value of a secret as `current` (e.g. one imported at onboarding). */
 export async function addCurrentVersion(db: Db, input: NewSecretVersionInput): Promise<SecretVersion> {
   await requireTenant(db, input.tenant);
+  const id = await nextVersionId(db);
   return db
     .insertInto('secret_versions')
     .values({
+      id,
       tenant: input.tenant,
       name: input.name,
       kind: input.kind,
       label: 'current',
-      encrypted_value: input.encryptedValue,
+      encrypted_value: input.seal(secretAad(input.tenant, input.name, id)),
       created_at: input.at ?? new Date(),
     })
     .returningAll()
@@ -50,14 +67,16 @@ export async function createPendingVersion(db: Db, input: NewSecretVersionInput)
     await requireTenant(trx, input.tenant);
     const pending = await getVersion(trx, input.tenant, input.name, 'pending');
     if (pending !== undefined) throw new RotationInProgressError(input.tenant, input.name);
+    const id = await nextVersionId(trx);
     return trx
       .insertInto('secret_versions')
       .values({
+        id,
         tenant: input.tenant,
         name: input.name,
         kind: input.kind,
         label: 'pending',
-        encrypted_value: input.encryptedValue,
+        encrypted_value: input.seal(secretAad(input.tenant, input.name, id)),
         created_at: input.at ?? new Date(),
         step: 'create',
       })

@@ -17,20 +17,53 @@ export interface NewTenantInput {
   recipients?: Recipients;
 }
 
-export async function addTenant(db: Db, input: NewTenantInput): Promise<Tenant> {
+/** Who changed something when no person is known: the demo's seed, a test. */
+export const SYSTEM_ACTOR = 'system';
+
+/** The platform's host, for the audit log: the rest of a URL may carry credentials or paths. */
+function hostOf(url: string): string | null {
   try {
-    return await db
-      .insertInto('tenants')
-      .values({
-        name: input.name,
-        base_url: input.baseUrl,
-        token_env: input.tokenEnv,
-        timezone: input.timezone ?? 'UTC',
-        directory: input.directory ?? null,
-        recipients: json(input.recipients ?? {}),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    return new URL(url).host;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Adds a tenant and records it in the audit log, in one transaction. The entry
+ * names the settings, never the recipients' addresses (only how many per audience).
+ * @param actor - who: a person's login, or `cli` @defaultValue {@link SYSTEM_ACTOR}
+ */
+export async function addTenant(db: Db, input: NewTenantInput, actor: string = SYSTEM_ACTOR): Promise<Tenant> {
+  try {
+    return await inTransaction(db, async (trx) => {
+      const row = await trx
+        .insertInto('tenants')
+        .values({
+          name: input.name,
+          base_url: input.baseUrl,
+          token_env: input.tokenEnv,
+          timezone: input.timezone ?? 'UTC',
+          directory: input.directory ?? null,
+          recipients: json(input.recipients ?? {}),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const recipients = Object.fromEntries(Object.entries(row.recipients).map(([audience, emails]) => [audience, emails.length]));
+      await appendAuditLog(trx, {
+        actor,
+        action: 'tenant.added',
+        subject: `tenant:${row.name}`,
+        details: {
+          platform_host: hostOf(row.base_url),
+          token_env: row.token_env,
+          timezone: row.timezone,
+          directory: row.directory === null ? null : row.directory.split(':', 1)[0],
+          recipients,
+        },
+      });
+      return row;
+    });
   } catch (err) {
     if (sqlState(err) === SQLSTATE.uniqueViolation) throw new DuplicateTenantError(input.name);
     throw err;
@@ -106,13 +139,18 @@ export async function tenantPolicy(db: Db, name: string): Promise<PolicyOverride
 }
 
 /**
- * Removes a tenant that has nothing in the ledger yet. Runs, findings and
- * evidence are never cascaded away: they are what auditors ask for.
+ * Removes a tenant that has nothing in the ledger yet, and records it in the
+ * audit log, in one transaction. Runs, findings and evidence are never
+ * cascaded away: they are what auditors ask for.
+ * @param actor - who: a person's login, or `cli` @defaultValue {@link SYSTEM_ACTOR}
  */
-export async function removeTenant(db: Db, name: string): Promise<void> {
+export async function removeTenant(db: Db, name: string, actor: string = SYSTEM_ACTOR): Promise<void> {
   try {
-    const result = await db.deleteFrom('tenants').where('name', '=', name).executeTakeFirst();
-    if (result.numDeletedRows === 0n) throw new UnknownTenantError(name);
+    await inTransaction(db, async (trx) => {
+      const result = await trx.deleteFrom('tenants').where('name', '=', name).executeTakeFirst();
+      if (result.numDeletedRows === 0n) throw new UnknownTenantError(name);
+      await appendAuditLog(trx, { actor, action: 'tenant.removed', subject: `tenant:${name}` });
+    });
   } catch (err) {
     if (sqlState(err) === SQLSTATE.foreignKeyViolation) throw new TenantInUseError(name);
     throw err;

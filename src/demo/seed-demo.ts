@@ -19,6 +19,9 @@ import { addTenant, getTenant, updateTenant } from '../db/tenants.repository.js'
 import type { DemoTenant } from '../omneo/simulator/demo-tenant.js';
 import { newSecretValue, sealSecret } from '../secrets/secret-box.js';
 
+/** Who the demo's changes are recorded as in the audit log. */
+const DEMO_ACTOR = 'system:demo';
+
 /** The variable the demo tenant's platform token is read from. */
 export const DEMO_TOKEN_ENV = 'WARDEN_DEMO_TOKEN';
 
@@ -53,22 +56,24 @@ export async function seedDemoTenant(db: Db, options: SeedDemoOptions): Promise<
         admins: ['admins@demo.example'],
         engineers: ['engineers@demo.example'],
       },
-    });
+    }, DEMO_ACTOR);
 
-  await replaceAllowlist(db, name, demo.allowlist);
+  await replaceAllowlist(db, name, demo.allowlist, { actor: DEMO_ACTOR });
   await replaceLocations(
     db,
     name,
     demo.locations.map((l) => ({ id: l.id, name: l.name, closed_at: l.closed_at === null ? null : new Date(l.closed_at) })),
+    { actor: DEMO_ACTOR },
   );
 
   const known = new Set((await listVersions(db, name)).map((v) => v.name));
   for (const s of demo.secrets) {
     if (known.has(s.name)) continue;
     const version = { tenant: name, name: s.name, kind: s.kind };
-    await addCurrentVersion(db, { ...version, encryptedValue: sealSecret(newSecretValue(), options.secretKey), at: new Date(s.current_version_created_at) });
+    const seal = (aad: Buffer) => sealSecret(newSecretValue(), options.secretKey, aad);
+    await addCurrentVersion(db, { ...version, seal, at: new Date(s.current_version_created_at) });
     if (s.pending_since !== null) {
-      await createPendingVersion(db, { ...version, encryptedValue: sealSecret(newSecretValue(), options.secretKey), at: new Date(s.pending_since) });
+      await createPendingVersion(db, { ...version, seal, at: new Date(s.pending_since) });
     }
   }
 

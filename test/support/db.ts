@@ -6,12 +6,22 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
+import { bindAuditKey } from '../../src/db/executor.js';
+import { auditLogKey } from '../../src/secrets/secret-box.js';
 
 export type Backend = 'postgres' | 'pglite';
 export const BACKENDS: readonly Backend[] = ['postgres', 'pglite'];
 
 /** The test Postgres of RULES/CI: trust auth, database `test`. */
 export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/**
+ * The `WARDEN_SECRET_KEY` of tests (32 fixed bytes): a test ledger's audit log
+ * is signed with the key derived from it, so a CLI run given this variable
+ * verifies what the test wrote.
+ */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
+export const TEST_AUDIT_KEY = auditLogKey(Buffer.from(TEST_SECRET_KEY, 'base64'));
 
 export interface TestDatabase extends OpenedDatabase {
   /** Drops the schema (Postgres) and closes every connection. */
@@ -69,6 +79,7 @@ export async function createTestDatabase(backend: Backend, options: { migrate?: 
     opened = await openDatabase(template === undefined ? { dataDir: 'memory://' } : { loadDataDir: template });
   }
   if (options.migrate !== false && backend === 'postgres') await migrateToLatest(opened.db, { schema });
+  bindAuditKey(opened.db, TEST_AUDIT_KEY);
   return {
     ...opened,
     destroy: async () => {

@@ -1,30 +1,53 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { newSecretValue, openSecret, sealSecret, secretKey } from '../../src/secrets/secret-box.js';
+import { auditLogKey, keyId, newSecretValue, openSecret, sealedKeyId, sealSecret, secretAad, secretKey } from '../../src/secrets/secret-box.js';
+import { decodeKey } from '../../src/secrets/key-text.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-key-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('secret box', () => {
   const key = randomBytes(32);
+  const aad = secretAad('acme', 'webhook-signing', 7);
 
   it('round-trips a value and never stores it in the clear', () => {
     const value = Buffer.from('whsec_super-secret-value-0123456789');
-    const sealed = sealSecret(value, key);
+    const sealed = sealSecret(value, key, aad);
     expect(Buffer.from(sealed).includes(value)).toBe(false);
-    expect(openSecret(sealed, key)).toEqual(value);
-    expect(Buffer.from(sealSecret(value, key)).equals(Buffer.from(sealed))).toBe(false);
+    expect(openSecret(sealed, key, aad)).toEqual(value);
+    expect(Buffer.from(sealSecret(value, key, aad)).equals(Buffer.from(sealed))).toBe(false);
   });
 
   it('refuses another key and a tampered box', () => {
-    const sealed = Buffer.from(sealSecret(newSecretValue(), key));
-    expect(() => openSecret(sealed, randomBytes(32))).toThrow();
+    const sealed = Buffer.from(sealSecret(newSecretValue(), key, aad));
+    expect(() => openSecret(sealed, randomBytes(32), aad)).toThrow(/^sealed under key [0-9a-f]{8}, not under key [0-9a-f]{8}$/);
     sealed[sealed.length - 1]! ^= 1;
-    expect(() => openSecret(sealed, key)).toThrow();
-    expect(() => openSecret(Buffer.from([9, 1, 2]), key)).toThrow('not a sealed secret');
+    expect(() => openSecret(sealed, key, aad)).toThrow();
+    expect(() => openSecret(Buffer.from([9, 1, 2]), key, aad)).toThrow('not a sealed secret');
+  });
+
+  it('binds a value to its tenant, name and version: a box moved to another row does not open', () => {
+    const sealed = sealSecret(newSecretValue(), key, aad);
+    expect(() => openSecret(sealed, key, secretAad('other', 'webhook-signing', 7))).toThrow();
+    expect(() => openSecret(sealed, key, secretAad('acme', 'barcode', 7))).toThrow();
+    expect(() => openSecret(sealed, key, secretAad('acme', 'webhook-signing', 8))).toThrow();
+    // The separator keeps the fields apart: `a\0b` + `c` is not `a` + `b\0c`.
+    expect(secretAad('a', 'b\0c', 1).equals(secretAad('a\0b', 'c', 1))).toBe(true);
+    expect(secretAad('ab', 'c', 1).equals(secretAad('a', 'bc', 1))).toBe(false);
+  });
+
+  it('carries the id of the key that sealed it, authenticated with the value', () => {
+    const sealed = Buffer.from(sealSecret(newSecretValue(), key, aad));
+    expect(sealed[0]).toBe(2);
+    expect(keyId(key)).toBe(createHash('sha256').update(key).digest('hex').slice(0, 8));
+    expect(sealedKeyId(sealed)).toBe(keyId(key));
+    // A key id rewritten in the header fails the key check, and with the right id forged, the tag.
+    const relabelled = Buffer.from(sealed);
+    relabelled[1]! ^= 1;
+    expect(() => openSecret(relabelled, key, aad)).toThrow(/sealed under key/);
   });
 
   it('makes 32-byte random values', () => {
@@ -41,4 +64,42 @@ describe('secret box', () => {
     expect(statSync(join(dir, 'secret.key')).mode & 0o777).toBe(0o600);
     expect(Buffer.from(readFileSync(join(dir, 'secret.key'), 'utf8'), 'base64')).toEqual(first);
   });
+
+  it('parses a key strictly: canonical base64 of exactly 32 bytes', () => {
+    const good = randomBytes(32).toString('base64');
+    expect(decodeKey(good)).toHaveLength(32);
+    // Each of these decodes to 32 bytes with Buffer.from(v, 'base64'), which skips what it does not know.
+    const sloppy = [
+      `${good.slice(0, 10)}!${good.slice(10)}`, // a stray character
+      `${good.slice(0, 20)} ${good.slice(20)}`, // a space
+      ` ${good}`,
+      good.replace(/=$/, ''), // no padding
+      Buffer.alloc(32, 0xfb).toString('base64url'), // the URL-safe alphabet
+      nonCanonical(good), // unused bits set in the last character
+    ];
+    for (const text of sloppy) {
+      expect(Buffer.from(text, 'base64')).toHaveLength(32);
+      expect(decodeKey(text), JSON.stringify(text)).toBeUndefined();
+      expect(() => secretKey({ WARDEN_SECRET_KEY: text }, dir)).toThrow('WARDEN_SECRET_KEY: must be 32 bytes, base64-encoded');
+    }
+    const keyDir = mkdtempSync(join(dir, 'sloppy-'));
+    writeFileSync(join(keyDir, 'secret.key'), sloppy[0]!);
+    expect(() => secretKey({}, keyDir)).toThrow(/secret\.key: is not a 32-byte key in canonical base64/);
+  });
+
+  it('derives the audit log key from the secret key, distinct from it', () => {
+    const audit = auditLogKey(key);
+    expect(audit).toHaveLength(32);
+    expect(audit.equals(key)).toBe(false);
+    expect(auditLogKey(key).equals(audit)).toBe(true);
+    expect(auditLogKey(randomBytes(32)).equals(audit)).toBe(false);
+  });
 });
+
+/** The same 32 bytes spelled with non-zero unused bits in the last character: decodes alike, not canonical. */
+function nonCanonical(canonical: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  // 32 bytes are 256 bits; 43 characters carry 258: the last character's 2 low bits are unused, 0 when canonical.
+  const last = alphabet.indexOf(canonical[42]!);
+  return `${canonical.slice(0, 42)}${alphabet[last | 1]}=`;
+}

@@ -14,6 +14,7 @@ import { InputError } from '../../errors.js';
 import { parsePolicy } from '../../rules/policy.js';
 import { parseInstant } from '../../rules/time.js';
 import { printable } from '../../text/sanitize.js';
+import { cliActor } from '../actor.js';
 import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { withLedger } from '../ledger.js';
@@ -74,7 +75,7 @@ export function registerAllowlist(program: Command, io: CliIo): void {
         if (stores.length === 0 && lines.length > 0) {
           warned.push(`${file}: note: ${tenant} has no store locations recorded yet, so entries are not checked against stores (NET-02, NET-03)`);
         }
-        return { changes: await replaceAllowlist(db, tenant, lines.map((l) => l.entry), { dryRun }), warnings: warned };
+        return { changes: await replaceAllowlist(db, tenant, lines.map((l) => l.entry), { dryRun, actor: cliActor() }), warnings: warned };
       });
       if (warnings.length > 0) await write(io.stderr, `${warnings.map(printable).join('\n')}\n`);
       await write(io.stdout, describeChanges('allowlist', tenant, changes, (e) => JSON.stringify(e.cidr), dryRun));
@@ -96,7 +97,7 @@ export function registerAllowlist(program: Command, io: CliIo): void {
         name: l.name ?? l.id,
         closed_at: l.closed_at === null ? null : new Date(parseInstant(l.closed_at)!),
       }));
-      const changes = await withLedger(io, ({ db }) => replaceLocations(db, tenant, rows, { dryRun }));
+      const changes = await withLedger(io, ({ db }) => replaceLocations(db, tenant, rows, { dryRun, actor: cliActor() }));
       await write(io.stdout, describeChanges('locations', tenant, changes, (l) => l.id, dryRun));
     });
 }

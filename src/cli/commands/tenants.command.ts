@@ -1,6 +1,5 @@
 /** `warden tenants add|list|show|set|remove`: who Warden audits, and by which policy. */
 import { readFile } from 'node:fs/promises';
-import { userInfo } from 'node:os';
 import { Option, type Command } from 'commander';
 import type { Tenant } from '../../db/database.js';
 import { addTenant, listTenants, removeTenant, requireTenant, setTenantPolicy } from '../../db/tenants.repository.js';
@@ -11,6 +10,7 @@ import { OmneoClient } from '../../omneo/client.js';
 import { OmneoApiError, OmneoNetworkError, OmneoTimeoutError } from '../../omneo/errors.js';
 import { describePolicy, policyOverrides, policyRows } from '../../report/policy.format.js';
 import { printable } from '../../text/sanitize.js';
+import { cliActor } from '../actor.js';
 import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { withLedger } from '../ledger.js';
@@ -67,15 +67,6 @@ async function checkPlatform(url: string, tokenEnv: string, io: CliIo): Promise<
     if (err instanceof OmneoNetworkError) throw new InputError('--base-url', `cannot reach ${url} (${err.code})`);
     if (err instanceof OmneoTimeoutError) throw new InputError('--base-url', `${url} did not answer within ${err.timeoutMs} ms`);
     throw err;
-  }
-}
-
-/** Who changed a setting, for the audit log: the OS login, or `cli` where there is none (a container's uid). */
-function actor(): string {
-  try {
-    return userInfo().username || 'cli';
-  } catch {
-    return 'cli';
   }
 }
 
@@ -155,7 +146,7 @@ export function registerTenants(program: Command, io: CliIo): void {
       };
       if (input.directory !== null) await checkDirectory(input.directory);
       if (opts.check) await checkPlatform(input.baseUrl, input.tokenEnv, io);
-      const tenant = await withLedger(io, ({ db }) => addTenant(db, input));
+      const tenant = await withLedger(io, ({ db }) => addTenant(db, input, cliActor()));
       const tokenNote = opts.check ? 'checked with the platform' : io.env[tenant.token_env] ? 'is set (not checked)' : 'is NOT set in this shell';
       await write(io.stdout, `${printable(`added tenant ${tenant.name} (${tenant.base_url}); token variable ${tenant.token_env} ${tokenNote}`)}\n`);
     });
@@ -209,7 +200,7 @@ export function registerTenants(program: Command, io: CliIo): void {
       const tenant = tenantName(name);
       if (opts.policy === undefined && opts.policyReset !== true) throw new InputError('--policy', 'give --policy FILE or --policy-reset');
       const overrides = opts.policy === undefined ? {} : policyOverrides(await readJson(opts.policy, '--policy', 'policy', io));
-      const row = await withLedger(io, ({ db }) => setTenantPolicy(db, tenant, overrides, actor()));
+      const row = await withLedger(io, ({ db }) => setTenantPolicy(db, tenant, overrides, cliActor()));
       await write(io.stdout, `${printable(`tenant ${row.name}: policy is ${describePolicy(row.policy)}`)}\n`);
     });
 
@@ -217,7 +208,7 @@ export function registerTenants(program: Command, io: CliIo): void {
     .command('remove <name>')
     .description('remove a tenant that has nothing in the ledger yet')
     .action(async (name: string) => {
-      await withLedger(io, ({ db }) => removeTenant(db, tenantName(name)));
+      await withLedger(io, ({ db }) => removeTenant(db, tenantName(name), cliActor()));
       await write(io.stdout, `removed tenant ${printable(name)}\n`);
     });
 }

@@ -64,6 +64,12 @@ export interface DigestData {
    */
   policy?: PolicyOverrides;
   /**
+   * The audit log's head when the digest was made (src/db/audit-log.repository.ts `auditLogHead`),
+   * printed so a reader can later check no entry was removed since.
+   * @defaultValue none: no line
+   */
+  auditLogHead?: { hash: string; count: number };
+  /**
    * How many of the most severe open findings the body lists.
    * @defaultValue 10
    */
@@ -150,6 +156,7 @@ interface View {
   persisting: number;
   resolved: number;
   policy: string;
+  auditLogHead: string | undefined;
   top: Row[];
   csvName: string;
 }
@@ -182,6 +189,7 @@ function prepare(data: DigestData): View {
     persisting: persisting.length,
     resolved: resolved.length,
     policy: `Policy: ${describePolicy(data.policy ?? {})}.`,
+    auditLogHead: headLine(data.auditLogHead),
     top: open.slice(0, topN),
     csvName: `warden-${data.tenant.toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}-${date}.csv`,
   };
@@ -193,6 +201,14 @@ function prepare(data: DigestData): View {
  */
 function oneLine(s: string): string {
   return maskEmails(printable(s.replace(/[\r\n\t\v\f]+/g, ' ')));
+}
+
+/** The audit log's head as one line; the hash is checked to be hex, so nothing else reaches the email. */
+function headLine(head: DigestData['auditLogHead']): string | undefined {
+  if (head === undefined) return undefined;
+  if (!/^[0-9a-f]{64}$/.test(head.hash)) throw new InputError('auditLogHead.hash', 'must be 64 lower-case hex digits');
+  if (!Number.isInteger(head.count) || head.count < 0) throw new InputError('auditLogHead.count', 'must be a whole number, 0 or more');
+  return `Audit log head: ${head.count} entries, ${head.hash.slice(0, 12)}… (compare later with \`warden audit-log verify --head ${head.hash}:${head.count}\`).`;
 }
 
 function subjectLine(v: View): string {
@@ -231,6 +247,7 @@ function renderText(v: View): string {
     lines.push('');
   }
   lines.push(totalLine(v));
+  if (v.auditLogHead !== undefined) lines.push('', v.auditLogHead);
   lines.push('', FOOTER);
   return `${lines.join('\n')}\n`;
 }
@@ -281,7 +298,7 @@ function renderHtml(v: View): string {
 <p id="changes" style="margin:16px 0 8px">Since the previous run: <strong>${escapeHtml(v.created)} new</strong>, ${escapeHtml(v.persisting)} persisting, <strong>${escapeHtml(v.resolved)} resolved</strong>.</p>
 ${table}
 <p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}</p>
-<p style="margin:16px 0 0;color:#6b7280;font-size:12px">${escapeHtml(FOOTER)}</p>
+${v.auditLogHead === undefined ? '' : `<p id="audit-log-head" style="margin:16px 0 0;color:#6b7280;font-size:12px;word-break:break-all">${escapeHtml(v.auditLogHead)}</p>\n`}<p style="margin:16px 0 0;color:#6b7280;font-size:12px">${escapeHtml(FOOTER)}</p>
 </td></tr></table>
 </td></tr></table>
 </body></html>

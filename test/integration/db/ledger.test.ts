@@ -171,10 +171,10 @@ describe.each(BACKENDS)('ledger on %s', (backend) => {
 
   it('repository only: labels secret versions through create, set, test and finish', async () => {
     await addTenant(t.db, acme);
-    const v1 = await addCurrentVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', encryptedValue: new Uint8Array([1, 2, 3]), at: at(1) });
+    const v1 = await addCurrentVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', seal: () => new Uint8Array([1, 2, 3]), at: at(1) });
     expect(Array.from(v1.encrypted_value)).toEqual([1, 2, 3]);
-    const v2 = await createPendingVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', encryptedValue: new Uint8Array([4]), at: at(2) });
-    await expect(createPendingVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', encryptedValue: new Uint8Array([5]) })).rejects.toBeInstanceOf(RotationInProgressError);
+    const v2 = await createPendingVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', seal: () => new Uint8Array([4]), at: at(2) });
+    await expect(createPendingVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', seal: () => new Uint8Array([5]) })).rejects.toBeInstanceOf(RotationInProgressError);
     await expect(recordRotationStep(t.db, v2.id, 'test', at(2))).rejects.toThrow(/cannot take step test/);
     await expect(finishRotation(t.db, 'acme', 'webhook-signing', at(2))).rejects.toThrow(/has not passed its test step/);
     await recordRotationStep(t.db, v2.id, 'set', at(2, 1));

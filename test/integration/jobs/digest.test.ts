@@ -12,7 +12,7 @@ import { auditJobs } from '../../../jobs/index.js';
 import { clientFor } from '../../../src/audit/tenant-snapshot.js';
 import { listVersions } from '../../../src/db/secret-versions.repository.js';
 import { requireTenant, updateTenant } from '../../../src/db/tenants.repository.js';
-import { openSecret } from '../../../src/secrets/secret-box.js';
+import { openSecret, secretAad } from '../../../src/secrets/secret-box.js';
 import { findingsState, startWorld, TENANT, type JobsWorld } from './support.js';
 
 interface Received {
@@ -88,7 +88,7 @@ describe('digest job over SMTP', () => {
 
   /** What must never be in a digest: the platform token, every secret value, every customer's email. */
   async function forbidden(): Promise<string[]> {
-    const values = (await listVersions(world.db.db, TENANT)).map((v) => openSecret(v.encrypted_value, world.secretKey));
+    const values = (await listVersions(world.db.db, TENANT)).map((v) => openSecret(v.encrypted_value, world.secretKey, secretAad(v.tenant, v.name, v.id)));
     const customers = world.sim.demo!.platform.profiles.map((p) => p.email).filter((e): e is string => typeof e === 'string' && e !== '');
     expect(values.length).toBeGreaterThan(0);
     expect(customers.length).toBeGreaterThan(0);

@@ -1,0 +1,48 @@
+// The digest exports the audit log's head: each email (text and HTML) names the
+// entry count and the hash, as `warden audit-log verify --head` takes them, so
+// any reader holds an anchor that catches a later truncation.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appendAuditLog, auditLogHead, verifyChain } from '../../../src/db/audit-log.repository.js';
+import { startWorld, type JobsWorld } from './support.js';
+
+describe('digest job: the audit log head', () => {
+  const outbox = mkdtempSync(join(tmpdir(), 'warden-digest-head-'));
+  let world: JobsWorld;
+
+  beforeAll(async () => {
+    world = await startWorld('pglite', { outboxDir: outbox });
+  });
+  afterAll(async () => {
+    await world?.close();
+    rmSync(outbox, { recursive: true, force: true });
+  });
+
+  it('puts the head in every email, and that head later catches the newest entries deleted', async () => {
+    // The demo's seed wrote the tenant and its two imports to the log.
+    const head = await auditLogHead(world.db.db);
+    expect(head.count).toBe(3);
+    expect((await world.run('digest')).status).toBe('succeeded');
+
+    const files = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
+    expect(files.length).toBe(3);
+    const anchor = `warden audit-log verify --head ${head.hash}:${head.count}`;
+    for (const file of files) {
+      const mail = await simpleParser(readFileSync(join(outbox, file)));
+      expect(mail.text).toContain(`Audit log head: 3 entries, ${head.hash.slice(0, 12)}… (compare later with \`${anchor}\`).`);
+      expect(mail.html).toMatch(new RegExp(`<p id="audit-log-head"[^>]*>Audit log head: 3 entries, [0-9a-f]{12}… \\(compare later with \`${anchor}\`\\)\\.</p>`));
+    }
+
+    // Later entries extend the log; cutting back below the exported head is caught.
+    await appendAuditLog(world.db.db, { actor: 'ann', action: 'tenant.policy_set', subject: 'tenant:demo' });
+    expect(await verifyChain(world.db.db, { head })).toMatchObject({ ok: true, rows: 4 });
+    await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`.execute(world.db.db);
+    await sql`DELETE FROM audit_log WHERE id >= 3`.execute(world.db.db);
+    expect(await verifyChain(world.db.db)).toMatchObject({ ok: true, rows: 2 });
+    expect(await verifyChain(world.db.db, { head })).toMatchObject({ ok: false, reason: 'head-missing' });
+  });
+});
