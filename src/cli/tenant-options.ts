@@ -21,7 +21,13 @@ export function tenantName(value: string, field = 'NAME'): string {
  * @param urlPolicy - @defaultValue a policy that allows no private network
  */
 export function baseUrl(value: string, field = '--base-url', urlPolicy = new OutboundUrlPolicy()): string {
-  const url = urlPolicy.parse(value, field);
+  let url: URL;
+  try {
+    url = urlPolicy.parse(value, field);
+  } catch (err) {
+    if (err instanceof InputError && err.problem === 'must not carry credentials') throw new InputError(field, `${err.problem}: name the token with --token-env`);
+    throw err;
+  }
   if (url.search || url.hash) throw new InputError(field, 'must not have a query or fragment');
   return url.href.replace(/\/+$/, '');
 }

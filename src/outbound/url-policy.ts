@@ -68,6 +68,7 @@ const RANGE_WORDS: Readonly<Record<string, string>> = {
 };
 
 /** C0 and C1 control characters, DEL and every kind of white space. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const UNSAFE_CHARS = /[\u0000-\u0020\u007f-\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]/;
 
 const UNLESS = ': refused unless WARDEN_ALLOW_PRIVATE_NETWORKS names its network';
@@ -129,7 +130,7 @@ export class OutboundUrlPolicy {
     const range = ip.range();
     if (range === 'unicast' || range === 'loopback') return undefined;
     // match() compares the first `prefix` bits; the kinds are checked first.
-    if (this.#allowed.some((c) => c.address.kind() === ip.kind() && (ip as ipaddr.IPv4).match(c.address as ipaddr.IPv4, c.prefix))) return undefined;
+    if (this.#allowed.some((c) => c.address.kind() === ip.kind() && (ip as ipaddr.IPv4).match(c.address, c.prefix))) return undefined;
     return { address: ip.toString(), kind: RANGE_WORDS[range] ?? `a special-purpose address (${range})` };
   }
 
