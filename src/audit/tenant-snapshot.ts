@@ -102,7 +102,7 @@ export function platformToken(tenant: Tenant, env: NodeJS.ProcessEnv): string {
 }
 
 /** The outbound-URL policy (src/outbound/url-policy.ts) with the networks the operator allowed in `env`. */
-export function urlPolicyOf(env: NodeJS.ProcessEnv): OutboundUrlPolicy {
+function urlPolicyOf(env: NodeJS.ProcessEnv): OutboundUrlPolicy {
   return new OutboundUrlPolicy({ allowPrivateNetworks: allowedPrivateNetworks(env) });
 }
 
