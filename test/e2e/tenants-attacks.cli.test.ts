@@ -144,6 +144,23 @@ describe('tenants add refuses what issue 9 found', () => {
       expect(await list()).toEqual([]);
     });
 
+    it('lets WARDEN_ALLOW_PRIVATE_NETWORKS open a named network (https still), and only that one', async () => {
+      // --no-check: nothing is sent to 10.20.0.5, which is not this machine.
+      const allowed = { WARDEN_ALLOW_PRIVATE_NETWORKS: '10.20.0.0/16' };
+      const other = await add('lan', ['--base-url', 'https://10.21.0.5/api/v3', '--token-env', 'LAN_TOKEN', '--no-check'], allowed);
+      expect(other).toMatchObject({ code: 2, stderr: 'warden: --base-url: 10.21.0.5 is a private address: refused unless WARDEN_ALLOW_PRIVATE_NETWORKS names its network\n' });
+      const plain = await add('lan', ['--base-url', 'http://10.20.0.5/api/v3', '--token-env', 'LAN_TOKEN', '--no-check'], allowed);
+      expect(plain).toMatchObject({ code: 2, stderr: 'warden: --base-url: must be an https URL (plain http only to a loopback address such as 127.0.0.1)\n' });
+      const bad = await add('lan', ['--base-url', 'https://10.20.0.5/api/v3', '--token-env', 'LAN_TOKEN', '--no-check'], { WARDEN_ALLOW_PRIVATE_NETWORKS: '10.20/16' });
+      expect(bad).toMatchObject({ code: 2, stderr: 'warden: environment: WARDEN_ALLOW_PRIVATE_NETWORKS: expected CIDR,CIDR, e.g. 10.20.0.0/16,fd00:1::/32\n' });
+      const ok = await add('lan', ['--base-url', 'https://10.20.0.5/api/v3', '--token-env', 'LAN_TOKEN', '--no-check'], allowed);
+      expect(ok).toMatchObject({ code: 0, stdout: 'added tenant lan (https://10.20.0.5/api/v3); token variable LAN_TOKEN is NOT set in this shell\n' });
+      // A worker without the variable refuses the stored URL before reading any token or sending anything.
+      const snap = await runCli(['snapshot', '--tenant', 'lan'], { ...env, LAN_TOKEN: 'tok' });
+      expect(snap).toEqual({ code: 2, stdout: '', stderr: 'warden: tenant "lan" base_url: 10.20.0.5 is a private address: refused unless WARDEN_ALLOW_PRIVATE_NETWORKS names its network\n' });
+      expect((await runCli(['tenants', 'remove', 'lan'], env)).code).toBe(0);
+    });
+
     it('judges 0x7f000001 as the loopback address it is (plain http allowed there), and stores the normalised URL', async () => {
       const run = await add('odd', ['--base-url', 'http://0x7f000001:6379', '--token-env', 'ODD_TOKEN', '--directory', 'scim:HTTPS://IdP.Example.COM/scim/v2/', '--no-check']);
       expect(run).toMatchObject({ code: 0, stdout: 'added tenant odd (http://127.0.0.1:6379); token variable ODD_TOKEN is NOT set in this shell\n' });
