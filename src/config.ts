@@ -17,6 +17,7 @@
  * | `REDIS_SENTINEL_NAME` | `mymaster` | the master group the sentinels watch |
  * | `REDIS_CLUSTER_NODES` | unset | `host:port,…` of a Redis Cluster's seed nodes; `REDIS_URL` gives credentials and TLS |
  * | `WARDEN_SECRET_KEY` | unset → a key file in `WARDEN_DATA_DIR` | 32 bytes, base64: seals secret values at rest |
+ * | `WARDEN_ALLOW_PRIVATE_NETWORKS` | unset → none | `10.20.0.0/16,…`: private networks a platform or directory URL may point into |
  * | `LOG_LEVEL` | `info` | pino level: fatal, error, warn, info, debug, trace, silent |
  * | `WARDEN_DEBUG` | unset | any value: an unexpected error also prints its stack |
  *
@@ -25,6 +26,7 @@
  * variable (whose name the tenant row gives) is read with {@link readVariable}.
  * See docs/operations.md "Environment".
  */
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { decodeKey } from './secrets/key-text.js';
 
@@ -49,6 +51,23 @@ const hostPorts = z
     return { host, port: Number(port) };
   }));
 
+/**
+ * `cidr,cidr`: networks outbound calls may reach although private
+ * (src/outbound/url-policy.ts). Textbook forms only, as the allowlist's.
+ */
+const cidrList = z
+  .string()
+  .refine(
+    (v) =>
+      v.split(',').every((p) => {
+        const [address = '', prefix, extra] = p.trim().split('/');
+        const kind = isIP(address);
+        return kind !== 0 && extra === undefined && (prefix === undefined || (/^(?:0|[1-9]\d{0,2})$/.test(prefix) && Number(prefix) <= (kind === 4 ? 32 : 128)));
+      }),
+    { message: 'expected CIDR,CIDR, e.g. 10.20.0.0/16,fd00:1::/32' },
+  )
+  .transform((v) => v.split(',').map((p) => p.trim()));
+
 const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   WARDEN_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case identifier').optional(),
@@ -66,6 +85,7 @@ const envSchema = z.object({
     .string()
     .refine((v) => decodeKey(v) !== undefined, { message: 'must be 32 bytes, base64-encoded' })
     .optional(),
+  WARDEN_ALLOW_PRIVATE_NETWORKS: cidrList.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -89,6 +109,7 @@ export const VARIABLE_HELP: Readonly<Record<keyof typeof envSchema.shape | 'WARD
   WARDEN_SECRET_KEY: '32 bytes, base64: seals secret values in the ledger (unset: a key file in WARDEN_DATA_DIR)',
   WARDEN_MAIL_FROM: 'From of every email (default: Warden <warden@localhost>)',
   WARDEN_PUBLIC_URL: 'base URL of the web app, for links in emails once the web app exists (unset: no links)',
+  WARDEN_ALLOW_PRIVATE_NETWORKS: 'CIDR,… of private networks a platform or SCIM URL may point into, https still (unset: none)',
   LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent (default: info)',
   WARDEN_DEBUG: 'any value: an unexpected error also prints its stack',
 };
@@ -142,6 +163,19 @@ export function processEnvironment(): Environment {
 export function readVariable(env: Environment, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * `WARDEN_ALLOW_PRIVATE_NETWORKS` as {@link loadConfig} validates it, for code
+ * that gets the environment rather than the {@link Config}: a tenant's audit
+ * reads its token variables from the same environment (src/audit/tenant-snapshot.ts).
+ */
+export function allowedPrivateNetworks(env: Environment): string[] {
+  const value = readVariable(env, 'WARDEN_ALLOW_PRIVATE_NETWORKS');
+  if (value === undefined) return [];
+  const parsed = envSchema.shape.WARDEN_ALLOW_PRIVATE_NETWORKS.safeParse(value);
+  if (!parsed.success) throw new ConfigError([`WARDEN_ALLOW_PRIVATE_NETWORKS: ${parsed.error.issues[0]?.message ?? 'invalid'}`]);
+  return parsed.data ?? [];
 }
 
 /** `WARDEN_DEBUG` set (to anything): an unexpected error also prints its stack. Read apart from {@link loadConfig} because it must work when the rest of the environment is bad. */

@@ -4,6 +4,7 @@
  * (allowlist, stores, secret versions, erasure requests) from the ledger.
  * `warden snapshot` prints it; every audit job gathers the parts it needs.
  */
+import { allowedPrivateNetworks } from '../config.js';
 import type { Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import { listAllowlist, listLocations } from '../db/allowlist.repository.js';
@@ -16,8 +17,10 @@ import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { OmneoClient, collect, type OmneoClientOptions } from '../omneo/client.js';
 import { HttpStatusError } from '../outbound/errors.js';
+import { OutboundUrlPolicy } from '../outbound/url-policy.js';
 import { gatherOmneo } from '../omneo/gather.js';
 import type { OmneoSnapshotPart } from '../omneo/types.js';
+import { assertTokenVariable } from './token-variable.js';
 
 /**
  * What a snapshot can hold; a job asks only for what its rules read.
@@ -77,8 +80,17 @@ type TokenHolder = 'platform' | 'SCIM directory';
 
 const holds = (tenant: Tenant, holder: TokenHolder) => `it holds the ${holder} token of tenant ${JSON.stringify(tenant.name)}`;
 
-/** A token from the variable that holds it; the value is never stored or shown. */
+/**
+ * A token from the variable that holds it; the value is never stored or shown.
+ * The tenant's variable is checked first (./token-variable.ts): a row written
+ * before the rule, or edited in the ledger, must not send `DATABASE_URL` as a
+ * bearer token. The SCIM variable is derived from it. That two tenants name
+ * the same variable is refused at `tenants add` only: whoever can edit a row to
+ * name another tenant's variable can as well point that tenant's own row
+ * elsewhere, so a second check here would stop nobody.
+ */
 function tokenFrom(tenant: Tenant, env: NodeJS.ProcessEnv, variable: string, holder: TokenHolder): string {
+  assertTokenVariable(tenant.token_env, `tenant ${JSON.stringify(tenant.name)} token_env`);
   const token = env[variable];
   if (token === undefined || token === '') throw new InputError(variable, `not set: ${holds(tenant, holder)}`);
   return token;
@@ -89,9 +101,16 @@ export function platformToken(tenant: Tenant, env: NodeJS.ProcessEnv): string {
   return tokenFrom(tenant, env, tenant.token_env, 'platform');
 }
 
-/** A client for the tenant's platform. */
+/** The outbound-URL policy (src/outbound/url-policy.ts) with the networks the operator allowed in `env`. */
+function urlPolicyOf(env: NodeJS.ProcessEnv): OutboundUrlPolicy {
+  return new OutboundUrlPolicy({ allowPrivateNetworks: allowedPrivateNetworks(env) });
+}
+
+/** A client for the tenant's platform; its stored base URL is checked again, as `tenants add` checked it. */
 export function clientFor(tenant: Tenant, env: NodeJS.ProcessEnv, options: GatherOptions['client'] = {}): OmneoClient {
-  return new OmneoClient({ ...options, baseUrl: tenant.base_url, token: platformToken(tenant, env) });
+  const urlPolicy = options.urlPolicy ?? urlPolicyOf(env);
+  const baseUrl = urlPolicy.parse(tenant.base_url, `tenant ${JSON.stringify(tenant.name)} base_url`).href;
+  return new OmneoClient({ ...options, urlPolicy, baseUrl, token: platformToken(tenant, env) });
 }
 
 /**
@@ -115,20 +134,24 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
   const env = options.env;
   const parts = new Set(options.parts ?? ALL_PARTS);
   const tenant = await requireTenant(db, tenantName);
+  const urlPolicy = urlPolicyOf(env);
   const snapshot: TenantSnapshot = { tenant: tenant.name, captured_at: (options.now ?? new Date()).toISOString() };
 
   // Check everything that can be wrong with the set-up before the first request.
-  const client = parts.has('platform') || parts.has('audits') ? clientFor(tenant, env, { ...options.client, ...(options.logger ? { logger: options.logger } : {}) }) : undefined;
-  const source = parts.has('directory') && tenant.directory !== null ? parseDirectorySource(tenant.directory, 'tenant directory') : undefined;
+  const client = parts.has('platform') || parts.has('audits') ? clientFor(tenant, env, { urlPolicy, ...options.client, ...(options.logger ? { logger: options.logger } : {}) }) : undefined;
+  const source = parts.has('directory') && tenant.directory !== null ? parseDirectorySource(tenant.directory, 'tenant directory', urlPolicy) : undefined;
   const scimToken = source?.kind === 'scim' ? tokenFrom(tenant, env, scimTokenEnv(tenant), 'SCIM directory') : undefined;
 
-  const [omneo, people] = await Promise.all([
+  // A roster file is read before the platform is called: a refused file (src/directory/csv-roster.ts) stops the run first.
+  const rosterPeople = source?.kind === 'csv' ? await readDirectory(source) : undefined;
+
+  const [omneo, people = rosterPeople] = await Promise.all([
     client === undefined
       ? undefined
       : (parts.has('platform') ? gatherOmneo(client) : collect(client.auditPages()).then((audits) => ({ users: [], tokens: [], audits }))).catch(
           refusedToken(tenant, tenant.token_env, 'platform'),
         ),
-    source ? readDirectory(source, { token: scimToken, ...(options.logger ? { logger: options.logger } : {}) }).catch(refusedToken(tenant, scimTokenEnv(tenant), 'SCIM directory')) : undefined,
+    source?.kind === 'scim' ? readDirectory(source, { token: scimToken, urlPolicy, ...(options.logger ? { logger: options.logger } : {}) }).catch(refusedToken(tenant, scimTokenEnv(tenant), 'SCIM directory')) : undefined,
   ]);
   if (omneo) snapshot.omneo = omneo;
   if (people) snapshot.directory = { people };

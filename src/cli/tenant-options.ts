@@ -1,11 +1,12 @@
 /** Validation of the flags that describe a tenant; each failure names its flag. */
+import { assertTokenVariable } from '../audit/token-variable.js';
 import { InputError } from '../errors.js';
 import type { Recipients } from '../db/database.js';
-import { parseDirectorySource } from '../directory/source.js';
+import { formatDirectorySource, parseDirectorySource } from '../directory/source.js';
 import { DIGEST_AUDIENCES } from '../mail/templates/digest.template.js';
+import { OutboundUrlPolicy } from '../outbound/url-policy.js';
 
 export const TENANT_NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const AUDIENCE = /^[a-z][a-z0-9-]{0,30}$/;
 
 export function tenantName(value: string, field = 'NAME'): string {
@@ -13,23 +14,27 @@ export function tenantName(value: string, field = 'NAME'): string {
   return value;
 }
 
-/** The platform's API root: http(s), no credentials, no query. */
-export function baseUrl(value: string, field = '--base-url'): string {
+/**
+ * The platform's API root, as the outbound-URL policy (src/outbound/url-policy.ts)
+ * allows it, with no query: returned normalised (`new URL(x).href`, no trailing
+ * slash), which is what is stored and shown, never the text as typed.
+ * @param urlPolicy - @defaultValue a policy that allows no private network
+ */
+export function baseUrl(value: string, field = '--base-url', urlPolicy = new OutboundUrlPolicy()): string {
   let url: URL;
   try {
-    url = new URL(value);
-  } catch {
-    throw new InputError(field, `not a URL: ${JSON.stringify(value)}`);
+    url = urlPolicy.parse(value, field);
+  } catch (err) {
+    if (err instanceof InputError && err.problem === 'must not carry credentials') throw new InputError(field, `${err.problem}: name the token with --token-env`);
+    throw err;
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new InputError(field, 'must be an http or https URL');
-  if (url.username || url.password) throw new InputError(field, 'must not carry credentials: name the token with --token-env');
   if (url.search || url.hash) throw new InputError(field, 'must not have a query or fragment');
-  return value.replace(/\/+$/, '');
+  return url.href.replace(/\/+$/, '');
 }
 
-export function envName(value: string, field = '--token-env'): string {
-  if (!ENV_NAME.test(value)) throw new InputError(field, 'must be the NAME of an environment variable, not its value');
-  return value;
+/** The variable that holds the tenant's token: `ACME_OMNEO_TOKEN`, none of Warden's own (src/audit/token-variable.ts). */
+export function tokenEnv(value: string, field = '--token-env'): string {
+  return assertTokenVariable(value, field);
 }
 
 export function timezone(value: string, field = '--timezone'): string {
@@ -41,9 +46,9 @@ export function timezone(value: string, field = '--timezone'): string {
   return value;
 }
 
-export function directory(value: string, field = '--directory'): string {
-  parseDirectorySource(value, field);
-  return value;
+/** `csv:PATH`, or `scim:URL` with the URL as the policy allows it and normalised: what is stored. */
+export function directory(value: string, field = '--directory', urlPolicy = new OutboundUrlPolicy()): string {
+  return formatDirectorySource(parseDirectorySource(value, field, urlPolicy));
 }
 
 /** `compliance=a@x.example,admins=b@x.example,compliance=c@x.example` → by audience. */

@@ -23,7 +23,7 @@ import { newSecretValue, sealSecret } from '../secrets/secret-box.js';
 const DEMO_ACTOR = 'system:demo';
 
 /** The variable the demo tenant's platform token is read from. */
-export const DEMO_TOKEN_ENV = 'WARDEN_DEMO_TOKEN';
+export const DEMO_TOKEN_ENV = 'DEMO_OMNEO_TOKEN';
 
 export interface SeedDemoOptions {
   /** The running simulator: its API URL, server origin and demo data. */
@@ -41,10 +41,11 @@ export async function seedDemoTenant(db: Db, options: SeedDemoOptions): Promise<
   if (demo === undefined) throw new Error('the simulator serves a synthetic tenant, not the demo');
   const name = options.tenant ?? 'demo';
   const directory = `scim:${options.simulator.origin}/scim/v2`;
-  // The simulator listens on a new port each time: a second demo points the tenant at it.
+  // The simulator listens on a new port each time: a second demo points the tenant at it
+  // (and at the token variable's current name: WARDEN_* is Warden's own, never a token's).
   const existing = await getTenant(db, name);
   const tenant = existing
-    ? await updateTenant(db, name, { baseUrl: options.simulator.url, directory })
+    ? await updateTenant(db, name, { baseUrl: options.simulator.url, tokenEnv: DEMO_TOKEN_ENV, directory })
     : await addTenant(db, {
       name,
       baseUrl: options.simulator.url,

@@ -5,7 +5,11 @@
  * included), retries with exponential backoff and jitter on 5xx, timeouts and
  * connection errors, honours `Retry-After` on `429` and `503`, never retries
  * `401`/`403` (they cannot succeed), and keeps the credentials, the concrete
- * path and the query string out of every error and log line.
+ * path and the query string out of every error and log line. Its URL obeys the
+ * outbound-URL policy (./url-policy.ts): checked when the client is built, its
+ * host resolved and checked again before each attempt. Redirects are refused,
+ * never followed: the token was meant for this host only, and an audit that
+ * "succeeds" on another host's data is worse than one that fails.
  *
  * Each request names its route template (`/profiles/{id}/purge`) and, apart,
  * the id that fills it. Log lines and errors name the template only.
@@ -15,6 +19,7 @@ import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { HttpError, plainErrors, type HttpCall, type HttpErrorFactory } from './errors.js';
 import { backoffMs, parseRetryAfter } from './retry.js';
+import { OutboundUrlError, OutboundUrlPolicy } from './url-policy.js';
 
 /** The retry and timeout policy, shared by every client built on the layer. */
 export interface HttpPolicy {
@@ -51,6 +56,12 @@ export interface HttpPolicy {
    * @defaultValue Math.random
    */
   random?: () => number;
+  /**
+   * Which URLs and addresses may be called (./url-policy.ts); the app builds it
+   * with the operator's `WARDEN_ALLOW_PRIVATE_NETWORKS`.
+   * @defaultValue a policy that allows no private network
+   */
+  urlPolicy?: OutboundUrlPolicy;
 }
 
 /** Options of {@link HttpClient}. */
@@ -93,7 +104,12 @@ export interface HttpAnswer {
 }
 
 /** An attempt's outcome before the retry decision: an answer, or no answer at all. */
-type Attempt = { kind: 'answer'; status: number; body: unknown; retryAfterMs: number | undefined; unreadable: boolean } | { kind: 'failed'; error: HttpError };
+type Attempt =
+  | { kind: 'answer'; status: number; body: unknown; retryAfterMs: number | undefined; unreadable: boolean; redirectedTo?: string }
+  | { kind: 'failed'; error: HttpError };
+
+/** Statuses that send the client elsewhere, with a `Location`. */
+const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
 export class HttpClient {
   readonly #baseUrl: string;
@@ -108,15 +124,11 @@ export class HttpClient {
   readonly #maxRetryAfterMs: number;
   readonly #logger: Logger | undefined;
   readonly #random: () => number;
+  readonly #urlPolicy: OutboundUrlPolicy;
 
   constructor(options: HttpClientOptions) {
-    let url: URL;
-    try {
-      url = new URL(options.baseUrl);
-    } catch {
-      throw new InputError('baseUrl', 'not a URL');
-    }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new InputError('baseUrl', 'must be an http or https URL');
+    this.#urlPolicy = options.urlPolicy ?? new OutboundUrlPolicy();
+    const url = this.#urlPolicy.parse(options.baseUrl, 'baseUrl');
     if (options.token !== undefined && options.token.length === 0) throw new InputError('token', 'must not be empty');
     this.#baseUrl = url.href.replace(/\/+$/, '');
     this.#token = options.token;
@@ -163,8 +175,18 @@ export class HttpClient {
     }
   }
 
-  /** One attempt: the answer read in full within the timeout, or why there was none. */
+  /**
+   * One attempt: the answer read in full within the timeout, or why there was none.
+   * @throws {@link OutboundUrlError} when the host now resolves to an address the policy refuses
+   */
   async #once(url: URL, spec: HttpRequest, call: HttpCall): Promise<Attempt> {
+    try {
+      // Before every attempt: a name's addresses can change between two of them.
+      await this.#urlPolicy.checkHost(url, 'baseUrl');
+    } catch (err) {
+      if (err instanceof OutboundUrlError) throw err;
+      return { kind: 'failed', error: this.#errors.network(call, (err as NodeJS.ErrnoException).code ?? 'lookup failed') };
+    }
     try {
       const res = await fetch(url, {
         method: spec.method,
@@ -175,7 +197,13 @@ export class HttpClient {
         },
         body: spec.body === undefined ? undefined : JSON.stringify(spec.body),
         signal: AbortSignal.timeout(this.#timeoutMs),
+        // Node's fetch hands back the 3xx itself, Location readable, and sends nothing further.
+        redirect: 'manual',
       });
+      if (REDIRECTS.has(res.status)) {
+        await res.body?.cancel();
+        return { kind: 'answer', status: res.status, body: undefined, unreadable: false, retryAfterMs: undefined, redirectedTo: originOf(res.headers.get('location'), url) };
+      }
       const text = await res.text();
       let body: unknown = undefined;
       let unreadable = false;
@@ -197,7 +225,8 @@ export class HttpClient {
 
   #finalError(outcome: Attempt, call: HttpCall): HttpError {
     if (outcome.kind === 'failed') return outcome.error;
-    const { status, body, retryAfterMs } = outcome;
+    const { status, body, retryAfterMs, redirectedTo } = outcome;
+    if (redirectedTo !== undefined) return this.#errors.status(call, status, { problem: `redirect to ${redirectedTo} refused (redirects are never followed)`, fields: [] });
     if (status === 429) {
       const problem = retryAfterMs === undefined ? 'rate limited' : `rate limited, retry after ${retryAfterMs} ms`;
       return this.#errors.status(call, status, { problem, fields: [], retryAfterMs });
@@ -235,6 +264,18 @@ function fill(route: string, id: string | undefined): string {
   const slots = route.split('{id}').length - 1;
   if (slots !== (id === undefined ? 0 : 1)) throw new Error(`route ${route} needs ${slots} id(s)`);
   return id === undefined ? route : route.replace('{id}', encodeURIComponent(id));
+}
+
+/** Where a redirect points, as its origin only: its path and query may carry identifiers. */
+function originOf(location: string | null, base: URL): string {
+  if (location === null) return 'nowhere (no Location header)';
+  try {
+    const target = new URL(location, base);
+    // `null` for a non-http target (`data:`, `javascript:`): its scheme says enough.
+    return target.origin === 'null' ? `a ${target.protocol} URL` : target.origin;
+  } catch {
+    return 'an unreadable Location';
+  }
 }
 
 function positive(name: string, value: number): number {

@@ -21,7 +21,7 @@ describe('warden allowlist import', () => {
     const opened = await openDatabase({ config: loadConfig(env) });
     await migrateToLatest(opened.db);
     await opened.close();
-    expect((await runCli(['tenants', 'add', 'acme', '--base-url', 'https://x.example', '--token-env', 'T', '--no-check'], env)).code).toBe(0);
+    expect((await runCli(['tenants', 'add', 'acme', '--base-url', 'https://x.example', '--token-env', 'ACME_OMNEO_TOKEN', '--no-check'], env)).code).toBe(0);
     writeFileSync(stores, 'id,name,closed_at\nstore-01,Sydney CBD,\nstore-02,Newtown,\n');
     expect((await runCli(['locations', 'import', stores, '--tenant', 'acme'], env)).code).toBe(0);
   });

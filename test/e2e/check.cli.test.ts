@@ -355,7 +355,7 @@ describe('the real binary (node bin/warden.js)', () => {
     };
     try {
       expect(bin(['migrate']).code).toBe(0);
-      expect(bin(['tenants', 'add', 'acme', '--base-url', 'https://x.example/api/v3', '--token-env', 'T', '--no-check']).code).toBe(0);
+      expect(bin(['tenants', 'add', 'acme', '--base-url', 'https://x.example/api/v3', '--token-env', 'ACME_OMNEO_TOKEN', '--no-check']).code).toBe(0);
       writeFileSync(join(dir, 'policy.json'), '{"max_admins": 5}');
       expect(bin(['tenants', 'set', 'acme', '--policy', join(dir, 'policy.json')])).toEqual({
         code: 0,

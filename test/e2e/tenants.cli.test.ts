@@ -11,6 +11,8 @@ import { runCli } from '../support/cli.js';
 import { loadConfig } from '../../src/config.js';
 import { TEST_DATABASE_URL, adminQuery, uniqueSchema } from '../support/db.js';
 
+const NOT_A_TOKEN_NAME = 'must be the NAME of the variable that holds the token: capitals, digits and underscores, ending in _TOKEN (e.g. ACME_OMNEO_TOKEN)';
+
 const backends = [
   {
     name: 'pglite',
@@ -83,7 +85,7 @@ describe.each(backends)('warden tenants on $name', (backend) => {
     });
     expect(JSON.stringify(tenant)).not.toContain('tok-very-secret');
 
-    const again = await runCli(['tenants', 'add', 'acme', '--base-url', 'https://x.example', '--token-env', 'T', '--no-check'], env);
+    const again = await runCli(['tenants', 'add', 'acme', '--base-url', 'https://x.example', '--token-env', 'OTHER_TOKEN', '--no-check'], env);
     expect(again).toMatchObject({ code: 2, stdout: '', stderr: 'warden: tenant: a tenant named "acme" already exists\n' });
 
     expect(await runCli(['tenants', 'remove', 'acme'], env)).toMatchObject({ code: 0, stdout: 'removed tenant acme\n' });
@@ -92,16 +94,16 @@ describe.each(backends)('warden tenants on $name', (backend) => {
   });
 
   it.each([
-    [['--base-url', 'ftp://x.example', '--token-env', 'T'], '--base-url: must be an http or https URL'],
-    [['--base-url', 'not a url', '--token-env', 'T'], '--base-url: not a URL: "not a url"'],
-    [['--base-url', 'https://u:p@x.example', '--token-env', 'T'], '--base-url: must not carry credentials: name the token with --token-env'],
-    [['--base-url', 'https://x.example', '--token-env', 'sk-live-123=abc'], '--token-env: must be the NAME of an environment variable, not its value'],
-    [['--base-url', 'https://x.example', '--token-env', 'T', '--timezone', 'Mars/Olympus'], '--timezone: unknown IANA time zone "Mars/Olympus"'],
-    [['--base-url', 'https://x.example', '--token-env', 'T', '--directory', 'ldap://x'], '--directory: expected csv:PATH or scim:URL'],
-    [['--base-url', 'https://x.example', '--token-env', 'T', '--directory', 'csv:/nonexistent/roster.csv'], '--directory: cannot read "/nonexistent/roster.csv" (ENOENT)'],
-    [['--base-url', 'https://x.example', '--token-env', 'T', '--recipients', 'compliance'], '--recipients: expected audience=email, got "compliance"'],
-    [['--base-url', 'https://x.example', '--token-env', 'T', '--recipients', 'admins=nobody'], '--recipients: not an email address for admins'],
-    [['--base-url', 'https://x.example', '--token-env', 'T', '--recipients', 'admin=it@x.example'], '--recipients: unknown audience "admin" (audiences: compliance, admins, engineers)'],
+    [['--base-url', 'ftp://x.example', '--token-env', 'BAD_TOKEN'], '--base-url: must be an https URL'],
+    [['--base-url', 'notaurl', '--token-env', 'BAD_TOKEN'], '--base-url: not a URL: "notaurl"'],
+    [['--base-url', 'https://u:p@x.example', '--token-env', 'BAD_TOKEN'], '--base-url: must not carry credentials: name the token with --token-env'],
+    [['--base-url', 'https://x.example', '--token-env', 'sk-live-123=abc'], `--token-env: ${NOT_A_TOKEN_NAME}`],
+    [['--base-url', 'https://x.example', '--token-env', 'BAD_TOKEN', '--timezone', 'Mars/Olympus'], '--timezone: unknown IANA time zone "Mars/Olympus"'],
+    [['--base-url', 'https://x.example', '--token-env', 'BAD_TOKEN', '--directory', 'ldap://x'], '--directory: expected csv:PATH or scim:URL'],
+    [['--base-url', 'https://x.example', '--token-env', 'BAD_TOKEN', '--directory', 'csv:/nonexistent/roster.csv'], '--directory: cannot read "/nonexistent/roster.csv" (ENOENT)'],
+    [['--base-url', 'https://x.example', '--token-env', 'BAD_TOKEN', '--recipients', 'compliance'], '--recipients: expected audience=email, got "compliance"'],
+    [['--base-url', 'https://x.example', '--token-env', 'BAD_TOKEN', '--recipients', 'admins=nobody'], '--recipients: not an email address for admins'],
+    [['--base-url', 'https://x.example', '--token-env', 'BAD_TOKEN', '--recipients', 'admin=it@x.example'], '--recipients: unknown audience "admin" (audiences: compliance, admins, engineers)'],
   ])('refuses bad input %j with one line and writes nothing', async (flags, message) => {
     const run = await runCli(['tenants', 'add', 'bad', ...flags], env);
     expect(run).toEqual({ code: 2, stdout: '', stderr: `warden: ${message}\n` });
@@ -111,13 +113,13 @@ describe.each(backends)('warden tenants on $name', (backend) => {
   it('refuses a malformed roster, naming the line', async () => {
     const bad = join(dir, 'bad.csv');
     writeFileSync(bad, 'email,status\nann@acme.example,active\nbob@acme.example,retired\n');
-    const run = await runCli(['tenants', 'add', 'bad', '--base-url', 'https://x.example', '--token-env', 'T', '--directory', `csv:${bad}`], env);
+    const run = await runCli(['tenants', 'add', 'bad', '--base-url', 'https://x.example', '--token-env', 'BAD_TOKEN', '--directory', `csv:${bad}`], env);
     expect(run).toEqual({ code: 2, stdout: '', stderr: `warden: ${bad} line 3: status: expected active or terminated\n` });
     expect(await list()).toEqual([]);
   });
 
   it('sets, shows and resets a tenant policy, validated as check --policy is, each change in the audit log', async () => {
-    expect((await runCli(['tenants', 'add', 'pol', '--base-url', 'https://x.example', '--token-env', 'T', '--no-check'], env)).code).toBe(0);
+    expect((await runCli(['tenants', 'add', 'pol', '--base-url', 'https://x.example', '--token-env', 'POL_TOKEN', '--no-check'], env)).code).toBe(0);
     const file = join(dir, 'policy.json');
     writeFileSync(file, '{"inactive_days": 60, "max_admins": 5}');
     expect(await runCli(['tenants', 'set', 'pol', '--policy', file], env)).toEqual({
@@ -128,7 +130,7 @@ describe.each(backends)('warden tenants on $name', (backend) => {
 
     const json = await runCli(['tenants', 'show', 'pol', '--format', 'json'], env);
     const shown = JSON.parse(json.stdout) as { name: string; policy: Record<string, unknown> };
-    expect(shown).toMatchObject({ name: 'pol', base_url: 'https://x.example', token_env: 'T', timezone: 'UTC', directory: null, recipients: {} });
+    expect(shown).toMatchObject({ name: 'pol', base_url: 'https://x.example', token_env: 'POL_TOKEN', timezone: 'UTC', directory: null, recipients: {} });
     expect(Object.keys(shown.policy)).toHaveLength(13);
     expect(shown.policy.inactive_days).toEqual({ value: 60, default: 90, overridden: true });
     expect(shown.policy.max_admins).toEqual({ value: 5, default: 3, overridden: true });
@@ -177,7 +179,7 @@ describe.each(backends)('warden tenants on $name', (backend) => {
   });
 
   it('refuses a bad tenant name', async () => {
-    const run = await runCli(['tenants', 'add', 'Acme Corp', '--base-url', 'https://x.example', '--token-env', 'T'], env);
+    const run = await runCli(['tenants', 'add', 'Acme Corp', '--base-url', 'https://x.example', '--token-env', 'ACME_TOKEN'], env);
     expect(run.code).toBe(2);
     expect(run.stderr).toBe('warden: NAME: use lower-case letters, digits and dashes (at most 63)\n');
   });
@@ -230,8 +232,8 @@ describe('warden tenants add checks the platform first, against the real simulat
     expect(verifies()).toBe(before + 1);
     expect((await list()).map((t) => t.name)).toEqual(['sim']);
 
-    const unchecked = await runCli(['tenants', 'add', 'other', '--base-url', sim.origin, '--token-env', 'NOPE', '--no-check'], env);
-    expect(unchecked).toMatchObject({ code: 0, stdout: `added tenant other (${sim.origin}); token variable NOPE is NOT set in this shell\n` });
+    const unchecked = await runCli(['tenants', 'add', 'other', '--base-url', sim.origin, '--token-env', 'NOPE_TOKEN', '--no-check'], env);
+    expect(unchecked).toMatchObject({ code: 0, stdout: `added tenant other (${sim.origin}); token variable NOPE_TOKEN is NOT set in this shell\n` });
     expect(verifies()).toBe(before + 1);
   });
 });

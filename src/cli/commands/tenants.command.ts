@@ -1,20 +1,21 @@
 /** `warden tenants add|list|show|set|remove`: who Warden audits, and by which policy. */
-import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
+import type { Db } from '../../db/executor.js';
 import type { Tenant } from '../../db/database.js';
 import { addTenant, listTenants, removeTenant, requireTenant, setTenantPolicy } from '../../db/tenants.repository.js';
-import { parseCsvRoster } from '../../directory/csv-roster.js';
+import { readCsvRoster } from '../../directory/csv-roster.js';
 import { parseDirectorySource } from '../../directory/source.js';
 import { InputError } from '../../errors.js';
 import { OmneoClient } from '../../omneo/client.js';
 import { OmneoApiError, OmneoNetworkError, OmneoTimeoutError } from '../../omneo/errors.js';
+import { OutboundUrlError, OutboundUrlPolicy } from '../../outbound/url-policy.js';
 import { describePolicy, policyOverrides, policyRows } from '../../report/policy.format.js';
 import { printable } from '../../text/sanitize.js';
 import { cliActor } from '../actor.js';
 import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
-import { withLedger } from '../ledger.js';
-import { baseUrl, directory, envName, recipients, tenantName, timezone } from '../tenant-options.js';
+import { configOf, withLedger } from '../ledger.js';
+import { baseUrl, directory, recipients, tenantName, timezone, tokenEnv } from '../tenant-options.js';
 import { readJson } from './check.command.js';
 
 interface AddOptions {
@@ -27,17 +28,23 @@ interface AddOptions {
   check: boolean;
 }
 
-/** A CSV roster is read once when the tenant is added, so a bad file is refused before anything is written. */
-async function checkDirectory(source: string): Promise<void> {
-  const parsed = parseDirectorySource(source);
-  if (parsed.kind !== 'csv') return;
-  let text: string;
-  try {
-    text = await readFile(parsed.path, 'utf8');
-  } catch (err) {
-    throw new InputError('--directory', `cannot read ${JSON.stringify(parsed.path)} (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  parseCsvRoster(text, parsed.path);
+/**
+ * A CSV roster is read once when the tenant is added, as an audit reads it
+ * (a regular file only), so a bad file is refused before anything is written.
+ */
+async function checkDirectory(source: string, urlPolicy: OutboundUrlPolicy): Promise<void> {
+  const parsed = parseDirectorySource(source, '--directory', urlPolicy);
+  if (parsed.kind === 'csv') await readCsvRoster(parsed.path, '--directory');
+}
+
+/**
+ * Refuses a token variable another tenant names: the new tenant's platform
+ * would get that tenant's token (the check itself would send it). Checked
+ * before the platform is asked anything.
+ */
+async function checkVariableFree(db: Db, name: string, variable: string): Promise<void> {
+  const other = (await listTenants(db)).find((t) => t.name !== name && t.token_env === variable);
+  if (other !== undefined) throw new InputError('--token-env', `${variable} holds the token of tenant ${JSON.stringify(other.name)}: each tenant names its own variable`);
 }
 
 /** One attempt and one retry, 10 s each: a person is waiting at the terminal. */
@@ -49,14 +56,19 @@ const CHECK_CLIENT = { timeoutMs: 10_000, maxRetries: 1, backoffBaseMs: 200 } as
  * rather than a bare 404 at the first audit. Messages name the flag and the
  * variable, never the token.
  */
-async function checkPlatform(url: string, tokenEnv: string, io: CliIo): Promise<void> {
+async function checkPlatform(url: string, tokenEnv: string, io: CliIo, urlPolicy: OutboundUrlPolicy): Promise<void> {
   const token = io.env[tokenEnv];
   if (token === undefined || token === '') {
     throw new InputError('--token-env', `${tokenEnv} is not set in this shell, so the token cannot be checked: set it, or pass --no-check`);
   }
   try {
-    await new OmneoClient({ baseUrl: url, token, ...CHECK_CLIENT }).verify();
+    await new OmneoClient({ baseUrl: url, token, urlPolicy, ...CHECK_CLIENT }).verify();
   } catch (err) {
+    // The host resolves to an address the policy refuses.
+    if (err instanceof OutboundUrlError) throw new InputError('--base-url', err.problem);
+    if (err instanceof OmneoApiError && err.status >= 300 && err.status < 400) {
+      throw new InputError('--base-url', `${url}/auth/verify answered ${err.status}${/ answered \d+(: .*)$/.exec(err.message)?.[1] ?? ''}`);
+    }
     if (err instanceof OmneoApiError && err.status === 404) {
       throw new InputError('--base-url', `${url}/auth/verify answered 404: give the platform's API root, which ends in /api/v3`);
     }
@@ -120,8 +132,8 @@ export function registerTenants(program: Command, io: CliIo): void {
         'Unless --no-check, the token is first checked against the platform (GET /auth/verify): ' +
         'a wrong base URL or token is refused and nothing is written',
     )
-    .requiredOption('--base-url <url>', 'the platform API root, e.g. https://api.acme.getomneo.com/api/v3')
-    .requiredOption('--token-env <VAR>', 'environment variable that holds the platform token')
+    .requiredOption('--base-url <url>', 'the platform API root, e.g. https://api.acme.getomneo.com/api/v3 (https; http only to a loopback address)')
+    .requiredOption('--token-env <VAR>', 'environment variable that holds the platform token: capitals, digits and _, ending in _TOKEN')
     .option('--timezone <tz>', 'IANA time zone of the tenant’s schedules', 'UTC')
     .option('--directory <source>', 'HR/IdP roster: csv:PATH or scim:URL (its token in <VAR>_SCIM)')
     .option('--recipients <list>', 'digest recipients: audience=email,… (audiences: compliance, admins, engineers)')
@@ -136,17 +148,22 @@ export function registerTenants(program: Command, io: CliIo): void {
       ),
     )
     .action(async (name: string, opts: AddOptions) => {
+      // The outbound-URL policy (src/outbound/url-policy.ts), with the private networks the operator allowed.
+      const urlPolicy = new OutboundUrlPolicy({ allowPrivateNetworks: configOf(io).WARDEN_ALLOW_PRIVATE_NETWORKS ?? [] });
       const input = {
         name: tenantName(name),
-        baseUrl: baseUrl(opts.baseUrl),
-        tokenEnv: envName(opts.tokenEnv),
+        baseUrl: baseUrl(opts.baseUrl, '--base-url', urlPolicy),
+        tokenEnv: tokenEnv(opts.tokenEnv),
         timezone: timezone(opts.timezone),
-        directory: opts.directory === undefined ? null : directory(opts.directory),
+        directory: opts.directory === undefined ? null : directory(opts.directory, '--directory', urlPolicy),
         recipients: opts.recipients === undefined ? {} : recipients(opts.recipients),
       };
-      if (input.directory !== null) await checkDirectory(input.directory);
-      if (opts.check) await checkPlatform(input.baseUrl, input.tokenEnv, io);
-      const tenant = await withLedger(io, ({ db }) => addTenant(db, input, cliActor()));
+      if (input.directory !== null) await checkDirectory(input.directory, urlPolicy);
+      const tenant = await withLedger(io, async ({ db }) => {
+        await checkVariableFree(db, input.name, input.tokenEnv);
+        if (opts.check) await checkPlatform(input.baseUrl, input.tokenEnv, io, urlPolicy);
+        return addTenant(db, input, cliActor());
+      });
       const tokenNote = opts.check ? 'checked with the platform' : io.env[tenant.token_env] ? 'is set (not checked)' : 'is NOT set in this shell';
       await write(io.stdout, `${printable(`added tenant ${tenant.name} (${tenant.base_url}); token variable ${tenant.token_env} ${tokenNote}`)}\n`);
     });

@@ -72,12 +72,12 @@ describe('warden run <audit job> --wait', () => {
   });
 
   it('a tenant whose token variable is unset: the run fails, exit 1, the message names the variable only', async () => {
-    const { WARDEN_DEMO_TOKEN: token, ...without } = env;
+    const { DEMO_OMNEO_TOKEN: token, ...without } = env;
     const out = await runCli(['run', 'stale-accounts', '--tenant', 'demo', '--format', 'json'], without);
     expect(out.code).toBe(1);
     const run = JSON.parse(out.stdout) as { status: string; error: string };
     expect(run.status).toBe('failed');
-    expect(run.error).toMatch(/WARDEN_DEMO_TOKEN: not set/);
+    expect(run.error).toMatch(/DEMO_OMNEO_TOKEN: not set/);
     expect(out.stdout + out.stderr).not.toContain(token!);
   });
 });

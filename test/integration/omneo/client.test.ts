@@ -206,9 +206,11 @@ describe('timeouts and connection errors', () => {
   });
 
   it('refuses a base URL that is not http(s) and a bad option, naming them', () => {
-    expect(() => new OmneoClient({ baseUrl: 'ftp://x', token: 't' })).toThrow(new InputError('baseUrl', 'must be an http or https URL'));
+    // The outbound-URL policy's error is an InputError (src/outbound/url-policy.ts).
+    expect(() => new OmneoClient({ baseUrl: 'ftp://x', token: 't' })).toThrow(InputError);
+    expect(() => new OmneoClient({ baseUrl: 'ftp://x', token: 't' })).toThrow('baseUrl: must be an https URL');
     expect(() => new OmneoClient({ baseUrl: 'not a url', token: 't' })).toThrow(InputError);
-    expect(() => new OmneoClient({ baseUrl: 'http://x', token: 't', pageSize: 0 })).toThrow(new InputError('pageSize', 'must be a positive integer'));
+    expect(() => new OmneoClient({ baseUrl: 'https://x.example', token: 't', pageSize: 0 })).toThrow(new InputError('pageSize', 'must be a positive integer'));
   });
 });
 

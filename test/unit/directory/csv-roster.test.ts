@@ -52,7 +52,7 @@ describe('directory source', () => {
   it('rejects anything else, naming the flag', () => {
     expect(errorOf(() => parseDirectorySource('ldap://x')).message).toBe('--directory: expected csv:PATH or scim:URL');
     expect(errorOf(() => parseDirectorySource('scim:not a url')).path).toBe('--directory');
-    expect(errorOf(() => parseDirectorySource('scim:ftp://x/')).problem).toBe('the SCIM URL must be http or https');
+    expect(errorOf(() => parseDirectorySource('scim:ftp://x/')).problem).toBe('the SCIM URL must be an https URL');
     expect(errorOf(() => parseDirectorySource('csv:')).path).toBe('--directory');
     expect(errorOf(() => parseDirectorySource('scim:https://admin:hunter2@idp.example/scim/v2')).message).toBe(
       '--directory: the SCIM URL must not carry credentials',
