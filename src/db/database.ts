@@ -3,8 +3,9 @@
  * when a URL is given, embedded PGlite otherwise (docs/architecture.md "Principles").
  */
 import path from 'node:path';
-import { Kysely, PostgresDialect, type ColumnType, type Generated, type Insertable, type Selectable, type Updateable } from 'kysely';
+import { Kysely, type ColumnType, type Generated, type Insertable, type Selectable, type Updateable } from 'kysely';
 import pg from 'pg';
+import { LedgerPostgresDialect } from './ledger-dialect.js';
 import type { Config } from '../config.js';
 import { InputError } from '../errors.js';
 import { ensureWritableFolder } from '../local-folder.js';
@@ -281,7 +282,7 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
       // A startup parameter, so every pooled connection has it before its first query.
       ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new LedgerPostgresDialect({ pool }) });
     return { db, backend: 'postgres', schema, close: () => db.destroy() };
   }
   const { PGlite } = await import('@electric-sql/pglite');

@@ -83,7 +83,7 @@ describe.each(backends)('warden audit-log on $name', (backend) => {
     steps.push([['tenants', 'add', 'acme', ...base, '--recipients', 'compliance=co@acme.example'], 'tenant.added']);
     steps.push([['locations', 'import', stores, '--tenant', 'acme'], 'locations.imported']);
     steps.push([['allowlist', 'import', allowlist, '--tenant', 'acme'], 'allowlist.imported']);
-    steps.push([['tenants', 'add', 'short-lived', ...base], 'tenant.added']);
+    steps.push([['tenants', 'add', 'short-lived', '--base-url', 'https://api.acme.example/api/v3', '--token-env', 'SHORT_LIVED_TOKEN', '--no-check'], 'tenant.added']);
     steps.push([['tenants', 'remove', 'short-lived'], 'tenant.removed']);
     const heads: Head[] = [];
     for (const [i, [args]] of steps.entries()) {

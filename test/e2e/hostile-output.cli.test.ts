@@ -15,7 +15,8 @@ import { openDatabase, type OpenedDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { CSV_COLUMNS } from '../../src/report/findings.format.js';
 import { runCli } from '../support/cli.js';
-import { TEST_DATABASE_URL, adminQuery, uniqueSchema } from '../support/db.js';
+import { TEST_AUDIT_KEY, TEST_DATABASE_URL, TEST_SECRET_KEY, adminQuery, uniqueSchema } from '../support/db.js';
+import { bindAuditKey } from '../../src/db/executor.js';
 import { AS_OF, daysAgo, snapshot } from '../support/snapshot-builder.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -101,12 +102,14 @@ describe('warden check (node bin/warden.js)', () => {
 
 describe('ledger commands (in-process, on Postgres)', () => {
   const schema = uniqueSchema('warden_hostile');
-  const env = { DATABASE_URL: TEST_DATABASE_URL, WARDEN_DB_SCHEMA: schema };
+  const env = { DATABASE_URL: TEST_DATABASE_URL, WARDEN_DB_SCHEMA: schema, WARDEN_SECRET_KEY: TEST_SECRET_KEY };
   let opened: OpenedDatabase;
 
   beforeAll(async () => {
     await adminQuery(`CREATE SCHEMA ${schema}`);
     opened = await openDatabase({ url: TEST_DATABASE_URL, schema });
+    // The CLI runs below use their own (embedded or generated) key; rows written here need one too.
+    bindAuditKey(opened.db, TEST_AUDIT_KEY);
     await migrateToLatest(opened.db, { schema });
     // Rows as an older Warden or a hand edit may have left them: the output must not trust them.
     await addTenant(opened.db, {

@@ -167,7 +167,7 @@ describe.each(backends)('warden tenants on $name', (backend) => {
     try {
       const log = await ledger.db.selectFrom('audit_log').selectAll().where('subject', '=', 'tenant:pol').orderBy('id').execute();
       expect(log.map((r) => [r.action, r.details])).toEqual([
-        ['tenant.added', { platform_host: 'x.example', token_env: 'T', timezone: 'UTC', directory: null, recipients: {} }],
+        ['tenant.added', { platform_host: 'x.example', token_env: 'POL_TOKEN', timezone: 'UTC', directory: null, recipients: {} }],
         ['tenant.policy_set', { overrides: { inactive_days: 60, max_admins: 5 } }],
         ['tenant.policy_set', { overrides: {} }],
       ]);

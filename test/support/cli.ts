@@ -2,6 +2,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
+import { TEST_SECRET_KEY } from './db.js';
 
 export interface CliRun {
   code: number;
@@ -25,7 +26,10 @@ export function captureIo(env: NodeJS.ProcessEnv = {}, stdin = ''): CliIo & { ou
  * @param stdin - text on standard input; default empty
  */
 export async function runCli(args: string[], env: NodeJS.ProcessEnv, stdin = ''): Promise<CliRun> {
-  const io = captureIo(env, stdin);
+  // Without a data folder or a key, Warden would make ./.warden/secret.key in the repository:
+  // tests on Postgres share the suite's fixed key instead.
+  const given = 'WARDEN_SECRET_KEY' in env || 'WARDEN_DATA_DIR' in env ? env : { ...env, WARDEN_SECRET_KEY: TEST_SECRET_KEY };
+  const io = captureIo(given, stdin);
   const code = await main(['node', 'warden', ...args], io);
   return { code, stdout: io.out(), stderr: io.err() };
 }
