@@ -6,8 +6,10 @@
 import type { Migration } from 'kysely';
 import * as initial from './2026-11-29T1800_initial.js';
 import * as tenantPolicy from './2026-11-29T2230_tenant-policy.js';
+import * as runLeases from './2026-11-29T2300_run-leases.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-29T1800_initial': initial,
   '2026-11-29T2230_tenant-policy': tenantPolicy,
+  '2026-11-29T2300_run-leases': runLeases,
 };
