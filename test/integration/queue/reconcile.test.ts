@@ -99,7 +99,7 @@ describe('reconcile after Redis lost its data', () => {
       const r = await ledger.get(again);
       return r?.status === 'succeeded' ? r : undefined;
     });
-    expect(second.counts).toEqual({ schedulers: 3, requeued: 0, unknown: 0 });
+    expect(second.counts).toEqual({ schedulers: 3, requeued: 0, retried: 0, failed: 0, unknown: 0 });
 
     fleets.push(await Fleet.start({ ...base, queues: ['probe'], upsertSchedules: false }));
     for (const id of runIds) {
