@@ -159,7 +159,9 @@ async function once<T>(key: string, fn: (signal: AbortSignal) => Promise<T>, opt
   try {
     result = await fn(env.signal);
   } catch (err) {
-    // It failed, so it is taken as not done: the retry does it again. Only a process that dies here leaves it `interrupted`.
+    // Cut short by the run's signal, it may have happened: its intent stays, and it is reported `interrupted`.
+    if (env.signal.aborted) throw err;
+    // It failed on its own, so it is taken as not done: the retry does it again. Only a process that dies here leaves it `interrupted`.
     await env.ledger.abandonEffect(env.runId, key).catch((e: unknown) => env.log().warn({ effect: key, error: errorMessage(e) }, 'failed effect not forgotten; it will be reported interrupted'));
     throw err;
   }

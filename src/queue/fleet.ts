@@ -211,9 +211,9 @@ export class QueueSet implements QueueControl {
         }
         const replies = (await pipe.exec()) ?? [];
         const reply = (k: number): unknown => {
-          const [err, value] = replies[k] ?? [new Error('no reply'), null];
-          if (err) throw err;
-          return value;
+          const entry: [Error | null, unknown] = replies[k] ?? [new Error('no reply'), null];
+          if (entry[0]) throw entry[0];
+          return entry[1];
         };
         let k = 0;
         for (const run of chunk) {
@@ -269,6 +269,8 @@ export class Fleet {
   private scheduleTimer: NodeJS.Timeout | undefined;
   private asserting: Promise<void> | undefined;
   private assertAgain = false;
+  /** When each repeated error was last logged. */
+  private readonly lastLogged = new Map<string, number>();
 
   private constructor(
     readonly queues: QueueSet,
@@ -307,7 +309,11 @@ export class Fleet {
           autorun: false,
         });
         // An 'error' event without a listener would crash the process; a dropped connection is retried by BullMQ.
-        worker.on('error', (err) => opts.log.error({ queue: def.name, error: errorMessage(err) }, 'worker error'));
+        // The same error repeats every lock renewal (e.g. "could not renew lock" for a job Redis lost): logged once a minute.
+        worker.on('error', (err) => {
+          const error = errorMessage(err);
+          if (fleet.firstInAMinute(`${def.name}\n${error}`)) opts.log.error({ queue: def.name, error }, 'worker error');
+        });
         // BullMQ reports every stalled job alike, also one it failed for stalling too often: say which it was.
         worker.on('stalled', (jobId) => void fleet.reportStalled(def.name, jobId));
         workers.push(worker);
@@ -361,15 +367,30 @@ export class Fleet {
     return this.asserting;
   }
 
+  /**
+   * BullMQ reports every stalled job alike; one that stalled more than allowed
+   * goes back to the queue only to be failed by the next worker that takes it
+   * (its deferred failure), and reconcile then settles its run.
+   */
+  /** True when `key` was not logged in the last minute (and records that it is now). */
+  private firstInAMinute(key: string): boolean {
+    const now = Date.now();
+    const last = this.lastLogged.get(key);
+    if (last !== undefined && now - last < 60_000) return false;
+    if (this.lastLogged.size > 1000) this.lastLogged.clear();
+    this.lastLogged.set(key, now);
+    return true;
+  }
+
   private async reportStalled(kind: string, jobId: string): Promise<void> {
-    let state: string;
+    let failing = false;
     try {
-      state = await this.queues.queue(kind).getJobState(jobId);
+      failing = (await this.queues.queue(kind).getJob(jobId))?.deferredFailure !== undefined;
     } catch {
-      state = 'unknown';
+      // The report is only a log line: without Redis it says the common case.
     }
-    if (state === 'failed') {
-      this.log.warn({ queue: kind, jobId }, 'stalled job failed for good (stalled more than allowed); reconcile settles its run');
+    if (failing) {
+      this.log.warn({ queue: kind, jobId }, 'stalled job failed: it stalled more than allowed; reconcile settles its run');
     } else {
       this.log.warn({ queue: kind, jobId }, 'stalled job returned to the queue');
     }
