@@ -13,7 +13,7 @@ import { errorMessage, executeRun, isPermanent, type Outcome, type RunEnvironmen
 import type { JobRegistry } from './registry.js';
 import { transportJobId } from './run-id.js';
 import type { RunLedger, RunRecord } from './run-ledger.js';
-import { isOwnSchedulerId, planSchedules } from './schedules.js';
+import { isOwnSchedulerId, planSchedules, scheduleProblem, type ScheduleStatus } from './schedules.js';
 
 /** How runs are retried and kept; shared by producers, schedulers and reconcile. */
 export interface RetryOptions {
@@ -167,6 +167,35 @@ export class QueueSet implements QueueControl {
       );
     }
     return plan.length;
+  }
+
+  /**
+   * Every schedule: the planned ones (tenants read afresh) and any other
+   * scheduler of Warden's in Redis, each with its next fire time and how many
+   * jobs wait for its next tick (exactly one is healthy: none means it will
+   * never fire again, two that a tick would run twice).
+   */
+  async listSchedules(): Promise<ScheduleStatus[]> {
+    const plan = new Map(planSchedules(this.registry, await readTenants(this.tenants)).map((s) => [s.id, s]));
+    const out: ScheduleStatus[] = [];
+    for (const kind of this.registry.names) {
+      const q = this.queue(kind);
+      const nextJobs = new Map<string, number>();
+      for (const job of await q.getJobs(['delayed', 'wait', 'prioritized'])) {
+        const key = job?.repeatJobKey;
+        if (key !== undefined) nextJobs.set(key, (nextJobs.get(key) ?? 0) + 1);
+      }
+      for (const s of await q.getJobSchedulers(0, -1)) {
+        if (!isOwnSchedulerId(kind, s.key)) continue;
+        const planned = plan.get(s.key);
+        plan.delete(s.key);
+        const n = nextJobs.get(s.key) ?? 0;
+        const tenant = planned?.tenant ?? (s.template?.data)?.tenant ?? null;
+        out.push({ id: s.key, job: kind, pattern: s.pattern ?? '', tz: s.tz ?? 'UTC', tenant, next: s.next === undefined ? null : new Date(s.next), nextJobs: n, problem: scheduleProblem(true, n) });
+      }
+    }
+    for (const missing of plan.values()) out.push({ ...missing, next: null, nextJobs: 0, problem: scheduleProblem(false, 0) });
+    return out.sort((a, b) => a.job.localeCompare(b.job) || a.id.localeCompare(b.id));
   }
 
   maxAttempts(kind: string): number {
