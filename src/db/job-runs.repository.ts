@@ -83,7 +83,7 @@ const interval = (ms: number) => sql<string>`make_interval(secs => ${ms / 1000})
  * expired by the database's clock (its runner died, stalled or lost its
  * database). The lease lasts `leaseMs` and is renewed by {@link renewLease}.
  * Resolves false, and changes nothing, when the run is unknown, final, or
- * running under a live lease ({@link leaseOf} tells which).
+ * running under a live lease.
  * @param owner - the attempt's claim token. @defaultValue a fresh random token
  */
 export async function claimRun(db: Db, runKey: string, attempt: number, leaseMs: number, owner: string = randomUUID()): Promise<boolean> {
@@ -117,10 +117,6 @@ export async function claimRun(db: Db, runKey: string, attempt: number, leaseMs:
   return row !== undefined;
 }
 
-/** The run's status and lease, read when a claim failed to tell why (and until when another holder has it). */
-export function leaseOf(db: Db, runKey: string): Promise<Pick<JobRun, 'status' | 'lease_until' | 'lease_owner'> | undefined> {
-  return db.selectFrom('job_runs').select(['status', 'lease_until', 'lease_owner']).where('idempotency_key', '=', runKey).executeTakeFirst();
-}
 
 /**
  * The holder's heartbeat: extends its lease to `leaseMs` from now (database
