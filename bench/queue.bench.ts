@@ -25,7 +25,7 @@ import { defineJob } from '../src/queue/define-job.js';
 import { Fleet, QueueSet, jobOptionsFor } from '../src/queue/fleet.js';
 import { JobRunsLedger } from '../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../src/queue/registry.js';
-import type { RunLedger, RunRecord } from '../src/queue/run-ledger.js';
+import type { EffectStart, RunLedger, RunRecord } from '../src/queue/run-ledger.js';
 
 /** A ledger that records nothing: only for measuring the adapter's own cost against bare BullMQ. */
 class NullRunLedger implements RunLedger {
@@ -35,7 +35,22 @@ class NullRunLedger implements RunLedger {
   markRunning(): Promise<boolean> {
     return Promise.resolve(true);
   }
-  finish(): Promise<void> {
+  renew(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+  finish(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+  settle(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+  beginEffect(): Promise<EffectStart> {
+    return Promise.resolve({ state: 'begun' });
+  }
+  completeEffect(): Promise<void> {
+    return Promise.resolve();
+  }
+  abandonEffect(): Promise<void> {
     return Promise.resolve();
   }
   listUnfinished(): Promise<RunRecord[]> {

@@ -17,8 +17,12 @@
  *   are left out. Every finding of the audience is in the CSV attachment.
  * - **The audit log's head** (hash and entry count) is in each email, so any
  *   reader holds an anchor to check the log against later (`warden audit-log verify --head`).
- * - At-least-once: a retry after a partial failure may send an audience its
- *   digest twice; it never skips one, since the run only succeeds once all are sent.
+ * - Each audience's email is sent once per run (`ctx.once`, effect
+ *   `email:AUDIENCE`, docs/architecture.md "A run's life"): a retry after a
+ *   partial failure, or a second execution of the run, sends only the emails
+ *   not sent yet. An email whose send failed is sent again by the retry; one
+ *   whose process died mid-send (intent recorded, end not) is not sent again:
+ *   at most once, reported (a warning, and the count `emails_interrupted`).
  */
 import { z } from 'zod';
 import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
@@ -49,24 +53,36 @@ export const digestJob = defineJob({
     const { hash, count } = await auditLogHead(app.db);
 
     let emails = 0;
+    let interrupted = 0;
     for (const audience of DIGEST_AUDIENCES) {
       const to = (tenant.recipients[audience] ?? []).filter((r) => r.trim() !== '');
       if (to.length === 0) continue;
-      await sendDigest(app.mailer, {
-        from: app.mailFrom,
-        to,
-        logger: ctx.log,
-        data: {
-          tenant: tenant.name,
-          audience,
-          asOf: at.toISOString(),
-          findings: findingsFor(audience, all),
-          policy: tenant.policy,
-          auditLogHead: { hash, count },
-        },
+      const sent = await ctx.once(`email:${audience}`, async () => {
+        const delivery = await sendDigest(app.mailer, {
+          from: app.mailFrom,
+          to,
+          logger: ctx.log,
+          data: {
+            tenant: tenant.name,
+            audience,
+            asOf: at.toISOString(),
+            findings: findingsFor(audience, all),
+            policy: tenant.policy,
+            auditLogHead: { hash, count },
+          },
+        });
+        // What the ledger keeps of it: where it went, never the recipients.
+        return { transport: delivery.transport, message_id: delivery.messageId };
       });
-      emails++;
+      if (sent.state === 'interrupted') interrupted++;
+      else emails++;
     }
-    return { emails, new: all.created.length, persisting: all.persisting.length, resolved: all.resolved.length };
+    return {
+      emails,
+      ...(interrupted > 0 ? { emails_interrupted: interrupted } : {}),
+      new: all.created.length,
+      persisting: all.persisting.length,
+      resolved: all.resolved.length,
+    };
   },
 });

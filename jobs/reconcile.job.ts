@@ -1,28 +1,64 @@
 /**
- * reconcile: Postgres is the ledger, Redis the transport. Re-reads the
- * tenants, re-creates any missing job scheduler, removes those of tenants
- * that are gone, and re-enqueues every unfinished run whose job the
- * transport no longer holds, so a Redis FLUSHALL or a lost job loses nothing.
- * Re-enqueueing uses the run id as the job id, so it is safe to repeat.
+ * reconcile: Postgres is the ledger, Redis the transport (docs/architecture.md
+ * "A run's life", 7). Re-reads the tenants, re-creates any missing job
+ * scheduler, removes those of tenants that are gone, and settles every
+ * unfinished run the transport has lost track of:
+ *
+ * - its job is **missing** (a Redis FLUSHALL, a lost job): re-enqueued under
+ *   its run id, so repeating it is safe; a run still held under a live lease
+ *   is re-enqueued too, and its new delivery waits for that lease to end;
+ * - its job **failed** for good in the queue (e.g. "job stalled more than
+ *   allowable limit") or **completed** while the row stayed open (the holder
+ *   died and the delivery that found it busy ended): once the holder's lease
+ *   has expired, the run is retried (back to `queued`, re-enqueued) while it
+ *   has attempts left, and failed with the reason otherwise.
+ *
+ * Payload: `{}` only.
  */
 import { z } from 'zod';
-import { defineJob } from '../src/queue/define-job.js';
+import { defineJob, type TransportJobState } from '../src/queue/define-job.js';
+
+/** Why a run whose job the queue finished is being settled, for the ledger's `error`. */
+function reasonOf(state: TransportJobState): string {
+  return state.state === 'failed' ? `the queue failed its job: ${state.reason}` : 'the queue completed its job but the run never ended';
+}
 
 export const reconcileJob = defineJob({
   name: 'reconcile',
-  payload: z.object({}),
+  payload: z.strictObject({}),
   schedule: '*/5 * * * *',
   scope: 'fleet',
   attempts: 1,
   async run(_payload, ctx) {
     const schedulers = await ctx.queue.ensureSchedules();
     let requeued = 0;
+    let retried = 0;
+    let failed = 0;
     let unknown = 0;
     const unfinished = (await ctx.ledger.listUnfinished()).filter((run) => run.id !== ctx.runId);
-    for (const run of await ctx.queue.missingJobs(unfinished)) {
+    const states = await ctx.queue.jobStates(unfinished);
+    const now = Date.now();
+    for (const run of unfinished) {
+      const state = states.get(run.id) ?? { state: 'missing' };
       try {
-        await ctx.queue.requeue(run);
-        requeued++;
+        if (state.state === 'missing') {
+          await ctx.queue.requeue(run);
+          requeued++;
+        } else if (state.state === 'failed' || state.state === 'completed') {
+          // A live holder may still end it; settle only runs nobody holds (settle() re-checks on the database's clock).
+          if (run.status === 'running' && run.leaseUntil !== null && run.leaseUntil.getTime() > now) continue;
+          const reason = reasonOf(state);
+          if (run.attempts < ctx.queue.maxAttempts(run.kind)) {
+            if (!(await ctx.ledger.settle(run.id, 'queued', `retried by reconcile: ${reason}`))) continue;
+            await ctx.queue.requeue(run);
+            retried++;
+            ctx.log.warn({ run: run.id, kind: run.kind, reason }, 'run retried');
+          } else {
+            if (!(await ctx.ledger.settle(run.id, 'failed', reason))) continue;
+            failed++;
+            ctx.log.warn({ run: run.id, kind: run.kind, reason }, 'run failed');
+          }
+        }
       } catch (err) {
         // A kind this deployment has no handler for: leave the row for one that does.
         unknown++;
@@ -30,6 +66,6 @@ export const reconcileJob = defineJob({
       }
     }
     if (requeued > 0) ctx.log.info({ requeued }, 'runs re-enqueued');
-    return { schedulers, requeued, unknown };
+    return { schedulers, requeued, retried, failed, unknown };
   },
 });

@@ -7,8 +7,9 @@
  */
 import type { JobRun } from '../db/database.js';
 import type { Db } from '../db/executor.js';
-import { claimRun, createRun, endAttempt, findRun, listRuns, listUnfinishedRuns } from '../db/job-runs.repository.js';
-import type { FinalStatus, NewRun, RunCounts, RunLedger, RunRecord } from '../queue/run-ledger.js';
+import { claimRun, createRun, endAttempt, findRun, listRuns, listUnfinishedRuns, renewLease, settleRun } from '../db/job-runs.repository.js';
+import { abandonEffect, beginEffect, completeEffect } from '../db/run-effects.repository.js';
+import type { EffectStart, FinalStatus, NewRun, RunCounts, RunLedger, RunRecord } from '../queue/run-ledger.js';
 
 export class JobRunsLedger implements RunLedger {
   constructor(private readonly db: Db) {}
@@ -29,12 +30,32 @@ export class JobRunsLedger implements RunLedger {
     return created;
   }
 
-  markRunning(id: string, attempt: number, leaseMs: number): Promise<boolean> {
-    return claimRun(this.db, id, attempt, leaseMs);
+  markRunning(id: string, attempt: number, leaseMs: number, owner?: string): Promise<boolean> {
+    return claimRun(this.db, id, attempt, leaseMs, owner);
   }
 
-  async finish(id: string, status: FinalStatus | 'queued', counts: RunCounts, error: string | null): Promise<void> {
-    await endAttempt(this.db, id, { status, counts, error });
+  renew(id: string, owner: string, leaseMs: number): Promise<boolean> {
+    return renewLease(this.db, id, owner, leaseMs);
+  }
+
+  finish(id: string, status: FinalStatus | 'queued', counts: RunCounts, error: string | null, owner?: string): Promise<boolean> {
+    return endAttempt(this.db, id, { status, counts, error, ...(owner === undefined ? {} : { owner }) });
+  }
+
+  settle(id: string, status: 'queued' | 'failed', error: string): Promise<boolean> {
+    return settleRun(this.db, id, status, error);
+  }
+
+  beginEffect(id: string, effectKey: string, owner: string, attempt: number): Promise<EffectStart> {
+    return beginEffect(this.db, id, effectKey, owner, attempt);
+  }
+
+  completeEffect(id: string, effectKey: string, result: unknown): Promise<void> {
+    return completeEffect(this.db, id, effectKey, result);
+  }
+
+  abandonEffect(id: string, effectKey: string): Promise<void> {
+    return abandonEffect(this.db, id, effectKey);
   }
 
   async listUnfinished(): Promise<RunRecord[]> {
@@ -65,5 +86,6 @@ function toRecord(row: JobRun): RunRecord {
     finishedAt: row.finished_at,
     counts: row.counts ?? {},
     error: row.error,
+    leaseUntil: row.lease_until,
   };
 }

@@ -27,6 +27,7 @@ import { registerAllowlist } from './commands/allowlist.command.js';
 import { registerSnapshot } from './commands/snapshot.command.js';
 import { registerRun } from './commands/run.command.js';
 import { registerRuns } from './commands/runs.command.js';
+import { registerSchedules } from './commands/schedules.command.js';
 import { registerWorker } from './commands/worker.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
 import { registerAuditLog } from './commands/audit-log.command.js';
@@ -56,6 +57,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerRun(program, io, setExit);
   registerWorker(program, io, setExit);
   registerRuns(program, io, setExit);
+  registerSchedules(program, io, setExit);
   registerMigrate(program, io, setExit);
   registerAuditLog(program, io, setExit);
   return program;

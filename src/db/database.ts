@@ -65,6 +65,30 @@ export interface JobRunsTable {
   error: string | null;
   /** A re-delivered job carries the same key and finds its run instead of making a second one. */
   idempotency_key: string;
+  /** The claim token of the attempt holding the run (docs/architecture.md "A run's life"); null when none does. */
+  lease_owner: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When the holder's lease ends, by the database's clock; renewed by its heartbeat. */
+  lease_until: ColumnType<At, At | undefined, At>;
+  /** The holder's last heartbeat. */
+  heartbeat_at: ColumnType<At, At | undefined, At>;
+}
+
+export const RUN_EFFECT_STATUSES = ['started', 'done'] as const;
+export type RunEffectStatus = (typeof RUN_EFFECT_STATUSES)[number];
+
+/** One side effect of a run, recorded before it is done and after (docs/architecture.md "A run's life"). */
+export interface RunEffectsTable {
+  /** The run's key (`job_runs.idempotency_key`). */
+  run_key: string;
+  /** Names the effect within the run, e.g. `email:compliance`. */
+  effect_key: string;
+  status: ColumnType<RunEffectStatus, RunEffectStatus | undefined, RunEffectStatus>;
+  /** The attempt that recorded the intent. */
+  attempt: number;
+  started_at: CreatedAt;
+  done_at: At;
+  /** What the effect returned (e.g. a message id): ids only, never personal data. */
+  result: Json<unknown> | null;
 }
 
 export interface FindingsTable {
@@ -185,6 +209,7 @@ export type AuditChainScheme = 'sha256' | 'hmac-sha256';
 export interface Database {
   tenants: TenantsTable;
   job_runs: JobRunsTable;
+  run_effects: RunEffectsTable;
   findings: FindingsTable;
   suppressions: SuppressionsTable;
   approvals: ApprovalsTable;
@@ -200,6 +225,7 @@ export type NewTenant = Insertable<TenantsTable>;
 export type TenantUpdate = Updateable<TenantsTable>;
 export type JobRun = Selectable<JobRunsTable>;
 export type NewJobRun = Insertable<JobRunsTable>;
+export type RunEffect = Selectable<RunEffectsTable>;
 export type FindingRow = Selectable<FindingsTable>;
 export type NewFindingRow = Insertable<FindingsTable>;
 export type Suppression = Selectable<SuppressionsTable>;

@@ -1,4 +1,5 @@
 /** `job_runs`: every run of every job is a row before it is a job (docs/architecture.md "Principles"). */
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { json, type JobRun, type JobRunStatus } from './database.js';
 import type { Db } from './executor.js';
@@ -59,6 +60,8 @@ export async function getRun(db: Db, id: number): Promise<JobRun> {
  * A run is addressed by its run key (`idempotency_key`, the queue's run id).
  * Every step is one compare-and-set statement, so of two workers racing over a
  * run exactly one wins, and leases are measured on the database's clock alone.
+ * A claim is a lease held by a claim token (`lease_owner`) and renewed by the
+ * holder's heartbeat; it is taken over only once `lease_until` has passed.
  */
 
 /** A row by its run key, or undefined. */
@@ -71,26 +74,62 @@ export async function runIdOf(db: Db, runKey: string): Promise<number | undefine
   return (await db.selectFrom('job_runs').select('id').where('idempotency_key', '=', runKey).executeTakeFirst())?.id;
 }
 
+/** Postgres interval of `ms` milliseconds, for lease arithmetic on the database's clock. */
+const interval = (ms: number) => sql<string>`make_interval(secs => ${ms / 1000})`;
+
 /**
- * Claims the run for its `attempt`-th attempt: `queued → running`, or
- * `running → running` when the lease has expired (started more than `leaseMs`
- * ago by the database's clock: its runner died or stalled). Resolves false, and
- * changes nothing, when the run is unknown, final, or running under a live lease.
+ * Claims the run for its `attempt`-th attempt under the claim token `owner`:
+ * `queued → running`, or `running → running` when the holder's lease has
+ * expired by the database's clock (its runner died, stalled or lost its
+ * database). The lease lasts `leaseMs` and is renewed by {@link renewLease}.
+ * Resolves false, and changes nothing, when the run is unknown, final, or
+ * running under a live lease.
+ * @param owner - the attempt's claim token. @defaultValue a fresh random token
  */
-export async function claimRun(db: Db, runKey: string, attempt: number, leaseMs: number): Promise<boolean> {
+export async function claimRun(db: Db, runKey: string, attempt: number, leaseMs: number, owner: string = randomUUID()): Promise<boolean> {
   const row = await db
     .updateTable('job_runs')
-    .set({ status: 'running', attempts: attempt, started_at: sql<Date>`now()`, finished_at: null })
+    .set({
+      status: 'running',
+      attempts: attempt,
+      started_at: sql<Date>`now()`,
+      finished_at: null,
+      lease_owner: owner,
+      lease_until: sql<Date>`now() + ${interval(leaseMs)}`,
+      heartbeat_at: sql<Date>`now()`,
+    })
     .where('idempotency_key', '=', runKey)
     .where((eb) =>
       eb.or([
         eb('status', '=', 'queued'),
         eb.and([
           eb('status', '=', 'running'),
-          eb.or([eb('started_at', 'is', null), eb('started_at', '<', sql<Date>`now() - make_interval(secs => ${leaseMs / 1000})`)]),
+          eb.or([
+            eb('lease_until', '<', sql<Date>`now()`),
+            // A row claimed before leases existed: its start is all there is to go by.
+            eb.and([eb('lease_until', 'is', null), eb.or([eb('started_at', 'is', null), eb('started_at', '<', sql<Date>`now() - ${interval(leaseMs)}`)])]),
+          ]),
         ]),
       ]),
     )
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+
+/**
+ * The holder's heartbeat: extends its lease to `leaseMs` from now (database
+ * clock). Resolves false when the run is no longer this owner's (taken over,
+ * settled by reconcile, or final): the holder must stop.
+ */
+export async function renewLease(db: Db, runKey: string, owner: string, leaseMs: number): Promise<boolean> {
+  const row = await db
+    .updateTable('job_runs')
+    .set({ lease_until: sql<Date>`now() + ${interval(leaseMs)}`, heartbeat_at: sql<Date>`now()` })
+    .where('idempotency_key', '=', runKey)
+    .where('status', '=', 'running')
+    .where('lease_owner', '=', owner)
     .returning('id')
     .executeTakeFirst();
   return row !== undefined;
@@ -101,25 +140,51 @@ export type AttemptEnd = 'succeeded' | 'failed' | 'queued';
 
 /**
  * Ends an attempt: `succeeded` or `failed` for good, or back to `queued` when it
- * failed and will be retried (the error is kept). Only an unfinished run moves;
- * resolves false when the run was already final (or is unknown).
- * `error` is shown to operators: a message with ids, never personal data or secret values.
+ * failed and will be retried (the error is kept). Only an unfinished run moves,
+ * and with `owner` only while that claim still holds it (a holder that lost its
+ * lease must not settle the run its successor is executing); resolves false
+ * otherwise. `error` is shown to operators: a message with ids, never personal
+ * data or secret values.
  */
 export async function endAttempt(
   db: Db,
   runKey: string,
-  result: { status: AttemptEnd; counts: Record<string, number>; error: string | null },
+  result: { status: AttemptEnd; counts: Record<string, number>; error: string | null; owner?: string },
 ): Promise<boolean> {
-  const row = await db
+  let query = db
     .updateTable('job_runs')
     .set({
       status: result.status,
       counts: json(result.counts),
       error: result.error,
       finished_at: result.status === 'queued' ? null : sql<Date>`now()`,
+      lease_owner: null,
+      lease_until: null,
     })
     .where('idempotency_key', '=', runKey)
-    .where('status', 'in', ['queued', 'running'])
+    .where('status', 'in', ['queued', 'running']);
+  if (result.owner !== undefined) query = query.where('lease_owner', '=', result.owner);
+  const row = await query.returning('id').executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Reconcile's settlement of a run its transport gave up on or finished without
+ * the ledger hearing of it: back to `queued` (it will be retried) or `failed`,
+ * with the reason. Only a `queued` run, or a `running` one whose lease has
+ * expired, moves: a live holder keeps its run. Resolves false otherwise.
+ */
+export async function settleRun(db: Db, runKey: string, status: 'queued' | 'failed', error: string): Promise<boolean> {
+  const row = await db
+    .updateTable('job_runs')
+    .set({ status, error, finished_at: status === 'failed' ? sql<Date>`now()` : null, lease_owner: null, lease_until: null })
+    .where('idempotency_key', '=', runKey)
+    .where((eb) =>
+      eb.or([
+        eb('status', '=', 'queued'),
+        eb.and([eb('status', '=', 'running'), eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', sql<Date>`now()`)])]),
+      ]),
+    )
     .returning('id')
     .executeTakeFirst();
   return row !== undefined;

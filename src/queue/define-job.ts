@@ -18,6 +18,14 @@ import type { RunCounts, RunLedger, RunRecord } from './run-ledger.js';
 // eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by declaration merging
 export interface JobDeps {}
 
+/**
+ * Where the transport stands on a run's job: `missing` (it holds none),
+ * `pending` (waiting, delayed or active), `failed` for good (with the
+ * transport's reason, e.g. "job stalled more than allowable limit"), or
+ * `completed`.
+ */
+export type TransportJobState = { state: 'missing' | 'pending' | 'completed' } | { state: 'failed'; reason: string };
+
 /** What a job may ask of the machinery that runs it (used by `reconcile`). */
 export interface QueueControl {
   /** Re-creates every job scheduler (idempotent); returns how many there are. */
@@ -28,8 +36,39 @@ export interface QueueControl {
    * know are returned too, for reconcile to report.
    */
   missingJobs(runs: readonly RunRecord[]): Promise<RunRecord[]>;
-  /** Puts an unfinished run back on its queue under its own run id. */
+  /**
+   * The transport's state of each run's job, by run id, looked up in bulk;
+   * runs of kinds this process does not know are `missing`.
+   */
+  jobStates(runs: readonly RunRecord[]): Promise<Map<string, TransportJobState>>;
+  /** Attempts a run of `kind` gets (its definition's, else the fleet's). */
+  maxAttempts(kind: string): number;
+  /**
+   * Puts an unfinished run back on its queue under its own run id; a job of
+   * the run the transport has finished (failed or completed) is removed first.
+   */
   requeue(run: RunRecord): Promise<void>;
+}
+
+/** How {@link JobContext.once} ended. */
+export type EffectResult<T> =
+  /** Done now, by this attempt. */
+  | { state: 'done'; result: T }
+  /** An earlier attempt did it; what it returned, as recorded. */
+  | { state: 'already-done'; result: unknown }
+  /** An earlier attempt began it and died before recording its end; not repeated (`ifInterrupted: 'report'`). */
+  | { state: 'interrupted'; attempt: number; startedAt: Date };
+
+export interface OnceOptions {
+  /**
+   * What to do with an effect an earlier attempt recorded the intent of but
+   * not the completion (its process died mid-effect, so it may or may not have
+   * happened): `report` does not repeat it and resolves `interrupted` (at most
+   * once, reported: an email); `retry` does it again (at least once: an
+   * idempotent call such as a removal that is a no-op when already done).
+   * @defaultValue `'report'`
+   */
+  ifInterrupted?: 'report' | 'retry';
 }
 
 export interface JobContext {
@@ -42,8 +81,25 @@ export interface JobContext {
   scheduledFor: Date | null;
   /** Child logger bound to run id, kind and tenant; the payload is never bound. */
   log: Logger;
-  /** Aborted when the process shuts down and the drain time is up: stop and let the run be retried. */
+  /**
+   * Aborted when the process shuts down and the drain time is up, or when this
+   * attempt lost its lease on the run (a `LeaseLostError`): stop, start no
+   * further side effect, and let the run be retried or finished by its new holder.
+   */
   signal: AbortSignal;
+  /**
+   * Does the side effect `key` of this run exactly once across every attempt
+   * and every runner (docs/architecture.md "A run's life"): its intent is
+   * recorded in the ledger (`run_effects`) before `fn` runs, in the same
+   * statement that checks this attempt still holds the run, and its
+   * completion (with `fn`'s result: ids only) after. A re-executed run finds
+   * it done and skips it. When `fn` throws, the intent is forgotten (taken as
+   * not done: the retry does it again); only a process that dies between the
+   * two leaves it `interrupted` (see {@link OnceOptions.ifInterrupted}).
+   * Throws the lease's error, starting nothing, when the run is no longer
+   * this attempt's.
+   */
+  once<T>(key: string, fn: (signal: AbortSignal) => Promise<T>, options?: OnceOptions): Promise<EffectResult<T>>;
   deps: JobDeps;
   ledger: RunLedger;
   queue: QueueControl;

@@ -2,18 +2,18 @@
  * The fleet: BullMQ queues (one per job kind) and workers for the selected
  * ones. This directory is the only place in Warden that imports BullMQ.
  */
-import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import { prefixOf, type QueueTransport } from './connection.js';
 import { createRedis } from './redis.js';
-import type { AnyJobDefinition, JobDeps, QueueControl } from './define-job.js';
+import type { AnyJobDefinition, JobDeps, QueueControl, TransportJobState } from './define-job.js';
 import { readTenants, type Envelope, type TenantSource } from './envelope.js';
 import { errorMessage, executeRun, isPermanent, type Outcome, type RunEnvironment } from './execute-run.js';
 import type { JobRegistry } from './registry.js';
 import { transportJobId } from './run-id.js';
 import type { RunLedger, RunRecord } from './run-ledger.js';
-import { isOwnSchedulerId, planSchedules } from './schedules.js';
+import { isOwnSchedulerId, planSchedules, scheduleProblem, type ScheduleStatus } from './schedules.js';
 
 /** How runs are retried and kept; shared by producers, schedulers and reconcile. */
 export interface RetryOptions {
@@ -67,10 +67,20 @@ export interface FleetOptions extends RunnerOptions {
    */
   stalledIntervalMs?: number;
   /**
-   * How long a worker's lock on a job lasts without renewal.
+   * How long a worker's lock on a job lasts without renewal, and the lease of
+   * the run's ledger claim too (each renewed every third of it while the run
+   * works): one duration, so BullMQ re-delivers a stalled job about when the
+   * ledger lets another worker take the run over.
    * @defaultValue 30000
    */
   lockDurationMs?: number;
+  /**
+   * How often the worker re-asserts the schedulers (tenants read afresh), so
+   * a Redis that lost its data loses at most one tick; they are re-asserted
+   * after each Redis reconnection too. 0 turns the timer off.
+   * @defaultValue 60000
+   */
+  scheduleIntervalMs?: number;
   /**
    * How long close() lets running jobs finish before aborting them.
    * @defaultValue 30000
@@ -159,18 +169,59 @@ export class QueueSet implements QueueControl {
     return plan.length;
   }
 
-  /** One pipelined EXISTS per job id, one round trip per kind and 1000 runs, compared in memory. */
+  /**
+   * Every schedule: the planned ones (tenants read afresh) and any other
+   * scheduler of Warden's in Redis, each with its next fire time and how many
+   * jobs wait for its next tick (exactly one is healthy: none means it will
+   * never fire again, two that a tick would run twice).
+   */
+  async listSchedules(): Promise<ScheduleStatus[]> {
+    const plan = new Map(planSchedules(this.registry, await readTenants(this.tenants)).map((s) => [s.id, s]));
+    const out: ScheduleStatus[] = [];
+    for (const kind of this.registry.names) {
+      const q = this.queue(kind);
+      const nextJobs = new Map<string, number>();
+      for (const job of await q.getJobs(['delayed', 'wait', 'prioritized'])) {
+        const key = job?.repeatJobKey;
+        if (key !== undefined) nextJobs.set(key, (nextJobs.get(key) ?? 0) + 1);
+      }
+      for (const s of await q.getJobSchedulers(0, -1)) {
+        if (!isOwnSchedulerId(kind, s.key)) continue;
+        const planned = plan.get(s.key);
+        plan.delete(s.key);
+        const n = nextJobs.get(s.key) ?? 0;
+        const tenant = planned?.tenant ?? (s.template?.data)?.tenant ?? null;
+        out.push({ id: s.key, job: kind, pattern: s.pattern ?? '', tz: s.tz ?? 'UTC', tenant, next: s.next === undefined ? null : new Date(s.next), nextJobs: n, problem: scheduleProblem(true, n) });
+      }
+    }
+    for (const missing of plan.values()) out.push({ ...missing, next: null, nextJobs: 0, problem: scheduleProblem(false, 0) });
+    return out.sort((a, b) => a.job.localeCompare(b.job) || a.id.localeCompare(b.id));
+  }
+
+  maxAttempts(kind: string): number {
+    return this.registry.get(kind).attempts ?? this.retry.attempts ?? 5;
+  }
+
   async missingJobs(runs: readonly RunRecord[]): Promise<RunRecord[]> {
+    const states = await this.jobStates(runs);
+    return runs.filter((run) => states.get(run.id)?.state === 'missing');
+  }
+
+  /**
+   * Per job id one pipelined EXISTS, ZSCOREs in the failed and completed sets
+   * and HGET of the failure reason: one round trip per kind and 1000 runs.
+   */
+  async jobStates(runs: readonly RunRecord[]): Promise<Map<string, TransportJobState>> {
     const byKind = new Map<string, RunRecord[]>();
     for (const run of runs) {
       const list = byKind.get(run.kind);
       if (list === undefined) byKind.set(run.kind, [run]);
       else list.push(run);
     }
-    const missing: RunRecord[] = [];
+    const states = new Map<string, TransportJobState>();
     for (const [kind, list] of byKind) {
       if (!this.registry.has(kind)) {
-        missing.push(...list);
+        for (const run of list) states.set(run.id, { state: 'missing' });
         continue;
       }
       const q = this.queue(kind);
@@ -179,26 +230,50 @@ export class QueueSet implements QueueControl {
         const chunk = list.slice(i, i + 1000);
         const pipe = client.pipeline();
         // A run travels under its own id, or under the look-alike when its id has a ':' (transportJobId).
-        for (const run of chunk) for (const id of jobIdsOf(run)) pipe.runCommand('exists', [q.toKey(id)]);
+        for (const run of chunk) {
+          for (const id of jobIdsOf(run)) {
+            pipe.runCommand('exists', [q.toKey(id)]);
+            pipe.runCommand('zscore', [q.keys.failed!, id]);
+            pipe.runCommand('zscore', [q.keys.completed!, id]);
+            pipe.runCommand('hget', [q.toKey(id), 'failedReason']);
+          }
+        }
         const replies = (await pipe.exec()) ?? [];
+        const reply = (k: number): unknown => {
+          const entry: [Error | null, unknown] = replies[k] ?? [new Error('no reply'), null];
+          if (entry[0]) throw entry[0];
+          return entry[1];
+        };
         let k = 0;
         for (const run of chunk) {
-          let found = false;
+          // A live job wins over a finished look-alike: the run is still on its way.
+          let state: TransportJobState = { state: 'missing' };
           for (const _ of jobIdsOf(run)) {
-            const reply: [Error | null, unknown] = replies[k++] ?? [new Error('no reply'), 0];
-            const err = reply[0];
-            const n = reply[1];
-            if (err) throw err;
-            if (n === 1) found = true;
+            const [exists, failed, completed, reason] = [reply(k), reply(k + 1), reply(k + 2), reply(k + 3)];
+            k += 4;
+            if (exists !== 1) continue;
+            if (failed !== null) {
+              if (state.state === 'missing') state = { state: 'failed', reason: typeof reason === 'string' && reason !== '' ? reason : 'no reason given' };
+            } else if (completed !== null) {
+              if (state.state === 'missing') state = { state: 'completed' };
+            } else {
+              state = { state: 'pending' };
+            }
           }
-          if (!found) missing.push(run);
+          states.set(run.id, state);
         }
       }
     }
-    return missing;
+    return states;
   }
 
-  requeue(run: RunRecord): Promise<void> {
+  async requeue(run: RunRecord): Promise<void> {
+    const q = this.queue(run.kind);
+    // A finished job under the run's id would make the add a no-op: it goes first (an active one is never removed).
+    for (const id of jobIdsOf(run)) {
+      const state = await q.getJobState(id);
+      if (state === 'completed' || state === 'failed') await q.remove(id);
+    }
     return this.add(run);
   }
 
@@ -220,6 +295,11 @@ export class QueueSet implements QueueControl {
 export class Fleet {
   private readonly shutdown = new AbortController();
   private closing: Promise<void> | undefined;
+  private scheduleTimer: NodeJS.Timeout | undefined;
+  private asserting: Promise<void> | undefined;
+  private assertAgain = false;
+  /** When each repeated error was last logged. */
+  private readonly lastLogged = new Map<string, number>();
 
   private constructor(
     readonly queues: QueueSet,
@@ -236,8 +316,10 @@ export class Fleet {
     const queues = new QueueSet(opts.transport, opts.registry, opts, opts.tenants ?? []);
     const workers: Worker<Envelope>[] = [];
     const fleet = new Fleet(queues, workers, createRedis(opts.transport, 'worker'), opts.log, opts.drainTimeoutMs ?? 30_000);
+    const lockDuration = opts.lockDurationMs ?? 30_000;
     try {
-      if (opts.upsertSchedules ?? true) await queues.ensureSchedules();
+      const upsert = opts.upsertSchedules ?? true;
+      if (upsert) await queues.ensureSchedules();
       const env: RunEnvironment = {
         ledger: opts.ledger,
         deps: opts.deps,
@@ -246,29 +328,101 @@ export class Fleet {
         queue: queues,
       };
       for (const def of selected) {
-        // BullMQ re-delivers a live job's run never, a stalled one only after its lock (taken just before
-        // the claim) expired: half the lock duration keeps every such re-delivery past the lease.
-        const worker = new Worker<Envelope>(def.name, processorFor(def, env, (opts.lockDurationMs ?? 30_000) / 2), {
+        // The run's lease lasts as long as the job's lock and is renewed as often (docs/architecture.md "A run's life").
+        const worker = new Worker<Envelope>(def.name, processorFor(def, env, lockDuration), {
           connection: fleet.client,
           prefix: prefixOf(opts.transport),
           concurrency: opts.concurrency ?? 10,
           stalledInterval: opts.stalledIntervalMs ?? 30_000,
-          lockDuration: opts.lockDurationMs ?? 30_000,
+          lockDuration,
           autorun: false,
         });
         // An 'error' event without a listener would crash the process; a dropped connection is retried by BullMQ.
-        worker.on('error', (err) => opts.log.error({ queue: def.name, error: errorMessage(err) }, 'worker error'));
-        worker.on('stalled', (jobId) => opts.log.warn({ queue: def.name, jobId }, 'stalled job returned to the queue'));
+        // The same error repeats every lock renewal (e.g. "could not renew lock" for a job Redis lost): logged once a minute.
+        worker.on('error', (err) => {
+          const error = errorMessage(err);
+          if (fleet.firstInAMinute(`${def.name}\n${error}`)) opts.log.error({ queue: def.name, error }, 'worker error');
+        });
+        // BullMQ reports every stalled job alike, also one it failed for stalling too often: say which it was.
+        worker.on('stalled', (jobId) => void fleet.reportStalled(def.name, jobId));
         workers.push(worker);
       }
       for (const w of workers) void w.run().catch((err: unknown) => opts.log.error({ error: errorMessage(err) }, 'worker stopped'));
       await Promise.all(workers.map((w) => w.waitUntilReady()));
+      if (upsert) fleet.healSchedules(opts.scheduleIntervalMs ?? 60_000);
     } catch (err) {
       await fleet.close();
       throw err;
     }
     opts.log.info({ queues: selected.map((d) => d.name), concurrency: opts.concurrency ?? 10 }, 'fleet started');
     return fleet;
+  }
+
+  /**
+   * Re-asserts the schedulers every `intervalMs` and after each Redis
+   * reconnection ('ready' after a reconnect), so a Redis that lost its data
+   * (a FLUSHALL, a failover to an empty replica) loses at most one tick even
+   * when no reconcile is left to run (it lives in Redis too).
+   */
+  private healSchedules(intervalMs: number): void {
+    if (intervalMs > 0) {
+      this.scheduleTimer = setInterval(() => void this.assertSchedules('timer'), intervalMs);
+      this.scheduleTimer.unref();
+    }
+    // The client is ready already; every later 'ready' follows a reconnection.
+    this.client.on('ready', () => void this.assertSchedules('reconnected'));
+  }
+
+  /** One assertion at a time; a request during one runs once more after it. */
+  private assertSchedules(why: 'timer' | 'reconnected'): Promise<void> {
+    if (this.closing !== undefined) return Promise.resolve();
+    if (this.asserting !== undefined) {
+      this.assertAgain = true;
+      return this.asserting;
+    }
+    this.asserting = (async () => {
+      do {
+        this.assertAgain = false;
+        try {
+          const n = await this.queues.ensureSchedules();
+          if (why === 'reconnected') this.log.info({ schedulers: n }, 'schedulers re-asserted after a Redis reconnection');
+        } catch (err) {
+          this.log.warn({ error: errorMessage(err) }, 'schedulers not re-asserted; trying again later');
+          // Just reconnected, the producer client may be a moment behind the workers' one: try again soon, not at the next timer.
+          if (why === 'reconnected') setTimeout(() => void this.assertSchedules('reconnected'), 5000).unref();
+        }
+      } while (this.assertAgain && this.closing === undefined);
+    })().finally(() => (this.asserting = undefined));
+    return this.asserting;
+  }
+
+  /**
+   * BullMQ reports every stalled job alike; one that stalled more than allowed
+   * goes back to the queue only to be failed by the next worker that takes it
+   * (its deferred failure), and reconcile then settles its run.
+   */
+  /** True when `key` was not logged in the last minute (and records that it is now). */
+  private firstInAMinute(key: string): boolean {
+    const now = Date.now();
+    const last = this.lastLogged.get(key);
+    if (last !== undefined && now - last < 60_000) return false;
+    if (this.lastLogged.size > 1000) this.lastLogged.clear();
+    this.lastLogged.set(key, now);
+    return true;
+  }
+
+  private async reportStalled(kind: string, jobId: string): Promise<void> {
+    let failing = false;
+    try {
+      failing = (await this.queues.queue(kind).getJob(jobId))?.deferredFailure !== undefined;
+    } catch {
+      // The report is only a log line: without Redis it says the common case.
+    }
+    if (failing) {
+      this.log.warn({ queue: kind, jobId }, 'stalled job failed: it stalled more than allowed; reconcile settles its run');
+    } else {
+      this.log.warn({ queue: kind, jobId }, 'stalled job returned to the queue');
+    }
   }
 
   /**
@@ -282,6 +436,8 @@ export class Fleet {
   }
 
   private async drain(): Promise<void> {
+    clearInterval(this.scheduleTimer);
+    await this.asserting;
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.drainTimeoutMs)));
     const drained = Promise.all(this.workers.map((w) => w.close())).then(() => 'drained' as const);
@@ -303,8 +459,8 @@ function jobIdsOf(run: RunRecord): string[] {
   return transport === run.id ? [run.id] : [run.id, transport];
 }
 
-function processorFor(def: AnyJobDefinition, env: RunEnvironment, leaseMs: number): (job: Job<Envelope>) => Promise<Outcome['status']> {
-  return async (job) => {
+function processorFor(def: AnyJobDefinition, env: RunEnvironment, leaseMs: number): (job: Job<Envelope>, token?: string) => Promise<Outcome['status']> {
+  return async (job, token) => {
     const jobId = job.id!;
     const fromScheduler = job.repeatJobKey !== undefined;
     const scheduledFor = fromScheduler
@@ -328,6 +484,12 @@ function processorFor(def: AnyJobDefinition, env: RunEnvironment, leaseMs: numbe
         },
         env,
       );
+      if (outcome.status === 'leased') {
+        // Another runner holds the run (e.g. reconcile re-enqueued it after a flush while its worker still runs it):
+        // come back when that lease ends, to find the run finished, or to take it over if its holder died.
+        await job.moveToDelayed(outcome.until.getTime() + 1000, token);
+        throw new DelayedError();
+      }
       return outcome.status;
     } catch (err) {
       // BullMQ's own class is what stops its retries; the message is already safe (names fields, not values).

@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import cron, { type ScheduledTask } from 'node-cron';
-import type { QueueControl } from './define-job.js';
+import type { QueueControl, TransportJobState } from './define-job.js';
 import type { Dispatcher } from './enqueue.js';
 import { readTenants } from './envelope.js';
 import { executeRun, isPermanent, type RunEnvironment } from './execute-run.js';
@@ -20,13 +20,18 @@ export interface InlineRunnerOptions extends RunnerOptions {
    */
   drainTimeoutMs?: number;
   /**
-   * How long a `running` run stays claimed by whoever started it. An inline
-   * runner cannot tell whether another process (`warden run`, a second worker)
-   * is still executing a run, so this is longer than any job should take;
-   * only after it does this runner take a `running` run over.
-   * @defaultValue 900000 (15 minutes)
+   * How long the lease of a run's claim lasts without renewal; the attempt
+   * executing it renews it every third of it, so only a runner that died (or
+   * lost its database) for this long has its `running` run taken over.
+   * @defaultValue 60000
    */
   leaseMs?: number;
+  /**
+   * How often the cron tasks are re-asserted from the tenants read afresh (a
+   * tenant added or removed while the runner runs). 0 turns the timer off.
+   * @defaultValue 60000
+   */
+  scheduleIntervalMs?: number;
   /**
    * How old a `queued` run must be before reconcile re-queues it here: a
    * younger one probably belongs to a process that is about to start it.
@@ -48,9 +53,10 @@ export class InlineRunner implements Dispatcher, QueueControl {
   private readonly stopping = new AbortController();
   private readonly selected: ReadonlySet<string>;
   private readonly slots = new Map<string, Slots>();
+  private scheduleTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: InlineRunnerOptions) {
-    this.leaseMs = opts.leaseMs ?? 15 * 60_000;
+    this.leaseMs = opts.leaseMs ?? 60_000;
     const concurrency = opts.concurrency ?? 10;
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a positive integer');
     this.selected = new Set(opts.registry.select(opts.queues).map((d) => d.name));
@@ -58,9 +64,16 @@ export class InlineRunner implements Dispatcher, QueueControl {
     this.env = { ledger: opts.ledger, deps: opts.deps, log: opts.log, signal: this.shutdown.signal, queue: this };
   }
 
-  /** Starts the cron tasks of every planned schedule. */
+  /** Starts the cron tasks of every planned schedule, and re-asserts them on a timer (as the fleet does its schedulers). */
   async start(): Promise<void> {
     await this.ensureSchedules();
+    const every = this.opts.scheduleIntervalMs ?? 60_000;
+    if (every > 0 && this.scheduleTimer === undefined) {
+      this.scheduleTimer = setInterval(() => {
+        this.ensureSchedules().catch((err: unknown) => this.opts.log.warn({ error: (err as Error).message }, 'schedules not re-asserted; trying again later'));
+      }, every);
+      this.scheduleTimer.unref();
+    }
   }
 
   add(run: Dispatchable): Promise<void> {
@@ -132,7 +145,9 @@ export class InlineRunner implements Dispatcher, QueueControl {
     if (this.pending.has(run.id)) return Promise.resolve(true);
     const now = Date.now();
     if (run.status === 'running') {
-      return Promise.resolve(run.startedAt !== null && now - run.startedAt.getTime() <= this.leaseMs);
+      // A row claimed before leases existed has only its start to go by.
+      const until = run.leaseUntil?.getTime() ?? (run.startedAt === null ? 0 : run.startedAt.getTime() + this.leaseMs);
+      return Promise.resolve(now <= until);
     }
     const last = Math.max(run.queuedAt.getTime(), run.startedAt?.getTime() ?? 0);
     return Promise.resolve(run.status === 'queued' && now - last < (this.opts.requeueGraceMs ?? 60_000));
@@ -144,6 +159,17 @@ export class InlineRunner implements Dispatcher, QueueControl {
     );
   }
 
+  /** The inline runner keeps no finished jobs: a run is `pending` here (or probably elsewhere), or `missing`. */
+  async jobStates(runs: readonly RunRecord[]): Promise<Map<string, TransportJobState>> {
+    const states = new Map<string, TransportJobState>();
+    for (const run of runs) states.set(run.id, { state: (await this.hasJob(run)) ? 'pending' : 'missing' });
+    return states;
+  }
+
+  maxAttempts(kind: string): number {
+    return this.opts.registry.get(kind).attempts ?? this.opts.attempts ?? 5;
+  }
+
   requeue(run: RunRecord): Promise<void> {
     return this.add(run);
   }
@@ -151,6 +177,7 @@ export class InlineRunner implements Dispatcher, QueueControl {
   /** Stops the schedules, lets running jobs finish for `drainTimeoutMs`, then aborts them. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.scheduleTimer);
     this.stopping.abort(new Error('shutting down'));
     for (const task of this.tasks.values()) await task.destroy();
     this.tasks.clear();

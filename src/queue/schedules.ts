@@ -4,6 +4,7 @@
  * (upsertJobScheduler, idempotent by id) and the inline runner (node-cron)
  * fire exactly the same ticks.
  */
+import cron from 'node-cron';
 import type { TenantSchedule } from './envelope.js';
 import type { JobRegistry } from './registry.js';
 
@@ -43,4 +44,35 @@ export function planSchedules(registry: JobRegistry, tenants: readonly TenantSch
 export function isOwnSchedulerId(job: string, id: string): boolean {
   if (!id.startsWith(job)) return false;
   return /^(#\d+)?@[^@]+$/.test(id.slice(job.length));
+}
+
+/** One schedule as `warden schedules` reports it. */
+export interface ScheduleStatus extends PlannedSchedule {
+  /** When it fires next, or null when nothing will fire it. */
+  next: Date | null;
+  /**
+   * Jobs waiting for its next tick: exactly one is healthy (BullMQ); null
+   * when the in-process runner fires it (node-cron, in each runner process).
+   */
+  nextJobs: number | null;
+  /** What is wrong with it, or null: `no scheduler`, `no next job`, `N next jobs`. */
+  problem: string | null;
+}
+
+/** The next instant `pattern` fires in `tz`, as node-cron (the inline runner) computes it. */
+export function nextFireTime(pattern: string, tz: string): Date | null {
+  const task = cron.createTask(pattern, () => undefined, { timezone: tz });
+  try {
+    return task.getNextRun();
+  } finally {
+    void task.destroy();
+  }
+}
+
+/** The problem of a BullMQ schedule, from whether its scheduler exists and how many next jobs it has. */
+export function scheduleProblem(hasScheduler: boolean, nextJobs: number): string | null {
+  if (!hasScheduler) return 'no scheduler';
+  if (nextJobs === 0) return 'no next job';
+  if (nextJobs > 1) return `${nextJobs} next jobs`;
+  return null;
 }

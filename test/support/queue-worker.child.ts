@@ -8,20 +8,21 @@ import { createLogger } from '../../src/log/logger.js';
 import { Fleet } from '../../src/queue/fleet.js';
 import { JobRunsLedger } from '../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../src/queue/registry.js';
-import { probeJob } from './queue-jobs.js';
+import { reconcileJob } from '../../jobs/reconcile.job.js';
+import { effectJob, probeJob } from './queue-jobs.js';
 import type { ChildConfig } from './queue.js';
 
 const config = JSON.parse(process.env.WARDEN_CHILD_CONFIG ?? '{}') as ChildConfig;
 const opened = await openDatabase({ url: config.databaseUrl, schema: config.schema, poolSize: 4 });
 const registry = new JobRegistry({
-  definitions: [probeJob],
+  definitions: [probeJob, ...(config.reconcile === true ? [reconcileJob] : []), ...(config.effectUrl === undefined ? [] : [effectJob])],
   schedules: config.schedule === undefined ? [] : [{ job: 'probe', pattern: config.schedule }],
 });
 const fleet = await Fleet.start({
   transport: config.transport,
   registry,
   ledger: new JobRunsLedger(opened.db),
-  deps: {},
+  deps: config.effectUrl === undefined ? {} : { effectUrl: config.effectUrl },
   log: createLogger({ level: 'warn' }),
   tenants: config.tenants,
   concurrency: config.concurrency,
@@ -29,6 +30,8 @@ const fleet = await Fleet.start({
   lockDurationMs: config.lockDurationMs,
   drainTimeoutMs: config.drainTimeoutMs ?? 30_000,
   backoffMs: 50,
+  ...(config.attempts === undefined ? {} : { attempts: config.attempts }),
+  ...(config.scheduleIntervalMs === undefined ? {} : { scheduleIntervalMs: config.scheduleIntervalMs }),
 });
 process.once('SIGTERM', () => {
   void fleet

@@ -64,6 +64,14 @@ export interface ChildConfig {
   stalledIntervalMs: number;
   lockDurationMs: number;
   drainTimeoutMs?: number;
+  /** The fleet's schedulers re-assertion timer (FleetOptions.scheduleIntervalMs). @defaultValue the fleet's */
+  scheduleIntervalMs?: number;
+  /** Also runs `reconcile` (scheduled fleet-wide every five minutes). @defaultValue false */
+  reconcile?: boolean;
+  /** Also runs the `effect` job, which calls this URL once per effect (see queue-jobs.ts). @defaultValue not run */
+  effectUrl?: string;
+  /** Attempts per run. @defaultValue the fleet's */
+  attempts?: number;
 }
 
 export interface WorkerChild {
@@ -129,6 +137,22 @@ export function spawnWorkerChild(config: ChildConfig): WorkerChild {
       });
     },
   };
+}
+
+/** Empties the transport's logical Redis database (never db 0, which others share): what a FLUSHALL does to Warden. */
+export async function flushTransportDb(transport: QueueTransport): Promise<void> {
+  const redis = new Redis(transport.url);
+  try {
+    if ((redis.options.db ?? 0) === 0) throw new Error('refusing to flush the shared Redis database 0');
+    await redis.flushdb();
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Lines of a child's output matching `pattern` (e.g. how often a run was started). */
+export function countLines(output: string, pattern: RegExp): number {
+  return output.split('\n').filter((l) => pattern.test(l)).length;
 }
 
 /** Polls `probe` until it returns a value other than undefined. */

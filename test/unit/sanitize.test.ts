@@ -39,7 +39,7 @@ describe('printable', () => {
 describe('text outputs', () => {
   const run = {
     id: 'r1', kind: 'token-hygiene', tenant: 'acme', payload: {}, scheduledFor: null, status: 'failed' as const, attempts: 1,
-    queuedAt: new Date(0), startedAt: new Date(0), finishedAt: new Date(1500), counts: {}, error: `platform said: ${HOSTILE}`,
+    queuedAt: new Date(0), startedAt: new Date(0), finishedAt: new Date(1500), counts: {}, error: `platform said: ${HOSTILE}`, leaseUntil: null,
   };
 
   it('warden run shows a failed run’s error on its one line', () => {

@@ -10,7 +10,13 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditJobs } from '../../../jobs/index.js';
 import { clientFor } from '../../../src/audit/tenant-snapshot.js';
+import { listEffects } from '../../../src/db/run-effects.repository.js';
 import { listVersions } from '../../../src/db/secret-versions.repository.js';
+import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
+import { createAppDeps, jobDeps } from '../../../src/app/deps.js';
+import { loadConfig } from '../../../src/config.js';
+import { createLogger } from '../../../src/log/logger.js';
+import { InlineRunner } from '../../../src/queue/inline-runner.js';
 import { requireTenant, updateTenant } from '../../../src/db/tenants.repository.js';
 import { openSecret, secretAad } from '../../../src/secrets/secret-box.js';
 import { findingsState, startWorld, TENANT, type JobsWorld } from './support.js';
@@ -51,12 +57,18 @@ describe('digest job over SMTP', () => {
   let server: SMTPServer;
   let smtpUrl: string;
   const inbox: Received[] = [];
+  /** Recipients whose next RCPT TO the server refuses (once each): a send that fails mid-run. */
+  const refuseOnce = new Set<string>();
 
   beforeAll(async () => {
     server = new SMTPServer({
       logger: false,
       authOptional: true,
       disabledCommands: ['STARTTLS', 'AUTH'],
+      onRcptTo(address, _session, cb) {
+        if (refuseOnce.delete(address.address)) return cb(Object.assign(new Error('mailbox busy, try later'), { responseCode: 450 }));
+        cb();
+      },
       onData(stream, session, cb) {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));
@@ -162,5 +174,47 @@ describe('digest job over SMTP', () => {
       expect(m.mail.text).toContain(`0 new, ${mine(open).length} persisting, ${mine(resolved).length} resolved`);
       expectClean(m, banned);
     }
+  });
+
+  it('a run whose attempt failed mid-way is executed again and sends each audience its email once', async () => {
+    inbox.length = 0;
+    await updateTenant(world.db.db, TENANT, { recipients: RECIPIENTS });
+    // The last audience's mailbox refuses the first try: the first attempt sends the others, then fails.
+    refuseOnce.add('eng@warden.test');
+    const run = await world.run('digest');
+    expect(refuseOnce.size).toBe(0);
+    expect(run).toMatchObject({ status: 'succeeded', attempts: 2, error: null, counts: { emails: 3 } });
+    expect(inbox.map(audienceOf).sort()).toEqual(['admins', 'compliance', 'engineers']);
+    const effects = await listEffects(world.db.db, run.id);
+    // The ledger's account: two emails sent by the first attempt, the third by the second.
+    expect(effects.map((e) => [e.effect_key, e.status, e.attempt]).sort()).toEqual([
+      ['email:admins', 'done', 1],
+      ['email:compliance', 'done', 1],
+      ['email:engineers', 'done', 2],
+    ]);
+    expect(effects.every((e) => typeof (e.result as { message_id?: unknown }).message_id === 'string')).toBe(true);
+  });
+
+  it('an email whose process died mid-send (intent recorded, end not) is not sent again, and the run says so', async () => {
+    inbox.length = 0;
+    // The run as a dead worker left it: claimed, the compliance email begun and never recorded as sent.
+    const ledger = new JobRunsLedger(world.db.db);
+    await ledger.createRun({ id: 'digest-after-a-crash', kind: 'digest', tenant: TENANT, payload: {}, scheduledFor: null });
+    expect(await ledger.markRunning('digest-after-a-crash', 1, 50, 'dead-worker')).toBe(true);
+    expect(await ledger.beginEffect('digest-after-a-crash', 'email:compliance', 'dead-worker', 1)).toEqual({ state: 'begun' });
+    await new Promise((r) => setTimeout(r, 100));
+    // A runner picks the run up once the dead worker's lease has run out.
+    const app = createAppDeps({ db: world.db.db, config: loadConfig(world.env), env: world.env, client: { maxRetries: 1 } });
+    const runner = new InlineRunner({ registry: world.registry, ledger, deps: jobDeps(app), log: createLogger({ level: 'silent' }), attempts: 1 });
+    try {
+      await runner.requeue((await ledger.get('digest-after-a-crash'))!);
+      await runner.settled('digest-after-a-crash');
+    } finally {
+      await runner.close();
+      await app.close();
+    }
+    const run = (await ledger.get('digest-after-a-crash'))!;
+    expect(run).toMatchObject({ status: 'succeeded', counts: { emails: 2, emails_interrupted: 1 } });
+    expect(inbox.map(audienceOf).sort()).toEqual(['admins', 'engineers']);
   });
 });

@@ -56,9 +56,10 @@ describe('claiming a run', () => {
 
   it('the ledger claims queued runs and running ones whose lease expired, nothing else', async () => {
     await ledger.createRun({ id: 'r1', kind: 'slow', tenant: 'acme', payload: {}, scheduledFor: null });
-    expect(await ledger.markRunning('r1', 1, 60_000)).toBe(true);
+    expect(await ledger.markRunning('r1', 1, 300)).toBe(true);
     expect(await ledger.markRunning('r1', 1, 60_000)).toBe(false);
-    await sleep(50);
+    await sleep(400);
+    // The first claim's lease (300 ms, never renewed) has run out by the database's clock.
     expect(await ledger.markRunning('r1', 2, 10)).toBe(true);
     expect(await ledger.get('r1')).toMatchObject({ status: 'running', attempts: 2 });
     await ledger.finish('r1', 'succeeded', {}, null);
@@ -74,7 +75,7 @@ describe('claiming a run', () => {
 
     const rec = await enqueue({ registry, ledger, dispatcher: b }, 'reconcile', {}, { tenant: null });
     await b.idle();
-    expect((await ledger.get(rec))?.counts).toEqual({ schedulers: 1, requeued: 0, unknown: 0 });
+    expect((await ledger.get(rec))?.counts).toEqual({ schedulers: 1, requeued: 0, retried: 0, failed: 0, unknown: 0 });
     // Even a forced re-delivery loses the claim and does not run the job.
     await b.requeue((await ledger.get(id))!);
     await b.idle();
@@ -92,7 +93,7 @@ describe('claiming a run', () => {
     expect(executions).toEqual([]);
 
     await ledger.createRun({ id: 'dead', kind: 'slow', tenant: 'acme', payload: {}, scheduledFor: null });
-    expect(await ledger.markRunning('dead', 1, 60_000)).toBe(true); // its process then died
+    expect(await ledger.markRunning('dead', 1, 10)).toBe(true); // its process then died: the lease is never renewed
     await sleep(50);
     const eager = runner({ requeueGraceMs: 0, leaseMs: 10 });
     const rec2 = await enqueue({ registry, ledger, dispatcher: eager }, 'reconcile', {}, { tenant: null });
@@ -102,20 +103,24 @@ describe('claiming a run', () => {
     expect(await ledger.get('dead')).toMatchObject({ status: 'succeeded', attempts: 1 });
   });
 
-  it('BullMQ completes a delivery whose claim lost as a duplicate, without running the job', async () => {
+  it('BullMQ delays a delivery that finds the run leased until the lease ends, then completes it as a duplicate', async () => {
     const transport = testTransport();
     const fleet = await Fleet.start({ transport, registry, ledger, deps: {}, log, queues: ['slow'], upsertSchedules: false, lockDurationMs: 60_000 });
     try {
       await ledger.createRun({ id: 'taken', kind: 'slow', tenant: 'acme', payload: {}, scheduledFor: null });
-      expect(await ledger.markRunning('taken', 1, 60_000)).toBe(true); // another runner has it
+      expect(await ledger.markRunning('taken', 1, 1500, 'holder')).toBe(true); // another runner has it
       await fleet.queues.add({ id: 'taken', kind: 'slow', tenant: 'acme', payload: {}, scheduledFor: null });
+      const q = fleet.queues.queue('slow');
+      await eventually(async () => ((await q.getJobState('taken')) === 'delayed' ? true : undefined), 10_000, 'job delayed');
+      // The holder ends the run before its lease is up: the delayed delivery then finds it final.
+      expect(await ledger.finish('taken', 'succeeded', { done: 1 }, null, 'holder')).toBe(true);
       const job = await eventually(async () => {
-        const j = await fleet.queues.queue('slow').getJob('taken');
+        const j = await q.getJob('taken');
         return j?.finishedOn !== undefined ? j : undefined;
       }, 10_000, 'job finished');
       expect(job.returnvalue).toBe('duplicate');
       expect(executions).toEqual([]);
-      expect(await ledger.get('taken')).toMatchObject({ status: 'running', attempts: 1 });
+      expect(await ledger.get('taken')).toMatchObject({ status: 'succeeded', attempts: 1, counts: { done: 1 } });
     } finally {
       await fleet.close();
       await cleanQueues(transport, registry);

@@ -41,6 +41,8 @@ describe('warden run / runs', () => {
     for (const [args, line] of [
       [['run', 'nope'], 'warden: job: unknown job "nope" (known: reconcile, stale-accounts, token-hygiene, allowlist-audit, secret-age, erasure-sweep, digest)\n'],
       [['run', 'reconcile', '--payload', '{'], 'warden: --payload: not valid JSON\n'],
+      // reconcile takes no payload: anything in it is refused, not stored and queued.
+      [['run', 'reconcile', '--payload', '{"x":1}'], 'warden: payload.x: unknown key\n'],
       [['worker', '--concurrency', '0'], 'warden: --concurrency: expected a positive integer\n'],
     ] as const) {
       const a = captureIo({ DATABASE_URL: url });

@@ -81,7 +81,7 @@ describe('reconcile after Redis lost its data', () => {
       const r = await ledger.get(reconcileRun);
       return r?.status === 'succeeded' ? r : undefined;
     });
-    expect(done.counts).toEqual({ schedulers: 3, requeued: 2, unknown: 0 });
+    expect(done.counts).toEqual({ schedulers: 3, requeued: 2, retried: 0, failed: 0, unknown: 0 });
 
     const probeQueue = fleets[0]!.queues.queue('probe');
     const schedulers = await probeQueue.getJobSchedulers();
@@ -99,7 +99,7 @@ describe('reconcile after Redis lost its data', () => {
       const r = await ledger.get(again);
       return r?.status === 'succeeded' ? r : undefined;
     });
-    expect(second.counts).toEqual({ schedulers: 3, requeued: 0, unknown: 0 });
+    expect(second.counts).toEqual({ schedulers: 3, requeued: 0, retried: 0, failed: 0, unknown: 0 });
 
     fleets.push(await Fleet.start({ ...base, queues: ['probe'], upsertSchedules: false }));
     for (const id of runIds) {
