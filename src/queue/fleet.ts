@@ -6,6 +6,7 @@ import { Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'b
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import { prefixOf, type QueueTransport } from './connection.js';
+import { isConnectionError, ServiceOutage } from './outage.js';
 import { createRedis } from './redis.js';
 import type { AnyJobDefinition, JobDeps, QueueControl } from './define-job.js';
 import { readTenants, type Envelope, type TenantSource } from './envelope.js';
@@ -94,6 +95,12 @@ export class QueueSet implements QueueControl {
   private readonly queues = new Map<string, Queue<Envelope>>();
   /** One producer client for every queue of the set, made on first use and closed by close(). */
   private client: Redis | Cluster | undefined;
+  /**
+   * Where the queues' 'error' events go (a lost connection, retried by ioredis). Without a
+   * listener BullMQ prints each one with its stack; a command's own call fails anyway.
+   * @defaultValue ignored
+   */
+  onError: (err: Error) => void = () => {};
 
   constructor(
     readonly transport: QueueTransport,
@@ -108,6 +115,7 @@ export class QueueSet implements QueueControl {
       this.registry.get(kind);
       this.client ??= createRedis(this.transport, 'producer');
       q = new Queue<Envelope>(kind, { connection: this.client, prefix: prefixOf(this.transport) });
+      q.on('error', (err) => this.onError(err));
       this.queues.set(kind, q);
     }
     return q;
@@ -198,6 +206,11 @@ export class QueueSet implements QueueControl {
     return missing;
   }
 
+  /** Workers connected to the queue of `kind`, in any process (BullMQ names their connections). */
+  workerCount(kind: string): Promise<number> {
+    return this.queue(kind).getWorkersCount();
+  }
+
   requeue(run: RunRecord): Promise<void> {
     return this.add(run);
   }
@@ -236,6 +249,14 @@ export class Fleet {
     const queues = new QueueSet(opts.transport, opts.registry, opts, opts.tenants ?? []);
     const workers: Worker<Envelope>[] = [];
     const fleet = new Fleet(queues, workers, createRedis(opts.transport, 'worker'), opts.log, opts.drainTimeoutMs ?? 30_000);
+    // A lost Redis is one warn line per outage (BullMQ stops fetching until it is back), not an error per retry.
+    const outage = new ServiceOutage(opts.log, 'redis', { lost: 'Redis unreachable, pausing', back: 'Redis back, resuming' });
+    fleet.client.on('ready', () => outage.restored());
+    const onError = (err: Error, queue?: string) => {
+      if (isConnectionError(err)) outage.lost(err);
+      else opts.log.error({ ...(queue === undefined ? {} : { queue }), error: errorMessage(err) }, 'worker error');
+    };
+    queues.onError = (err) => onError(err);
     try {
       if (opts.upsertSchedules ?? true) await queues.ensureSchedules();
       const env: RunEnvironment = {
@@ -257,7 +278,7 @@ export class Fleet {
           autorun: false,
         });
         // An 'error' event without a listener would crash the process; a dropped connection is retried by BullMQ.
-        worker.on('error', (err) => opts.log.error({ queue: def.name, error: errorMessage(err) }, 'worker error'));
+        worker.on('error', (err) => onError(err, def.name));
         worker.on('stalled', (jobId) => opts.log.warn({ queue: def.name, jobId }, 'stalled job returned to the queue'));
         workers.push(worker);
       }
