@@ -294,8 +294,14 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
       // A startup parameter, so every pooled connection has it before its first query.
       ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
     });
-    pool.on('error', (err) => options.onConnectionLost?.(err));
-    pool.on('connect', () => options.onConnected?.());
+    // An idle connection's error reaches the pool; a checked-out one's only its client, which
+    // without a listener of its own would crash the process (the query in flight fails either way).
+    const lost = (err: Error) => options.onConnectionLost?.(err);
+    pool.on('error', lost);
+    pool.on('connect', (client) => {
+      client.on('error', lost);
+      options.onConnected?.();
+    });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, backend: 'postgres', schema, close: () => db.destroy(), check: (timeoutMs) => checkPostgres(url, timeoutMs) };
   }
