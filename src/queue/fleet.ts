@@ -233,6 +233,10 @@ export class QueueSet implements QueueControl {
 export class Fleet {
   private readonly shutdown = new AbortController();
   private closing: Promise<void> | undefined;
+  /** Jobs this process is executing now: a drain during a Redis outage with none need not wait for Redis. */
+  private active = 0;
+  /** Set by start(): whether Redis is unreachable now. */
+  private redisDown: () => boolean = () => false;
 
   private constructor(
     readonly queues: QueueSet,
@@ -252,6 +256,7 @@ export class Fleet {
     // A lost Redis is one warn line per outage (BullMQ stops fetching until it is back), not an error per retry.
     const outage = new ServiceOutage(opts.log, 'redis', { lost: 'Redis unreachable, pausing', back: 'Redis back, resuming' });
     fleet.client.on('ready', () => outage.restored());
+    fleet.redisDown = () => outage.down;
     const onError = (err: Error, queue?: string) => {
       if (isConnectionError(err)) outage.lost(err);
       else opts.log.error({ ...(queue === undefined ? {} : { queue }), error: errorMessage(err) }, 'worker error');
@@ -269,7 +274,16 @@ export class Fleet {
       for (const def of selected) {
         // BullMQ re-delivers a live job's run never, a stalled one only after its lock (taken just before
         // the claim) expired: half the lock duration keeps every such re-delivery past the lease.
-        const worker = new Worker<Envelope>(def.name, processorFor(def, env, (opts.lockDurationMs ?? 30_000) / 2), {
+        const processor = processorFor(def, env, (opts.lockDurationMs ?? 30_000) / 2);
+        const counted = async (job: Job<Envelope>) => {
+          fleet.active++;
+          try {
+            return await processor(job);
+          } finally {
+            fleet.active--;
+          }
+        };
+        const worker = new Worker<Envelope>(def.name, counted, {
           connection: fleet.client,
           prefix: prefixOf(opts.transport),
           concurrency: opts.concurrency ?? 10,
@@ -303,20 +317,37 @@ export class Fleet {
   }
 
   private async drain(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.drainTimeoutMs)));
-    const drained = Promise.all(this.workers.map((w) => w.close())).then(() => 'drained' as const);
-    const result = await Promise.race([drained, timedOut]);
-    clearTimeout(timer);
-    if (result === 'timeout') {
-      this.log.warn({ drainTimeoutMs: this.drainTimeoutMs }, 'drain time is up; aborting running jobs');
-      this.shutdown.abort(new Error('shutting down'));
-      await Promise.all(this.workers.map((w) => w.close(true)));
+    // BullMQ's graceful close waits for Redis (its main loop retries until Redis is back, and a close
+    // cannot be turned into a forced one later): with Redis down and no job running here there is
+    // nothing to drain, so the workers are closed at once (docs/operations.md "Services down").
+    let result: 'drained' | 'timeout' | 'redis down' = 'redis down';
+    if (!(this.redisDown() && this.active === 0)) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.drainTimeoutMs)));
+      const drained = Promise.all(this.workers.map((w) => w.close())).then(() => 'drained' as const);
+      result = await Promise.race([drained, timedOut]);
+      clearTimeout(timer);
+      if (result === 'timeout') this.log.warn({ drainTimeoutMs: this.drainTimeoutMs }, 'drain time is up; aborting running jobs');
     }
-    await this.queues.close();
+    if (result !== 'drained') {
+      this.shutdown.abort(new Error('shutting down'));
+      await boundedBy(Promise.all(this.workers.map((w) => w.close(true))), FORCE_CLOSE_MS);
+    }
+    await boundedBy(this.queues.close(), result === 'drained' ? undefined : FORCE_CLOSE_MS);
     this.client.disconnect();
     this.log.info({ result }, 'fleet closed');
   }
+}
+
+/** How long a forced close may wait for BullMQ before the fleet lets go of its connections anyway. */
+const FORCE_CLOSE_MS = 2_000;
+
+/** `work`, or after `ms` whatever state it is in (errors ignored: the connections are dropped next). */
+async function boundedBy(work: Promise<unknown>, ms: number | undefined): Promise<void> {
+  if (ms === undefined) return void (await work);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 function jobIdsOf(run: RunRecord): string[] {

@@ -31,7 +31,7 @@ export class ServiceOutage {
 
   constructor(
     private readonly log: Logger,
-    /** Named in each line, e.g. `redis`. */
+    /** Named in each line (as `dependency`: the logger's `service` is Warden itself), e.g. `redis`. */
     private readonly service: string,
     private readonly messages: OutageMessages,
   ) {}
@@ -46,7 +46,7 @@ export class ServiceOutage {
     this.downSince = Date.now();
     const e = err as { code?: unknown; message?: unknown };
     const reason = typeof e?.code === 'string' ? e.code : typeof e?.message === 'string' ? e.message.split('\n')[0] : String(err);
-    this.log.warn({ service: this.service, reason }, this.messages.lost);
+    this.log.warn({ dependency: this.service, reason }, this.messages.lost);
   }
 
   /** The service answered: one info line when it was down. */
@@ -54,6 +54,6 @@ export class ServiceOutage {
     if (this.downSince === undefined) return;
     const downMs = Date.now() - this.downSince;
     this.downSince = undefined;
-    this.log.info({ service: this.service, downMs }, this.messages.back);
+    this.log.info({ dependency: this.service, downMs }, this.messages.back);
   }
 }

@@ -24,6 +24,8 @@ export interface WorkerOptions {
 export const DRAIN_MS = 30_000;
 /** What the process allows itself past the drain window before it exits regardless. */
 export const EXIT_GRACE_MS = 5_000;
+/** After a stop and a completed close, how long leftover timers may keep the process alive. */
+export const LET_GO_MS = 1_000;
 /** How often the worker looks whether its parent is gone (started through npm only). */
 export const PARENT_CHECK_MS = 1_000;
 
@@ -87,6 +89,8 @@ export function registerWorker(program: Command, io: CliIo, _setExit: (code: num
       // Listening from the very start: a stop during start-up (a slow or absent Redis) is honoured too.
       const stop = untilStop(readVariable(io.env, 'npm_command') !== undefined);
       let deadline: NodeJS.Timeout | undefined;
+      let stopped = false;
+      void stop.reason.then(() => (stopped = true));
       try {
         await withApp(
           io,
@@ -112,6 +116,9 @@ export function registerWorker(program: Command, io: CliIo, _setExit: (code: num
       } finally {
         stop.dispose();
         clearTimeout(deadline);
+        // Closed after a stop: a reconnection or retry timer that BullMQ or ioredis leave behind during an
+        // outage must not keep the process alive (it exits with the status main() set, once main() returned).
+        if (stopped) setTimeout(() => process.exit(), LET_GO_MS).unref();
       }
     });
 }
