@@ -110,6 +110,17 @@ export async function createApp(config: Config, io: AppIo, options: CreateAppOpt
   }
   const ledger = new JobRunsLedger(database.db);
   let deps: OpenedAppDeps | undefined;
+  if (options.sendsMail === true && config.SMTP_URL !== undefined) {
+    // One bounded attempt now: an SMTP server that is down is one line naming SMTP_URL, before any run.
+    deps = createAppDeps({ db: database.db, config, env });
+    try {
+      await deps.mailer.verify?.();
+    } catch (err) {
+      await deps.close();
+      await database.close();
+      throw err;
+    }
+  }
   const app: App = {
     config,
     log,

@@ -62,6 +62,18 @@ describe('a service down at start-up', () => {
       expect(r, args.join(' ')).toMatchObject({ code: 1, stdout: '', stderr: line });
     }
   });
+
+  it('SMTP: `worker` and `demo` say SMTP_URL cannot be reached before any run, never the password', async () => {
+    const port = await closedPort();
+    const smtp = { SMTP_URL: `smtp://mailer:hunter2@127.0.0.1:${port}?tls=none` };
+    const line = `warden: SMTP_URL: cannot connect to 127.0.0.1:${port} (ECONNREFUSED)\n`;
+    const worker = await warden(['worker'], { ...env, ...smtp }, { cwd, timeoutMs: 20_000 });
+    expect(worker).toMatchObject({ code: 1, stdout: '', stderr: line });
+    const demoDir = mkdtempSync(join(dir, 'demo-smtp-'));
+    const demo = await warden(['demo'], { WARDEN_DATA_DIR: join(demoDir, 'data'), ...smtp }, { cwd: demoDir, timeoutMs: 120_000 });
+    expect(demo).toMatchObject({ code: 1, stdout: '', stderr: line });
+    expect(await runCount()).toBe(0);
+  }, 150_000);
 });
 
 describe('warden run', () => {
