@@ -9,7 +9,7 @@ import { enqueue } from '../queue/enqueue.js';
 import type { TenantSchedule } from '../queue/envelope.js';
 import { Fleet, QueueSet } from '../queue/fleet.js';
 import { InlineRunner } from '../queue/inline-runner.js';
-import { checkRedis } from '../queue/redis.js';
+import { checkRedis, redisAddress } from '../queue/redis.js';
 import type { JobRegistry } from '../queue/registry.js';
 import type { RunLedger, RunRecord } from '../queue/run-ledger.js';
 import { jobDeps, type AppDeps } from './deps.js';
@@ -117,6 +117,7 @@ export async function openJobRunner(app: RunnerParts, choice: RunnerChoice): Pro
 
   const transport = app.transport;
   // One bounded attempt before anything is written or started: Redis down is one line naming REDIS_URL, exit 1.
+  log.debug({ redis: redisAddress(transport) }, 'checking Redis');
   await checkRedis(transport);
   const tenants = schedules ? () => app.tenants() : [];
   const fleet = choice.work

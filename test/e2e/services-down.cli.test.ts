@@ -5,6 +5,7 @@
 // and a worker started by npm that outlives its parent. A "down" service is a
 // closed port: a server bound to port 0, then closed.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { JobRegistry } from '../../src/queue/registry.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.js';
 import { cleanQueues, countKeys, testTransport } from '../support/queue.js';
 import { closedPort } from '../support/tcp-proxy.js';
-import { BIN, compileCli, warden } from '../support/warden-bin.js';
+import { BIN, compileCli, startWarden, warden } from '../support/warden-bin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-services-'));
 let db: TestDatabase;
@@ -74,6 +75,26 @@ describe('a service down at start-up', () => {
     expect(demo).toMatchObject({ code: 1, stdout: '', stderr: line });
     expect(await runCount()).toBe(0);
   }, 150_000);
+});
+
+describe('a worker stopped during start-up', () => {
+  it('honours SIGTERM while Redis accepts connections but never answers', async () => {
+    // A server that takes the connection and says nothing: the start-up check waits for it (5 s at most).
+    const silent = net.createServer(() => {});
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as net.AddressInfo;
+    try {
+      const worker = startWarden(['worker'], { ...env, REDIS_URL: `redis://127.0.0.1:${port}`, LOG_LEVEL: 'debug' }, { cwd });
+      await worker.waitFor(/"msg":"checking Redis"/);
+      const signalled = Date.now();
+      worker.proc.kill('SIGTERM');
+      const { at } = await worker.exited;
+      expect(at - signalled).toBeLessThan(10_000);
+      expect(worker.logged('stopping during start-up')).toBe(1);
+    } finally {
+      silent.close();
+    }
+  }, 60_000);
 });
 
 describe('warden run', () => {
