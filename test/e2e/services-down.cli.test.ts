@@ -16,7 +16,7 @@ import { JobRegistry } from '../../src/queue/registry.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.js';
 import { cleanQueues, countKeys, testTransport } from '../support/queue.js';
 import { closedPort } from '../support/tcp-proxy.js';
-import { BIN, compileCli, startWarden, warden } from '../support/warden-bin.js';
+import { BIN, compileCli, removeCli, startWarden, warden } from '../support/warden-bin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-services-'));
 let db: TestDatabase;
@@ -33,6 +33,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await db?.destroy();
   rmSync(dir, { recursive: true, force: true });
+  removeCli();
 });
 
 const runCount = async () => (await db.db.selectFrom('job_runs').select('id').execute()).length;

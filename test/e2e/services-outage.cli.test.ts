@@ -15,7 +15,7 @@ import { JobRegistry } from '../../src/queue/registry.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.js';
 import { cleanQueues, testTransport } from '../support/queue.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
-import { compileCli, nonJsonLines, startWarden, warden } from '../support/warden-bin.js';
+import { compileCli, removeCli, nonJsonLines, startWarden, warden } from '../support/warden-bin.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-outage-'));
 const cwd = dir;
@@ -49,6 +49,7 @@ afterAll(async () => {
   await db?.destroy();
   await sim?.close();
   rmSync(dir, { recursive: true, force: true });
+  removeCli();
 });
 
 /** One run of allowlist-audit (it reads only the ledger), waited for, from the command line with direct connections. */

@@ -4,20 +4,34 @@
  * real signals and real process exits included.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
-export const BIN = join(ROOT, 'bin/warden.js');
+/**
+ * A private copy of bin/warden.js over a private build (under test-artifacts/, inside the
+ * repository so that node_modules resolves): another test file compiling dist/ at the
+ * same time cannot hand a child process a half-written module.
+ */
+const TREE = join(ROOT, 'test-artifacts', `bin-${process.pid}-${randomBytes(3).toString('hex')}`);
+export const BIN = join(TREE, 'bin/warden.js');
 
-/** bin/warden.js runs the compiled CLI: compile it (tsc emits even when an unrelated file has a type error). */
+/** Compiles the CLI into this file's own tree (tsc emits even when an unrelated file has a type error). */
 export function compileCli(): void {
   try {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(TREE, 'dist')], { cwd: ROOT, stdio: 'pipe' });
   } catch {
     // reported by the existence check
   }
-  if (!existsSync(join(ROOT, 'dist/src/cli/main.js'))) throw new Error('the CLI did not compile');
+  if (!existsSync(join(TREE, 'dist/src/cli/main.js'))) throw new Error('the CLI did not compile');
+  mkdirSync(join(TREE, 'bin'), { recursive: true });
+  copyFileSync(join(ROOT, 'bin/warden.js'), BIN);
+}
+
+/** Removes the private build. */
+export function removeCli(): void {
+  rmSync(TREE, { recursive: true, force: true });
 }
 
 export interface BinResult {
