@@ -19,6 +19,7 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { auditLogKey, secretKey } from '../secrets/secret-box.js';
 import { DEFAULT_PREFIX, type QueueTransport } from '../queue/connection.js';
 import type { TenantSchedule } from '../queue/envelope.js';
+import { ServiceOutage } from '../queue/outage.js';
 import { JobRegistry } from '../queue/registry.js';
 import type { RunLedger } from '../queue/run-ledger.js';
 import { createAppDeps, type OpenedAppDeps } from './deps.js';
@@ -99,11 +100,31 @@ export async function createApp(config: Config, io: AppIo, options: CreateAppOpt
   if (options.sendsMail === true && config.SMTP_URL === undefined) ensureWritableFolder(config.WARDEN_OUTBOX, 'WARDEN_OUTBOX');
   const env: Environment = options.variables === undefined ? io.env : { ...io.env, ...options.variables };
   const registry = new JobRegistry({ definitions: jobs });
-  const database = await openDatabase({ config });
+  // A dropped connection is one warn line per outage; the runs that needed it fail and are retried as usual.
+  const postgres = new ServiceOutage(log, 'postgres', { lost: 'Postgres connection lost; runs that need it fail and are retried', back: 'Postgres back' });
+  const database = await openDatabase({ config, onConnectionLost: (err) => postgres.lost(err), onConnected: () => postgres.restored() });
+  try {
+    // One bounded attempt now, so a ledger that is down is one line naming DATABASE_URL, not a hang.
+    await database.check();
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
   // The audit log's HMAC key, kept out of the database (docs/architecture.md "The audit log").
   bindAuditKey(database.db, () => auditLogKey(secretKey(config, config.WARDEN_DATA_DIR)));
   const ledger = new JobRunsLedger(database.db);
   let deps: OpenedAppDeps | undefined;
+  if (options.sendsMail === true && config.SMTP_URL !== undefined) {
+    // One bounded attempt now: an SMTP server that is down is one line naming SMTP_URL, before any run.
+    deps = createAppDeps({ db: database.db, config, env });
+    try {
+      await deps.mailer.verify?.();
+    } catch (err) {
+      await deps.close();
+      await database.close();
+      throw err;
+    }
+  }
   const app: App = {
     config,
     log,

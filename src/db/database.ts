@@ -7,7 +7,7 @@ import { Kysely, type ColumnType, type Generated, type Insertable, type Selectab
 import pg from 'pg';
 import { LedgerPostgresDialect } from './ledger-dialect.js';
 import type { Config } from '../config.js';
-import { InputError } from '../errors.js';
+import { connectionReason, InputError, ServiceUnavailableError } from '../errors.js';
 import { ensureWritableFolder } from '../local-folder.js';
 import type { Policy } from '../rules/policy.js';
 
@@ -277,6 +277,18 @@ export interface OpenDatabaseOptions {
    * @defaultValue none: PGlite under `./.warden`, no schema
    */
   config?: Partial<Pick<Config, 'DATABASE_URL' | 'WARDEN_DB_SCHEMA' | 'WARDEN_DATA_DIR'>>;
+  /**
+   * Postgres only: a pooled connection broke (the server restarted, the network
+   * dropped). The pool replaces it on the next query; without a listener `pg`
+   * would crash the process with the error and its client attached.
+   * @defaultValue ignored
+   */
+  onConnectionLost?: (err: Error) => void;
+  /**
+   * Postgres only: the pool opened a connection (after a loss, the service is back).
+   * @defaultValue ignored
+   */
+  onConnected?: () => void;
 }
 
 export interface OpenedDatabase {
@@ -286,6 +298,11 @@ export interface OpenedDatabase {
   /** The schema the tables live in, when one was asked for. */
   schema: string | undefined;
   close(): Promise<void>;
+  /**
+   * One bounded round trip (`SELECT 1`); a no-op on PGlite.
+   * @throws ServiceUnavailableError naming `DATABASE_URL` (see {@link databaseUnavailable})
+   */
+  check(timeoutMs?: number): Promise<void>;
   /** PGlite only: a copy of its data, to start another instance from (see {@link OpenDatabaseOptions.loadDataDir}). */
   dumpDataDir?: () => Promise<Blob>;
 }
@@ -308,8 +325,16 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
       // A startup parameter, so every pooled connection has it before its first query.
       ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
     });
+    // An idle connection's error reaches the pool; a checked-out one's only its client, which
+    // without a listener of its own would crash the process (the query in flight fails either way).
+    const lost = (err: Error) => options.onConnectionLost?.(err);
+    pool.on('error', lost);
+    pool.on('connect', (client) => {
+      client.on('error', lost);
+      options.onConnected?.();
+    });
     const db = new Kysely<Database>({ dialect: new LedgerPostgresDialect({ pool }) });
-    return { db, backend: 'postgres', schema, close: () => db.destroy() };
+    return { db, backend: 'postgres', schema, close: () => db.destroy(), check: (timeoutMs) => checkPostgres(url, timeoutMs) };
   }
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
@@ -331,6 +356,37 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
     backend: 'pglite',
     schema,
     close: () => db.destroy(),
+    check: async () => {},
     dumpDataDir: () => client.dumpDataDir('none'),
   };
+}
+
+/** How long a command waits for Postgres at start-up (docs/operations.md "Services down"). */
+export const DATABASE_CHECK_TIMEOUT_MS = 5_000;
+
+/**
+ * The one error of a ledger that cannot be reached: it names `DATABASE_URL` and
+ * the server's `host:port`, never the URL (it may hold a password).
+ */
+export function databaseUnavailable(url: string, err: unknown): ServiceUnavailableError {
+  // pg's own parser: a URL may name its host in `?host=` (a Unix socket folder) or not at all.
+  const params = new pg.Client({ connectionString: url });
+  // The server answered but refused (a wrong password, a missing database): its message says why, naming no secret.
+  const reason = err instanceof pg.DatabaseError ? err.message : connectionReason(err);
+  return new ServiceUnavailableError('DATABASE_URL', `${params.host}:${params.port}`, reason);
+}
+
+/** Connects once with its own client (never the pool's), runs `SELECT 1`, and closes. */
+async function checkPostgres(url: string, timeoutMs = DATABASE_CHECK_TIMEOUT_MS): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs });
+  // A socket error after connect() settled would otherwise be an unhandled 'error' event.
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+  } catch (err) {
+    throw databaseUnavailable(url, err);
+  } finally {
+    await client.end().catch(() => {});
+  }
 }

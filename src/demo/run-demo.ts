@@ -85,6 +85,8 @@ export async function runDemo(config: Config, io: AppIo): Promise<DemoReport> {
         await runAll(runner, ['digest']);
       } finally {
         await runner.close();
+        // The demo's queue prefix is its own: nothing of it stays in Redis (jobs, schedulers, events).
+        await runner.clear();
       }
 
       const open = Object.fromEntries(FAMILIES.map((f) => [f, Object.fromEntries(SEVERITIES.map((s) => [s, 0]))])) as DemoReport['open'];

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import type { ConnectionOptions } from 'node:tls';
 import { createTransport } from 'nodemailer';
 import type { Config } from '../config.js';
-import { InputError } from '../errors.js';
+import { connectionReason, InputError, ServiceUnavailableError } from '../errors.js';
 import { ensureWritableFolder } from '../local-folder.js';
 import { maskEmails } from './templates/mask.js';
 
@@ -66,7 +66,16 @@ export interface Mailer {
   send(message: MailMessage): Promise<Delivery>;
   /** Closes pooled connections; the mailer cannot send afterwards. */
   close(): void;
+  /**
+   * SMTP only: one bounded connection (and login) to the server, made when a
+   * mail-sending process starts (docs/operations.md "Services down").
+   * @throws ServiceUnavailableError naming `SMTP_URL`
+   */
+  verify?(timeoutMs?: number): Promise<void>;
 }
+
+/** How long a mail-sending process waits for SMTP at start-up. */
+export const SMTP_CHECK_TIMEOUT_MS = 5_000;
 
 /** SMTP refused or failed to take a message. The message is safe to log. */
 export class MailDeliveryError extends Error {
@@ -162,6 +171,19 @@ function smtpMailer(raw: string, config: MailerConfig): Mailer {
       }
     },
     close: () => transport.close(),
+    async verify(timeoutMs = SMTP_CHECK_TIMEOUT_MS) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs)));
+      try {
+        await Promise.race([transport.verify(), timedOut]);
+      } catch (err) {
+        // nodemailer's code is its own (ESOCKET); the socket's, in "connect ECONNREFUSED …", says more.
+        const socket = /\b(?:connect|getaddrinfo) (E[A-Z]+)\b/.exec(err instanceof Error ? err.message : '')?.[1];
+        throw new ServiceUnavailableError('SMTP_URL', `${s.host.includes(':') ? `[${s.host}]` : s.host}:${s.port}`, socket ?? connectionReason(err));
+      } finally {
+        clearTimeout(timer);
+      }
+    },
   };
 }
 

@@ -6,6 +6,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOpt
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import { prefixOf, type QueueTransport } from './connection.js';
+import { isConnectionError, ServiceOutage } from './outage.js';
 import { createRedis } from './redis.js';
 import type { AnyJobDefinition, JobDeps, QueueControl, TransportJobState } from './define-job.js';
 import { readTenants, type Envelope, type TenantSource } from './envelope.js';
@@ -104,6 +105,12 @@ export class QueueSet implements QueueControl {
   private readonly queues = new Map<string, Queue<Envelope>>();
   /** One producer client for every queue of the set, made on first use and closed by close(). */
   private client: Redis | Cluster | undefined;
+  /**
+   * Where the queues' 'error' events go (a lost connection, retried by ioredis). Without a
+   * listener BullMQ prints each one with its stack; a command's own call fails anyway.
+   * @defaultValue ignored
+   */
+  onError: (err: Error) => void = () => {};
 
   constructor(
     readonly transport: QueueTransport,
@@ -118,6 +125,7 @@ export class QueueSet implements QueueControl {
       this.registry.get(kind);
       this.client ??= createRedis(this.transport, 'producer');
       q = new Queue<Envelope>(kind, { connection: this.client, prefix: prefixOf(this.transport) });
+      q.on('error', (err) => this.onError(err));
       this.queues.set(kind, q);
     }
     return q;
@@ -267,6 +275,11 @@ export class QueueSet implements QueueControl {
     return states;
   }
 
+  /** Workers connected to the queue of `kind`, in any process (BullMQ names their connections). */
+  workerCount(kind: string): Promise<number> {
+    return this.queue(kind).getWorkersCount();
+  }
+
   async requeue(run: RunRecord): Promise<void> {
     const q = this.queue(run.kind);
     // A finished job under the run's id would make the add a no-op: it goes first (an active one is never removed).
@@ -300,6 +313,10 @@ export class Fleet {
   private assertAgain = false;
   /** When each repeated error was last logged. */
   private readonly lastLogged = new Map<string, number>();
+  /** Jobs this process is executing now: a drain during a Redis outage with none need not wait for Redis. */
+  private active = 0;
+  /** Set by start(): whether Redis is unreachable now. */
+  private redisDown: () => boolean = () => false;
 
   private constructor(
     readonly queues: QueueSet,
@@ -317,6 +334,15 @@ export class Fleet {
     const workers: Worker<Envelope>[] = [];
     const fleet = new Fleet(queues, workers, createRedis(opts.transport, 'worker'), opts.log, opts.drainTimeoutMs ?? 30_000);
     const lockDuration = opts.lockDurationMs ?? 30_000;
+    // A lost Redis is one warn line per outage (BullMQ stops fetching until it is back), not an error per retry.
+    const outage = new ServiceOutage(opts.log, 'redis', { lost: 'Redis unreachable, pausing', back: 'Redis back, resuming' });
+    fleet.client.on('ready', () => outage.restored());
+    fleet.redisDown = () => outage.down;
+    const onError = (err: Error, queue?: string) => {
+      if (isConnectionError(err)) outage.lost(err);
+      else opts.log.error({ ...(queue === undefined ? {} : { queue }), error: errorMessage(err) }, 'worker error');
+    };
+    queues.onError = (err) => onError(err);
     try {
       const upsert = opts.upsertSchedules ?? true;
       if (upsert) await queues.ensureSchedules();
@@ -329,7 +355,16 @@ export class Fleet {
       };
       for (const def of selected) {
         // The run's lease lasts as long as the job's lock and is renewed as often (docs/architecture.md "A run's life").
-        const worker = new Worker<Envelope>(def.name, processorFor(def, env, lockDuration), {
+        const processor = processorFor(def, env, lockDuration);
+        const counted = async (job: Job<Envelope>) => {
+          fleet.active++;
+          try {
+            return await processor(job);
+          } finally {
+            fleet.active--;
+          }
+        };
+        const worker = new Worker<Envelope>(def.name, counted, {
           connection: fleet.client,
           prefix: prefixOf(opts.transport),
           concurrency: opts.concurrency ?? 10,
@@ -338,8 +373,10 @@ export class Fleet {
           autorun: false,
         });
         // An 'error' event without a listener would crash the process; a dropped connection is retried by BullMQ.
-        // The same error repeats every lock renewal (e.g. "could not renew lock" for a job Redis lost): logged once a minute.
+        // The same error repeats every lock renewal (e.g. "could not renew lock" for a job Redis lost): logged once a minute;
+        // a lost connection is one line per outage.
         worker.on('error', (err) => {
+          if (isConnectionError(err)) return outage.lost(err);
           const error = errorMessage(err);
           if (fleet.firstInAMinute(`${def.name}\n${error}`)) opts.log.error({ queue: def.name, error }, 'worker error');
         });
@@ -438,20 +475,37 @@ export class Fleet {
   private async drain(): Promise<void> {
     clearInterval(this.scheduleTimer);
     await this.asserting;
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.drainTimeoutMs)));
-    const drained = Promise.all(this.workers.map((w) => w.close())).then(() => 'drained' as const);
-    const result = await Promise.race([drained, timedOut]);
-    clearTimeout(timer);
-    if (result === 'timeout') {
-      this.log.warn({ drainTimeoutMs: this.drainTimeoutMs }, 'drain time is up; aborting running jobs');
-      this.shutdown.abort(new Error('shutting down'));
-      await Promise.all(this.workers.map((w) => w.close(true)));
+    // BullMQ's graceful close waits for Redis (its main loop retries until Redis is back, and a close
+    // cannot be turned into a forced one later): with Redis down and no job running here there is
+    // nothing to drain, so the workers are closed at once (docs/operations.md "Services down").
+    let result: 'drained' | 'timeout' | 'redis down' = 'redis down';
+    if (!(this.redisDown() && this.active === 0)) {
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.drainTimeoutMs)));
+      const drained = Promise.all(this.workers.map((w) => w.close())).then(() => 'drained' as const);
+      result = await Promise.race([drained, timedOut]);
+      clearTimeout(timer);
+      if (result === 'timeout') this.log.warn({ drainTimeoutMs: this.drainTimeoutMs }, 'drain time is up; aborting running jobs');
     }
-    await this.queues.close();
+    if (result !== 'drained') {
+      this.shutdown.abort(new Error('shutting down'));
+      await boundedBy(Promise.all(this.workers.map((w) => w.close(true))), FORCE_CLOSE_MS);
+    }
+    await boundedBy(this.queues.close(), result === 'drained' ? undefined : FORCE_CLOSE_MS);
     this.client.disconnect();
     this.log.info({ result }, 'fleet closed');
   }
+}
+
+/** How long a forced close may wait for BullMQ before the fleet lets go of its connections anyway. */
+const FORCE_CLOSE_MS = 2_000;
+
+/** `work`, or after `ms` whatever state it is in (errors ignored: the connections are dropped next). */
+async function boundedBy(work: Promise<unknown>, ms: number | undefined): Promise<void> {
+  if (ms === undefined) return void (await work);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work.catch(() => {}), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
 }
 
 function jobIdsOf(run: RunRecord): string[] {

@@ -6,6 +6,7 @@
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { connectionReason, ServiceUnavailableError } from '../errors.js';
 
 /** A `host:port` pair of a Sentinel or a Cluster seed node. */
 export interface RedisNode {
@@ -93,4 +94,62 @@ export function createRedis(options: RedisConnectionOptions, role: RedisRole): R
     });
   }
   return new Redis(server);
+}
+
+/** How long a command waits for Redis at start-up before it gives up (docs/operations.md "Services down"). */
+export const REDIS_CHECK_TIMEOUT_MS = 5_000;
+
+/** Where Redis is looked for, for messages: `host:port` of the server, the sentinels or the cluster's seeds; never credentials. */
+export function redisAddress(options: RedisConnectionOptions): string {
+  const nodes = options.clusterNodes ?? options.sentinels;
+  if (nodes !== undefined) return nodes.map((n) => `${n.host}:${n.port}`).join(',');
+  const url = new URL(options.url);
+  return `${url.hostname}:${url.port === '' ? 6379 : url.port}`;
+}
+
+/**
+ * One bounded attempt to reach Redis (connect and PING), made before a command
+ * writes anything: a producer or a worker would otherwise retry for ever,
+ * printing a stack trace per attempt. Never retries.
+ * @param timeoutMs - how long the attempt may take. @defaultValue {@link REDIS_CHECK_TIMEOUT_MS}
+ * @throws ServiceUnavailableError naming `REDIS_URL` (or `REDIS_SENTINELS`, `REDIS_CLUSTER_NODES`)
+ */
+export async function checkRedis(options: RedisConnectionOptions, timeoutMs = REDIS_CHECK_TIMEOUT_MS): Promise<void> {
+  const variable = options.clusterNodes !== undefined ? 'REDIS_CLUSTER_NODES' : options.sentinels !== undefined ? 'REDIS_SENTINELS' : 'REDIS_URL';
+  const server = redisOptions(options, 'producer');
+  const once: RedisOptions = { ...server, lazyConnect: true, connectTimeout: timeoutMs, retryStrategy: () => null, maxRetriesPerRequest: 0 };
+  let client: Redis | Cluster;
+  if (options.clusterNodes !== undefined) {
+    const { maxRetriesPerRequest: _m, enableOfflineQueue: _e, ...node } = once;
+    client = new Cluster(options.clusterNodes.map((n) => ({ ...n })), { redisOptions: node, lazyConnect: true, clusterRetryStrategy: () => null });
+  } else if (options.sentinels !== undefined) {
+    const { host: _host, port: _port, ...rest } = once;
+    client = new Redis({
+      ...rest,
+      sentinels: options.sentinels.map((n) => ({ ...n })),
+      name: options.sentinelName ?? 'mymaster',
+      sentinelRetryStrategy: () => null,
+      ...(server.tls === undefined ? {} : { sentinelTLS: server.tls, enableTLSForSentinelMode: true }),
+    });
+  } else {
+    client = new Redis(once);
+  }
+  let lastError: unknown;
+  // Each failed attempt is also an 'error' event: without a listener ioredis prints it with its stack.
+  client.on('error', (err: unknown) => (lastError = err));
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer in ${timeoutMs / 1000} s`)), timeoutMs);
+  });
+  try {
+    await Promise.race([client.connect().then(() => client.ping()), timedOut]);
+  } catch (err) {
+    const reason = connectionReason(err);
+    // ioredis rejects with "Connection is closed." once it gave up; the socket's own error says why.
+    throw new ServiceUnavailableError(variable, redisAddress(options), lastError !== undefined && /closed/i.test(reason) ? connectionReason(lastError) : reason);
+  } finally {
+    clearTimeout(timer);
+    // A client that already gave up is closed: disconnecting it again would leave ioredis's 2 s close timer running.
+    if (client.status !== 'end') client.disconnect();
+  }
 }

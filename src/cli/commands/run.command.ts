@@ -11,7 +11,20 @@ export interface RunOptions {
   tenant?: string;
   payload?: string;
   wait?: boolean;
+  timeout?: string;
   format: 'json' | 'text';
+}
+
+/** How long `run --wait` waits on the fleet unless `--timeout` says otherwise. */
+export const DEFAULT_WAIT_TIMEOUT = '10m';
+const UNITS_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** `30s`, `10m`, `1h`, `500ms`, or a plain number of seconds, in milliseconds; an InputError naming `--timeout` otherwise. */
+export function parseTimeout(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  const ms = m === null ? NaN : Number(m[1]) * UNITS_MS[m[2] ?? 's']!;
+  if (!Number.isFinite(ms) || ms <= 0) throw new InputError('--timeout', 'expected a positive duration: seconds, or e.g. 30s, 10m, 1h');
+  return ms;
 }
 
 export function registerRun(program: Command, io: CliIo, setExit: (code: number) => void): void {
@@ -22,6 +35,7 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
     .option('--tenant <name>', 'tenant the run is for (required for per-tenant jobs)')
     .option('--payload <json>', 'payload as a JSON object (ids only)', '{}')
     .option('--wait', 'wait until the run has finished')
+    .option('--timeout <duration>', `with --wait on the fleet: give up after this long, exit 1 (seconds, or 30s, 10m, 1h)`, DEFAULT_WAIT_TIMEOUT)
     .option('--format <format>', 'json or text', 'text')
     .addHelpText('after', `\nJobs:\n${jobs.map((j) => `  ${j.name.padEnd(16)} ${(j.scope ?? 'tenant') === 'tenant' ? 'per tenant' : 'fleet-wide'}${j.schedule === undefined ? '' : `, schedule ${j.schedule}`}`).join('\n')}\n`)
     .action(async (kind: string, opts: RunOptions) => {
@@ -32,6 +46,14 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
       } catch {
         throw new InputError('--payload', 'not valid JSON');
       }
+      const timeoutMs = parseTimeout(opts.timeout ?? DEFAULT_WAIT_TIMEOUT);
+      // Flags the job does not take are refused before anything is opened (an unknown job is the registry's to name).
+      const known = jobs.find((j) => j.name === kind);
+      if (known !== undefined) {
+        const perTenant = (known.scope ?? 'tenant') === 'tenant';
+        if (perTenant && opts.tenant === undefined) throw new InputError('--tenant', `required for job ${JSON.stringify(kind)}`);
+        if (!perTenant && opts.tenant !== undefined) throw new InputError('--tenant', `job ${JSON.stringify(kind)} is fleet-wide: it takes no --tenant`);
+      }
       // The environment first (one error listing every bad variable, exit 2), then an unmigrated ledger.
       const config = configOf(io);
       const run = await withApp(
@@ -39,12 +61,18 @@ export function registerRun(program: Command, io: CliIo, setExit: (code: number)
         async (app) => {
           const def = app.registry.get(kind);
           const perTenant = (def.scope ?? 'tenant') === 'tenant';
-          if (perTenant && opts.tenant === undefined) throw new InputError('--tenant', `required for job ${JSON.stringify(kind)}`);
           if (opts.tenant !== undefined) await requireTenant(app.database.db, opts.tenant);
           const runner = await app.openRunner({ work: false });
           try {
             const id = await runner.enqueue(kind, payload, perTenant ? (opts.tenant ?? null) : null);
-            return await runner.outcome(id, opts.wait === true);
+            const wait = opts.wait === true;
+            if (wait && runner.mode === 'redis') {
+              await write(io.stderr, `waiting for run ${id} (${kind}${perTenant ? `, tenant ${opts.tenant ?? ''}` : ', fleet-wide'})…\n`);
+            }
+            return await runner.outcome(id, wait, {
+              timeoutMs,
+              onNoWorker: () => void write(io.stderr, `no worker is running for ${kind}: start \`warden worker\`\n`),
+            });
           } finally {
             await runner.close();
           }

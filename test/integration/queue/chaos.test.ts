@@ -8,8 +8,8 @@
  * twice (the ledger's `run_effects` and the simulator's request count agree),
  * the schedules are back and the surviving worker drains cleanly.
  *
- * A Postgres connection cut through a TCP proxy is the second test: it needs
- * the pool's error handler of the services-down change (see its skip reason).
+ * A Postgres connection cut through a TCP proxy and restored is the second
+ * test: the workers survive it (the pool's error handlers) and every run ends once.
  */
 import { createServer, Socket, type AddressInfo, type Server } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -164,7 +164,7 @@ describe('chaos: killed workers, flushed Redis, a cut database', () => {
     expect(await survivor.exited).toBe(0);
   }, 90_000);
 
-  it.skip('a Postgres connection cut mid-run and restored: the holders lose their leases, the runs end once (needs the pg pool error handler of the services-down change, branch i8-services: without it an idle pooled connection that breaks crashes the worker)', async () => {
+  it('a Postgres connection cut mid-run and restored: the holders lose their leases, the runs end once', async () => {
     const proxy = await startProxy(new URL(TEST_DATABASE_URL));
     try {
       children = [spawnWorkerChild(config(proxy.url)), spawnWorkerChild(config(proxy.url))];
