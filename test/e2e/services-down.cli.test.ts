@@ -26,8 +26,8 @@ const cwd = dir;
 beforeAll(async () => {
   compileCli();
   db = await createTestDatabase('postgres');
-  await addTenant(db.db, { name: 'acme', baseUrl: 'http://127.0.0.1:9/api/v3', tokenEnv: 'ACME_T' });
-  env = { DATABASE_URL: TEST_DATABASE_URL, WARDEN_DB_SCHEMA: db.schema!, ACME_T: 'x', WARDEN_DATA_DIR: join(dir, 'data'), WARDEN_OUTBOX: join(dir, 'outbox') };
+  await addTenant(db.db, { name: 'acme', baseUrl: 'http://127.0.0.1:9/api/v3', tokenEnv: 'ACME_OMNEO_TOKEN' });
+  env = { DATABASE_URL: TEST_DATABASE_URL, WARDEN_DB_SCHEMA: db.schema!, ACME_OMNEO_TOKEN: 'x', WARDEN_DATA_DIR: join(dir, 'data'), WARDEN_OUTBOX: join(dir, 'outbox') };
 }, 180_000);
 
 afterAll(async () => {

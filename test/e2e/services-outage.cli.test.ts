@@ -32,11 +32,11 @@ beforeAll(async () => {
   // Each request takes a while, so a run is still working when the connection is cut.
   sim = await startSimulator({ port: 0, latencyMs: 1_500 });
   db = await createTestDatabase('postgres');
-  await addTenant(db.db, { name: 'acme', baseUrl: sim.url, tokenEnv: 'ACME_T' });
+  await addTenant(db.db, { name: 'acme', baseUrl: sim.url, tokenEnv: 'ACME_OMNEO_TOKEN' });
   env = {
     DATABASE_URL: TEST_DATABASE_URL,
     WARDEN_DB_SCHEMA: db.schema!,
-    ACME_T: sim.token,
+    ACME_OMNEO_TOKEN: sim.token,
     REDIS_URL: transport.url,
     WARDEN_QUEUE_PREFIX: transport.prefix!,
     WARDEN_DATA_DIR: join(dir, 'data'),
