@@ -52,17 +52,17 @@ export const reconcileJob = defineJob({
             if (!(await ctx.ledger.settle(run.id, 'queued', `retried by reconcile: ${reason}`))) continue;
             await ctx.queue.requeue(run);
             retried++;
-            ctx.log.warn({ run: run.id, kind: run.kind, reason }, 'run retried');
+            ctx.log.warn({ run: run.id, run_kind: run.kind, reason }, 'run retried');
           } else {
             if (!(await ctx.ledger.settle(run.id, 'failed', reason))) continue;
             failed++;
-            ctx.log.warn({ run: run.id, kind: run.kind, reason }, 'run failed');
+            ctx.log.warn({ run: run.id, run_kind: run.kind, reason }, 'run failed');
           }
         }
       } catch (err) {
         // A kind this deployment has no handler for: leave the row for one that does.
         unknown++;
-        ctx.log.warn({ run: run.id, kind: run.kind, error: (err as Error).message }, 'run not re-enqueued');
+        ctx.log.warn({ run: run.id, run_kind: run.kind, error: (err as Error).message }, 'run not re-enqueued');
       }
     }
     if (requeued > 0) ctx.log.info({ requeued }, 'runs re-enqueued');

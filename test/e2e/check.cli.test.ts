@@ -388,4 +388,14 @@ describe('the real binary (node bin/warden.js)', () => {
   it('exits 2 with one line for a bad flag', () => {
     expectInputError(node(['check', '--snapshot', ACME, '--fail-on', 'never']), /--fail-on/);
   });
+
+  it('ends quietly when its reader stops early (warden --help | head -1)', () => {
+    // pipefail: the pipeline's status is warden's, not head's.
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" check --snapshot "$2" --format json | head -1', process.execPath, BIN, ACME], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('{\n');
+    expect(r.status).toBe(0);
+    const help = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" --help | head -1', process.execPath, BIN], { cwd: ROOT, encoding: 'utf8' });
+    expect(help).toMatchObject({ status: 0, stderr: '', stdout: 'Usage: warden [options] [command]\n' });
+  });
 });
