@@ -3,8 +3,8 @@
 // operator change writes one entry, `audit-log head` prints where the log ends,
 // and `audit-log verify --head` catches the newest entries deleted; the real
 // binary (node bin/warden.js) does the same, and refuses a sloppy key.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +15,9 @@ import { openDatabase } from '../../src/db/database.js';
 import { migrateToLatest } from '../../src/db/migrate.js';
 import { runCli } from '../support/cli.js';
 import { adminQuery, TEST_DATABASE_URL, TEST_SECRET_KEY, uniqueSchema } from '../support/db.js';
+import { BIN, compileCli, removeCli } from '../support/warden-bin.js';
+
+afterAll(removeCli);
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -141,7 +144,6 @@ describe.each(backends)('warden audit-log on $name', (backend) => {
 });
 
 describe('the real binary (node bin/warden.js)', () => {
-  const BIN = join(ROOT, 'bin/warden.js');
   const dir = mkdtempSync(join(tmpdir(), 'warden-audit-bin-'));
   const env = { PATH: process.env.PATH, WARDEN_DATA_DIR: dir, NO_COLOR: '1' };
   const node = (args: string[], extra: NodeJS.ProcessEnv = {}) => {
@@ -150,13 +152,8 @@ describe('the real binary (node bin/warden.js)', () => {
   };
 
   beforeAll(() => {
-    // Compile once (as check.cli.test.ts does); tsc still emits past a type error elsewhere.
-    try {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
-    } catch {
-      // reported by the existence check
-    }
-    expect(existsSync(join(ROOT, 'dist/src/cli/main.js'))).toBe(true);
+    // A private build (test/support/warden-bin.ts): another file compiling dist/ meanwhile cannot break it.
+    compileCli();
   }, 120_000);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,7 +1,7 @@
 // `warden check` end to end: mostly in-process through main(argv, io) with our own streams, and a few
 // runs of the real binary (`node bin/warden.js`) as a child process.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -10,6 +10,9 @@ import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { CSV_COLUMNS } from '../../src/report/findings.format.js';
+import { BIN, compileCli, removeCli } from '../support/warden-bin.js';
+
+afterAll(removeCli);
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ACME = join(ROOT, 'test/fixtures/acme.snapshot.json');
@@ -301,21 +304,14 @@ describe('bad input: exit 2, one line on stderr, nothing on stdout', () => {
 });
 
 describe('the real binary (node bin/warden.js)', () => {
-  const BIN = join(ROOT, 'bin/warden.js');
   const node = (args: string[], input?: string) => {
     const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   };
 
   beforeAll(() => {
-    // Compile once. tsc still emits when another work-in-progress file has a type error; what this
-    // suite needs is the compiled CLI, checked just below.
-    try {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
-    } catch {
-      // reported by the existence check
-    }
-    expect(existsSync(join(ROOT, 'dist/src/cli/main.js'))).toBe(true);
+    // A private build (test/support/warden-bin.ts): another file compiling dist/ meanwhile cannot break it.
+    compileCli();
   }, 120_000);
 
   it('prints the acme findings in order and exits 0', () => {

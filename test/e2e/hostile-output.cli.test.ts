@@ -2,8 +2,8 @@
 // CLI: CSV cells that a spreadsheet would run are escaped, and control characters are shown as
 // `\uXXXX`, never written raw (src/text/sanitize.ts). One test per sink, each with a hostile string:
 // a title change (ESC ] 0 ; … BEL), a screen clear (ESC [2J), a CR and a fake summary line, a bidi override.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,9 +18,11 @@ import { runCli } from '../support/cli.js';
 import { TEST_AUDIT_KEY, TEST_DATABASE_URL, TEST_SECRET_KEY, adminQuery, uniqueSchema } from '../support/db.js';
 import { bindAuditKey } from '../../src/db/executor.js';
 import { AS_OF, daysAgo, snapshot } from '../support/snapshot-builder.js';
+import { BIN, compileCli, removeCli } from '../support/warden-bin.js';
+
+afterAll(removeCli);
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'bin/warden.js');
 
 /** Every attack of issue 9 item 4 in one string. */
 export const HOSTILE = '\u001b]0;pwned\u0007\u001b[2J\rfake: 0 findings (0 critical)\u202egnp.exe';
@@ -43,13 +45,8 @@ const node = (args: string[]) => {
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'warden-hostile-'));
-  // The real binary runs the compiled CLI; compile once (as test/e2e/check.cli.test.ts does).
-  try {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
-  } catch {
-    // reported by the existence check
-  }
-  expect(existsSync(join(ROOT, 'dist/src/cli/main.js'))).toBe(true);
+  // A private build (test/support/warden-bin.ts): another file compiling dist/ meanwhile cannot break it.
+  compileCli();
 }, 120_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -3,53 +3,25 @@
 // stderr), and unusable local folders are one-line input errors, exit 2,
 // before any work. A child process, because only there do the process's real
 // streams (and the logger's) show what a script piping stdout would get.
-import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, compileCli, removeCli, warden as wardenBin, type BinResult } from '../support/warden-bin.js';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const BIN = join(ROOT, 'bin/warden.js');
+afterAll(removeCli);
+
 const dir = mkdtempSync(join(tmpdir(), 'warden-json-'));
 
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
-/** Runs the binary with exactly `env` (plus PATH), never the test's own environment. */
-function warden(args: string[], env: Record<string, string>, timeoutMs = 60_000): Promise<Result> {
-  const started = Date.now();
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin', NO_COLOR: '1', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`warden ${args.join(' ')} did not finish in ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? -1, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+/** The binary in this file's folder, with exactly `env` (plus PATH). */
+const warden = (args: string[], env: Record<string, string>, timeoutMs?: number) =>
+  wardenBin(args, env, { cwd: dir, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
 
 const env = { WARDEN_DATA_DIR: join(dir, 'data'), WARDEN_OUTBOX: join(dir, 'outbox') };
 
 beforeAll(() => {
-  // bin/warden.js runs the compiled CLI: compile once (tsc emits even when an unrelated file has a type error).
-  try {
-    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
-  } catch {
-    // reported by the existence check
-  }
-  expect(existsSync(join(ROOT, 'dist/src/cli/main.js'))).toBe(true);
+  // A private build (test/support/warden-bin.ts): another file compiling dist/ meanwhile cannot break it.
+  compileCli();
 }, 180_000);
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,7 +61,7 @@ describe('--format json prints only JSON on stdout', () => {
 });
 
 describe('unusable local folders are one-line input errors, before any work', () => {
-  const oneLine = (r: Result, variable: string) => {
+  const oneLine = (r: BinResult, variable: string) => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(new RegExp(`^warden: ${variable}: cannot create or write the folder .*\\n$`));

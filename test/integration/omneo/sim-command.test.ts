@@ -1,16 +1,18 @@
 // `warden sim`: flags validated with one line naming the flag; a running simulator that stops on request;
 // and the lines it prints to audit it, pasted as they are into the real binary against a throwaway ledger.
-import { execFile, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../../src/cli/main.js';
 import { runSim } from '../../../src/cli/commands/sim.command.js';
 import type { Simulator } from '../../../src/omneo/simulator/server.js';
 import { captureIo } from '../../support/cli.js';
+import { BIN, compileCli, removeCli } from '../../support/warden-bin.js';
+
+afterAll(removeCli);
 
 
 describe('warden sim', () => {
@@ -53,18 +55,10 @@ describe('warden sim', () => {
 });
 
 describe('the lines `warden sim` prints to audit it', () => {
-  const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-  const BIN = join(ROOT, 'bin/warden.js');
 
   beforeAll(() => {
-    // The real binary runs the compiled CLI. tsc still emits when another work-in-progress file has a
-    // type error; what this test needs is the compiled CLI, checked just below.
-    try {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
-    } catch {
-      // reported by the existence check
-    }
-    expect(existsSync(join(ROOT, 'dist/src/cli/main.js'))).toBe(true);
+    // A private build (test/support/warden-bin.ts): another file compiling dist/ meanwhile cannot break it.
+    compileCli();
   }, 120_000);
 
   it('work as printed: tenants add and snapshot of the simulator, with an embedded ledger in a temp folder', async () => {

@@ -8,11 +8,8 @@
  * in autumn at the first 02:30 (summer time) only, in spring at 03:30 (the
  * 02:30 that does not exist is not skipped).
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { jobs } from '../../../jobs/index.js';
 import { addTenant } from '../../../src/db/tenants.repository.js';
 import { createLogger } from '../../../src/log/logger.js';
@@ -22,31 +19,17 @@ import { JobRegistry } from '../../../src/queue/registry.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../../support/db.js';
 import { probeJob } from '../../support/queue-jobs.js';
 import { cleanQueues, eventually, testTransport } from '../../support/queue.js';
+import { ROOT, compileCli, removeCli, warden as wardenBin } from '../../support/warden-bin.js';
 
-const ROOT = resolve(import.meta.dirname, '../../..');
-const BIN = join(ROOT, 'bin/warden.js');
+afterAll(removeCli);
+
 const tenants = [
   { name: 'acme', timeZone: 'Australia/Sydney' },
   { name: 'globex', timeZone: 'Europe/Berlin' },
 ];
 
-function warden(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { PATH: process.env.PATH ?? '/usr/bin', LOG_LEVEL: 'warn', ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`warden ${args.join(' ')} did not finish; stderr: ${stderr}`));
-    }, 30_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code: code ?? -1, stdout, stderr });
-    });
-  });
-}
+/** The real binary, logging only warnings (test/support/warden-bin.ts). */
+const warden = (args: string[], env: Record<string, string>) => wardenBin(args, { LOG_LEVEL: 'warn', ...env }, { cwd: ROOT, timeoutMs: 30_000 });
 
 interface Listed {
   id: string;
@@ -65,13 +48,8 @@ describe('schedules', () => {
   let transport: ReturnType<typeof testTransport>;
 
   beforeAll(() => {
-    // bin/warden.js runs the compiled CLI (as test/e2e does): compile once.
-    try {
-      execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { cwd: ROOT, stdio: 'pipe' });
-    } catch {
-      // reported by the existence check
-    }
-    expect(existsSync(join(ROOT, 'dist/src/cli/commands/schedules.command.js'))).toBe(true);
+    // A private build (test/support/warden-bin.ts): another file compiling dist/ meanwhile cannot break it.
+    compileCli();
   }, 180_000);
 
   beforeEach(async () => {
