@@ -94,6 +94,12 @@ const runner = createServerModuleRunner(server.environments.ssr, { hmr: false })
 await runner.import(process.env.WARDEN_CHILD_ENTRY);
 `;
 
+/** Ends the worker children a test left running (SIGKILL), and waits until each has exited. */
+export async function killChildren(children: readonly WorkerChild[]): Promise<void> {
+  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
+  await Promise.all(children.map((c) => c.exited));
+}
+
 export function spawnWorkerChild(config: ChildConfig): WorkerChild {
   const proc = spawn(process.execPath, ['--input-type=module', '-e', LAUNCHER], {
     cwd: root,

@@ -1,25 +1,19 @@
 // The digest exports the audit log's head: each email (text and HTML) names the
 // entry count and the hash, as `warden audit-log verify --head` takes them, so
 // any reader holds an anchor that catches a later truncation.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAuditLog, auditLogHead, verifyChain } from '../../../src/db/audit-log.repository.js';
 import { startWorld, type JobsWorld } from './support.js';
 
 describe('digest job: the audit log head', () => {
-  const outbox = mkdtempSync(join(tmpdir(), 'warden-digest-head-'));
   let world: JobsWorld;
 
   beforeAll(async () => {
-    world = await startWorld('pglite', { outboxDir: outbox });
+    world = await startWorld('pglite', { outbox: true });
   });
   afterAll(async () => {
     await world?.close();
-    rmSync(outbox, { recursive: true, force: true });
   });
 
   it('puts the head in every email, and that head later catches the newest entries deleted', async () => {
@@ -28,11 +22,10 @@ describe('digest job: the audit log head', () => {
     expect(head.count).toBe(3);
     expect((await world.run('digest')).status).toBe('succeeded');
 
-    const files = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
-    expect(files.length).toBe(3);
+    const mails = await world.outbox();
+    expect(mails.length).toBe(3);
     const anchor = `warden audit-log verify --head ${head.hash}:${head.count}`;
-    for (const file of files) {
-      const mail = await simpleParser(readFileSync(join(outbox, file)));
+    for (const mail of mails) {
       expect(mail.text).toContain(`Audit log head: 3 entries, ${head.hash.slice(0, 12)}… (compare later with \`${anchor}\`).`);
       expect(mail.html).toMatch(new RegExp(`<p id="audit-log-head"[^>]*>Audit log head: 3 entries, [0-9a-f]{12}… \\(compare later with \`${anchor}\`\\)\\.</p>`));
     }

@@ -4,6 +4,10 @@
  * runner (the same executeRun as the fleet), read back from the ledger.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser, type ParsedMail } from 'mailparser';
 import { jobs } from '../../../jobs/index.js';
 import { loadConfig } from '../../../src/config.js';
 import { createAppDeps, jobDeps, type OpenedAppDeps } from '../../../src/app/deps.js';
@@ -30,10 +34,14 @@ export interface JobsWorld {
   registry: JobRegistry;
   /** One run of `kind` for the demo tenant, to its end; deps built from `env` unless given. */
   run(kind: string, options?: { env?: NodeJS.ProcessEnv; mailer?: MailerConfig }): Promise<RunRecord>;
+  /** The emails the runs wrote to the world's own outbox folder (with `{ outbox: true }`), oldest first. */
+  outbox(): Promise<ParsedMail[]>;
   close(): Promise<void>;
 }
 
-export async function startWorld(backend: Backend, options: { outboxDir?: string } = {}): Promise<JobsWorld> {
+/** @param options.outbox - send email to a temporary outbox folder of the world's own, removed by close() */
+export async function startWorld(backend: Backend, options: { outbox?: boolean } = {}): Promise<JobsWorld> {
+  const outboxDir = options.outbox === true ? mkdtempSync(join(tmpdir(), 'warden-world-outbox-')) : undefined;
   const sim = await startSimulator({ port: 0 });
   const db = await createTestDatabase(backend);
   const secretKey = randomBytes(32);
@@ -43,7 +51,7 @@ export async function startWorld(backend: Backend, options: { outboxDir?: string
     // The simulator's SCIM directory takes the same bearer token (tenant-snapshot.ts scimTokenEnv).
     [`${DEMO_TOKEN_ENV}_SCIM`]: sim.token,
     LOG_LEVEL: 'silent',
-    ...(options.outboxDir === undefined ? {} : { WARDEN_OUTBOX: options.outboxDir }),
+    ...(outboxDir === undefined ? {} : { WARDEN_OUTBOX: outboxDir }),
   };
   const registry = new JobRegistry({ definitions: jobs });
   const ledger = new JobRunsLedger(db.db);
@@ -76,7 +84,13 @@ export async function startWorld(backend: Backend, options: { outboxDir?: string
         await app.close();
       }
     },
+    async outbox() {
+      if (outboxDir === undefined) throw new Error('this world has no outbox: start it with { outbox: true }');
+      const files = readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).sort();
+      return Promise.all(files.map((f) => simpleParser(readFileSync(join(outboxDir, f)))));
+    },
     async close() {
+      if (outboxDir !== undefined) rmSync(outboxDir, { recursive: true, force: true });
       await db.destroy();
       await sim.close();
     },

@@ -1,23 +1,17 @@
 // A tenant's stored policy (`warden tenants set --policy`) reaches its scheduled
 // audit jobs and its digest: the simulator's demo tenant over HTTP, a PGlite
 // ledger of the test's own, the real inline runner and the outbox transport.
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTenantPolicy, updateTenant } from '../../../src/db/tenants.repository.js';
 import { findingsState, startWorld, TENANT, type JobsWorld } from './support.js';
 
 describe('a tenant policy in the scheduled jobs', () => {
-  const outbox = mkdtempSync(join(tmpdir(), 'warden-policy-outbox-'));
   let world: JobsWorld;
   beforeAll(async () => {
-    world = await startWorld('pglite', { outboxDir: outbox });
+    world = await startWorld('pglite', { outbox: true });
   });
   afterAll(async () => {
     await world?.close();
-    rmSync(outbox, { recursive: true, force: true });
   });
 
   const openRules = async (rule: string) =>
@@ -38,9 +32,9 @@ describe('a tenant policy in the scheduled jobs', () => {
 
     await updateTenant(world.db.db, TENANT, { recipients: { compliance: ['compliance@warden.test'] } });
     expect((await world.run('digest')).status).toBe('succeeded');
-    const [file] = readdirSync(outbox).filter((f) => f.endsWith('.eml'));
-    const mail = await simpleParser(readFileSync(join(outbox, file!)));
-    expect(mail.text).toContain(
+    const mails = await world.outbox();
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.text).toContain(
       '\nPolicy: the defaults, except inactive_days = 100000 (default 90), new_account_grace_days = 100000 (default 30).\n',
     );
   });

@@ -23,7 +23,7 @@ import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../../support/db.js';
 import { effectJob, probeJob } from '../../support/queue-jobs.js';
-import { cleanQueues, countLines, eventually, flushTransportDb, spawnWorkerChild, testTransport, type ChildConfig, type WorkerChild } from '../../support/queue.js';
+import { cleanQueues, countLines, eventually, flushTransportDb, spawnWorkerChild, testTransport, type ChildConfig, type WorkerChild, killChildren } from '../../support/queue.js';
 
 const OWN_DB = 7;
 const registry = new JobRegistry({ definitions: [probeJob, reconcileJob, effectJob], schedules: [{ job: 'probe', pattern: '0 9 1 */3 *' }] });
@@ -84,8 +84,7 @@ describe('chaos: killed workers, flushed Redis, a cut database', () => {
   });
 
   afterEach(async () => {
-    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
+    await killChildren(children);
     await cleanQueues(transport, registry);
     await sim.close();
     await db.destroy();

@@ -28,8 +28,7 @@ import {
   spawnWorkerChild,
   testTransport,
   type ChildConfig,
-  type WorkerChild,
-} from '../../support/queue.js';
+  type WorkerChild, killChildren } from '../../support/queue.js';
 
 const OWN_DB = 6;
 const registry = new JobRegistry({ definitions: [probeJob, reconcileJob] });
@@ -49,8 +48,7 @@ describe('leases, with worker processes', () => {
   });
 
   afterEach(async () => {
-    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
+    await killChildren(children);
     await cleanQueues(transport, registry);
     await db.destroy();
   });

@@ -11,7 +11,7 @@ import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../../support/db.js';
 import { probeJob } from '../../support/queue-jobs.js';
-import { cleanQueues, countKeys, eventually, spawnWorkerChild, testTransport, type ChildConfig, type WorkerChild } from '../../support/queue.js';
+import { cleanQueues, countKeys, eventually, spawnWorkerChild, testTransport, type ChildConfig, type WorkerChild, killChildren } from '../../support/queue.js';
 
 const registry = new JobRegistry({ definitions: [probeJob] });
 
@@ -28,8 +28,7 @@ describe('worker processes', () => {
   });
 
   afterEach(async () => {
-    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-    await Promise.all(children.map((c) => c.exited));
+    await killChildren(children);
     await cleanQueues(transport, registry);
     expect(await countKeys(transport)).toBe(0);
     await db.destroy();
