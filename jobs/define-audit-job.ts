@@ -46,6 +46,7 @@ export function defineAuditJob({ name, family, schedule }: AuditJobOptions): Job
           runId,
           policy,
           env: app.env,
+          allowPrivateNetworks: app.allowPrivateNetworks,
           logger: ctx.log,
           ...(app.client === undefined ? {} : { client: app.client }),
         });

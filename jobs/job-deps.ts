@@ -23,8 +23,8 @@ export interface AppDeps {
   mailer: Mailer;
   /** The From of every email (`WARDEN_MAIL_FROM`). */
   mailFrom: string;
-  /** Base URL of the web app for links in emails (`WARDEN_PUBLIC_URL`); no links when unset. */
-  appUrl: string | undefined;
+  /** Private networks outbound calls may reach (`WARDEN_ALLOW_PRIVATE_NETWORKS`); none when unset. */
+  allowPrivateNetworks: readonly string[];
   /**
    * Platform client tuning for every audit (timeouts, retries, page size).
    * @defaultValue the client's defaults

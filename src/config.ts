@@ -165,19 +165,6 @@ export function readVariable(env: Environment, name: string): string | undefined
   return value === undefined || value === '' ? undefined : value;
 }
 
-/**
- * `WARDEN_ALLOW_PRIVATE_NETWORKS` as {@link loadConfig} validates it, for code
- * that gets the environment rather than the {@link Config}: a tenant's audit
- * reads its token variables from the same environment (src/audit/tenant-snapshot.ts).
- */
-export function allowedPrivateNetworks(env: Environment): string[] {
-  const value = readVariable(env, 'WARDEN_ALLOW_PRIVATE_NETWORKS');
-  if (value === undefined) return [];
-  const parsed = envSchema.shape.WARDEN_ALLOW_PRIVATE_NETWORKS.safeParse(value);
-  if (!parsed.success) throw new ConfigError([`WARDEN_ALLOW_PRIVATE_NETWORKS: ${parsed.error.issues[0]?.message ?? 'invalid'}`]);
-  return parsed.data ?? [];
-}
-
 /** `WARDEN_DEBUG` set (to anything): an unexpected error also prints its stack. Read apart from {@link loadConfig} because it must work when the rest of the environment is bad. */
 export function debugEnabled(env: Environment): boolean {
   return readVariable(env, 'WARDEN_DEBUG') !== undefined;

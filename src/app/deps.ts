@@ -38,7 +38,7 @@ export function createAppDeps(options: CreateAppDepsOptions): OpenedAppDeps {
     env: options.env,
     mailer,
     mailFrom: config.WARDEN_MAIL_FROM,
-    appUrl: config.WARDEN_PUBLIC_URL,
+    allowPrivateNetworks: config.WARDEN_ALLOW_PRIVATE_NETWORKS ?? [],
     ...(options.client === undefined ? {} : { client: options.client }),
     close: () => {
       mailer.close();

@@ -43,6 +43,8 @@ export interface AuditRunOptions {
   policy?: Policy;
   /** Client tuning (timeouts, retries, page size). @defaultValue the client's defaults */
   client?: GatherOptions['client'];
+  /** Private networks outbound calls may reach. @defaultValue none */
+  allowPrivateNetworks?: GatherOptions['allowPrivateNetworks'];
   logger?: Logger;
 }
 
@@ -66,6 +68,7 @@ export async function runAudit(db: Db, tenant: string, options: AuditRunOptions)
     parts: FAMILY_PARTS[options.family],
     now,
     env: options.env,
+    ...(options.allowPrivateNetworks === undefined ? {} : { allowPrivateNetworks: options.allowPrivateNetworks }),
     ...(options.client === undefined ? {} : { client: options.client }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });

@@ -4,7 +4,6 @@
  * (allowlist, stores, secret versions, erasure requests) from the ledger.
  * `warden snapshot` prints it; every audit job gathers the parts it needs.
  */
-import { allowedPrivateNetworks } from '../config.js';
 import type { Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import { listAllowlist, listLocations } from '../db/allowlist.repository.js';
@@ -52,6 +51,11 @@ export interface GatherOptions {
   logger?: Logger;
   /** @defaultValue now */
   now?: Date;
+  /**
+   * Private networks the operator allows outbound calls into (`WARDEN_ALLOW_PRIVATE_NETWORKS`, from the validated config).
+   * @defaultValue none
+   */
+  allowPrivateNetworks?: readonly string[];
 }
 
 /**
@@ -101,14 +105,10 @@ export function platformToken(tenant: Tenant, env: NodeJS.ProcessEnv): string {
   return tokenFrom(tenant, env, tenant.token_env, 'platform');
 }
 
-/** The outbound-URL policy (src/outbound/url-policy.ts) with the networks the operator allowed in `env`. */
-function urlPolicyOf(env: NodeJS.ProcessEnv): OutboundUrlPolicy {
-  return new OutboundUrlPolicy({ allowPrivateNetworks: allowedPrivateNetworks(env) });
-}
 
 /** A client for the tenant's platform; its stored base URL is checked again, as `tenants add` checked it. */
 export function clientFor(tenant: Tenant, env: NodeJS.ProcessEnv, options: GatherOptions['client'] = {}): OmneoClient {
-  const urlPolicy = options.urlPolicy ?? urlPolicyOf(env);
+  const urlPolicy = options.urlPolicy ?? new OutboundUrlPolicy();
   const baseUrl = urlPolicy.parse(tenant.base_url, `tenant ${JSON.stringify(tenant.name)} base_url`).href;
   return new OmneoClient({ ...options, urlPolicy, baseUrl, token: platformToken(tenant, env) });
 }
@@ -134,7 +134,8 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
   const env = options.env;
   const parts = new Set(options.parts ?? ALL_PARTS);
   const tenant = await requireTenant(db, tenantName);
-  const urlPolicy = urlPolicyOf(env);
+  // The outbound-URL policy (src/outbound/url-policy.ts) with the networks the operator allowed.
+  const urlPolicy = new OutboundUrlPolicy(options.allowPrivateNetworks === undefined ? {} : { allowPrivateNetworks: options.allowPrivateNetworks });
   const snapshot: TenantSnapshot = { tenant: tenant.name, captured_at: (options.now ?? new Date()).toISOString() };
 
   // Check everything that can be wrong with the set-up before the first request.

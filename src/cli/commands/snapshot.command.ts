@@ -14,7 +14,7 @@ export function registerSnapshot(program: Command, io: CliIo): void {
     .addHelpText('after', examples('warden snapshot --tenant acme > acme.snapshot.json', 'warden snapshot --tenant acme | warden check --snapshot -'))
     .action(async (opts: { tenant: string }) => {
       const tenant = tenantName(opts.tenant, '--tenant');
-      const snapshot = await withApp(io, (app) => gatherTenantSnapshot(app.database.db, tenant, { env: app.env }));
+      const snapshot = await withApp(io, (app) => gatherTenantSnapshot(app.database.db, tenant, { env: app.env, allowPrivateNetworks: app.config.WARDEN_ALLOW_PRIVATE_NETWORKS ?? [] }));
       await write(io.stdout, `${JSON.stringify(snapshot)}\n`);
     });
 }
