@@ -10,7 +10,7 @@ import { collect, OmneoClient, type OmneoClientOptions } from '../../../src/omne
 import { OmneoApiError, type OmneoError, OmneoNetworkError, OmneoRateLimitError, OmneoTimeoutError } from '../../../src/omneo/errors.js';
 import { backoffMs, parseRetryAfter } from '../../../src/outbound/retry.js';
 import { startSimulator, type ScriptedFault, type Simulator } from '../../../src/omneo/simulator/server.js';
-import { configure, scriptFaults, statusesOf, withSim } from './sim-helpers.js';
+import { configure, scriptFaults, statusesOf, withSim, caught } from './sim-helpers.js';
 
 // Short backoff keeps the suite quick; the retry policy is the same as with the defaults.
 const clientFor = (sim: Simulator, options: Partial<OmneoClientOptions> = {}) =>
@@ -18,15 +18,6 @@ const clientFor = (sim: Simulator, options: Partial<OmneoClientOptions> = {}) =>
 
 const USERS = 'GET /api/v3/users';
 const USER = 'GET /api/v3/users/{id}';
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('pagination', () => {
   it('streams every page of a long list in order, one request per page', async () => {

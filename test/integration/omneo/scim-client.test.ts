@@ -3,22 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { readScimDirectory, ScimStatusError, ScimTimeoutError, type ScimOptions } from '../../../src/directory/scim-client.js';
 import type { Simulator } from '../../../src/omneo/simulator/server.js';
-import { configure, scriptFaults, statusesOf, withSim } from './sim-helpers.js';
+import { configure, scriptFaults, statusesOf, withSim, caught } from './sim-helpers.js';
 
 const USERS = 'GET /scim/v2/Users';
 
 // Short backoff keeps the suite quick; the retry policy is the same as with the defaults.
 const read = (sim: Simulator, options: ScimOptions = {}) =>
   readScimDirectory(`${sim.origin}/scim/v2`, { token: sim.token, backoffBaseMs: 10, backoffCapMs: 50, ...options });
-
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 async function timed<T>(run: () => Promise<T>): Promise<[T, number]> {
   const started = performance.now();

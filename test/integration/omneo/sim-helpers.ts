@@ -23,3 +23,13 @@ export async function configure(sim: Simulator, config: Record<string, unknown>)
 export function statusesOf(sim: Simulator, route: string): Record<string, number> {
   return sim.stats().requests[route] ?? {};
 }
+
+/** The error `promise` rejects with; fails the test when it resolves. */
+export async function caught(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected a rejection');
+}
