@@ -31,6 +31,8 @@ import { registerSchedules } from './commands/schedules.command.js';
 import { registerWorker } from './commands/worker.command.js';
 import { registerMigrate } from './commands/migrate.command.js';
 import { registerAuditLog } from './commands/audit-log.command.js';
+import { registerPeople } from './commands/people.command.js';
+import { registerServe } from './commands/serve.command.js';
 import { HELP_CONFIGURATION, environmentHelp } from './help.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
@@ -60,6 +62,8 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerSchedules(program, io, setExit);
   registerMigrate(program, io, setExit);
   registerAuditLog(program, io, setExit);
+  registerServe(program, io);
+  registerPeople(program, io);
   return program;
 }
 

@@ -206,6 +206,73 @@ export interface AuditLogTable {
 
 export type AuditChainScheme = 'sha256' | 'hmac-sha256';
 
+export const ROLES = ['compliance', 'admin', 'engineer'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A person who may sign in to the web app (docs/architecture.md "The web app"). */
+export interface PeopleTable {
+  id: Generated<number>;
+  /** Lower-cased. */
+  email: string;
+  name: ColumnType<string, string | undefined, string>;
+  roles: Role[];
+  /** The tenants they may see; null: all of them. */
+  tenants: string[] | null;
+  created_at: CreatedAt;
+  disabled_at: ColumnType<At, At | undefined, At>;
+}
+
+export type SignInChannel = 'email' | 'terminal';
+
+/** A one-time sign-in link; only hashes of its token, code and nonce are kept. */
+export interface SignInLinksTable {
+  id: Generated<number>;
+  person_id: number;
+  /** SHA-256 (hex) of the link's token. */
+  token_hash: string;
+  /** HMAC (hex) of the typed code, under the web key. */
+  code_hash: string;
+  /** HMAC (hex) of the nonce cookie of the browser that asked; null for a link printed in a terminal. */
+  nonce_hash: string | null;
+  channel: SignInChannel;
+  created_at: CreatedAt;
+  expires_at: Date;
+  failed_attempts: ColumnType<number, number | undefined, number>;
+  requested_ip: string | null;
+  requested_agent: string | null;
+  used_at: ColumnType<At, At | undefined, At>;
+  used_ip: ColumnType<string | null, string | null | undefined, string | null>;
+  used_agent: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** A signed-in browser, by the SHA-256 of its cookie. */
+export interface SessionsTable {
+  id: Generated<number>;
+  token_hash: string;
+  person_id: number;
+  created_at: CreatedAt;
+  last_seen_at: CreatedAt;
+  ended_at: ColumnType<At, At | undefined, At>;
+  /** `signed-out`, `idle`, `disabled`, `revoked`. */
+  ended_reason: ColumnType<string | null, string | null | undefined, string | null>;
+  ip: string | null;
+  agent: string | null;
+}
+
+/** A person's key for scripts, by the SHA-256 of the key. */
+export interface ApiKeysTable {
+  id: Generated<number>;
+  person_id: number;
+  name: string;
+  /** The key's first characters, to tell keys apart in a list; not enough to use it. */
+  prefix: string;
+  key_hash: string;
+  created_at: CreatedAt;
+  last_used_at: ColumnType<At, At | undefined, At>;
+  last_used_ip: ColumnType<string | null, string | null | undefined, string | null>;
+  revoked_at: ColumnType<At, At | undefined, At>;
+}
+
 export interface Database {
   tenants: TenantsTable;
   job_runs: JobRunsTable;
@@ -218,6 +285,10 @@ export interface Database {
   allowlist_entries: AllowlistEntriesTable;
   locations: LocationsTable;
   audit_log: AuditLogTable;
+  people: PeopleTable;
+  sign_in_links: SignInLinksTable;
+  sessions: SessionsTable;
+  api_keys: ApiKeysTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -241,6 +312,10 @@ export type NewAllowlistEntry = Insertable<AllowlistEntriesTable>;
 export type Location = Selectable<LocationsTable>;
 export type NewLocation = Insertable<LocationsTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
+export type Person = Selectable<PeopleTable>;
+export type SignInLink = Selectable<SignInLinksTable>;
+export type Session = Selectable<SessionsTable>;
+export type ApiKey = Selectable<ApiKeysTable>;
 
 /** The JSON string a jsonb column is written with. */
 export const json = (value: unknown): string => JSON.stringify(value);

@@ -15,7 +15,9 @@ import {
 } from '../db/erasure.repository.js';
 import type { Db } from '../db/executor.js';
 import { addCurrentVersion, createPendingVersion, listVersions } from '../db/secret-versions.repository.js';
+import { findPersonByEmail, insertPerson } from '../db/people.repository.js';
 import { addTenant, getTenant, updateTenant } from '../db/tenants.repository.js';
+import type { Role } from '../db/database.js';
 import type { DemoTenant } from '../omneo/simulator/demo-tenant.js';
 import { newSecretValue, sealSecret } from '../secrets/secret-box.js';
 
@@ -24,6 +26,13 @@ const DEMO_ACTOR = 'system:demo';
 
 /** The variable the demo tenant's platform token is read from. */
 export const DEMO_TOKEN_ENV = 'DEMO_OMNEO_TOKEN';
+
+/** The demo's people: one of each role, at the digest's addresses. */
+export const DEMO_PEOPLE: readonly { email: string; name: string; roles: Role[] }[] = [
+  { email: 'admins@demo.example', name: 'Alex Admin', roles: ['admin'] },
+  { email: 'compliance@demo.example', name: 'Casey Compliance', roles: ['compliance'] },
+  { email: 'engineers@demo.example', name: 'Erin Engineer', roles: ['engineer'] },
+];
 
 export interface SeedDemoOptions {
   /** The running simulator: its API URL, server origin and demo data. */
@@ -66,6 +75,11 @@ export async function seedDemoTenant(db: Db, options: SeedDemoOptions): Promise<
     demo.locations.map((l) => ({ id: l.id, name: l.name, closed_at: l.closed_at === null ? null : new Date(l.closed_at) })),
     { actor: DEMO_ACTOR },
   );
+
+  // One person of each role, to sign in to `warden serve` as (the admin gets the printed link).
+  for (const person of DEMO_PEOPLE) {
+    if ((await findPersonByEmail(db, person.email)) === undefined) await insertPerson(db, person, DEMO_ACTOR);
+  }
 
   const known = new Set((await listVersions(db, name)).map((v) => v.name));
   for (const s of demo.secrets) {

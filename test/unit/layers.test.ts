@@ -10,7 +10,8 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Higher imports lower. Equal ranks are siblings and may import each other. */
 const LAYERS: readonly (readonly [prefix: string, rank: number])[] = [
-  ['src/cli/', 6],
+  ['src/cli/', 7],
+  ['src/http/', 6],
   ['src/app/', 5],
   ['src/demo/', 5],
   ['jobs/', 4],

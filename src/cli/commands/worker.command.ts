@@ -29,7 +29,7 @@ export const LET_GO_MS = 1_000;
 /** How often the worker looks whether its parent is gone (started through npm only). */
 export const PARENT_CHECK_MS = 1_000;
 
-interface Stop {
+export interface Stop {
   /** Resolves with what stopped the worker: a signal name, or `parent exited`. */
   reason: Promise<string>;
   dispose(): void;
@@ -41,7 +41,7 @@ interface Stop {
  * reliably, and the worker would be left running re-parented, never draining.
  * Only under npm: a worker started with `nohup … &` is re-parented on purpose.
  */
-function untilStop(watchParent: boolean): Stop {
+export function untilStop(watchParent: boolean): Stop {
   let timer: NodeJS.Timeout | undefined;
   let on: (sig: NodeJS.Signals) => void = () => {};
   const reason = new Promise<string>((resolve) => {

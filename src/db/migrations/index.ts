@@ -8,10 +8,12 @@ import * as initial from './2026-11-29T1800_initial.js';
 import * as tenantPolicy from './2026-11-29T2230_tenant-policy.js';
 import * as runLeases from './2026-11-29T2300_run-leases.js';
 import * as auditLogKeyed from './2026-11-29T2310_audit-log-keyed.js';
+import * as peopleSignIn from './2026-11-30T0100_people-sign-in.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-29T1800_initial': initial,
   '2026-11-29T2230_tenant-policy': tenantPolicy,
   '2026-11-29T2300_run-leases': runLeases,
   '2026-11-29T2310_audit-log-keyed': auditLogKeyed,
+  '2026-11-30T0100_people-sign-in': peopleSignIn,
 };

@@ -1,0 +1,97 @@
+/**
+ * People and their API keys: one action each, called by the CLI
+ * (`warden people …`) and, where there is one, an HTTP route. Validation is
+ * here, so both faces refuse the same input with the same message.
+ */
+import { z } from 'zod';
+import { insertApiKey, listApiKeys, revokeApiKeyRow } from '../db/api-keys.repository.js';
+import { ROLES, type ApiKey, type Person, type Role } from '../db/database.js';
+import { NotFoundError } from '../db/errors.js';
+import type { Db } from '../db/executor.js';
+import { disablePersonRow, findPersonByEmail, insertPerson, listPeople } from '../db/people.repository.js';
+import { listTenants } from '../db/tenants.repository.js';
+import { InputError } from '../errors.js';
+import { API_KEY_PREFIX, newApiKey, sha256Hex } from '../secrets/tokens.js';
+
+const EMAIL = z.string().trim().toLowerCase().pipe(z.email());
+
+/** A person's address, lower-cased; an input error naming `field` otherwise. */
+export function parseEmail(value: string, field = 'email'): string {
+  const parsed = EMAIL.safeParse(value);
+  if (!parsed.success) throw new InputError(field, 'is not an email address');
+  return parsed.data;
+}
+
+/** `admin,engineer` → roles; an unknown or missing role is an input error naming `field`. */
+export function parseRoles(value: string, field = '--role'): Role[] {
+  const roles = value.split(',').map((r) => r.trim()).filter((r) => r !== '');
+  if (roles.length === 0) throw new InputError(field, `give at least one of ${ROLES.join(', ')}`);
+  for (const r of roles) {
+    if (!(ROLES as readonly string[]).includes(r)) throw new InputError(field, `${JSON.stringify(r)} is not a role (${ROLES.join(', ')})`);
+  }
+  return [...new Set(roles as Role[])];
+}
+
+export interface AddPersonInput {
+  email: string;
+  name?: string;
+  roles: readonly Role[];
+  /** Tenant names; undefined or null: all tenants. */
+  tenants?: readonly string[] | null;
+}
+
+/** Adds a person, refusing a tenant that does not exist (by name, in `--tenants`). */
+export async function addPerson(db: Db, input: AddPersonInput, actor: string): Promise<Person> {
+  const email = parseEmail(input.email);
+  if (input.roles.length === 0) throw new InputError('roles', 'give at least one role');
+  if (input.tenants != null) {
+    if (input.tenants.length === 0) throw new InputError('tenants', 'give at least one tenant, or none for all');
+    const known = new Set((await listTenants(db)).map((t) => t.name));
+    const unknown = input.tenants.find((t) => !known.has(t));
+    if (unknown !== undefined) throw new InputError('tenants', `no tenant named ${JSON.stringify(unknown)}`);
+  }
+  const name = (input.name ?? '').trim();
+  if (name.length > 200) throw new InputError('name', 'at most 200 characters');
+  return insertPerson(db, { email, name, roles: input.roles, tenants: input.tenants == null ? null : [...new Set(input.tenants)] }, actor);
+}
+
+/** The person with this address, or a NotFoundError (exit 4, HTTP 404). */
+export async function requirePerson(db: Db, email: string): Promise<Person> {
+  const person = await findPersonByEmail(db, parseEmail(email));
+  if (person === undefined) throw new NotFoundError('person', email.trim().toLowerCase());
+  return person;
+}
+
+export { listPeople };
+
+/** Disables a person: their sessions end now, their API keys stop working. */
+export async function disablePerson(db: Db, email: string, actor: string): Promise<Person> {
+  const person = await requirePerson(db, email);
+  return disablePersonRow(db, person.id, actor);
+}
+
+export interface IssuedApiKey {
+  /** Shown once; only its hash is kept. */
+  key: string;
+  row: ApiKey;
+}
+
+/** Makes an API key for an enabled person. */
+export async function issueApiKey(db: Db, email: string, name: string, actor: string): Promise<IssuedApiKey> {
+  const person = await requirePerson(db, email);
+  if (person.disabled_at !== null) throw new InputError('email', 'this person is disabled');
+  const label = name.trim();
+  if (label === '' || label.length > 100) throw new InputError('--name', 'must be 1 to 100 characters');
+  const key = newApiKey();
+  const row = await insertApiKey(db, { personId: person.id, name: label, prefix: key.slice(0, API_KEY_PREFIX.length + 6), keyHash: sha256Hex(key) }, actor);
+  return { key, row };
+}
+
+export async function apiKeysOf(db: Db, email: string): Promise<ApiKey[]> {
+  return listApiKeys(db, (await requirePerson(db, email)).id);
+}
+
+/** Revokes a key by id; a key that is unknown or already revoked is a NotFoundError. */
+export async function revokeApiKey(db: Db, id: number, actor: string): Promise<void> {
+  if (!(await revokeApiKeyRow(db, id, actor))) throw new NotFoundError('live API key', String(id));
+}

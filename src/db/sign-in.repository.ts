@@ -1,0 +1,164 @@
+/**
+ * One-time sign-in links and the sessions they open (docs/architecture.md
+ * "Signing in"). Only hashes reach these functions: tokens, codes and nonces
+ * are hashed by the app layer (src/app/sign-in.ts) before they get here.
+ */
+import { sql } from 'kysely';
+import { appendAuditLog } from './audit-log.repository.js';
+import type { Person, Session, SignInChannel, SignInLink } from './database.js';
+import { inTransaction, type Db } from './executor.js';
+
+export interface NewSignInLink {
+  personId: number;
+  tokenHash: string;
+  codeHash: string;
+  nonceHash: string | null;
+  channel: SignInChannel;
+  expiresAt: Date;
+  ip: string | null;
+  agent: string | null;
+}
+
+export function insertSignInLink(db: Db, link: NewSignInLink): Promise<SignInLink> {
+  return db
+    .insertInto('sign_in_links')
+    .values({
+      person_id: link.personId,
+      token_hash: link.tokenHash,
+      code_hash: link.codeHash,
+      nonce_hash: link.nonceHash,
+      channel: link.channel,
+      expires_at: link.expiresAt,
+      requested_ip: link.ip,
+      requested_agent: link.agent,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findSignInLink(db: Db, tokenHash: string): Promise<SignInLink | undefined> {
+  return db.selectFrom('sign_in_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+/** The newest unspent, unexpired link asked for by the browser holding this nonce. */
+export function findLinkByNonce(db: Db, nonceHash: string, at: Date): Promise<SignInLink | undefined> {
+  return db
+    .selectFrom('sign_in_links')
+    .selectAll()
+    .where('nonce_hash', '=', nonceHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', at)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}
+
+/** Counts a wrong code against the link; returns the count after it. */
+export async function recordFailedAttempt(db: Db, linkId: number): Promise<number> {
+  const row = await db
+    .updateTable('sign_in_links')
+    .set((eb) => ({ failed_attempts: eb('failed_attempts', '+', 1) }))
+    .where('id', '=', linkId)
+    .returning('failed_attempts')
+    .executeTakeFirst();
+  return row?.failed_attempts ?? 0;
+}
+
+export interface SpendInput {
+  linkId: number;
+  /** The session's cookie hash, opened in the same transaction. */
+  sessionTokenHash: string;
+  ip: string | null;
+  agent: string | null;
+  at: Date;
+  /** Wrong codes a link survives. */
+  maxFailedAttempts: number;
+}
+
+/**
+ * Spends a link and opens its session, in one transaction. The update is the
+ * compare-and-set: of two clicks at once, one gets the session and the other
+ * `undefined`, as does an expired, spent or worn-out link or a disabled person.
+ */
+export async function spendLinkIntoSession(db: Db, input: SpendInput): Promise<{ session: Session; person: Person } | undefined> {
+  return inTransaction(db, async (trx) => {
+    const spent = await trx
+      .updateTable('sign_in_links')
+      .set({ used_at: input.at, used_ip: input.ip, used_agent: input.agent })
+      .where('id', '=', input.linkId)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', input.at)
+      .where('failed_attempts', '<', input.maxFailedAttempts)
+      .returning(['person_id', 'channel'])
+      .executeTakeFirst();
+    if (spent === undefined) return undefined;
+    const person = await trx.selectFrom('people').selectAll().where('id', '=', spent.person_id).where('disabled_at', 'is', null).executeTakeFirst();
+    if (person === undefined) return undefined;
+    const session = await trx
+      .insertInto('sessions')
+      .values({ token_hash: input.sessionTokenHash, person_id: person.id, created_at: input.at, last_seen_at: input.at, ip: input.ip, agent: input.agent })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await appendAuditLog(trx, {
+      actor: `person:${person.id}`,
+      action: 'person.signed_in',
+      subject: `person:${person.id}`,
+      details: { link: input.linkId, channel: spent.channel, session: session.id },
+    });
+    return { session, person };
+  });
+}
+
+/**
+ * The live session behind a cookie hash, with its person, and marks it seen.
+ * A session idle longer than `idleMs` or whose person is disabled is ended here
+ * and not returned.
+ */
+export async function touchSession(db: Db, tokenHash: string, idleMs: number, at: Date): Promise<{ session: Session; person: Person } | undefined> {
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('people', 'people.id', 'sessions.person_id')
+    .selectAll('sessions')
+    .select(['people.disabled_at as person_disabled_at'])
+    .where('sessions.token_hash', '=', tokenHash)
+    .where('sessions.ended_at', 'is', null)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const idle = at.getTime() - row.last_seen_at.getTime() > idleMs;
+  if (idle || row.person_disabled_at !== null) {
+    await endSessionRow(db, row.id, idle ? 'idle' : 'disabled', at);
+    return undefined;
+  }
+  // The idle clock moves at most once a minute: a page's requests do not each write a row.
+  if (at.getTime() - row.last_seen_at.getTime() > 60_000) {
+    await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', row.id).execute();
+  }
+  const person = await db.selectFrom('people').selectAll().where('id', '=', row.person_id).executeTakeFirstOrThrow();
+  const { person_disabled_at: _disabled, ...session } = row;
+  return { session, person };
+}
+
+/** Ends a session; false when it had already ended. */
+export async function endSessionRow(db: Db, id: number, reason: string, at: Date = new Date()): Promise<boolean> {
+  const ended = await db
+    .updateTable('sessions')
+    .set({ ended_at: at, ended_reason: reason })
+    .where('id', '=', id)
+    .where('ended_at', 'is', null)
+    .executeTakeFirst();
+  return Number(ended.numUpdatedRows) > 0;
+}
+
+/** Live sessions of a person, newest first. */
+export function liveSessions(db: Db, personId: number): Promise<Session[]> {
+  return db.selectFrom('sessions').selectAll().where('person_id', '=', personId).where('ended_at', 'is', null).orderBy('id', 'desc').execute();
+}
+
+/** Deletes links that expired more than a day ago (the ledger does not grow without end). */
+export async function pruneSignInLinks(db: Db, at: Date): Promise<number> {
+  const result = await db
+    .deleteFrom('sign_in_links')
+    .where('expires_at', '<', sql<Date>`${at}::timestamptz - interval '1 day'`)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}

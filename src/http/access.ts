@@ -1,0 +1,105 @@
+/**
+ * Who may use each route: the one table the access hook (src/http/auth.hook.ts)
+ * enforces, and the RBAC test walks (every route × every role × anonymous).
+ * A route missing from this table refuses to register, so a new route cannot
+ * be forgotten: the server does not start.
+ *
+ * `who`: `public` (no sign-in), or the roles of which a person needs one.
+ * `tenant`: where the route's tenant is, so a person sees only their tenants:
+ * - `none`: no tenant, or a list the handler filters by {@link visibleTenants};
+ * - `param`: the `:tenant` path parameter, checked before the handler runs;
+ * - `query`: the optional `?tenant=` filter, checked likewise (the handler filters lists);
+ * - `row`: the handler checks the tenant of the row it loads ({@link canSeeTenant}).
+ * A tenant a person may not see answers 404, as one that does not exist.
+ */
+import { ROLES, type Person, type Role } from '../db/database.js';
+
+export type TenantScope = 'none' | 'param' | 'query' | 'row';
+
+export interface RouteAccess {
+  who: 'public' | readonly Role[];
+  tenant: TenantScope;
+  /**
+   * How a form or script signed in by cookie proves it came from Warden's own
+   * pages (unsafe methods only; API keys need neither): `token`, the CSRF token
+   * of every form; `same-origin`, the browser's `Sec-Fetch-Site` and `Origin`
+   * headers, for bull-board's own scripts, which cannot carry a token.
+   * @defaultValue `token`
+   */
+  csrf?: 'token' | 'same-origin';
+}
+
+const ANYONE: RouteAccess = { who: 'public', tenant: 'none' };
+const EVERY_ROLE = ROLES;
+const READ = (tenant: TenantScope): RouteAccess => ({ who: EVERY_ROLE, tenant });
+
+/** Keyed by `METHOD /url` as the route was declared; `/admin/queues/*` covers bull-board's routes. */
+export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
+  // Operations.
+  'GET /healthz': ANYONE,
+  'GET /readyz': ANYONE,
+  'GET /metrics': { who: ['admin', 'engineer'], tenant: 'none' },
+  'GET /admin/queues/*': { who: ['admin', 'engineer'], tenant: 'none' },
+  'POST /admin/queues/*': { who: ['admin'], tenant: 'none', csrf: 'same-origin' },
+  'PUT /admin/queues/*': { who: ['admin'], tenant: 'none', csrf: 'same-origin' },
+  'PATCH /admin/queues/*': { who: ['admin'], tenant: 'none', csrf: 'same-origin' },
+  'DELETE /admin/queues/*': { who: ['admin'], tenant: 'none', csrf: 'same-origin' },
+
+  // Signing in and out.
+  'GET /assets/app.css': ANYONE,
+  'GET /sign-in': ANYONE,
+  'POST /sign-in': ANYONE,
+  'GET /sign-in/link': ANYONE,
+  'POST /sign-in/link': ANYONE,
+  'POST /sign-in/code': ANYONE,
+  'POST /sign-out': READ('none'),
+
+  // Pages.
+  'GET /': READ('none'),
+  'GET /tenants': READ('none'),
+  'GET /tenants/:tenant': READ('param'),
+  'GET /tenants/:tenant/settings': READ('param'),
+  'GET /findings': READ('query'),
+  'GET /findings.csv': READ('query'),
+  'GET /findings/:tenant/:fingerprint': READ('param'),
+  'POST /findings/:tenant/:fingerprint/suppress': { who: ['compliance'], tenant: 'param' },
+  'POST /findings/:tenant/:fingerprint/unsuppress': { who: ['compliance'], tenant: 'param' },
+  'GET /runs': READ('query'),
+  'GET /runs/:id': READ('row'),
+
+  // JSON API.
+  'GET /api/v1/openapi.json': ANYONE,
+  'GET /api/v1/me': READ('none'),
+  'GET /api/v1/tenants': READ('none'),
+  'GET /api/v1/tenants/:tenant': READ('param'),
+  'GET /api/v1/findings': READ('query'),
+  'GET /api/v1/findings/:tenant/:fingerprint': READ('param'),
+  'PUT /api/v1/findings/:tenant/:fingerprint/suppression': { who: ['compliance'], tenant: 'param' },
+  'DELETE /api/v1/findings/:tenant/:fingerprint/suppression': { who: ['compliance'], tenant: 'param' },
+  'GET /api/v1/runs': READ('query'),
+  'GET /api/v1/runs/:id': READ('row'),
+};
+
+const PREFIXED = '/admin/queues';
+
+/** The access of a declared route (HEAD as GET); undefined when the table has no entry. */
+export function accessOf(method: string, url: string): RouteAccess | undefined {
+  const m = method === 'HEAD' ? 'GET' : method;
+  if (url === PREFIXED || url.startsWith(`${PREFIXED}/`)) return ROUTE_ACCESS[`${m} ${PREFIXED}/*`];
+  return ROUTE_ACCESS[`${m} ${url}`];
+}
+
+/** Whether a person holds one of the roles. */
+export function hasRole(person: Pick<Person, 'roles'>, roles: readonly Role[]): boolean {
+  return person.roles.some((r) => roles.includes(r));
+}
+
+/** Whether a person may see a tenant (their list, or all when they have none). */
+export function canSeeTenant(person: Pick<Person, 'tenants'>, tenant: string): boolean {
+  return person.tenants === null || person.tenants.includes(tenant);
+}
+
+/** The tenants a person may see among `all`. */
+export function visibleTenants(person: Pick<Person, 'tenants'>, all: readonly string[]): string[] {
+  return all.filter((t) => canSeeTenant(person, t));
+}

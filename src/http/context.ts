@@ -1,0 +1,22 @@
+/** What every route of the web app is given: the app's parts it needs, built once by src/http/server.ts. */
+import type { App } from '../app/create-app.js';
+import type { SignInDeps } from '../app/sign-in.js';
+import type { Db } from '../db/executor.js';
+import type { Logger } from '../log/logger.js';
+
+export interface WebContext {
+  /** The composition root: config, registry, queue transport, schedules. */
+  app: App;
+  db: Db;
+  log: Logger;
+  /** The web key (src/secrets/tokens.ts): CSRF tokens, sign-in codes and nonces. */
+  key: Buffer;
+  /** Cookies carry `Secure` (the public URL is https). */
+  secureCookies: boolean;
+  /** Where links point: `WARDEN_PUBLIC_URL`, else the address the server listens on (known once it does). */
+  publicUrl(): string;
+  /** What sign-in needs (the mailer, the sender, the public URL). */
+  signIn(): SignInDeps;
+  /** The clock (tests move it). */
+  now(): Date;
+}

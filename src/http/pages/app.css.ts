@@ -1,0 +1,48 @@
+/**
+ * The web app's one stylesheet, served at /assets/app.css (a file, so the CSP
+ * can refuse inline styles and scripts alike). Plain CSS, readable at 200 %
+ * zoom, with a visible focus ring for keyboard users and contrast above WCAG AA.
+ */
+export const APP_CSS = `
+*, *::before, *::after { box-sizing: border-box; }
+body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1b1f24; background: #f6f7f9; }
+a { color: #0b57d0; }
+a:focus-visible, button:focus-visible, input:focus-visible, select:focus-visible, textarea:focus-visible, summary:focus-visible {
+  outline: 3px solid #b3261e; outline-offset: 2px;
+}
+.skip { position: absolute; left: -9999px; }
+.skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; z-index: 1; }
+header.site { background: #1b1f24; color: #fff; padding: .5rem 1rem; display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; }
+header.site a { color: #fff; }
+header.site nav ul { list-style: none; display: flex; gap: 1rem; margin: 0; padding: 0; }
+header.site .who { margin-left: auto; display: flex; gap: .75rem; align-items: center; }
+header.site form { margin: 0; }
+main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
+h1 { font-size: 1.6rem; margin: .5rem 0 1rem; }
+h2 { font-size: 1.25rem; margin: 1.5rem 0 .5rem; }
+table { border-collapse: collapse; width: 100%; background: #fff; }
+caption { text-align: left; font-weight: 600; padding: .25rem 0; }
+th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #d0d4da; vertical-align: top; }
+th { background: #eceff3; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+.card { background: #fff; border: 1px solid #d0d4da; border-radius: 4px; padding: 1rem; margin: 0 0 1rem; }
+.grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); }
+form.inline { display: inline; }
+form.filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: flex-end; margin-bottom: 1rem; }
+label { display: block; font-weight: 600; }
+input, select, textarea, button { font: inherit; }
+input, select, textarea { padding: .35rem .5rem; border: 1px solid #6b7280; border-radius: 3px; background: #fff; color: #1b1f24; }
+button, .button { padding: .4rem .9rem; border: 1px solid #0b57d0; border-radius: 3px; background: #0b57d0; color: #fff; cursor: pointer; text-decoration: none; display: inline-block; }
+button.secondary, .button.secondary { background: #fff; color: #0b57d0; }
+header.site button { background: transparent; border-color: #fff; color: #fff; }
+.sev-critical { color: #8c1d18; font-weight: 700; }
+.sev-high { color: #a0430a; font-weight: 700; }
+.sev-medium { color: #6b5300; }
+.sev-low { color: #38506b; }
+.notice { border-left: 4px solid #0b57d0; background: #e8f0fe; padding: .75rem 1rem; margin: 0 0 1rem; }
+.error { border-left: 4px solid #b3261e; background: #fce8e6; padding: .75rem 1rem; margin: 0 0 1rem; }
+.muted { color: #4b5563; }
+pre, code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
+pre { background: #fff; border: 1px solid #d0d4da; padding: .75rem; overflow: auto; }
+nav.pages { display: flex; gap: 1rem; margin: 1rem 0; }
+`;
