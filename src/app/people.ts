@@ -64,6 +64,14 @@ export async function requirePerson(db: Db, email: string): Promise<Person> {
 
 export { listPeople };
 
+/**
+ * Who a person's actions are recorded as in the audit log: their address, as
+ * the CLI records the OS login (an auditor must be able to tell who decided).
+ */
+export function personActor(person: Pick<Person, 'email'>): string {
+  return person.email;
+}
+
 /** Disables a person: their sessions end now, their API keys stop working. */
 export async function disablePerson(db: Db, email: string, actor: string): Promise<Person> {
   const person = await requirePerson(db, email);

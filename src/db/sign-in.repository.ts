@@ -100,7 +100,7 @@ export async function spendLinkIntoSession(db: Db, input: SpendInput): Promise<{
       .returningAll()
       .executeTakeFirstOrThrow();
     await appendAuditLog(trx, {
-      actor: `person:${person.id}`,
+      actor: person.email,
       action: 'person.signed_in',
       subject: `person:${person.id}`,
       details: { link: input.linkId, channel: spent.channel, session: session.id },
