@@ -27,8 +27,13 @@ export interface AuditJobOptions {
   schedule: string;
 }
 
-export function defineAuditJob({ name, family, schedule }: AuditJobOptions): JobDefinition<typeof auditPayload> {
-  return defineJob({
+/** An audit job, with the rule family it runs: its runs are the ones that see (and resolve) that family's findings. */
+export interface AuditJobDefinition extends JobDefinition<typeof auditPayload> {
+  readonly family: RuleFamily;
+}
+
+export function defineAuditJob({ name, family, schedule }: AuditJobOptions): AuditJobDefinition {
+  const job = defineJob({
     name,
     payload: auditPayload,
     schedule,
@@ -61,4 +66,5 @@ export function defineAuditJob({ name, family, schedule }: AuditJobOptions): Job
       }
     },
   });
+  return Object.freeze({ ...job, family });
 }

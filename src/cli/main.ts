@@ -33,6 +33,7 @@ import { registerMigrate } from './commands/migrate.command.js';
 import { registerAuditLog } from './commands/audit-log.command.js';
 import { registerPeople } from './commands/people.command.js';
 import { registerServe } from './commands/serve.command.js';
+import { registerFindings } from './commands/findings.command.js';
 import { HELP_CONFIGURATION, environmentHelp } from './help.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
@@ -64,6 +65,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerAuditLog(program, io, setExit);
   registerServe(program, io);
   registerPeople(program, io);
+  registerFindings(program, io);
   return program;
 }
 

@@ -58,8 +58,11 @@ export async function suppressFinding(db: Db, input: SuppressInput): Promise<Sup
   });
 }
 
-/** A finding's fingerprint is a hash (src/rules/engine.ts), never the subject's own identifier. */
-function suppressionSubject(tenant: string, fingerprint: string): string {
+/**
+ * The audit-log subject of a finding's suppressions, `finding:TENANT/FINGERPRINT`.
+ * A finding's fingerprint is a hash (src/rules/engine.ts), never the subject's own identifier.
+ */
+export function suppressionSubject(tenant: string, fingerprint: string): string {
   return `finding:${tenant}/${fingerprint}`;
 }
 

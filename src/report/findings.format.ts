@@ -50,6 +50,23 @@ export const CSV_COLUMNS = [
 ] as const;
 
 /**
+ * Columns written before {@link CSV_COLUMNS}, e.g. the tenant and the state of
+ * a ledger row: same writer, same quoting, same formula escaping.
+ */
+export interface CsvLeadingColumns<F extends Finding> {
+  columns: readonly string[];
+  /** The cells of one finding, in the order of `columns`. */
+  cells(finding: F): readonly string[];
+}
+
+export interface ToCsvOptions<F extends Finding> {
+  /** Columns before the finding's own. @defaultValue none */
+  leading?: CsvLeadingColumns<F>;
+  /** Write the header row (a file sent in pieces writes it with its first piece only). @defaultValue true */
+  header?: boolean;
+}
+
+/**
  * One row per finding with a header row; evidence as a JSON cell.
  *
  * Names and labels come from the tenant (a token called `=HYPERLINK(…)`), and a
@@ -58,11 +75,13 @@ export const CSV_COLUMNS = [
  * OWASP ("CSV Injection") and the spreadsheets themselves recommend: the cell
  * then shows its text. Every cell here is a string (the evidence cell is JSON,
  * so it starts with `{`), so a name like `-1` is escaped too; nothing else in
- * the file changes.
+ * the file changes. Leading columns ({@link ToCsvOptions}) are escaped alike.
  */
-export function toCsv(findings: readonly Finding[]): string {
+export function toCsv<F extends Finding>(findings: readonly F[], options: ToCsvOptions<F> = {}): string {
+  const { leading, header = true } = options;
   return stringify(
     findings.map((f) => [
+      ...(leading === undefined ? [] : leading.cells(f)),
       f.severity,
       f.rule,
       f.name,
@@ -75,7 +94,7 @@ export function toCsv(findings: readonly Finding[]): string {
       f.fingerprint,
       JSON.stringify(f.evidence),
     ]),
-    { header: true, columns: [...CSV_COLUMNS], escape_formulas: true },
+    { header, columns: [...(leading?.columns ?? []), ...CSV_COLUMNS], escape_formulas: true },
   );
 }
 

@@ -45,4 +45,10 @@ header.site button { background: transparent; border-color: #fff; color: #fff; }
 pre, code { font-family: ui-monospace, SFMono-Regular, Menlo, monospace; font-size: .9em; }
 pre { background: #fff; border: 1px solid #d0d4da; padding: .75rem; overflow: auto; }
 nav.pages { display: flex; gap: 1rem; margin: 1rem 0; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: .25rem 1rem; background: #fff; border: 1px solid #d0d4da; padding: 1rem; margin: 0 0 1rem; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; }
+form.stacked > * + * { margin-top: .5rem; }
+form.stacked textarea { width: 100%; max-width: 40rem; }
+td code { white-space: pre-wrap; word-break: break-word; }
 `;
