@@ -303,7 +303,7 @@ export async function findingDetail(db: Db, visible: readonly string[], tenant: 
 }
 
 /** See {@link findingDetail}: certain unless the run lies between the first sighting and the last reopening. */
-function seenForCertain(row: FindingRow, started: Date | null, finished: Date | null): boolean {
+export function seenForCertain(row: FindingRow, started: Date | null, finished: Date | null): boolean {
   if (row.reopened_at === null) return true;
   const sawFirst = started !== null && started <= row.first_seen;
   const afterReopening = finished !== null && finished >= row.reopened_at;
@@ -312,7 +312,8 @@ function seenForCertain(row: FindingRow, started: Date | null, finished: Date | 
 
 const AUDIT_EVENTS: Readonly<Record<string, HistoryEvent>> = { 'finding.suppressed': 'suppressed', 'finding.unsuppressed': 'unsuppressed' };
 
-function historyOf(row: FindingRow, entries: readonly AuditLogRow[]): HistoryEntry[] {
+/** A finding's history: its row's own instants and the audit log's entries about it, oldest first. */
+export function historyOf(row: FindingRow, entries: readonly AuditLogRow[]): HistoryEntry[] {
   const own = (at: Date, event: HistoryEvent): HistoryEntry => ({ at, event, actor: null, action: null, details: null });
   const history: HistoryEntry[] = [own(row.first_seen, 'first_seen')];
   if (row.reopened_at !== null) history.push(own(row.reopened_at, 'reopened'));

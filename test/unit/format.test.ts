@@ -76,6 +76,18 @@ describe('toCsv', () => {
     const rows: string[][] = parse(toCsv([]));
     expect(rows).toEqual([[...CSV_COLUMNS]]);
   });
+
+  it('writes leading columns before the finding’s own, escaped alike, and leaves the header out on request', () => {
+    const result = awkward();
+    const leading = { columns: ['tenant', 'note'], cells: (f: { rule: string }) => ['acme', f.rule === 'TOK-04' ? '=cmd()' : 'ok'] };
+    const rows: string[][] = parse(toCsv(result.findings, { leading }));
+    expect(rows[0]).toEqual(['tenant', 'note', ...CSV_COLUMNS]);
+    const plain: string[][] = parse(toCsv(result.findings));
+    expect(rows.slice(1).map((r) => r.slice(2))).toEqual(plain.slice(1));
+    expect(rows.slice(1).some((r) => r[1] === "'=cmd()")).toBe(true);
+    const body: string[][] = parse(toCsv(result.findings, { leading, header: false }));
+    expect(body).toEqual(rows.slice(1));
+  });
 });
 
 describe('toTable', () => {
