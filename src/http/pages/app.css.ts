@@ -51,4 +51,5 @@ dl.facts dd { margin: 0; }
 form.stacked > * + * { margin-top: .5rem; }
 form.stacked textarea { width: 100%; max-width: 40rem; }
 td code { white-space: pre-wrap; word-break: break-word; }
+.nowrap { white-space: nowrap; }
 `;

@@ -115,7 +115,7 @@ function listBody(visible: readonly string[], filter: FindingsFilter, result: Aw
           (f) => html`<tr>
 <td>${severityCell(f.severity)}</td>
 <td>${f.tenant}</td>
-<td><abbr title="${f.name}">${f.rule}</abbr></td>
+<td class="nowrap"><abbr title="${f.name}">${f.rule}</abbr></td>
 <td>${subjectText(f.subject)}</td>
 <td><a href="${findingPath(f.tenant, f.fingerprint)}">${f.title}</a></td>
 <td>${stateText(f)}</td>
@@ -212,7 +212,7 @@ ${suppressionSection(req, reply, f, now)}
 <h2 id="evidence-h">Evidence</h2>
 ${evidence.length === 0
   ? html`<p>The rule recorded no evidence.</p>`
-  : html`<table id="evidence" aria-labelledby="evidence-h"><caption>What the rule saw</caption>
+  : html`<table id="evidence"><caption>What the rule saw</caption>
 <thead><tr><th scope="col">Field</th><th scope="col">Value</th></tr></thead>
 <tbody>${evidence.map(([k, v]) => html`<tr><th scope="row">${k}</th><td><code>${typeof v === 'string' ? v : JSON.stringify(v)}</code></td></tr>`)}</tbody></table>`}
 <h2 id="runs-h">Runs that saw it</h2>
