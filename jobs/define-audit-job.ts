@@ -27,8 +27,13 @@ export interface AuditJobOptions {
   schedule: string;
 }
 
-export function defineAuditJob({ name, family, schedule }: AuditJobOptions): JobDefinition<typeof auditPayload> {
-  return defineJob({
+/** An audit job's definition, with the rule family it audits (the dashboard's trend follows each family's job). */
+export interface AuditJobDefinition extends JobDefinition<typeof auditPayload> {
+  readonly family: RuleFamily;
+}
+
+export function defineAuditJob({ name, family, schedule }: AuditJobOptions): AuditJobDefinition {
+  const definition = defineJob({
     name,
     payload: auditPayload,
     schedule,
@@ -61,4 +66,5 @@ export function defineAuditJob({ name, family, schedule }: AuditJobOptions): Job
       }
     },
   });
+  return Object.freeze({ ...definition, family });
 }

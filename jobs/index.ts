@@ -1,5 +1,6 @@
 /** Every job kind Warden runs; the registry built from this list is the start-up check. */
 import type { AnyJobDefinition } from '../src/queue/define-job.js';
+import type { AuditJobDefinition } from './define-audit-job.js';
 import { allowlistAuditJob } from './allowlist-audit.job.js';
 import { digestJob } from './digest.job.js';
 import { erasureSweepJob } from './erasure-sweep.job.js';
@@ -9,7 +10,7 @@ import { staleAccountsJob } from './stale-accounts.job.js';
 import { tokenHygieneJob } from './token-hygiene.job.js';
 
 /** The audit jobs, one per rule family, in the order `warden demo` runs them before the digest. */
-export const auditJobs: readonly AnyJobDefinition[] = [
+export const auditJobs: readonly AuditJobDefinition[] = [
   staleAccountsJob,
   tokenHygieneJob,
   allowlistAuditJob,
