@@ -15,15 +15,29 @@ import type { SignInDeps } from '../app/sign-in.js';
 import { secretKey } from '../secrets/secret-box.js';
 import { webKey } from '../secrets/tokens.js';
 import { registerMeApi } from './api/me.api.js';
+import { registerOpenApiApi, registerOpenApiDocument } from './api/openapi.api.js';
+import { registerRunsApi } from './api/runs.api.js';
+import { registerTenantsApi } from './api/tenants.api.js';
 import { registerAccessHooks } from './auth.hook.js';
 import type { WebContext } from './context.js';
 import { APP_CSS } from './pages/app.css.js';
+import { registerHomePage } from './pages/home.page.js';
 import { errorPage } from './pages/layout.js';
+import { registerRunsPages } from './pages/runs.page.js';
 import { registerSignIn } from './pages/sign-in.page.js';
+import { registerTenantsPages } from './pages/tenants.page.js';
 import { errorHandler, problem, wantsHtml } from './problem.js';
 
 /** Route modules, registered in this order after sign-in. */
-const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Promise<void>)[] = [registerMeApi];
+const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Promise<void>)[] = [
+  registerMeApi,
+  registerHomePage,
+  registerTenantsPages,
+  registerTenantsApi,
+  registerRunsPages,
+  registerRunsApi,
+  registerOpenApiApi,
+];
 
 /** Request bodies above this are refused with 413. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -104,6 +118,8 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     strictTransportSecurity: ctx.secureCookies,
   });
   await server.register(fastifyRateLimit, { global: false });
+  // Before every route: the document is made from the routes as they are added.
+  await registerOpenApiDocument(server);
   registerAccessHooks(server, ctx, { secure: ctx.secureCookies });
   server.setErrorHandler(errorHandler(log, (req, reply, p) => errorPage(ctx, req, reply, p)));
   server.setNotFoundHandler((req, reply) => {
