@@ -138,7 +138,7 @@ afterAll(async () => world?.close());
 describe('the OpenAPI document', () => {
   it('is a valid OpenAPI 3 document', () => {
     expect(openApiProblems(doc)).toEqual([]);
-    expect(doc).toMatchObject({ openapi: '3.1.0', info: { title: 'Warden API', version: expect.any(String) } });
+    expect(doc).toMatchObject({ openapi: '3.1.0', info: { title: 'Warden API', version: expect.any(String) as unknown } });
     expect((doc.components as Json).securitySchemes).toMatchObject({ bearer: { type: 'http', scheme: 'bearer' } });
   });
 
@@ -200,7 +200,7 @@ describe('the OpenAPI document', () => {
         const responses = op.responses as Record<string, Json>;
         if (responses['204'] !== undefined) return false;
         const ok = responses['200'];
-        return !(isObject(ok) && isObject(ok.content) && isObject((ok.content as Json)['application/json']) && isObject(((ok.content as Json)['application/json'] as Json).schema));
+        return !(isObject(ok) && isObject(ok.content) && isObject(ok.content['application/json']) && isObject(ok.content['application/json'].schema));
       })
       .map(([m, p]) => `${m} ${p}`);
     expect(lacking).toEqual([]);

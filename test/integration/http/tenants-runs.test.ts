@@ -63,7 +63,7 @@ describe('the dashboard', () => {
   it('counts open findings by family and severity as the ledger has them, suppressed ones apart', async () => {
     const { db } = world.app.database;
     const findings = await listFindings(db, { tenant: 'demo' });
-    const expected = Object.fromEntries(RULE_FAMILIES.map((f) => [f, { critical: 0, high: 0, medium: 0, low: 0 } as Record<string, number>]));
+    const expected: Record<string, Record<string, number>> = Object.fromEntries(RULE_FAMILIES.map((f) => [f, { critical: 0, high: 0, medium: 0, low: 0 }]));
     let suppressed = 0;
     for (const f of findings) {
       if (f.suppressed) suppressed++;
@@ -101,7 +101,7 @@ describe('the dashboard', () => {
     const ids = trend.secrets!.points.map((p) => p.run_id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(trend.access!.points).toHaveLength(1);
-    expect(trend.access!.points[0]).toMatchObject({ status: 'succeeded', findings: expect.any(Number), created: expect.any(Number) });
+    expect(trend.access!.points[0]).toMatchObject({ status: 'succeeded', findings: expect.any(Number) as unknown, created: expect.any(Number) as unknown });
 
     const secretJob = body.dashboard.jobs.find((j) => j.kind === 'secret-age')!;
     expect(secretJob.last_run?.id).toBe(ids.at(-1));
