@@ -1,4 +1,5 @@
 /** How the dashboard and runs pages write instants, durations and counts. */
+import { orderedCounts } from '../../report/run-counts.format.js';
 
 /**
  * An ISO instant as people read it in a time zone, e.g. `3 Dec 2026, 06:00 UTC`;
@@ -25,9 +26,9 @@ export function formatDuration(ms: number | null): string {
   return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
 }
 
-/** A run's counts as `findings 12, created 3`, in the job's own order. */
+/** A run's counts as `findings 12, new 3, …`, in the order and words of `warden runs` and the digest. */
 export function formatCounts(counts: Readonly<Record<string, number>>): string {
-  return Object.entries(counts)
+  return orderedCounts(counts)
     .map(([k, v]) => `${k} ${v}`)
     .join(', ');
 }

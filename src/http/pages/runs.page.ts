@@ -16,6 +16,7 @@ import type { WebContext } from '../context.js';
 import { html, type SafeHtml } from '../html.js';
 import { personOf } from '../person.js';
 import { visibleRun } from '../visible-run.js';
+import { orderedCounts } from '../../report/run-counts.format.js';
 import { formatCounts, formatDuration, formatInstant } from './format.js';
 import { renderPage } from './layout.js';
 
@@ -79,7 +80,7 @@ ${pager}`;
 }
 
 function runBody(run: RunView): SafeHtml {
-  const counts = Object.entries(run.counts);
+  const counts = orderedCounts(run.counts);
   return html`<dl class="settings">
 <dt>Job</dt><dd>${run.kind}</dd>
 <dt>Tenant</dt><dd>${run.tenant === null ? html`<span class="muted">none (a fleet-wide job)</span>` : html`<a href="/tenants/${encodeURIComponent(run.tenant)}">${run.tenant}</a>`}</dd>

@@ -144,7 +144,7 @@ function trendSection(d: TenantDashboard): SafeHtml {
     return html`<h3>${title}</h3>
 ${trendChart(t)}
 <details>
-<summary>The last ${plural(t.points.length, 'run')} of ${t.kind}</summary>
+<summary>${t.points.length === 1 ? 'The last run' : `The last ${t.points.length} runs`} of ${t.kind}</summary>
 <table>
 <caption>Runs of ${t.kind}, oldest first (times in ${d.time_zone})</caption>
 <thead><tr><th scope="col">Finished</th><th scope="col">Status</th><th scope="col" class="num">Found</th><th scope="col" class="num">New</th><th scope="col" class="num">Persisting</th><th scope="col" class="num">Resolved</th></tr></thead>
