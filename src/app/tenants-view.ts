@@ -15,10 +15,10 @@
  */
 import { auditJobs } from '../../jobs/index.js';
 import {
-  latestRunPerKind,
+  lastFinishedRuns,
+  latestRun,
   openFindingTallies,
   pendingApprovalCounts,
-  recentFinishedRuns,
   type OpenFindingTally,
   type VisibleTenants,
 } from '../db/dashboard.repository.js';
@@ -105,7 +105,7 @@ export interface FamilyTrend {
   family: RuleFamily;
   /** The audit job of the family. */
   kind: string;
-  /** Its last {@link TREND_RUNS} finished runs, oldest first. */
+  /** Its last {@link TREND_RUNS} finished runs (by their tick), oldest first. */
   points: TrendPoint[];
 }
 
@@ -242,36 +242,37 @@ export async function tenantDashboard(deps: ViewDeps, name: string, visible: Vis
   const open = familyCounts(await openFindingTallies(db, [name], at));
   const pending = (await pendingApprovalCounts(db, [name])).get(name) ?? 0;
 
-  // Jobs that run per tenant, and any other kind this tenant has runs of (a job since retired).
+  // The jobs that run per tenant; one indexed look-up each, however long the tenant's history.
   const schedules = tenantSchedules(registry, tenant);
-  const latest = new Map((await latestRunPerKind(db, name)).map((r) => [r.kind, r]));
   const kinds = registry.names.filter((k) => (registry.get(k).scope ?? 'tenant') === 'tenant');
-  for (const kind of latest.keys()) if (!kinds.includes(kind)) kinds.push(kind);
   const familyOfJob = new Map<string, RuleFamily>(auditJobs.map((j) => [j.name, j.family]));
-  const jobs = kinds.map((kind): JobStatusView => {
+  const jobs: JobStatusView[] = [];
+  for (const kind of kinds) {
     const own = schedules.filter((s) => s.job === kind);
     const next = own.map((s) => s.next_fire_at).filter((n): n is string => n !== null).sort()[0] ?? null;
-    const last = latest.get(kind);
-    return { kind, family: familyOfJob.get(kind) ?? null, last_run: last === undefined ? null : runRef(last), schedules: own, next_fire_at: next };
-  });
+    const last = await latestRun(db, name, kind);
+    jobs.push({ kind, family: familyOfJob.get(kind) ?? null, last_run: last === undefined ? null : runRef(last), schedules: own, next_fire_at: next });
+  }
 
-  const trendJobs = RULE_FAMILIES.flatMap((family) => auditJobs.filter((j) => j.family === family).map((j) => ({ family, kind: j.name })));
-  const finished = await recentFinishedRuns(db, name, trendJobs.map((j) => j.kind), TREND_RUNS);
-  const trend = trendJobs.map(({ family, kind }): FamilyTrend => ({
-    family,
-    kind,
-    points: finished
-      .filter((r) => r.kind === kind)
-      .map((r) => ({
-        run_id: r.id,
-        status: r.status,
-        finished_at: r.finished_at!.toISOString(),
-        findings: countOf(r, 'findings'),
-        created: countOf(r, 'created'),
-        persisting: countOf(r, 'persisting'),
-        resolved: countOf(r, 'resolved'),
-      })),
-  }));
+  const trend: FamilyTrend[] = [];
+  for (const family of RULE_FAMILIES) {
+    for (const job of auditJobs.filter((j) => j.family === family && registry.has(j.name))) {
+      const runs = await lastFinishedRuns(db, name, job.name, TREND_RUNS);
+      trend.push({
+        family,
+        kind: job.name,
+        points: runs.map((r) => ({
+          run_id: r.id,
+          status: r.status,
+          finished_at: r.finished_at!.toISOString(),
+          findings: countOf(r, 'findings'),
+          created: countOf(r, 'created'),
+          persisting: countOf(r, 'persisting'),
+          resolved: countOf(r, 'resolved'),
+        })),
+      });
+    }
+  }
 
   return { tenant: name, time_zone: tenant.timezone, generated_at: at.toISOString(), open, pending_approvals: pending, jobs, trend };
 }

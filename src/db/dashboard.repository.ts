@@ -66,42 +66,39 @@ export async function pendingApprovalCounts(db: Db, visible: VisibleTenants): Pr
   return new Map(rows.map((r) => [r.tenant, Number(r.n)]));
 }
 
-/** The newest run of each kind the tenant has runs of, by when it was recorded. */
-export function latestRunPerKind(db: Db, tenant: string): Promise<JobRun[]> {
+/**
+ * The tenant's latest run of a kind, by its tick (index `job_runs_tenant_kind_idx`:
+ * one index probe however many runs the tenant has).
+ */
+export function latestRun(db: Db, tenant: string, kind: string): Promise<JobRun | undefined> {
   return db
     .selectFrom('job_runs')
     .selectAll()
-    .distinctOn('kind')
     .where('tenant', '=', tenant)
-    .orderBy('kind')
-    .orderBy('created_at', 'desc')
+    .where('kind', '=', kind)
+    .orderBy('scheduled_for', 'desc')
     .orderBy('id', 'desc')
-    .execute();
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /**
- * The last `perKind` finished runs (succeeded or failed) of each of `kinds`
- * for the tenant, oldest first within a kind: the dashboard's trend.
+ * The tenant's last `limit` finished runs (succeeded or failed) of a kind, by
+ * their tick, oldest first: the dashboard's trend. Walks the same index.
  */
-export async function recentFinishedRuns(db: Db, tenant: string, kinds: readonly string[], perKind: number): Promise<JobRun[]> {
-  if (kinds.length === 0) return [];
-  const ranked = db
+export async function lastFinishedRuns(db: Db, tenant: string, kind: string, limit: number): Promise<JobRun[]> {
+  const rows = await db
     .selectFrom('job_runs')
     .selectAll()
-    .select(sql<number>`row_number() over (partition by kind order by finished_at desc, id desc)`.as('rank'))
     .where('tenant', '=', tenant)
-    .where('kind', 'in', [...kinds])
+    .where('kind', '=', kind)
     .where('status', 'in', ['succeeded', 'failed'])
-    .where('finished_at', 'is not', null);
-  const rows = await db
-    .selectFrom(ranked.as('ranked'))
-    .selectAll()
-    .where('rank', '<=', perKind)
-    .orderBy('kind')
-    .orderBy('finished_at')
-    .orderBy('id')
+    .where('finished_at', 'is not', null)
+    .orderBy('scheduled_for', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
     .execute();
-  return rows.map(({ rank: _rank, ...run }) => run);
+  return rows.reverse();
 }
 
 export interface RunsPageQuery {
@@ -125,7 +122,8 @@ export async function pageRuns(db: Db, query: RunsPageQuery): Promise<{ runs: Jo
     .$if(query.kind !== undefined, (q) => q.where('kind', '=', query.kind!))
     .$if(query.status !== undefined, (q) => q.where('status', '=', query.status!));
   // One after the other: `db` may be a transaction, one connection.
-  const runs = await filtered.selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
+  // Newest recorded first: ids are drawn in that order, and the primary key walks it without a sort.
+  const runs = await filtered.selectAll().orderBy('id', 'desc').limit(query.limit).offset(query.offset).execute();
   const count = await filtered.select(sql<number>`count(*)::int`.as('n')).executeTakeFirstOrThrow();
   return { runs, total: Number(count.n) };
 }
