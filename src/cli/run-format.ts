@@ -1,5 +1,6 @@
 /** How a run reads on the command line (`warden run`, `warden runs`): counts in one stable order, named as the digest emails name them. */
 import type { RunRecord } from '../queue/run-ledger.js';
+import { orderedCounts } from '../report/run-counts.format.js';
 import { printable } from '../text/sanitize.js';
 
 /** How long a run took, when it has started and finished. */
@@ -12,18 +13,6 @@ export function formatCounts(counts: Readonly<Record<string, number>>): string {
   return orderedCounts(counts)
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-}
-
-/** The words the digest emails use: `new`, not the ledger's `created`. */
-const COUNT_ORDER = ['findings', 'new', 'reopened', 'persisting', 'resolved', 'critical', 'high', 'medium', 'low', 'emails'];
-
-export function orderedCounts(counts: Readonly<Record<string, number>>): [string, number][] {
-  const named = Object.entries(counts).map(([k, v]) => [k === 'created' ? 'new' : k, v] as [string, number]);
-  const rank = (k: string) => {
-    const i = COUNT_ORDER.indexOf(k);
-    return i === -1 ? COUNT_ORDER.length : i;
-  };
-  return named.sort(([a], [b]) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
 }
 
 /** One line a person reads: id, job, tenant, outcome, counts or error (shown, never executed: src/text/sanitize.ts), duration. */

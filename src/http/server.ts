@@ -16,12 +16,18 @@ import { secretKey } from '../secrets/secret-box.js';
 import { webKey } from '../secrets/tokens.js';
 import { registerFindingsApi } from './api/findings.api.js';
 import { registerMeApi } from './api/me.api.js';
+import { registerOpenApiApi, registerOpenApiDocument } from './api/openapi.api.js';
+import { registerRunsApi } from './api/runs.api.js';
+import { registerTenantsApi } from './api/tenants.api.js';
 import { registerAccessHooks } from './auth.hook.js';
 import type { WebContext } from './context.js';
 import { APP_CSS } from './pages/app.css.js';
+import { registerHomePage } from './pages/home.page.js';
 import { errorPage } from './pages/layout.js';
 import { registerFindingsPages } from './pages/findings.page.js';
+import { registerRunsPages } from './pages/runs.page.js';
 import { registerSignIn } from './pages/sign-in.page.js';
+import { registerTenantsPages } from './pages/tenants.page.js';
 import { errorHandler, problem, wantsHtml } from './problem.js';
 
 /** Route modules, registered in this order after sign-in. */
@@ -29,6 +35,12 @@ const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Pro
   registerMeApi,
   registerFindingsPages,
   registerFindingsApi,
+  registerHomePage,
+  registerTenantsPages,
+  registerTenantsApi,
+  registerRunsPages,
+  registerRunsApi,
+  registerOpenApiApi,
 ];
 
 /** Request bodies above this are refused with 413. */
@@ -110,6 +122,8 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     strictTransportSecurity: ctx.secureCookies,
   });
   await server.register(fastifyRateLimit, { global: false });
+  // Before every route: the document is made from the routes as they are added.
+  await registerOpenApiDocument(server);
   registerAccessHooks(server, ctx, { secure: ctx.secureCookies });
   server.setErrorHandler(errorHandler(log, (req, reply, p) => errorPage(ctx, req, reply, p)));
   server.setNotFoundHandler((req, reply) => {

@@ -63,7 +63,8 @@ export interface ScheduleStatus extends PlannedSchedule {
 export function nextFireTime(pattern: string, tz: string): Date | null {
   const task = cron.createTask(pattern, () => undefined, { timezone: tz });
   try {
-    return task.getNextRun();
+    // getNextRun() answers null for a task never started; getNextRuns walks the pattern whatever the task's state.
+    return task.getNextRuns(1)[0] ?? null;
   } finally {
     void task.destroy();
   }

@@ -52,4 +52,20 @@ form.stacked > * + * { margin-top: .5rem; }
 form.stacked textarea { width: 100%; max-width: 40rem; }
 td code { white-space: pre-wrap; word-break: break-word; }
 .nowrap { white-space: nowrap; }
+.figure { margin: 0; }
+.figure-value { display: block; font-size: 2rem; font-weight: 700; line-height: 1.1; }
+dl.settings { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; background: #fff; border: 1px solid #d0d4da; padding: 1rem; }
+dl.settings dt { font-weight: 600; }
+dl.settings dd { margin: 0; }
+.status { font-weight: 600; }
+.status-succeeded { color: #1e6b34; }
+.status-failed { color: #8c1d18; }
+.status-running { color: #0b57d0; }
+.status-queued { color: #4b5563; }
+svg.trend { display: block; margin: .25rem 0 .5rem; }
+svg.trend .trend-bar { fill: #0b57d0; }
+svg.trend .trend-failed { fill: #b3261e; }
+details { margin: 0 0 1rem; }
+summary { cursor: pointer; color: #0b57d0; }
+pre.run-error { border-left: 4px solid #b3261e; white-space: pre-wrap; }
 `;
