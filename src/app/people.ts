@@ -11,6 +11,7 @@ import { ROLES, type ApiKey, type Person, type Role } from '../db/database.js';
 import { NotFoundError } from '../db/errors.js';
 import type { Db } from '../db/executor.js';
 import { disablePersonRow, findPersonByEmail, insertPerson, listPeople } from '../db/people.repository.js';
+import { endSessionsOf } from '../db/sign-in.repository.js';
 import { listTenants } from '../db/tenants.repository.js';
 import { InputError } from '../errors.js';
 import { API_KEY_PREFIX, newApiKey, sha256Hex } from '../secrets/tokens.js';
@@ -84,6 +85,12 @@ export function personActor(person: Pick<Person, 'email'>): string {
 export async function disablePerson(db: Db, email: string, actor: string): Promise<Person> {
   const person = await requirePerson(db, email);
   return disablePersonRow(db, person.id, actor);
+}
+
+/** Ends every session of a person, who stays enabled and signs in again; returns how many ended. */
+export async function endSessions(db: Db, email: string, actor: string): Promise<number> {
+  const person = await requirePerson(db, email);
+  return endSessionsOf(db, person.id, actor);
 }
 
 export interface IssuedApiKey {

@@ -171,6 +171,24 @@ export async function endSessionRow(db: Db, id: number, reason: string, at: Date
   return Number(ended.numUpdatedRows) > 0;
 }
 
+/**
+ * Ends every live session of a person (a lost laptop, a shared browser) and
+ * records it in the audit log, in one transaction; returns how many ended.
+ */
+export async function endSessionsOf(db: Db, personId: number, actor: string, at: Date = new Date()): Promise<number> {
+  return inTransaction(db, async (trx) => {
+    const ended = await trx
+      .updateTable('sessions')
+      .set({ ended_at: at, ended_reason: 'revoked' })
+      .where('person_id', '=', personId)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
+    const count = Number(ended.numUpdatedRows);
+    await appendAuditLog(trx, { actor, action: 'person.sessions_ended', subject: `person:${personId}`, details: { sessions: count } });
+    return count;
+  });
+}
+
 /** Live sessions of a person, newest first. */
 export function liveSessions(db: Db, personId: number): Promise<Session[]> {
   return db.selectFrom('sessions').selectAll().where('person_id', '=', personId).where('ended_at', 'is', null).orderBy('id', 'desc').execute();

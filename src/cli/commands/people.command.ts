@@ -1,10 +1,10 @@
 /**
- * `warden people add|list|disable|login-link|api-key|api-keys|revoke-key`:
+ * `warden people add|list|disable|sign-out|login-link|api-key|api-keys|revoke-key`:
  * who may use the web app and the JSON API, with which roles, on which tenants.
  * Each command calls one action of src/app/people.ts or src/app/sign-in.ts.
  */
 import { Option, type Command } from 'commander';
-import { addPerson, apiKeysOf, disablePerson, issueApiKey, listPeople, parseRoles, revokeApiKey } from '../../app/people.js';
+import { addPerson, apiKeysOf, disablePerson, endSessions, issueApiKey, listPeople, parseRoles, revokeApiKey } from '../../app/people.js';
 import { issueTerminalLink } from '../../app/sign-in.js';
 import type { Person } from '../../db/database.js';
 import { InputError } from '../../errors.js';
@@ -73,6 +73,15 @@ export function registerPeople(program: Command, io: CliIo): void {
     .action(async (email: string) => {
       const person = await underFlags(EMAIL_ARG, () => withLedger(io, ({ db }) => disablePerson(db, email, cliActor())));
       await write(io.stdout, `${printable(`disabled ${person.email}`)}\n`);
+    });
+
+  people
+    .command('sign-out <email>')
+    .description('end every session of a person (a lost laptop): they stay enabled and sign in again')
+    .action(async (email: string) => {
+      const ended = await underFlags(EMAIL_ARG, () => withLedger(io, ({ db }) => endSessions(db, email, cliActor())));
+      await write(io.stdout, `${printable(`ended ${ended} session${ended === 1 ? '' : 's'} of ${email.trim().toLowerCase()}`)}
+`);
     });
 
   people
