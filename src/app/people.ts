@@ -1,7 +1,9 @@
 /**
  * People and their API keys: one action each, called by the CLI
  * (`warden people …`) and, where there is one, an HTTP route. Validation is
- * here, so both faces refuse the same input with the same message.
+ * here, so both faces refuse the same input with the same message; errors
+ * name the action's fields (`email`, `roles`, `tenants`, `name`), which a
+ * face may rename to its own (the CLI to its flags, src/cli/fields.ts).
  */
 import { z } from 'zod';
 import { insertApiKey, listApiKeys, revokeApiKeyRow } from '../db/api-keys.repository.js';
@@ -9,6 +11,7 @@ import { ROLES, type ApiKey, type Person, type Role } from '../db/database.js';
 import { NotFoundError } from '../db/errors.js';
 import type { Db } from '../db/executor.js';
 import { disablePersonRow, findPersonByEmail, insertPerson, listPeople } from '../db/people.repository.js';
+import { endSessionsOf } from '../db/sign-in.repository.js';
 import { listTenants } from '../db/tenants.repository.js';
 import { InputError } from '../errors.js';
 import { API_KEY_PREFIX, newApiKey, sha256Hex } from '../secrets/tokens.js';
@@ -22,9 +25,9 @@ export function parseEmail(value: string, field = 'email'): string {
   return parsed.data;
 }
 
-/** `admin,engineer` → roles; an unknown or missing role is an input error naming `field`. */
-export function parseRoles(value: string, field = '--role'): Role[] {
-  const roles = value.split(',').map((r) => r.trim()).filter((r) => r !== '');
+/** Roles as given (`['admin', 'engineer']`); an unknown or missing role is an input error naming `field`. */
+export function parseRoles(given: readonly string[], field = 'roles'): Role[] {
+  const roles = given.map((r) => r.trim()).filter((r) => r !== '');
   if (roles.length === 0) throw new InputError(field, `give at least one of ${ROLES.join(', ')}`);
   for (const r of roles) {
     if (!(ROLES as readonly string[]).includes(r)) throw new InputError(field, `${JSON.stringify(r)} is not a role (${ROLES.join(', ')})`);
@@ -34,16 +37,22 @@ export function parseRoles(value: string, field = '--role'): Role[] {
 
 export interface AddPersonInput {
   email: string;
+  /** @defaultValue `''` */
   name?: string;
-  roles: readonly Role[];
+  /** Validated here: one or more of compliance, admin, engineer. */
+  roles: readonly string[];
   /** Tenant names; undefined or null: all tenants. */
   tenants?: readonly string[] | null;
 }
 
-/** Adds a person, refusing a tenant that does not exist (by name, in `--tenants`). */
+/**
+ * Adds a person. Every refusal is an InputError naming its field (`email`,
+ * `roles`, `tenants`, `name`) and writes nothing: an address that is not one
+ * or is already known, an unknown role, a tenant that does not exist.
+ */
 export async function addPerson(db: Db, input: AddPersonInput, actor: string): Promise<Person> {
   const email = parseEmail(input.email);
-  if (input.roles.length === 0) throw new InputError('roles', 'give at least one role');
+  const roles = parseRoles(input.roles);
   if (input.tenants != null) {
     if (input.tenants.length === 0) throw new InputError('tenants', 'give at least one tenant, or none for all');
     const known = new Set((await listTenants(db)).map((t) => t.name));
@@ -52,7 +61,7 @@ export async function addPerson(db: Db, input: AddPersonInput, actor: string): P
   }
   const name = (input.name ?? '').trim();
   if (name.length > 200) throw new InputError('name', 'at most 200 characters');
-  return insertPerson(db, { email, name, roles: input.roles, tenants: input.tenants == null ? null : [...new Set(input.tenants)] }, actor);
+  return insertPerson(db, { email, name, roles, tenants: input.tenants == null ? null : [...new Set(input.tenants)] }, actor);
 }
 
 /** The person with this address, or a NotFoundError (exit 4, HTTP 404). */
@@ -78,6 +87,12 @@ export async function disablePerson(db: Db, email: string, actor: string): Promi
   return disablePersonRow(db, person.id, actor);
 }
 
+/** Ends every session of a person, who stays enabled and signs in again; returns how many ended. */
+export async function endSessions(db: Db, email: string, actor: string): Promise<number> {
+  const person = await requirePerson(db, email);
+  return endSessionsOf(db, person.id, actor);
+}
+
 export interface IssuedApiKey {
   /** Shown once; only its hash is kept. */
   key: string;
@@ -89,7 +104,7 @@ export async function issueApiKey(db: Db, email: string, name: string, actor: st
   const person = await requirePerson(db, email);
   if (person.disabled_at !== null) throw new InputError('email', 'this person is disabled');
   const label = name.trim();
-  if (label === '' || label.length > 100) throw new InputError('--name', 'must be 1 to 100 characters');
+  if (label === '' || label.length > 100) throw new InputError('name', 'must be 1 to 100 characters');
   const key = newApiKey();
   const row = await insertApiKey(db, { personId: person.id, name: label, prefix: key.slice(0, API_KEY_PREFIX.length + 6), keyHash: sha256Hex(key) }, actor);
   return { key, row };

@@ -7,20 +7,21 @@
  * browser that asked for it (its nonce cookie) or with the code typed beside
  * it. Asking for a link answers the same whether or not the address is known.
  */
-import type { Person } from '../db/database.js';
+import type { Person, SignInLink } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import { findPersonByEmail } from '../db/people.repository.js';
 import {
   endSessionRow,
-  findLinkByNonce,
+  findLinksByNonce,
   findSignInLink,
   insertSignInLink,
+  insertSignInLinkWithin,
   recordFailedAttempt,
   spendLinkIntoSession,
   touchSession,
 } from '../db/sign-in.repository.js';
 import { useApiKey } from '../db/api-keys.repository.js';
-import { DomainError } from '../errors.js';
+import { DomainError, InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { renderSignInMail } from '../mail/templates/sign-in.template.js';
 import type { Mailer } from '../mail/transports.js';
@@ -72,34 +73,52 @@ function linkUrl(publicUrl: string, token: string): string {
 const codeHash = (key: Buffer, code: string) => hmacHex(key, 'sign-in code', normalizeSignInCode(code));
 const nonceHash = (key: Buffer, nonce: string) => hmacHex(key, 'sign-in nonce', nonce);
 
+/** Live (unspent, unexpired) emailed links a person may have at once: more asks send nothing. */
+export const MAX_LIVE_EMAIL_LINKS = 3;
+
+/** What an error may say in a log line: its class and code, never its message (a mail server's may quote the address). */
+function errorKind(err: unknown): string {
+  const e = err as { name?: unknown; code?: unknown };
+  const name = typeof e?.name === 'string' ? e.name : 'Error';
+  return typeof e?.code === 'string' || typeof e?.code === 'number' ? `${name} ${String(e.code)}` : name;
+}
+
 /**
- * A person asked for a link on the sign-in page. The nonce is the cookie set
- * on that browser now. When the address belongs to an enabled person, a link
- * is stored and mailed; the mail is sent after the answer, so the time taken
- * tells nothing either. A failed send is logged (never the address or link).
+ * A person asked for a link on the sign-in page; `nonce` is the cookie of the
+ * browser that asked. When the address belongs to an enabled person who does
+ * not already hold {@link MAX_LIVE_EMAIL_LINKS} live links, a link is stored
+ * and mailed with its code. The page answers before this runs and says the
+ * same either way, so neither its words nor its timing tell whether the
+ * address is known. Never throws: a failure is logged by kind and person id,
+ * never with the address, link or code.
  */
 export async function requestSignInLink(deps: SignInDeps, email: string, nonce: string, origin: Origin, at: Date = new Date()): Promise<void> {
-  const person = await findPersonByEmail(deps.db, email.trim().toLowerCase());
-  if (person === undefined || person.disabled_at !== null) return;
-  const token = newToken();
-  const code = newSignInCode();
-  await insertSignInLink(deps.db, {
-    personId: person.id,
-    tokenHash: sha256Hex(token),
-    codeHash: codeHash(deps.key, code),
-    nonceHash: nonceHash(deps.key, nonce),
-    channel: 'email',
-    expiresAt: new Date(at.getTime() + LINK_TTL_MS),
-    ip: origin.ip,
-    agent: origin.agent,
-  });
-  const mail = renderSignInMail({ name: person.name, url: linkUrl(deps.publicUrl, token), code, minutes: LINK_TTL_MS / 60_000 });
-  setImmediate(() => {
-    deps.mailer.send({ from: deps.mailFrom, to: person.email, ...mail }).then(
-      () => deps.log.info({ person: person.id }, 'sign-in link sent'),
-      (err: unknown) => deps.log.warn({ person: person.id, err: (err as Error).message }, 'sign-in link could not be sent'),
-    );
-  });
+  try {
+    const person = await findPersonByEmail(deps.db, email.trim().toLowerCase());
+    if (person === undefined || person.disabled_at !== null) return;
+    const token = newToken();
+    const code = newSignInCode();
+    const link = {
+      personId: person.id,
+      tokenHash: sha256Hex(token),
+      codeHash: codeHash(deps.key, code),
+      nonceHash: nonceHash(deps.key, nonce),
+      channel: 'email' as const,
+      expiresAt: new Date(at.getTime() + LINK_TTL_MS),
+      ip: origin.ip,
+      agent: origin.agent,
+    };
+    // A mailbox cannot be flooded through the form: the links it already holds are enough.
+    if ((await insertSignInLinkWithin(deps.db, link, MAX_LIVE_EMAIL_LINKS, at)) === undefined) {
+      deps.log.info({ person: person.id }, 'sign-in link not sent: the person already holds the most live links');
+      return;
+    }
+    const mail = renderSignInMail({ name: person.name, url: linkUrl(deps.publicUrl, token), code, minutes: LINK_TTL_MS / 60_000 });
+    await deps.mailer.send({ from: deps.mailFrom, to: person.email, ...mail });
+    deps.log.info({ person: person.id }, 'sign-in link sent');
+  } catch (err) {
+    deps.log.warn({ err: errorKind(err) }, 'sign-in link could not be sent');
+  }
 }
 
 export interface TerminalLink {
@@ -116,7 +135,7 @@ export interface TerminalLink {
  */
 export async function issueTerminalLink(db: Db, key: Buffer, email: string, publicUrl: string, at: Date = new Date()): Promise<TerminalLink> {
   const person = await requirePerson(db, email);
-  if (person.disabled_at !== null) throw new SignInRefusedError('this person is disabled');
+  if (person.disabled_at !== null) throw new InputError('email', 'this person is disabled');
   const token = newToken();
   const code = newSignInCode();
   const expiresAt = new Date(at.getTime() + LINK_TTL_MS);
@@ -140,11 +159,15 @@ export interface LinkPreview {
   needsCode: boolean;
 }
 
+/** Unspent, unexpired and not worn out by wrong codes (the spend re-checks it in its own update). */
+function usable(link: SignInLink, at: Date): boolean {
+  return link.used_at === null && link.expires_at > at && link.failed_attempts < MAX_CODE_ATTEMPTS;
+}
+
 export async function previewLink(deps: Pick<SignInDeps, 'db' | 'key'>, token: string, nonce: string | undefined, at: Date = new Date()): Promise<LinkPreview> {
   const link = token === '' ? undefined : await findSignInLink(deps.db, sha256Hex(token));
-  const usable = link !== undefined && link.used_at === null && link.expires_at > at && link.failed_attempts < MAX_CODE_ATTEMPTS;
   const fromAsker = link?.nonce_hash == null || (nonce !== undefined && sameDigest(link.nonce_hash, nonceHash(deps.key, nonce)));
-  return { usable, needsCode: !fromAsker };
+  return { usable: link !== undefined && usable(link, at), needsCode: !fromAsker };
 }
 
 export interface OpenedSession {
@@ -180,7 +203,8 @@ export async function redeemLink(
   at: Date = new Date(),
 ): Promise<OpenedSession> {
   const link = input.token === '' ? undefined : await findSignInLink(deps.db, sha256Hex(input.token));
-  if (link === undefined) throw new SignInRefusedError();
+  // A spent, expired or worn-out link is refused as such, before any talk of browsers and codes.
+  if (link === undefined || !usable(link, at)) throw new SignInRefusedError();
   const fromAsker = link.nonce_hash === null || (input.nonce !== undefined && sameDigest(link.nonce_hash, nonceHash(deps.key, input.nonce)));
   if (!fromAsker) {
     if (input.code === undefined || input.code.trim() === '') {
@@ -194,13 +218,18 @@ export async function redeemLink(
   return spend(deps, link.id, origin, at);
 }
 
-/** The code from the email, typed in the browser that asked for it (found by its nonce). */
+/**
+ * The code from the email, typed in the browser that asked for it: the live
+ * links asked for by this browser (its nonce; asking twice gives two) are the
+ * ones it may open. A wrong code counts against each of them.
+ */
 export async function redeemCode(deps: Pick<SignInDeps, 'db' | 'key'>, nonce: string | undefined, code: string, origin: Origin, at: Date = new Date()): Promise<OpenedSession> {
-  if (nonce === undefined) throw new SignInRefusedError('ask for a sign-in link in this browser first, then type its code here');
-  const link = await findLinkByNonce(deps.db, nonceHash(deps.key, nonce), at);
-  if (link === undefined) throw new SignInRefusedError();
-  if (!sameDigest(link.code_hash, codeHash(deps.key, code))) {
-    await recordFailedAttempt(deps.db, link.id);
+  if (nonce === undefined || nonce === '') throw new SignInRefusedError('ask for a sign-in link in this browser first, then type its code here');
+  const links = await findLinksByNonce(deps.db, nonceHash(deps.key, nonce), at, MAX_CODE_ATTEMPTS);
+  const typed = codeHash(deps.key, code);
+  const link = links.find((l) => sameDigest(l.code_hash, typed));
+  if (link === undefined) {
+    for (const l of links) await recordFailedAttempt(deps.db, l.id);
     throw new SignInRefusedError();
   }
   return spend(deps, link.id, origin, at);

@@ -40,17 +40,39 @@ export function findSignInLink(db: Db, tokenHash: string): Promise<SignInLink | 
   return db.selectFrom('sign_in_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
 }
 
-/** The newest unspent, unexpired link asked for by the browser holding this nonce. */
-export function findLinkByNonce(db: Db, nonceHash: string, at: Date): Promise<SignInLink | undefined> {
+/** The usable links (unspent, unexpired, not worn out) asked for by the browser holding this nonce, newest first. */
+export function findLinksByNonce(db: Db, nonceHash: string, at: Date, maxFailedAttempts: number): Promise<SignInLink[]> {
   return db
     .selectFrom('sign_in_links')
     .selectAll()
     .where('nonce_hash', '=', nonceHash)
     .where('used_at', 'is', null)
     .where('expires_at', '>', at)
+    .where('failed_attempts', '<', maxFailedAttempts)
     .orderBy('id', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+    .limit(10)
+    .execute();
+}
+
+/**
+ * Stores a link unless its person already holds `max` live (unspent,
+ * unexpired) links of its channel at `at`; undefined then. The person's row is
+ * locked while counting, so two asks at once cannot both squeeze in.
+ */
+export async function insertSignInLinkWithin(db: Db, link: NewSignInLink, max: number, at: Date): Promise<SignInLink | undefined> {
+  return inTransaction(db, async (trx) => {
+    await trx.selectFrom('people').select('id').where('id', '=', link.personId).forUpdate().executeTakeFirst();
+    const live = await trx
+      .selectFrom('sign_in_links')
+      .select((eb) => eb.fn.countAll<string | number>().as('n'))
+      .where('person_id', '=', link.personId)
+      .where('channel', '=', link.channel)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', at)
+      .executeTakeFirstOrThrow();
+    if (Number(live.n) >= max) return undefined;
+    return insertSignInLink(trx, link);
+  });
 }
 
 /** Counts a wrong code against the link; returns the count after it. */
@@ -147,6 +169,24 @@ export async function endSessionRow(db: Db, id: number, reason: string, at: Date
     .where('ended_at', 'is', null)
     .executeTakeFirst();
   return Number(ended.numUpdatedRows) > 0;
+}
+
+/**
+ * Ends every live session of a person (a lost laptop, a shared browser) and
+ * records it in the audit log, in one transaction; returns how many ended.
+ */
+export async function endSessionsOf(db: Db, personId: number, actor: string, at: Date = new Date()): Promise<number> {
+  return inTransaction(db, async (trx) => {
+    const ended = await trx
+      .updateTable('sessions')
+      .set({ ended_at: at, ended_reason: 'revoked' })
+      .where('person_id', '=', personId)
+      .where('ended_at', 'is', null)
+      .executeTakeFirst();
+    const count = Number(ended.numUpdatedRows);
+    await appendAuditLog(trx, { actor, action: 'person.sessions_ended', subject: `person:${personId}`, details: { sessions: count } });
+    return count;
+  });
 }
 
 /** Live sessions of a person, newest first. */

@@ -35,11 +35,16 @@ export function hmacHex(key: Buffer, purpose: string, value: string): string {
   return createHmac('sha256', key).update(`${purpose}\0${value}`).digest('hex');
 }
 
-/** Equal hex digests, compared in constant time. */
+const HEX = /^(?:[0-9a-f]{2})+$/;
+
+/**
+ * Equal hex digests, compared in constant time. Anything but lower-case hex
+ * of even length is unequal to everything: `Buffer.from(x, 'hex')` would stop
+ * at the first other character, and a digest with junk after it would pass.
+ */
 export function sameDigest(a: string, b: string): boolean {
-  const x = Buffer.from(a, 'hex');
-  const y = Buffer.from(b, 'hex');
-  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+  if (!HEX.test(a) || !HEX.test(b) || a.length !== b.length) return false;
+  return timingSafeEqual(Buffer.from(a, 'hex'), Buffer.from(b, 'hex'));
 }
 
 /** Letters and digits that cannot be mistaken for each other when typed (no 0/O, 1/I/L, U). */

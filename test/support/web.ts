@@ -8,6 +8,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { auditJobs } from '../../jobs/index.js';
 import { createApp, type App } from '../../src/app/create-app.js';
@@ -31,6 +32,11 @@ export interface WebWorldOptions {
   /** More environment (e.g. `WARDEN_PUBLIC_URL`). */
   env?: Record<string, string>;
   server?: ServerOptions;
+  /**
+   * Keep the app's log lines (at `debug` unless `env` sets `LOG_LEVEL`) for
+   * {@link WebWorld.logs}, instead of dropping them. @defaultValue false
+   */
+  captureLogs?: boolean;
 }
 
 export interface WebWorld {
@@ -48,6 +54,8 @@ export interface WebWorld {
   apiKey(email: string): Promise<string>;
   /** The emails in the world's outbox, oldest first. */
   outbox(): Promise<ParsedMail[]>;
+  /** Everything the app logged so far (with `captureLogs`; '' otherwise). */
+  logs(): string;
   close(): Promise<void>;
 }
 
@@ -63,10 +71,13 @@ export async function startWebWorld(options: WebWorldOptions = {}): Promise<WebW
     WARDEN_DATA_DIR: join(dir, 'data'),
     WARDEN_OUTBOX: outboxDir,
     WARDEN_SECRET_KEY: TEST_SECRET_KEY,
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: options.captureLogs === true ? 'debug' : 'silent',
     ...options.env,
   };
-  const app = await createApp(loadConfig(env), { stderr: process.stderr, env }, {
+  let logged = '';
+  const stderr = new PassThrough();
+  stderr.on('data', (c: Buffer) => (logged += c.toString()));
+  const app = await createApp(loadConfig(env), { stderr: options.captureLogs === true ? stderr : process.stderr, env }, {
     variables: { [DEMO_TOKEN_ENV]: sim.token, [`${DEMO_TOKEN_ENV}_SCIM`]: sim.token },
     sendsMail: true,
   });
@@ -113,6 +124,7 @@ export async function startWebWorld(options: WebWorldOptions = {}): Promise<WebW
       }
       return Promise.all(names.map((n) => simpleParser(readFileSync(join(outboxDir, n)))));
     },
+    logs: () => logged,
     async close() {
       await web.close();
       await app.close();
@@ -143,10 +155,14 @@ export interface RequestOptions {
 /** A browser-like HTTP client: keeps cookies, never follows redirects. */
 export class Agent {
   readonly cookies = new Map<string, string>();
-  constructor(readonly base: string) {}
+  /** @param defaults - headers sent with every request (e.g. a `user-agent` of its own) */
+  constructor(
+    readonly base: string,
+    readonly defaults: Record<string, string> = {},
+  ) {}
 
   async request(method: string, path: string, options: RequestOptions = {}): Promise<Response> {
-    const headers: Record<string, string> = { accept: 'text/html', ...options.headers };
+    const headers: Record<string, string> = { accept: 'text/html', ...this.defaults, ...options.headers };
     if (this.cookies.size > 0) headers.cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     let body: string | undefined = options.body;
     if (options.form !== undefined) {

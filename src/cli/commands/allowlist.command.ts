@@ -1,24 +1,19 @@
 /**
  * `warden allowlist import FILE.csv --tenant NAME` and
  * `warden locations import FILE.csv --tenant NAME`: replace the tenant's own
- * record of its Clienteling allowlist or stores in one transaction, and show
- * what changed. A bad file changes nothing; `--dry-run` writes nothing at all.
+ * record of its Clienteling allowlist or stores in one transaction (the
+ * actions of src/app/allowlist.ts), and show what changed. A bad file changes nothing; `--dry-run` writes nothing at all.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { parseAllowlistLines, parseLocationsCsv } from '../../allowlist/allowlist-csv.js';
-import { allowlistWarnings } from '../../allowlist/allowlist-warnings.js';
-import { listLocations, replaceAllowlist, replaceLocations, type Changes } from '../../db/allowlist.repository.js';
-import { requireTenant } from '../../db/tenants.repository.js';
+import { importAllowlistAction, importLocationsAction, readAllowlistImport, readLocationsImport, type Changes } from '../../app/allowlist.js';
+import { tenantName } from '../../app/tenant-input.js';
 import { InputError } from '../../errors.js';
-import { parsePolicy } from '../../rules/policy.js';
-import { parseInstant } from '../../rules/time.js';
 import { printable } from '../../text/sanitize.js';
 import { cliActor } from '../actor.js';
 import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { withLedger } from '../ledger.js';
-import { tenantName } from '../tenant-options.js';
 
 async function readCsv(file: string): Promise<string> {
   try {
@@ -67,16 +62,8 @@ export function registerAllowlist(program: Command, io: CliIo): void {
     .action(async (file: string, opts: ImportOptions) => {
       const tenant = tenantName(opts.tenant, '--tenant');
       const dryRun = opts.dryRun === true;
-      const lines = parseAllowlistLines(await readCsv(file), file);
-      const { changes, warnings } = await withLedger(io, async ({ db }) => {
-        const row = await requireTenant(db, tenant);
-        const stores = (await listLocations(db, tenant)).map((l) => ({ id: l.id, name: l.name, closed_at: l.closed_at?.toISOString() ?? null }));
-        const warned = allowlistWarnings(file, lines, stores, parsePolicy(row.policy), Date.now());
-        if (stores.length === 0 && lines.length > 0) {
-          warned.push(`${file}: note: ${tenant} has no store locations recorded yet, so entries are not checked against stores (NET-02, NET-03)`);
-        }
-        return { changes: await replaceAllowlist(db, tenant, lines.map((l) => l.entry), { dryRun, actor: cliActor() }), warnings: warned };
-      });
+      const read = readAllowlistImport({ tenant, csv: await readCsv(file), source: file });
+      const { changes, warnings } = await withLedger(io, ({ db }) => importAllowlistAction(db, read, { dryRun, actor: cliActor() }));
       if (warnings.length > 0) await write(io.stderr, `${warnings.map(printable).join('\n')}\n`);
       await write(io.stdout, describeChanges('allowlist', tenant, changes, (e) => JSON.stringify(e.cidr), dryRun));
     });
@@ -92,12 +79,8 @@ export function registerAllowlist(program: Command, io: CliIo): void {
     .action(async (file: string, opts: ImportOptions) => {
       const tenant = tenantName(opts.tenant, '--tenant');
       const dryRun = opts.dryRun === true;
-      const rows = parseLocationsCsv(await readCsv(file), file).map((l) => ({
-        id: l.id,
-        name: l.name ?? l.id,
-        closed_at: l.closed_at === null ? null : new Date(parseInstant(l.closed_at)!),
-      }));
-      const changes = await withLedger(io, ({ db }) => replaceLocations(db, tenant, rows, { dryRun, actor: cliActor() }));
+      const read = readLocationsImport({ tenant, csv: await readCsv(file), source: file });
+      const changes = await withLedger(io, ({ db }) => importLocationsAction(db, read, { dryRun, actor: cliActor() }));
       await write(io.stdout, describeChanges('locations', tenant, changes, (l) => l.id, dryRun));
     });
 }

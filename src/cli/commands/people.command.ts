@@ -1,10 +1,10 @@
 /**
- * `warden people add|list|disable|login-link|api-key|api-keys|revoke-key`:
+ * `warden people add|list|disable|sign-out|login-link|api-key|api-keys|revoke-key`:
  * who may use the web app and the JSON API, with which roles, on which tenants.
  * Each command calls one action of src/app/people.ts or src/app/sign-in.ts.
  */
 import { Option, type Command } from 'commander';
-import { addPerson, apiKeysOf, disablePerson, issueApiKey, listPeople, parseRoles, revokeApiKey } from '../../app/people.js';
+import { addPerson, apiKeysOf, disablePerson, endSessions, issueApiKey, listPeople, parseRoles, revokeApiKey } from '../../app/people.js';
 import { issueTerminalLink } from '../../app/sign-in.js';
 import type { Person } from '../../db/database.js';
 import { InputError } from '../../errors.js';
@@ -12,6 +12,7 @@ import { secretKey } from '../../secrets/secret-box.js';
 import { webKey } from '../../secrets/tokens.js';
 import { printable } from '../../text/sanitize.js';
 import { cliActor } from '../actor.js';
+import { underFlags } from '../fields.js';
 import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { withApp, withLedger } from '../ledger.js';
@@ -20,6 +21,10 @@ import { DEFAULT_PORT } from './serve.command.js';
 function personJson(p: Person) {
   return { email: p.email, name: p.name, roles: p.roles, tenants: p.tenants, created_at: p.created_at.toISOString(), disabled_at: p.disabled_at?.toISOString() ?? null };
 }
+
+/** The command line's names of the people actions' fields. */
+const EMAIL_ARG = { email: 'EMAIL' } as const;
+const ADD_FLAGS = { ...EMAIL_ARG, roles: '--role', tenants: '--tenants', name: '--name' } as const;
 
 function tenantList(value: string): string[] {
   const names = value.split(',').map((t) => t.trim()).filter((t) => t !== '');
@@ -38,9 +43,13 @@ export function registerPeople(program: Command, io: CliIo): void {
     .option('--name <name>', 'their name, as pages and emails greet them')
     .addHelpText('after', examples('warden people add it@acme.example --role admin,engineer --tenants acme', 'warden people add audit@acme.example --role compliance'))
     .action(async (email: string, opts: { role: string; tenants?: string; name?: string }) => {
-      const roles = parseRoles(opts.role);
-      const tenants = opts.tenants === undefined ? null : tenantList(opts.tenants);
-      const person = await withLedger(io, ({ db }) => addPerson(db, { email, roles, tenants, ...(opts.name === undefined ? {} : { name: opts.name }) }, cliActor()));
+      const input = {
+        email,
+        roles: parseRoles(opts.role.split(','), '--role'),
+        tenants: opts.tenants === undefined ? null : tenantList(opts.tenants),
+        ...(opts.name === undefined ? {} : { name: opts.name }),
+      };
+      const person = await underFlags(ADD_FLAGS, () => withLedger(io, ({ db }) => addPerson(db, input, cliActor())));
       await write(io.stdout, `${printable(`added ${person.email} (${person.roles.join(', ')}) on ${person.tenants === null ? 'all tenants' : person.tenants.join(', ')}`)}\n`);
     });
 
@@ -62,8 +71,17 @@ export function registerPeople(program: Command, io: CliIo): void {
     .command('disable <email>')
     .description('disable a person: their sessions end now and their API keys stop working')
     .action(async (email: string) => {
-      const person = await withLedger(io, ({ db }) => disablePerson(db, email, cliActor()));
+      const person = await underFlags(EMAIL_ARG, () => withLedger(io, ({ db }) => disablePerson(db, email, cliActor())));
       await write(io.stdout, `${printable(`disabled ${person.email}`)}\n`);
+    });
+
+  people
+    .command('sign-out <email>')
+    .description('end every session of a person (a lost laptop): they stay enabled and sign in again')
+    .action(async (email: string) => {
+      const ended = await underFlags(EMAIL_ARG, () => withLedger(io, ({ db }) => endSessions(db, email, cliActor())));
+      await write(io.stdout, `${printable(`ended ${ended} session${ended === 1 ? '' : 's'} of ${email.trim().toLowerCase()}`)}
+`);
     });
 
   people
@@ -73,12 +91,14 @@ export function registerPeople(program: Command, io: CliIo): void {
         `It points at WARDEN_PUBLIC_URL, else http://127.0.0.1:${DEFAULT_PORT}`,
     )
     .action(async (email: string) => {
-      const link = await withApp(io, async (app) =>
-        issueTerminalLink(
-          app.database.db,
-          webKey(secretKey(app.config, app.config.WARDEN_DATA_DIR)),
-          email,
-          app.config.WARDEN_PUBLIC_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`,
+      const link = await underFlags(EMAIL_ARG, () =>
+        withApp(io, async (app) =>
+          issueTerminalLink(
+            app.database.db,
+            webKey(secretKey(app.config, app.config.WARDEN_DATA_DIR)),
+            email,
+            app.config.WARDEN_PUBLIC_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`,
+          ),
         ),
       );
       await write(io.stdout, `${printable(`sign-in link for ${link.person.email}, valid until ${link.expiresAt.toISOString()}:`)}\n${link.url}\n`);
@@ -89,7 +109,7 @@ export function registerPeople(program: Command, io: CliIo): void {
     .description('make an API key for a person, for scripts (Authorization: Bearer KEY); printed once, only its hash is kept')
     .option('--name <name>', 'what the key is for', 'script')
     .action(async (email: string, opts: { name: string }) => {
-      const issued = await withLedger(io, ({ db }) => issueApiKey(db, email, opts.name, cliActor()));
+      const issued = await underFlags({ ...EMAIL_ARG, name: '--name' }, () => withLedger(io, ({ db }) => issueApiKey(db, email, opts.name, cliActor())));
       io.stderr.write(`API key ${issued.row.id} (${printable(issued.row.name)}) for ${printable(email)}: shown once, keep it in a secret store\n`);
       await write(io.stdout, `${issued.key}\n`);
     });
@@ -99,7 +119,7 @@ export function registerPeople(program: Command, io: CliIo): void {
     .description('list a person’s API keys (ids, names, first characters, last use), never the keys')
     .addOption(new Option('--format <format>', 'output format').choices(['table', 'json']).default('table'))
     .action(async (email: string, opts: { format: 'table' | 'json' }) => {
-      const keys = await withLedger(io, ({ db }) => apiKeysOf(db, email));
+      const keys = await underFlags(EMAIL_ARG, () => withLedger(io, ({ db }) => apiKeysOf(db, email)));
       const rows = keys.map((k) => ({
         id: k.id,
         name: k.name,

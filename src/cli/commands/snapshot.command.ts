@@ -4,7 +4,7 @@ import { gatherTenantSnapshot } from '../../audit/tenant-snapshot.js';
 import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { withApp } from '../ledger.js';
-import { tenantName } from '../tenant-options.js';
+import { tenantName } from '../../app/tenant-input.js';
 
 export function registerSnapshot(program: Command, io: CliIo): void {
   program

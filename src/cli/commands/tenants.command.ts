@@ -1,21 +1,16 @@
 /** `warden tenants add|list|show|set|remove`: who Warden audits, and by which policy. */
 import { Option, type Command } from 'commander';
-import type { Db } from '../../db/executor.js';
+import { tenantName } from '../../app/tenant-input.js';
+import { addTenantAction, removeTenantAction, setTenantPolicyAction, validateNewTenant, validatePolicyChange } from '../../app/tenants.js';
 import type { Tenant } from '../../db/database.js';
-import { addTenant, listTenants, removeTenant, requireTenant, setTenantPolicy } from '../../db/tenants.repository.js';
-import { readCsvRoster } from '../../directory/csv-roster.js';
-import { parseDirectorySource } from '../../directory/source.js';
+import { listTenants, requireTenant } from '../../db/tenants.repository.js';
 import { InputError } from '../../errors.js';
-import { OmneoClient } from '../../omneo/client.js';
-import { OmneoApiError, OmneoNetworkError, OmneoTimeoutError } from '../../omneo/errors.js';
-import { OutboundUrlError, OutboundUrlPolicy } from '../../outbound/url-policy.js';
-import { describePolicy, policyOverrides, policyRows } from '../../report/policy.format.js';
+import { describePolicy, policyRows } from '../../report/policy.format.js';
 import { printable } from '../../text/sanitize.js';
 import { cliActor } from '../actor.js';
 import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { configOf, withLedger } from '../ledger.js';
-import { baseUrl, directory, recipients, tenantName, timezone, tokenEnv } from '../tenant-options.js';
 import { readJson } from './check.command.js';
 
 interface AddOptions {
@@ -26,60 +21,6 @@ interface AddOptions {
   recipients?: string;
   /** false with `--no-check`. */
   check: boolean;
-}
-
-/**
- * A CSV roster is read once when the tenant is added, as an audit reads it
- * (a regular file only), so a bad file is refused before anything is written.
- */
-async function checkDirectory(source: string, urlPolicy: OutboundUrlPolicy): Promise<void> {
-  const parsed = parseDirectorySource(source, '--directory', urlPolicy);
-  if (parsed.kind === 'csv') await readCsvRoster(parsed.path, '--directory');
-}
-
-/**
- * Refuses a token variable another tenant names: the new tenant's platform
- * would get that tenant's token (the check itself would send it). Checked
- * before the platform is asked anything.
- */
-async function checkVariableFree(db: Db, name: string, variable: string): Promise<void> {
-  const other = (await listTenants(db)).find((t) => t.name !== name && t.token_env === variable);
-  if (other !== undefined) throw new InputError('--token-env', `${variable} holds the token of tenant ${JSON.stringify(other.name)}: each tenant names its own variable`);
-}
-
-/** One attempt and one retry, 10 s each: a person is waiting at the terminal. */
-const CHECK_CLIENT = { timeoutMs: 10_000, maxRetries: 1, backoffBaseMs: 200 } as const;
-
-/**
- * Asks the platform who the token is (`GET /auth/verify`) before the tenant is
- * written, so a base URL without `/api/v3` or a wrong token is one line now
- * rather than a bare 404 at the first audit. Messages name the flag and the
- * variable, never the token.
- */
-async function checkPlatform(url: string, tokenEnv: string, io: CliIo, urlPolicy: OutboundUrlPolicy): Promise<void> {
-  const token = io.env[tokenEnv];
-  if (token === undefined || token === '') {
-    throw new InputError('--token-env', `${tokenEnv} is not set in this shell, so the token cannot be checked: set it, or pass --no-check`);
-  }
-  try {
-    await new OmneoClient({ baseUrl: url, token, urlPolicy, ...CHECK_CLIENT }).verify();
-  } catch (err) {
-    // The host resolves to an address the policy refuses.
-    if (err instanceof OutboundUrlError) throw new InputError('--base-url', err.problem);
-    if (err instanceof OmneoApiError && err.status >= 300 && err.status < 400) {
-      throw new InputError('--base-url', `${url}/auth/verify answered ${err.status}${/ answered \d+(: .*)$/.exec(err.message)?.[1] ?? ''}`);
-    }
-    if (err instanceof OmneoApiError && err.status === 404) {
-      throw new InputError('--base-url', `${url}/auth/verify answered 404: give the platform's API root, which ends in /api/v3`);
-    }
-    if (err instanceof OmneoApiError && (err.status === 401 || err.status === 403)) {
-      throw new InputError('--token-env', `the platform at ${url} refused the token in ${tokenEnv} (HTTP ${err.status})`);
-    }
-    if (err instanceof OmneoApiError) throw new InputError('--base-url', `${url}/auth/verify answered ${err.status}`);
-    if (err instanceof OmneoNetworkError) throw new InputError('--base-url', `cannot reach ${url} (${err.code})`);
-    if (err instanceof OmneoTimeoutError) throw new InputError('--base-url', `${url} did not answer within ${err.timeoutMs} ms`);
-    throw err;
-  }
 }
 
 /** The tenant's settings as `list --format json` prints them. */
@@ -148,22 +89,21 @@ export function registerTenants(program: Command, io: CliIo): void {
       ),
     )
     .action(async (name: string, opts: AddOptions) => {
-      // The outbound-URL policy (src/outbound/url-policy.ts), with the private networks the operator allowed.
-      const urlPolicy = new OutboundUrlPolicy({ allowPrivateNetworks: configOf(io).WARDEN_ALLOW_PRIVATE_NETWORKS ?? [] });
-      const input = {
-        name: tenantName(name),
-        baseUrl: baseUrl(opts.baseUrl, '--base-url', urlPolicy),
-        tokenEnv: tokenEnv(opts.tokenEnv),
-        timezone: timezone(opts.timezone),
-        directory: opts.directory === undefined ? null : directory(opts.directory, '--directory', urlPolicy),
-        recipients: opts.recipients === undefined ? {} : recipients(opts.recipients),
-      };
-      if (input.directory !== null) await checkDirectory(input.directory, urlPolicy);
-      const tenant = await withLedger(io, async ({ db }) => {
-        await checkVariableFree(db, input.name, input.tokenEnv);
-        if (opts.check) await checkPlatform(input.baseUrl, input.tokenEnv, io, urlPolicy);
-        return addTenant(db, input, cliActor());
-      });
+      const config = configOf(io);
+      const allowPrivateNetworks = config.WARDEN_ALLOW_PRIVATE_NETWORKS ?? [];
+      const input = await validateNewTenant(
+        {
+          name,
+          baseUrl: opts.baseUrl,
+          tokenEnv: opts.tokenEnv,
+          timezone: opts.timezone,
+          check: opts.check,
+          ...(opts.directory === undefined ? {} : { directory: opts.directory }),
+          ...(opts.recipients === undefined ? {} : { recipients: opts.recipients }),
+        },
+        allowPrivateNetworks,
+      );
+      const tenant = await withLedger(io, ({ db }) => addTenantAction({ db, env: io.env, allowPrivateNetworks }, input, cliActor()));
       const tokenNote = opts.check ? 'checked with the platform' : io.env[tenant.token_env] ? 'is set (not checked)' : 'is NOT set in this shell';
       await write(io.stdout, `${printable(`added tenant ${tenant.name} (${tenant.base_url}); token variable ${tenant.token_env} ${tokenNote}`)}\n`);
     });
@@ -214,10 +154,12 @@ export function registerTenants(program: Command, io: CliIo): void {
       ),
     )
     .action(async (name: string, opts: { policy?: string; policyReset?: boolean }) => {
-      const tenant = tenantName(name);
+      // The name is judged first, then the flags, then the file: the first problem is the one reported.
+      tenantName(name);
       if (opts.policy === undefined && opts.policyReset !== true) throw new InputError('--policy', 'give --policy FILE or --policy-reset');
-      const overrides = opts.policy === undefined ? {} : policyOverrides(await readJson(opts.policy, '--policy', 'policy', io));
-      const row = await withLedger(io, ({ db }) => setTenantPolicy(db, tenant, overrides, cliActor()));
+      const change = opts.policy === undefined ? { reset: true as const } : { overrides: await readJson(opts.policy, '--policy', 'policy', io) };
+      const update = validatePolicyChange(name, change);
+      const row = await withLedger(io, ({ db }) => setTenantPolicyAction(db, update, cliActor()));
       await write(io.stdout, `${printable(`tenant ${row.name}: policy is ${describePolicy(row.policy)}`)}\n`);
     });
 
@@ -225,7 +167,7 @@ export function registerTenants(program: Command, io: CliIo): void {
     .command('remove <name>')
     .description('remove a tenant that has nothing in the ledger yet')
     .action(async (name: string) => {
-      await withLedger(io, ({ db }) => removeTenant(db, tenantName(name), cliActor()));
+      await withLedger(io, ({ db }) => removeTenantAction(db, name, cliActor()));
       await write(io.stdout, `removed tenant ${printable(name)}\n`);
     });
 }

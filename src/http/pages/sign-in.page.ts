@@ -2,7 +2,9 @@
  * Signing in and out (docs/architecture.md "Signing in"): the sign-in page
  * asks for a link; the link's page shows a button and spends nothing until it
  * is pressed; the code form takes the code typed from the email. Every form
- * carries its CSRF token; asking is rate limited per address.
+ * carries its CSRF token; each form is rate limited per client address. The
+ * link is looked up and mailed after the answer, which is the same for a
+ * known and an unknown address.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -31,8 +33,26 @@ function safeNext(next: string | undefined): string {
   return next !== undefined && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/';
 }
 
+/** A nonce as {@link newToken} makes it. */
+const NONCE = /^[A-Za-z0-9_-]{43}$/;
+
+/** Work started by a request and finished after its answer; the server's close waits for it. */
+class Pending {
+  readonly #running = new Set<Promise<void>>();
+  run(work: Promise<void>): void {
+    this.#running.add(work);
+    const done = () => void this.#running.delete(work);
+    work.then(done, done);
+  }
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.#running]);
+  }
+}
+
 export function registerSignIn(server: FastifyInstance, ctx: WebContext, options: SignInRouteOptions): void {
   const r = server.withTypeProvider<ZodTypeProvider>();
+  const pending = new Pending();
+  server.addHook('onClose', () => pending.settled());
   const limited = { rateLimit: { max: options.rateLimit, timeWindow: 60_000 } };
   const cookie = { path: '/', httpOnly: true, sameSite: 'lax' as const, secure: ctx.secureCookies };
   const origin = (req: FastifyRequest) => ({ ip: req.ip, agent: req.headers['user-agent']?.slice(0, 300) ?? null });
@@ -73,9 +93,11 @@ ${codeForm(req, reply, next)}`;
     { config: limited, schema: { body: form.extend({ email: z.string().max(320), next: z.string().max(2000).optional() }) } },
     async (req, reply) => {
       const email = parseEmail(req.body.email);
-      const nonce = newToken();
-      await requestSignInLink(ctx.signIn(), email, nonce, origin(req), ctx.now());
-      // Set whether or not the address is known: the answer must not tell.
+      // A browser that asks again keeps its nonce, so the links of both emails open in it without a code.
+      const held = req.cookies[NONCE_COOKIE];
+      const nonce = held !== undefined && NONCE.test(held) ? held : newToken();
+      // Not awaited: the answer is the same, and as quick, whether or not the address is known.
+      pending.run(requestSignInLink(ctx.signIn(), email, nonce, origin(req), ctx.now()));
       reply.setCookie(NONCE_COOKIE, nonce, { ...cookie, maxAge: LINK_TTL_MS / 1000 });
       const body = html`
 <p class="notice" role="status">If this address belongs to someone here, a sign-in link is on its way to it. It works once, for 15 minutes.</p>
@@ -88,7 +110,8 @@ ${codeForm(req, reply, safeNext(req.body.next))}`;
   r.get('/sign-in/link', { config: limited, schema: { querystring: z.object({ token: LINK_TOKEN.default('') }) } }, async (req, reply) => {
     // Reading a link never spends it: a mail scanner may be the one reading.
     const preview = await previewLink(ctx, req.query.token, req.cookies[NONCE_COOKIE], ctx.now());
-    reply.header('referrer-policy', 'no-referrer');
+    // The page holds the token: no other site learns it from a Referer, and no cache keeps it.
+    reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
     if (!preview.usable) {
       reply.code(400);
       const body = html`<p class="error" role="alert">This sign-in link is not valid: it may have expired or been used already.</p><p><a href="/sign-in">Ask for a new link</a></p>`;

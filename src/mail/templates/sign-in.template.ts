@@ -3,6 +3,7 @@
  * another device. It says plainly that opening the link signs nobody in: the
  * button on its page does (mail scanners open links).
  */
+import { printable } from '../../text/sanitize.js';
 import { escapeHtml } from './html.js';
 
 export interface SignInMail {
@@ -13,8 +14,15 @@ export interface SignInMail {
   minutes: number;
 }
 
+/**
+ * The mail in both parts. Only the greeting differs from one person to
+ * another (besides the link and the code): the name is shown as one printable
+ * line (src/text/sanitize.ts) and escaped in HTML, so a name cannot add lines
+ * or markup of its own.
+ */
 export function renderSignInMail(m: SignInMail): { subject: string; text: string; html: string } {
-  const greeting = m.name.trim() === '' ? 'Hello,' : `Hello ${m.name.trim()},`;
+  const name = printable(m.name.trim());
+  const greeting = name === '' ? 'Hello,' : `Hello ${name},`;
   const text = [
     greeting,
     '',

@@ -1,4 +1,8 @@
-/** Validation of the flags that describe a tenant; each failure names its flag. */
+/**
+ * Validation of what describes a tenant, shared by every face of the tenant
+ * actions (src/app/tenants.ts). Each failure names its field; the defaults are
+ * the CLI's flags, which were the first face and whose messages are documented.
+ */
 import { assertTokenVariable } from '../audit/token-variable.js';
 import { InputError } from '../errors.js';
 import type { Recipients } from '../db/database.js';

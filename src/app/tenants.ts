@@ -1,0 +1,167 @@
+/**
+ * The tenant actions: add a tenant, set its policy, remove it. One function
+ * each, called by `warden tenants add|set|remove` and by any HTTP route that
+ * does the same: validation, the checks and the write are here, so every face
+ * refuses the same input with the same message and writes nothing when it does.
+ * What can be validated without the ledger is, first (a face calls it before
+ * opening one), so bad input is exit 2 even when the ledger is down.
+ */
+import type { Environment } from '../config.js';
+import type { PolicyOverrides, Tenant } from '../db/database.js';
+import type { Db } from '../db/executor.js';
+import { addTenant, listTenants, removeTenant, setTenantPolicy, type NewTenantInput } from '../db/tenants.repository.js';
+import { readCsvRoster } from '../directory/csv-roster.js';
+import { parseDirectorySource } from '../directory/source.js';
+import { InputError } from '../errors.js';
+import { OmneoClient } from '../omneo/client.js';
+import { OmneoApiError, OmneoNetworkError, OmneoTimeoutError } from '../omneo/errors.js';
+import { OutboundUrlError, OutboundUrlPolicy } from '../outbound/url-policy.js';
+import { policyOverrides } from '../report/policy.format.js';
+import { baseUrl, directory, recipients, tenantName, timezone, tokenEnv } from './tenant-input.js';
+
+/** A new tenant as asked for: text, validated by {@link validateNewTenant}. */
+export interface AddTenantRequest {
+  name: string;
+  /** The platform's API root (`…/api/v3`). */
+  baseUrl: string;
+  /** The variable that holds the platform token at run time (never the token). */
+  tokenEnv: string;
+  /** IANA time zone. @defaultValue `UTC` */
+  timezone?: string;
+  /** `csv:PATH` or `scim:URL`. @defaultValue none */
+  directory?: string;
+  /** `audience=email,…`. @defaultValue none */
+  recipients?: string;
+  /** Ask the platform whether the token works before writing. @defaultValue true */
+  check?: boolean;
+}
+
+export interface TenantActionDeps {
+  db: Db;
+  /** Where the token variable is read for the check. */
+  env: Environment;
+  /** Private networks the operator allowed (`WARDEN_ALLOW_PRIVATE_NETWORKS`). @defaultValue none */
+  allowPrivateNetworks?: readonly string[];
+}
+
+/**
+ * A CSV roster is read once when the tenant is added, as an audit reads it
+ * (a regular file only), so a bad file is refused before anything is written.
+ */
+async function checkDirectory(source: string, urlPolicy: OutboundUrlPolicy): Promise<void> {
+  const parsed = parseDirectorySource(source, '--directory', urlPolicy);
+  if (parsed.kind === 'csv') await readCsvRoster(parsed.path, '--directory');
+}
+
+/**
+ * Refuses a token variable another tenant names: the new tenant's platform
+ * would get that tenant's token (the check itself would send it). Checked
+ * before the platform is asked anything.
+ */
+async function checkVariableFree(db: Db, name: string, variable: string): Promise<void> {
+  const other = (await listTenants(db)).find((t) => t.name !== name && t.token_env === variable);
+  if (other !== undefined) throw new InputError('--token-env', `${variable} holds the token of tenant ${JSON.stringify(other.name)}: each tenant names its own variable`);
+}
+
+/** One attempt and one retry, 10 s each: a person is waiting for the answer. */
+const CHECK_CLIENT = { timeoutMs: 10_000, maxRetries: 1, backoffBaseMs: 200 } as const;
+
+/**
+ * Asks the platform who the token is (`GET /auth/verify`) before the tenant is
+ * written, so a base URL without `/api/v3` or a wrong token is one line now
+ * rather than a bare 404 at the first audit. Messages name the field and the
+ * variable, never the token.
+ */
+async function checkPlatform(url: string, tokenEnv: string, env: Environment, urlPolicy: OutboundUrlPolicy): Promise<void> {
+  const token = env[tokenEnv];
+  if (token === undefined || token === '') {
+    throw new InputError('--token-env', `${tokenEnv} is not set in this shell, so the token cannot be checked: set it, or pass --no-check`);
+  }
+  try {
+    await new OmneoClient({ baseUrl: url, token, urlPolicy, ...CHECK_CLIENT }).verify();
+  } catch (err) {
+    // The host resolves to an address the policy refuses.
+    if (err instanceof OutboundUrlError) throw new InputError('--base-url', err.problem);
+    if (err instanceof OmneoApiError && err.status >= 300 && err.status < 400) {
+      throw new InputError('--base-url', `${url}/auth/verify answered ${err.status}${/ answered \d+(: .*)$/.exec(err.message)?.[1] ?? ''}`);
+    }
+    if (err instanceof OmneoApiError && err.status === 404) {
+      throw new InputError('--base-url', `${url}/auth/verify answered 404: give the platform's API root, which ends in /api/v3`);
+    }
+    if (err instanceof OmneoApiError && (err.status === 401 || err.status === 403)) {
+      throw new InputError('--token-env', `the platform at ${url} refused the token in ${tokenEnv} (HTTP ${err.status})`);
+    }
+    if (err instanceof OmneoApiError) throw new InputError('--base-url', `${url}/auth/verify answered ${err.status}`);
+    if (err instanceof OmneoNetworkError) throw new InputError('--base-url', `cannot reach ${url} (${err.code})`);
+    if (err instanceof OmneoTimeoutError) throw new InputError('--base-url', `${url} did not answer within ${err.timeoutMs} ms`);
+    throw err;
+  }
+}
+
+declare const checked: unique symbol;
+
+/** A new tenant's settings once {@link validateNewTenant} has accepted them: what {@link addTenantAction} takes. */
+export type NewTenant = NewTenantInput & { readonly check: boolean; readonly [checked]: true };
+
+/**
+ * Validates a new tenant's settings without the ledger, so bad input is
+ * refused before one is opened (even when it is down): the URLs as the
+ * outbound-URL policy allows them (src/outbound/url-policy.ts), the token
+ * variable's name, the time zone, the recipients, and a CSV roster, read once
+ * as an audit reads it. Each refusal is an InputError naming its field.
+ */
+export async function validateNewTenant(request: AddTenantRequest, allowPrivateNetworks: readonly string[] = []): Promise<NewTenant> {
+  const urlPolicy = new OutboundUrlPolicy({ allowPrivateNetworks });
+  const input = {
+    name: tenantName(request.name),
+    baseUrl: baseUrl(request.baseUrl, '--base-url', urlPolicy),
+    tokenEnv: tokenEnv(request.tokenEnv),
+    timezone: timezone(request.timezone ?? 'UTC'),
+    directory: request.directory === undefined ? null : directory(request.directory, '--directory', urlPolicy),
+    recipients: request.recipients === undefined ? {} : recipients(request.recipients),
+    check: request.check !== false,
+  };
+  if (input.directory !== null) await checkDirectory(input.directory, urlPolicy);
+  return input as NewTenant;
+}
+
+/**
+ * Adds a validated tenant: refuses a token variable another tenant names, asks
+ * the platform whether the token works (unless the request said not to), then
+ * writes the row and its audit entry. Any refusal is an InputError naming its
+ * field, and nothing is written.
+ */
+export async function addTenantAction(deps: TenantActionDeps, tenant: NewTenant, actor: string): Promise<Tenant> {
+  const urlPolicy = new OutboundUrlPolicy({ allowPrivateNetworks: deps.allowPrivateNetworks ?? [] });
+  await checkVariableFree(deps.db, tenant.name, tenant.tokenEnv);
+  if (tenant.check) await checkPlatform(tenant.baseUrl, tenant.tokenEnv, deps.env, urlPolicy);
+  const { check: _check, ...input } = tenant;
+  return addTenant(deps.db, input, actor);
+}
+
+/** A new policy: the overrides of a JSON document, or none (every key back to its default). */
+export type PolicyChange = { overrides: unknown } | { reset: true };
+
+/** A policy change once {@link validatePolicyChange} has accepted it. */
+export type PolicyUpdate = { readonly tenant: string; readonly overrides: PolicyOverrides; readonly [checked]: true };
+
+/**
+ * Validates a policy change without the ledger: the tenant's name, and the
+ * overrides as `warden check --policy` validates them (keys a document leaves
+ * out go back to their defaults).
+ */
+export function validatePolicyChange(name: string, change: PolicyChange): PolicyUpdate {
+  const tenant = tenantName(name);
+  const overrides = 'reset' in change ? {} : policyOverrides(change.overrides);
+  return { tenant, overrides } as PolicyUpdate;
+}
+
+/** Replaces the tenant's policy, written to the audit log with the change. */
+export function setTenantPolicyAction(db: Db, update: PolicyUpdate, actor: string): Promise<Tenant> {
+  return setTenantPolicy(db, update.tenant, update.overrides, actor);
+}
+
+/** Removes a tenant that has nothing in the ledger yet (one with runs or findings is refused). */
+export async function removeTenantAction(db: Db, name: string, actor: string): Promise<void> {
+  await removeTenant(db, tenantName(name), actor);
+}
