@@ -11,12 +11,12 @@ import type { Person, SignInLink } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import { findPersonByEmail } from '../db/people.repository.js';
 import {
-  endSessionRow,
   findLinksByNonce,
   findSignInLink,
   insertSignInLink,
   insertSignInLinkWithin,
   recordFailedAttempt,
+  signOutSession,
   spendLinkIntoSession,
   touchSession,
 } from '../db/sign-in.repository.js';
@@ -26,7 +26,7 @@ import type { Logger } from '../log/logger.js';
 import { renderSignInMail } from '../mail/templates/sign-in.template.js';
 import type { Mailer } from '../mail/transports.js';
 import { hmacHex, newSignInCode, newToken, normalizeSignInCode, sameDigest, sha256Hex } from '../secrets/tokens.js';
-import { requirePerson } from './people.js';
+import { personActor, requirePerson } from './people.js';
 
 /** How long a link and its code work. */
 export const LINK_TTL_MS = 15 * 60_000;
@@ -257,6 +257,6 @@ export async function authenticateApiKey(db: Db, key: string, origin: Origin, at
 }
 
 /** Sign-out: the session's row ends (a stolen cookie stops working too). */
-export async function signOut(db: Db, sessionId: number): Promise<void> {
-  await endSessionRow(db, sessionId, 'signed-out');
+export async function signOut(db: Db, principal: Principal, at: Date = new Date()): Promise<void> {
+  if (principal.sessionId !== undefined) await signOutSession(db, principal.sessionId, personActor(principal.person), at);
 }

@@ -52,10 +52,6 @@ export function findPersonByEmail(db: Db, email: string): Promise<Person | undef
   return db.selectFrom('people').selectAll().where('email', '=', email.toLowerCase()).executeTakeFirst();
 }
 
-export function findPerson(db: Db, id: number): Promise<Person | undefined> {
-  return db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst();
-}
-
 /** Everyone, in the order they were added. */
 export function listPeople(db: Db): Promise<Person[]> {
   return db.selectFrom('people').selectAll().orderBy('id').execute();

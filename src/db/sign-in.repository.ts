@@ -3,7 +3,6 @@
  * "Signing in"). Only hashes reach these functions: tokens, codes and nonces
  * are hashed by the app layer (src/app/sign-in.ts) before they get here.
  */
-import { sql } from 'kysely';
 import { appendAuditLog } from './audit-log.repository.js';
 import type { Person, Session, SignInChannel, SignInLink } from './database.js';
 import { inTransaction, type Db } from './executor.js';
@@ -161,7 +160,7 @@ export async function touchSession(db: Db, tokenHash: string, idleMs: number, at
 }
 
 /** Ends a session; false when it had already ended. */
-export async function endSessionRow(db: Db, id: number, reason: string, at: Date = new Date()): Promise<boolean> {
+async function endSessionRow(db: Db, id: number, reason: string, at: Date = new Date()): Promise<boolean> {
   const ended = await db
     .updateTable('sessions')
     .set({ ended_at: at, ended_reason: reason })
@@ -189,16 +188,18 @@ export async function endSessionsOf(db: Db, personId: number, actor: string, at:
   });
 }
 
-/** Live sessions of a person, newest first. */
-export function liveSessions(db: Db, personId: number): Promise<Session[]> {
-  return db.selectFrom('sessions').selectAll().where('person_id', '=', personId).where('ended_at', 'is', null).orderBy('id', 'desc').execute();
-}
-
-/** Deletes links that expired more than a day ago (the ledger does not grow without end). */
-export async function pruneSignInLinks(db: Db, at: Date): Promise<number> {
-  const result = await db
-    .deleteFrom('sign_in_links')
-    .where('expires_at', '<', sql<Date>`${at}::timestamptz - interval '1 day'`)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+/** Ends a session at its person's request and writes it to the audit log, in one transaction; false when it had already ended. */
+export async function signOutSession(db: Db, id: number, actor: string, at: Date = new Date()): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const ended = await trx
+      .updateTable('sessions')
+      .set({ ended_at: at, ended_reason: 'signed-out' })
+      .where('id', '=', id)
+      .where('ended_at', 'is', null)
+      .returning(['person_id'])
+      .executeTakeFirst();
+    if (ended === undefined) return false;
+    await appendAuditLog(trx, { actor, action: 'person.signed_out', subject: `person:${ended.person_id}`, details: { session: id } });
+    return true;
+  });
 }

@@ -148,7 +148,7 @@ ${preview.needsCode
   );
 
   r.post('/sign-out', { schema: { body: form.optional() } }, async (req, reply) => {
-    if (req.principal?.sessionId !== undefined) await signOut(ctx.db, req.principal.sessionId);
+    if (req.principal !== undefined) await signOut(ctx.db, req.principal, ctx.now());
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/sign-in', 303);
   });
