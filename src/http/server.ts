@@ -16,6 +16,7 @@ import { secretKey } from '../secrets/secret-box.js';
 import { webKey } from '../secrets/tokens.js';
 import { registerMeApi } from './api/me.api.js';
 import { registerAccessHooks } from './auth.hook.js';
+import { registerOps } from './ops.routes.js';
 import type { WebContext } from './context.js';
 import { APP_CSS } from './pages/app.css.js';
 import { errorPage } from './pages/layout.js';
@@ -23,7 +24,7 @@ import { registerSignIn } from './pages/sign-in.page.js';
 import { errorHandler, problem, wantsHtml } from './problem.js';
 
 /** Route modules, registered in this order after sign-in. */
-const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Promise<void>)[] = [registerMeApi];
+const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Promise<void>)[] = [registerMeApi, registerOps];
 
 /** Request bodies above this are refused with 413. */
 export const BODY_LIMIT = 1024 * 1024;
