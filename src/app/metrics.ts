@@ -18,8 +18,8 @@ import {
   type TenantFilter,
 } from '../db/metrics.repository.js';
 import { listTenants } from '../db/tenants.repository.js';
-import type { Logger } from '../log/logger.js';
 import type { QueueSet } from '../queue/fleet.js';
+import type { ServiceOutage } from '../queue/outage.js';
 import { waitingJobs, type QueueWaiting } from '../queue/queue-stats.js';
 import { SEVERITIES } from '../rules/types.js';
 
@@ -50,8 +50,11 @@ export interface ReadMetricsOptions {
   queues?: QueueSet;
   /** Suppressions are judged at this instant. */
   at: Date;
-  /** Gets a warning when Redis does not answer (the ledger's numbers are reported anyway). */
-  log: Logger;
+  /**
+   * Told when the queues do not answer (one warning per outage, not one per scrape) and when
+   * they answer again; the ledger's numbers are reported either way.
+   */
+  queueOutage: Pick<ServiceOutage, 'lost' | 'restored'>;
   /**
    * How long the queues may take to answer.
    * @defaultValue 2000
@@ -68,7 +71,7 @@ export async function readMetrics(db: Db, options: ReadMetricsOptions): Promise<
     countOpenFindings(db, options.at, tenants),
     countPendingApprovals(db, tenants),
     countErasureRequests(db, tenants),
-    options.queues === undefined ? undefined : queueWaiting(options.queues, options.queueTimeoutMs ?? 2000, options.log),
+    options.queues === undefined ? undefined : queueWaiting(options.queues, options.queueTimeoutMs ?? 2000, options.queueOutage),
   ]);
   const visible = allTenants.map((t) => t.name).filter((name) => tenants === null || tenants.includes(name));
   const kinds = [...new Set([...options.kinds, ...runs.map((r) => r.kind)])].sort();
@@ -86,16 +89,17 @@ export async function readMetrics(db: Db, options: ReadMetricsOptions): Promise<
   };
 }
 
-/** The queues' waiting jobs, or undefined (one warning) when Redis does not answer within `ms`. */
-async function queueWaiting(queues: QueueSet, ms: number, log: Logger): Promise<QueueWaiting[] | undefined> {
+/** The queues' waiting jobs, or undefined when Redis does not answer within `ms`. */
+async function queueWaiting(queues: QueueSet, ms: number, outage: ReadMetricsOptions['queueOutage']): Promise<QueueWaiting[] | undefined> {
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
   try {
     const result = await Promise.race([waitingJobs(queues), timedOut]);
-    if (result === undefined) log.warn({ dependency: 'redis', timeoutMs: ms }, 'metrics: the queues did not answer in time; waiting jobs left out');
+    if (result === undefined) outage.lost(new Error(`no answer in ${ms} ms`));
+    else outage.restored();
     return result;
   } catch (err) {
-    log.warn({ dependency: 'redis', reason: err instanceof Error ? err.message.split('\n')[0] : String(err) }, 'metrics: the queues did not answer; waiting jobs left out');
+    outage.lost(err);
     return undefined;
   } finally {
     clearTimeout(timer);

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import { readMetrics } from '../app/metrics.js';
 import { checkReadiness } from '../app/readiness.js';
 import { QueueSet } from '../queue/fleet.js';
+import { ServiceOutage } from '../queue/outage.js';
 import type { WebContext } from './context.js';
 import { AccessError } from './errors.js';
 import { createMetricsExporter } from './metrics.js';
@@ -63,10 +64,14 @@ export async function registerOps(server: FastifyInstance, ctx: WebContext, opti
   });
 
   const exporter = createMetricsExporter();
+  const queueOutage = new ServiceOutage(ctx.log, 'redis', {
+    lost: 'metrics: the queues do not answer; /metrics leaves out waiting jobs',
+    back: 'metrics: the queues answer again',
+  });
   r.get('/metrics', { schema: { querystring: NoQuery } }, async (req, reply) => {
     const person = req.principal?.person;
     if (person === undefined) throw new AccessError(401, 'sign in first');
-    const metrics = await readMetrics(ctx.db, { tenants: person.tenants, kinds: app.registry.names, ...(queues === undefined ? {} : { queues }), at: ctx.now(), log: ctx.log });
+    const metrics = await readMetrics(ctx.db, { tenants: person.tenants, kinds: app.registry.names, ...(queues === undefined ? {} : { queues }), at: ctx.now(), queueOutage });
     return reply.type(exporter.contentType).header('cache-control', 'no-store').send(await exporter.render(metrics));
   });
 

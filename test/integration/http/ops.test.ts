@@ -184,6 +184,14 @@ describe('readiness when not ready', () => {
       expect(body.checks).toMatchObject({ ledger: 'ok', migrations: 'ok' });
       expect(body.checks.redis).toMatch(/^unreachable/);
       expect(body.detail).toMatch(/^not ready: redis unreachable/);
+      // /metrics still answers with the ledger's numbers, leaving out what only Redis knows.
+      await world.person('engineer@acme.example', ['engineer']);
+      const key = await world.apiKey('engineer@acme.example');
+      const scraped = await fetch(`${world.url}/metrics`, { headers: { authorization: `Bearer ${key}` } });
+      expect(scraped.status).toBe(200);
+      const m = parsePrometheus(await scraped.text());
+      expect(m.get('warden_queue_waiting_jobs')!.samples).toEqual([]);
+      expect(sampleValue(m, 'warden_job_runs', { kind: 'digest', status: 'queued' })).toBe(0);
     } finally {
       await world.close();
     }
