@@ -7,7 +7,9 @@
  * subject's id or label, which may name a person.
  *
  * The query parameters are those of the findings page (`GET /findings`):
- * `tenant`, `family` (repeated, one per family), `state`.
+ * `tenant`, `family` (one), `state`. An audience of several families but not
+ * all (admins, engineers) gets one link per family; one of every family
+ * (compliance) gets one link without a family.
  */
 import { InputError } from '../../errors.js';
 import { RULE_FAMILIES } from '../../rules/engine.js';
@@ -39,14 +41,24 @@ function baseOf(publicUrl: string): string {
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 }
 
-/** `/findings?tenant=T[&family=F…]&state=open` under the public URL. */
-export function findingsListUrl(links: DigestLinks, tenant: string): string {
-  const params = new URLSearchParams({ tenant });
+export interface FindingsListLink {
+  /** The family the link filters by; undefined: every family. */
+  family: RuleFamily | undefined;
+  url: string;
+}
+
+/**
+ * The findings page filtered for the audience: `/findings?tenant=T&state=open`
+ * when it hears of every family, else `/findings?tenant=T&family=F&state=open`
+ * for each of its families, in the rules' order.
+ */
+export function findingsListLinks(links: DigestLinks, tenant: string): FindingsListLink[] {
+  const base = baseOf(links.publicUrl);
+  const url = (family: RuleFamily | undefined) =>
+    `${base}/findings?${new URLSearchParams({ tenant, ...(family === undefined ? {} : { family }), state: 'open' }).toString()}`;
   const families = links.families ?? RULE_FAMILIES;
-  // Every family is no filter at all: the link stays short, and says what the page shows.
-  if (!RULE_FAMILIES.every((f) => families.includes(f))) for (const f of RULE_FAMILIES.filter((f) => families.includes(f))) params.append('family', f);
-  params.set('state', 'open');
-  return `${baseOf(links.publicUrl)}/findings?${params.toString()}`;
+  if (RULE_FAMILIES.every((f) => families.includes(f))) return [{ family: undefined, url: url(undefined) }];
+  return RULE_FAMILIES.filter((f) => families.includes(f)).map((family) => ({ family, url: url(family) }));
 }
 
 /** `/findings/TENANT/FINGERPRINT` under the public URL. */

@@ -31,7 +31,7 @@ import { describePolicy } from '../../report/policy.format.js';
 import { compareFindings, summarize } from '../../rules/engine.js';
 import { SEVERITIES, type Finding, type Severity, type SubjectType, type Summary } from '../../rules/types.js';
 import { printable, printableLines } from '../../text/sanitize.js';
-import { findingsListUrl, findingUrl, type DigestLinks } from './digest-links.js';
+import { findingsListLinks, findingUrl, type DigestLinks, type FindingsListLink } from './digest-links.js';
 import { escapeHtml } from './html.js';
 import { maskEmails } from './mask.js';
 
@@ -172,8 +172,8 @@ interface View {
   auditLogHead: string | undefined;
   top: Row[];
   csvName: string;
-  /** The audience's findings page, with links. */
-  findingsUrl: string | undefined;
+  /** The findings page filtered for the audience (one link per family, or one for all), with links. */
+  findingsLinks: FindingsListLink[] | undefined;
 }
 
 function prepare(data: DigestData): View {
@@ -210,7 +210,7 @@ function prepare(data: DigestData): View {
     // Only the rows shown get a URL: a bad fingerprint further down the list stops nothing.
     top: open.slice(0, topN).map((r) => ({ ...r, url: url(r.finding) })),
     csvName: `warden-${data.tenant.toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}-${date}.csv`,
-    findingsUrl: links === undefined ? undefined : findingsListUrl(links, data.tenant),
+    findingsLinks: links === undefined ? undefined : findingsListLinks(links, data.tenant),
   };
 }
 
@@ -253,7 +253,9 @@ function renderText(v: View): string {
     '',
     `Since the previous run: ${v.created} new, ${v.persisting} persisting, ${v.resolved} resolved.`,
   ];
-  if (v.findingsUrl !== undefined) lines.push(`Open findings in Warden: ${v.findingsUrl}`);
+  const list = v.findingsLinks ?? [];
+  if (list.length === 1 && list[0]!.family === undefined) lines.push(`Open findings in Warden: ${list[0]!.url}`);
+  else if (list.length > 0) lines.push('Open findings in Warden, by family:', ...list.map((l) => `  ${l.family}: ${l.url}`));
   lines.push('');
   if (v.open === 0) lines.push('No open findings.', '');
   if (v.top.length > 0) {
@@ -283,6 +285,19 @@ function badge(severity: Severity): string {
 
 const FOOTER = 'This email shows titles and labels only; the evidence is in the attached CSV.';
 
+const LINK = 'color:#1d4ed8';
+
+/** The paragraph of links to the findings page: one for every family, or one per family. */
+function findingsLinksHtml(links: FindingsListLink[] | undefined): string {
+  if (links === undefined || links.length === 0) return '';
+  const [first] = links;
+  const body =
+    links.length === 1 && first!.family === undefined
+      ? `<a href="${escapeHtml(first!.url)}" style="${LINK}">Open findings in Warden</a>`
+      : `Open findings in Warden, by family: ${links.map((l) => `<a href="${escapeHtml(l.url)}" style="${LINK}">${escapeHtml(l.family ?? 'all')}</a>`).join(', ')}`;
+  return `<p id="findings-link" style="margin:8px 0">${body}</p>\n`;
+}
+
 function renderHtml(v: View): string {
   const a = AUDIENCE[v.audience];
   const countCells = SEVERITIES.map((s) => {
@@ -292,7 +307,7 @@ function renderHtml(v: View): string {
   const rows = v.top
     .map(({ finding: f, status, url }) => {
       const title = escapeHtml(oneLine(f.title));
-      const titleCell = url === undefined ? title : `<a href="${escapeHtml(url)}" style="color:#1d4ed8">${title}</a>`;
+      const titleCell = url === undefined ? title : `<a href="${escapeHtml(url)}" style="${LINK}">${title}</a>`;
       return `<tr data-rule="${escapeHtml(f.rule)}"><td style="${CELL}">${badge(f.severity)}</td><td style="${CELL}">${escapeHtml(status)}</td><td style="${CELL};white-space:nowrap">${escapeHtml(f.rule)}</td><td style="${CELL}">${escapeHtml(subjectText(f))}</td><td style="${CELL}">${titleCell}</td></tr>`;
     })
     .join('');
@@ -318,7 +333,7 @@ function renderHtml(v: View): string {
 <p style="margin:0 0 8px;font-weight:bold">Open findings: <span id="open-count">${escapeHtml(v.open)}</span></p>
 <table id="severity-counts" role="presentation" cellpadding="0" cellspacing="4" style="width:100%;border-collapse:separate"><tr>${countCells}</tr></table>
 <p id="changes" style="margin:16px 0 8px">Since the previous run: <strong>${escapeHtml(v.created)} new</strong>, ${escapeHtml(v.persisting)} persisting, <strong>${escapeHtml(v.resolved)} resolved</strong>.</p>
-${v.findingsUrl === undefined ? '' : `<p id="findings-link" style="margin:8px 0"><a href="${escapeHtml(v.findingsUrl)}" style="color:#1d4ed8">Open findings in Warden</a></p>\n`}${table}
+${findingsLinksHtml(v.findingsLinks)}${table}
 <p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}</p>
 ${v.auditLogHead === undefined ? '' : `<p id="audit-log-head" style="margin:16px 0 0;color:#6b7280;font-size:12px;word-break:break-all">${escapeHtml(v.auditLogHead)}</p>\n`}<p style="margin:16px 0 0;color:#6b7280;font-size:12px">${escapeHtml(FOOTER)}</p>
 </td></tr></table>

@@ -126,8 +126,9 @@ describe('digest job over SMTP', () => {
       expect(m.mail.text).toBeTruthy();
       expect(m.mail.html).toBeTruthy();
       // WARDEN_PUBLIC_URL is set: the findings page filtered for the audience, and each listed finding's page.
-      const families = { compliance: '', admins: '&family=access&family=tokens&family=network', engineers: '&family=tokens&family=secrets&family=privacy' }[audience];
-      expect(m.mail.text).toContain(`Open findings in Warden: https://warden.test/findings?tenant=${TENANT}${families}&state=open\n`);
+      const list = (family?: string) => `https://warden.test/findings?tenant=${TENANT}${family === undefined ? '' : `&family=${family}`}&state=open`;
+      const lists = { compliance: `: ${list()}\n`, admins: `, by family:\n  access: ${list('access')}\n  tokens: ${list('tokens')}\n  network: ${list('network')}\n`, engineers: `, by family:\n  tokens: ${list('tokens')}\n  secrets: ${list('secrets')}\n  privacy: ${list('privacy')}\n` }[audience];
+      expect(m.mail.text).toContain(`Open findings in Warden${lists}`);
       const linked = [...(m.mail.html as string).matchAll(/href="https:\/\/warden\.test\/findings\/([^/"]+)\/([^"]+)"/g)];
       expect(linked.length).toBeGreaterThan(0);
       for (const [, tenant, fp] of linked) {

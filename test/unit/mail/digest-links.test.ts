@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.js';
 import { AUDIENCE_FAMILIES } from '../../../src/audit/digest-findings.js';
-import { findingsListUrl, findingUrl } from '../../../src/mail/templates/digest-links.js';
+import { findingsListLinks, findingUrl } from '../../../src/mail/templates/digest-links.js';
 import { renderDigest, type DigestData } from '../../../src/mail/templates/digest.template.js';
 import { CUSTOMER_EMAIL, FAKE_TOKEN, acmeDigestData } from '../../support/digest-data.js';
 
@@ -42,9 +42,16 @@ describe('digest links', () => {
     expect(finding?.rule).toBe(first[1]);
   });
 
-  it('filters the link of the admins’ and engineers’ digests by their families, as the findings page reads them', () => {
-    expect(hrefs(renderDigest(withLinks({ audience: 'admins' })).html)[0]).toBe(`${BASE}/findings?tenant=acme&family=access&family=tokens&family=network&state=open`);
-    expect(hrefs(renderDigest(withLinks({ audience: 'engineers' })).html)[0]).toBe(`${BASE}/findings?tenant=acme&family=tokens&family=secrets&family=privacy&state=open`);
+  it('links the admins’ and engineers’ digests to the findings page once per family of theirs (the page filters by one family)', () => {
+    const admins = renderDigest(withLinks({ audience: 'admins' }));
+    const list = (f: string) => `${BASE}/findings?tenant=acme&family=${f}&state=open`;
+    expect(hrefs(admins.html).slice(0, 3)).toEqual(['access', 'tokens', 'network'].map(list));
+    expect(admins.html).toContain(`Open findings in Warden, by family: <a href="${BASE}/findings?tenant=acme&amp;family=access&amp;state=open" style="color:#1d4ed8">access</a>, <a `);
+    expect(admins.text).toContain(`Open findings in Warden, by family:\n  access: ${list('access')}\n  tokens: ${list('tokens')}\n  network: ${list('network')}\n`);
+    const engineers = renderDigest(withLinks({ audience: 'engineers' }));
+    expect(hrefs(engineers.html).slice(0, 3)).toEqual(['tokens', 'secrets', 'privacy'].map(list));
+    // Each finding link still points at a finding of the audience's share.
+    expect(hrefs(engineers.html).slice(3).every((h) => /\/findings\/acme\/[0-9a-f]{32}$/.test(h))).toBe(true);
   });
 
   it('has no link without a public URL', () => {
@@ -70,7 +77,7 @@ describe('digest links', () => {
         expect(url).not.toContain(encodeURIComponent(id));
       }
       // Nothing but the tenant, families, a state and fingerprints.
-      expect(url).toMatch(/^https:\/\/warden\.example\/findings(\?tenant=acme(&family=[a-z]+)*&state=open|\/acme\/[0-9a-f]{32})$/);
+      expect(url).toMatch(/^https:\/\/warden\.example\/findings(\?tenant=acme(&family=[a-z]+)?&state=open|\/acme\/[0-9a-f]{32})$/);
     }
   });
 
@@ -88,11 +95,15 @@ describe('digest links', () => {
   });
 
   it('keeps the public URL’s path, drops its query and fragment, and refuses one that is not http(s) or carries credentials', () => {
-    expect(findingsListUrl({ publicUrl: 'https://example.com/warden/?x=1#top' }, 'acme')).toBe('https://example.com/warden/findings?tenant=acme&state=open');
+    expect(findingsListLinks({ publicUrl: 'https://example.com/warden/?x=1#top' }, 'acme')).toEqual([{ family: undefined, url: 'https://example.com/warden/findings?tenant=acme&state=open' }]);
+    expect(findingsListLinks({ publicUrl: 'https://example.com', families: ['privacy', 'access'] }, 'acme').map((l) => l.url)).toEqual([
+      'https://example.com/findings?tenant=acme&family=access&state=open',
+      'https://example.com/findings?tenant=acme&family=privacy&state=open',
+    ]);
     expect(findingUrl({ publicUrl: 'http://127.0.0.1:8080' }, 'acme', 'ab'.repeat(16))).toBe(`http://127.0.0.1:8080/findings/acme/${'ab'.repeat(16)}`);
-    expect(() => findingsListUrl({ publicUrl: 'javascript:alert(1)' }, 'acme')).toThrow(InputError);
-    expect(() => findingsListUrl({ publicUrl: 'https://user:pw@example.com' }, 'acme')).toThrow(/credentials/);
-    expect(() => findingsListUrl({ publicUrl: 'not a url' }, 'acme')).toThrow(/links\.publicUrl/);
+    expect(() => findingsListLinks({ publicUrl: 'javascript:alert(1)' }, 'acme')).toThrow(InputError);
+    expect(() => findingsListLinks({ publicUrl: 'https://user:pw@example.com' }, 'acme')).toThrow(/credentials/);
+    expect(() => findingsListLinks({ publicUrl: 'not a url' }, 'acme')).toThrow(/links\.publicUrl/);
   });
 
   it('refuses to put anything but a fingerprint in a finding’s URL', () => {
