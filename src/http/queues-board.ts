@@ -47,17 +47,20 @@ export function queueActionOf(method: string, route: string, params: Readonly<Re
   return { what: words.join('_').replace(/-/g, '_') || method.toLowerCase(), queue: params.queueName ?? null, details };
 }
 
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
+
 export async function registerQueuesBoard(server: FastifyInstance, ctx: WebContext, queues: QueueSet | undefined): Promise<void> {
+  /** A 404 that only those who may use the address get to see (the access hook runs first). */
+  const notFound = (detail: string) => (req: FastifyRequest, reply: FastifyReply) => {
+    const p = problem(404, detail);
+    reply.code(404);
+    if (wantsHtml(req)) return reply.type('text/html; charset=utf-8').send(errorPage(ctx, req, reply, p));
+    return reply.type('application/problem+json').send(JSON.stringify(p));
+  };
   if (queues === undefined) {
     // In-process jobs: the address answers, to those who may use it, why there is no dashboard.
-    const none = (req: FastifyRequest, reply: FastifyReply) => {
-      const p = problem(404, NO_REDIS);
-      reply.code(404);
-      if (wantsHtml(req)) return reply.type('text/html; charset=utf-8').send(errorPage(ctx, req, reply, p));
-      return reply.type('application/problem+json').send(JSON.stringify(p));
-    };
-    server.get(BOARD_PATH, none);
-    server.get(`${BOARD_PATH}/*`, none);
+    server.route({ method: METHODS, url: BOARD_PATH, handler: notFound(NO_REDIS) });
+    server.route({ method: METHODS, url: `${BOARD_PATH}/*`, handler: notFound(NO_REDIS) });
     return;
   }
 
@@ -83,6 +86,9 @@ export async function registerQueuesBoard(server: FastifyInstance, ctx: WebConte
         }
         return payload;
       });
+
+      // Anything else under the board's address is signed-in-only too, as its entry in ROUTE_ACCESS says.
+      scope.route({ method: METHODS, url: '/*', handler: notFound('there is nothing at this address') });
 
       const adapter = new FastifyAdapter();
       createBullBoard({

@@ -130,6 +130,12 @@ describe('health, readiness and metrics', () => {
     const compliance = await world.signIn('compliance@acme.example');
     expect((await compliance.get('/admin/queues')).status).toBe(403);
     expect((await fetch(`${world.url}/admin/queues/api/queues`, { headers: { accept: 'application/json' } })).status).toBe(401);
+    // Every method under the address is behind its access entry: sign-in, then the admin role, then the same-origin check.
+    expect((await fetch(`${world.url}/admin/queues/api/queues/digest/pause`, { method: 'PUT' })).status).toBe(401);
+    const engineer = await world.signIn('engineer@acme.example');
+    expect((await engineer.request('PUT', '/admin/queues/api/queues/digest/pause', { headers: { origin: world.url } })).status).toBe(403);
+    expect((await admin.request('PUT', '/admin/queues/api/queues/digest/pause')).status).toBe(403);
+    expect((await admin.request('PUT', '/admin/queues/api/queues/digest/pause', { headers: { origin: world.url } })).status).toBe(404);
   });
 
   it('counts only the tenants the scraper may see', async () => {

@@ -81,6 +81,13 @@ describe('the queue dashboard', () => {
     expect(anonymous.status).toBe(303);
     expect(anonymous.headers.get('location')).toBe('/sign-in?next=%2Fadmin%2Fqueues');
     expect((await fetch(`${world.url}${API}`, { headers: { accept: 'application/json' } })).status).toBe(401);
+    // Addresses under the board that bull-board does not serve are no less closed.
+    expect((await fetch(`${world.url}/admin/queues/no/such/page`, { headers: { accept: 'application/json' } })).status).toBe(401);
+    expect((await fetch(`${world.url}${API}/digest/no-such-action`, { method: 'PUT' })).status).toBe(401);
+    expect((await compliance.get('/admin/queues/no/such/page')).status).toBe(403);
+    const missing = await admin.get('/admin/queues/no/such/page', { headers: { accept: 'application/json' } });
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('content-type')).toContain('application/problem+json');
     expect(await queueEntries()).toEqual([]);
   });
 
