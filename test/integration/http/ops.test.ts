@@ -13,7 +13,7 @@ import { loadConfig } from '../../../src/config.js';
 import { requestApproval } from '../../../src/db/approvals.repository.js';
 import { suppressFinding } from '../../../src/db/suppressions.repository.js';
 import { buildServer } from '../../../src/http/server.js';
-import { adminQuery, TEST_DATABASE_URL, TEST_SECRET_KEY, uniqueSchema } from '../../support/db.js';
+import { adminQuery, BACKENDS, TEST_DATABASE_URL, TEST_SECRET_KEY, uniqueSchema } from '../../support/db.js';
 import { parsePrometheus, sampleValue } from '../../support/prometheus.js';
 import { startWebWorld, type WebWorld } from '../../support/web.js';
 
@@ -26,12 +26,12 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-describe('health, readiness and metrics', () => {
+describe.each(BACKENDS)('health, readiness and metrics (%s)', (backend) => {
   let world: WebWorld;
   let engineerKey: string;
   let suppressed: string;
   beforeAll(async () => {
-    world = await startWebWorld({ audited: true });
+    world = await startWebWorld({ backend, audited: true });
     await world.person('admin@acme.example', ['admin']);
     await world.person('engineer@acme.example', ['engineer']);
     await world.person('compliance@acme.example', ['compliance']);
