@@ -73,8 +73,9 @@ export async function registerQueuesBoard(server: FastifyInstance, ctx: WebConte
       });
       scope.addHook('onSend', async (req, reply, payload) => {
         if (req.method === 'GET' || req.method === 'HEAD') {
+          // bull-board's own page only: Warden's error pages here (401, 403, 404) keep the strict policy.
           const type = String(reply.getHeader('content-type') ?? '');
-          if (typeof payload !== 'string' || !type.startsWith('text/html')) return payload;
+          if (reply.statusCode !== 200 || typeof payload !== 'string' || !type.startsWith('text/html')) return payload;
           const page = boardPage(payload);
           reply.header('content-security-policy', page.csp);
           return page.html;

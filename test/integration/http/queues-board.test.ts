@@ -70,7 +70,11 @@ describe('the queue dashboard', () => {
     expect(await queues.queue('digest').isPaused()).toBe(false);
 
     const compliance = await world.signIn('compliance@acme.example');
-    expect((await compliance.get('/admin/queues')).status).toBe(403);
+    const forbidden = await compliance.get('/admin/queues');
+    expect(forbidden.status).toBe(403);
+    // Warden's own error page, under Warden's strict policy, not the board's.
+    expect(forbidden.headers.get('content-security-policy')).toContain("base-uri 'none'");
+    expect(forbidden.headers.get('content-security-policy')).not.toContain('unsafe-hashes');
     expect((await compliance.get(API, { headers: { accept: 'application/json' } })).status).toBe(403);
     // Every tenant's jobs are on the board: someone who sees only some tenants may not look.
     const bound = await world.signIn('demo-engineer@acme.example');
