@@ -24,5 +24,7 @@ COPY bin ./bin
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]
+# `warden serve --host 0.0.0.0 --port 8080` (docker-compose.yml's web service).
+EXPOSE 8080
 ENTRYPOINT ["node", "/app/bin/warden.js"]
 CMD ["--help"]

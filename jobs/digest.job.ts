@@ -15,6 +15,8 @@
  *   previous successful digest run (`job_runs`); the first digest lists every
  *   open finding as new and every resolved one as resolved. Suppressed findings
  *   are left out. Every finding of the audience is in the CSV attachment.
+ * - **Links** (with `WARDEN_PUBLIC_URL`): to the findings page filtered as the
+ *   audience's share (tenant, families, open), and from each listed finding to its page.
  * - **The audit log's head** (hash and entry count) is in each email, so any
  *   reader holds an anchor to check the log against later (`warden audit-log verify --head`).
  * - Each audience's email is sent once per run (`ctx.once`, effect
@@ -25,7 +27,7 @@
  *   at most once, reported (a warning, and the count `emails_interrupted`).
  */
 import { z } from 'zod';
-import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
+import { AUDIENCE_FAMILIES, digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
 import { auditLogHead } from '../src/db/audit-log.repository.js';
 import { requireApp } from './job-deps.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
@@ -69,6 +71,8 @@ export const digestJob = defineJob({
             findings: findingsFor(audience, all),
             policy: tenant.policy,
             auditLogHead: { hash, count },
+            // With WARDEN_PUBLIC_URL: the findings page filtered as this audience's share, and each finding's page.
+            ...(app.publicUrl === undefined ? {} : { links: { publicUrl: app.publicUrl, families: AUDIENCE_FAMILIES[audience] } }),
           },
         });
         // What the ledger keeps of it: where it went, never the recipients.

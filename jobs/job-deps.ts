@@ -1,6 +1,6 @@
 /**
  * What jobs need from the application (the ledger, the environment holding
- * tenant tokens, the mailer, the sender and the app's URL). The app builds it
+ * tenant tokens, the mailer, the sender and the web app's URL). The app builds it
  * (src/app/deps.ts `createAppDeps`) and hands it to the fleet or the inline
  * runner as `deps.app`; jobs only read it, so they never import the app
  * (docs/architecture.md "Layers").
@@ -25,6 +25,11 @@ export interface AppDeps {
   mailFrom: string;
   /** Private networks outbound calls may reach (`WARDEN_ALLOW_PRIVATE_NETWORKS`); none when unset. */
   allowPrivateNetworks: readonly string[];
+  /**
+   * The web app's base URL (`WARDEN_PUBLIC_URL`), which digests link to.
+   * @defaultValue none: digests carry no links
+   */
+  publicUrl?: string;
   /**
    * Platform client tuning for every audit (timeouts, retries, page size).
    * @defaultValue the client's defaults

@@ -108,7 +108,7 @@ export const VARIABLE_HELP: Readonly<Record<keyof typeof envSchema.shape | 'WARD
   WARDEN_DATA_DIR: 'embedded database and secret key file (default: ./.warden)',
   WARDEN_SECRET_KEY: '32 bytes, base64: seals secret values in the ledger (unset: a key file in WARDEN_DATA_DIR)',
   WARDEN_MAIL_FROM: 'From of every email (default: Warden <warden@localhost>)',
-  WARDEN_PUBLIC_URL: 'base URL of the web app, for links in emails once the web app exists (unset: no links)',
+  WARDEN_PUBLIC_URL: 'base URL of the web app, for links in emails (unset: digests carry no links)',
   WARDEN_ALLOW_PRIVATE_NETWORKS: 'CIDR,… of private networks a platform or SCIM URL may point into, https still (unset: none)',
   LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent (default: info)',
   WARDEN_DEBUG: 'any value: an unexpected error also prints its stack',

@@ -39,6 +39,7 @@ export function createAppDeps(options: CreateAppDepsOptions): OpenedAppDeps {
     mailer,
     mailFrom: config.WARDEN_MAIL_FROM,
     allowPrivateNetworks: config.WARDEN_ALLOW_PRIVATE_NETWORKS ?? [],
+    ...(config.WARDEN_PUBLIC_URL === undefined ? {} : { publicUrl: config.WARDEN_PUBLIC_URL }),
     ...(options.client === undefined ? {} : { client: options.client }),
     close: () => {
       mailer.close();

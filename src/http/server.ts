@@ -20,6 +20,7 @@ import { registerOpenApiApi, registerOpenApiDocument } from './api/openapi.api.j
 import { registerRunsApi } from './api/runs.api.js';
 import { registerTenantsApi } from './api/tenants.api.js';
 import { registerAccessHooks } from './auth.hook.js';
+import { registerOps } from './ops.routes.js';
 import type { WebContext } from './context.js';
 import { APP_CSS } from './pages/app.css.js';
 import { registerHomePage } from './pages/home.page.js';
@@ -41,6 +42,7 @@ const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Pro
   registerRunsPages,
   registerRunsApi,
   registerOpenApiApi,
+  registerOps,
 ];
 
 /** Request bodies above this are refused with 413. */

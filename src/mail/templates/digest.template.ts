@@ -12,8 +12,12 @@
  * - **The CSV attachment** is the full record (every finding, evidence included as the
  *   rules produce it: the rules keep evidence free of secret values and customer data).
  *   Email-shaped substrings are masked there too, as a last line of defence.
- * - Nothing else: no secret values, no links. The digest promises only what exists:
- *   no approvals and no links into a web app until those are built (docs/architecture.md).
+ * - **Links**, only with `WARDEN_PUBLIC_URL` ({@link DigestData.links}): the findings page
+ *   filtered for the audience, and each listed finding's page (./digest-links.ts). A URL
+ *   carries the tenant's name, rule families and fingerprints (hashes), never a subject's
+ *   id or label. Without it, no links, as a mail client cannot reach an app it has no address for.
+ * - Nothing else: no secret values. The digest promises only what exists: no approvals
+ *   until those are built (docs/architecture.md).
  * - **Control characters** in a tenant name, label or title (ESC, BEL, bidi overrides)
  *   are shown as `\uXXXX`, never passed on to a mail client (../../text/sanitize.ts);
  *   the CSV attachment keeps its cells as data, with formula-leading cells escaped.
@@ -27,6 +31,7 @@ import { describePolicy } from '../../report/policy.format.js';
 import { compareFindings, summarize } from '../../rules/engine.js';
 import { SEVERITIES, type Finding, type Severity, type SubjectType, type Summary } from '../../rules/types.js';
 import { printable, printableLines } from '../../text/sanitize.js';
+import { findingsListLinks, findingUrl, type DigestLinks, type FindingsListLink } from './digest-links.js';
 import { escapeHtml } from './html.js';
 import { maskEmails } from './mask.js';
 
@@ -69,6 +74,12 @@ export interface DigestData {
    * @defaultValue none: no line
    */
   auditLogHead?: { hash: string; count: number };
+  /**
+   * Where the web app is and the audience's filter: the digest then links to the
+   * findings page so filtered and each listed finding to its page.
+   * @defaultValue none: no links (`WARDEN_PUBLIC_URL` unset)
+   */
+  links?: DigestLinks;
   /**
    * How many of the most severe open findings the body lists.
    * @defaultValue 10
@@ -129,6 +140,8 @@ function subjectText(f: Finding): string {
 interface Row {
   finding: Finding;
   status: DigestStatus;
+  /** The finding's page, with links. */
+  url: string | undefined;
 }
 
 /** Renders the email body. Throws InputError naming the field on bad data. */
@@ -159,6 +172,8 @@ interface View {
   auditLogHead: string | undefined;
   top: Row[];
   csvName: string;
+  /** The findings page filtered for the audience (one link per family, or one for all), with links. */
+  findingsLinks: FindingsListLink[] | undefined;
 }
 
 function prepare(data: DigestData): View {
@@ -171,9 +186,11 @@ function prepare(data: DigestData): View {
   const topN = data.topN ?? DEFAULT_TOP_N;
   if (!Number.isInteger(topN) || topN < 0) throw new InputError('topN', 'must be a whole number, 0 or more');
   const { created, persisting, resolved } = data.findings;
+  const links = data.links;
+  const url = (f: Finding) => (links === undefined ? undefined : findingUrl(links, data.tenant, f.fingerprint));
   const open: Row[] = [
-    ...created.map((finding) => ({ finding, status: 'new' as const })),
-    ...persisting.map((finding) => ({ finding, status: 'persisting' as const })),
+    ...created.map((finding) => ({ finding, status: 'new' as const, url: undefined })),
+    ...persisting.map((finding) => ({ finding, status: 'persisting' as const, url: undefined })),
   ].sort((a, b) => compareFindings(a.finding, b.finding));
   const counts = data.counts ?? summarize(open.map((r) => r.finding));
   const iso = asOf.toISOString();
@@ -190,8 +207,10 @@ function prepare(data: DigestData): View {
     resolved: resolved.length,
     policy: `Policy: ${describePolicy(data.policy ?? {})}.`,
     auditLogHead: headLine(data.auditLogHead),
-    top: open.slice(0, topN),
+    // Only the rows shown get a URL: a bad fingerprint further down the list stops nothing.
+    top: open.slice(0, topN).map((r) => ({ ...r, url: url(r.finding) })),
     csvName: `warden-${data.tenant.toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}-${date}.csv`,
+    findingsLinks: links === undefined ? undefined : findingsListLinks(links, data.tenant),
   };
 }
 
@@ -234,15 +253,19 @@ function renderText(v: View): string {
     '',
     `Since the previous run: ${v.created} new, ${v.persisting} persisting, ${v.resolved} resolved.`,
   ];
+  const list = v.findingsLinks ?? [];
+  if (list.length === 1 && list[0]!.family === undefined) lines.push(`Open findings in Warden: ${list[0]!.url}`);
+  else if (list.length > 0) lines.push('Open findings in Warden, by family:', ...list.map((l) => `  ${l.family}: ${l.url}`));
   lines.push('');
   if (v.open === 0) lines.push('No open findings.', '');
   if (v.top.length > 0) {
     lines.push(`Most severe open findings (${v.top.length} of ${v.open}):`);
-    for (const [i, { finding: f, status }] of v.top.entries()) {
+    for (const [i, { finding: f, status, url }] of v.top.entries()) {
       lines.push(
         `${String(i + 1).padStart(3)}. [${f.severity.toUpperCase()}] ${f.rule} (${status}) ${oneLine(f.title)}`,
         `     ${subjectText(f)}`,
       );
+      if (url !== undefined) lines.push(`     ${url}`);
     }
     lines.push('');
   }
@@ -262,6 +285,19 @@ function badge(severity: Severity): string {
 
 const FOOTER = 'This email shows titles and labels only; the evidence is in the attached CSV.';
 
+const LINK = 'color:#1d4ed8';
+
+/** The paragraph of links to the findings page: one for every family, or one per family. */
+function findingsLinksHtml(links: FindingsListLink[] | undefined): string {
+  if (links === undefined || links.length === 0) return '';
+  const [first] = links;
+  const body =
+    links.length === 1 && first!.family === undefined
+      ? `<a href="${escapeHtml(first!.url)}" style="${LINK}">Open findings in Warden</a>`
+      : `Open findings in Warden, by family: ${links.map((l) => `<a href="${escapeHtml(l.url)}" style="${LINK}">${escapeHtml(l.family ?? 'all')}</a>`).join(', ')}`;
+  return `<p id="findings-link" style="margin:8px 0">${body}</p>\n`;
+}
+
 function renderHtml(v: View): string {
   const a = AUDIENCE[v.audience];
   const countCells = SEVERITIES.map((s) => {
@@ -269,8 +305,9 @@ function renderHtml(v: View): string {
     return `<td data-severity="${s}" style="padding:10px;text-align:center;background:${c.bg};color:${c.fg};width:25%"><div style="font-size:24px;font-weight:bold">${escapeHtml(v.counts[s])}</div><div style="font-size:12px;text-transform:uppercase">${escapeHtml(s)}</div></td>`;
   }).join('');
   const rows = v.top
-    .map(({ finding: f, status }) => {
-      const titleCell = escapeHtml(oneLine(f.title));
+    .map(({ finding: f, status, url }) => {
+      const title = escapeHtml(oneLine(f.title));
+      const titleCell = url === undefined ? title : `<a href="${escapeHtml(url)}" style="${LINK}">${title}</a>`;
       return `<tr data-rule="${escapeHtml(f.rule)}"><td style="${CELL}">${badge(f.severity)}</td><td style="${CELL}">${escapeHtml(status)}</td><td style="${CELL};white-space:nowrap">${escapeHtml(f.rule)}</td><td style="${CELL}">${escapeHtml(subjectText(f))}</td><td style="${CELL}">${titleCell}</td></tr>`;
     })
     .join('');
@@ -296,7 +333,7 @@ function renderHtml(v: View): string {
 <p style="margin:0 0 8px;font-weight:bold">Open findings: <span id="open-count">${escapeHtml(v.open)}</span></p>
 <table id="severity-counts" role="presentation" cellpadding="0" cellspacing="4" style="width:100%;border-collapse:separate"><tr>${countCells}</tr></table>
 <p id="changes" style="margin:16px 0 8px">Since the previous run: <strong>${escapeHtml(v.created)} new</strong>, ${escapeHtml(v.persisting)} persisting, <strong>${escapeHtml(v.resolved)} resolved</strong>.</p>
-${table}
+${findingsLinksHtml(v.findingsLinks)}${table}
 <p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}</p>
 ${v.auditLogHead === undefined ? '' : `<p id="audit-log-head" style="margin:16px 0 0;color:#6b7280;font-size:12px;word-break:break-all">${escapeHtml(v.auditLogHead)}</p>\n`}<p style="margin:16px 0 0;color:#6b7280;font-size:12px">${escapeHtml(FOOTER)}</p>
 </td></tr></table>

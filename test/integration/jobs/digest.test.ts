@@ -125,8 +125,16 @@ describe('digest job over SMTP', () => {
       expect(m.mail.from?.text).toContain('warden@warden.test');
       expect(m.mail.text).toBeTruthy();
       expect(m.mail.html).toBeTruthy();
-      // No links until the web app exists, even with WARDEN_PUBLIC_URL set.
-      expect(m.mail.html).not.toContain('https://warden.test');
+      // WARDEN_PUBLIC_URL is set: the findings page filtered for the audience, and each listed finding's page.
+      const list = (family?: string) => `https://warden.test/findings?tenant=${TENANT}${family === undefined ? '' : `&family=${family}`}&state=open`;
+      const lists = { compliance: `: ${list()}\n`, admins: `, by family:\n  access: ${list('access')}\n  tokens: ${list('tokens')}\n  network: ${list('network')}\n`, engineers: `, by family:\n  tokens: ${list('tokens')}\n  secrets: ${list('secrets')}\n  privacy: ${list('privacy')}\n` }[audience];
+      expect(m.mail.text).toContain(`Open findings in Warden${lists}`);
+      const linked = [...(m.mail.html as string).matchAll(/href="https:\/\/warden\.test\/findings\/([^/"]+)\/([^"]+)"/g)];
+      expect(linked.length).toBeGreaterThan(0);
+      for (const [, tenant, fp] of linked) {
+        expect(tenant).toBe(TENANT);
+        expect(open.some(([f]) => f === fp)).toBe(true);
+      }
       expect(m.mail.text).toContain('\nPolicy: the defaults.\n');
       const expected = open.filter(([, f]) => AUDIENCE_RULES[audience]!.includes(f.rule.slice(0, 3))).map(([fp]) => fp).sort();
       const rows = csvOf(m);

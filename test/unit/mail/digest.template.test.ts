@@ -87,7 +87,7 @@ describe('renderDigest', () => {
     expect(r.text).toContain(`Token <script>alert('title')</script> & <b>friends</b>`);
   });
 
-  it('promises only what exists: no approvals, no links into a web app that is not built yet', () => {
+  it('promises only what exists: no approvals, and no links without WARDEN_PUBLIC_URL (test/unit/mail/digest-links.test.ts has them)', () => {
     for (const audience of ['compliance', 'admins', 'engineers'] as const) {
       const r = renderDigest({ ...data, audience });
       for (const part of [r.html, r.text]) {
