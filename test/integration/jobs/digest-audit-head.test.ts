@@ -17,17 +17,17 @@ describe('digest job: the audit log head', () => {
   });
 
   it('puts the head in every email, and that head later catches the newest entries deleted', async () => {
-    // The demo's seed wrote the tenant and its two imports to the log.
+    // The demo's seed wrote the tenant, its two imports and its three people to the log.
     const head = await auditLogHead(world.db.db);
-    expect(head.count).toBe(3);
+    expect(head.count).toBe(6);
     expect((await world.run('digest')).status).toBe('succeeded');
 
     const mails = await world.outbox();
     expect(mails.length).toBe(3);
     const anchor = `warden audit-log verify --head ${head.hash}:${head.count}`;
     for (const mail of mails) {
-      expect(mail.text).toContain(`Audit log head: 3 entries, ${head.hash.slice(0, 12)}… (compare later with \`${anchor}\`).`);
-      expect(mail.html).toMatch(new RegExp(`<p id="audit-log-head"[^>]*>Audit log head: 3 entries, [0-9a-f]{12}… \\(compare later with \`${anchor}\`\\)\\.</p>`));
+      expect(mail.text).toContain(`Audit log head: 6 entries, ${head.hash.slice(0, 12)}… (compare later with \`${anchor}\`).`);
+      expect(mail.html).toMatch(new RegExp(`<p id="audit-log-head"[^>]*>Audit log head: 6 entries, [0-9a-f]{12}… \\(compare later with \`${anchor}\`\\)\\.</p>`));
     }
 
     // Later entries extend the log; cutting back below the exported head is caught.
