@@ -32,7 +32,7 @@ describe('digest job: the audit log head', () => {
 
     // Later entries extend the log; cutting back below the exported head is caught.
     await appendAuditLog(world.db.db, { actor: 'ann', action: 'tenant.policy_set', subject: 'tenant:demo' });
-    expect(await verifyChain(world.db.db, { head })).toMatchObject({ ok: true, rows: 4 });
+    expect(await verifyChain(world.db.db, { head })).toMatchObject({ ok: true, rows: 7 });
     await sql`ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only`.execute(world.db.db);
     await sql`DELETE FROM audit_log WHERE id >= 3`.execute(world.db.db);
     expect(await verifyChain(world.db.db)).toMatchObject({ ok: true, rows: 2 });
