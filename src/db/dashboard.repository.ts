@@ -11,6 +11,7 @@
 import { sql } from 'kysely';
 import type { JobRun, JobRunStatus } from './database.js';
 import type { Db } from './executor.js';
+import { suppressedAt } from './findings.repository.js';
 
 /** Tenants a reader may see; null: all. */
 export type VisibleTenants = readonly string[] | null;
@@ -34,16 +35,7 @@ export async function openFindingTallies(db: Db, visible: VisibleTenants, at: Da
       'findings.tenant',
       'findings.rule',
       'findings.severity',
-      eb
-        .exists(
-          eb
-            .selectFrom('suppressions')
-            .select(sql`1`.as('one'))
-            .whereRef('suppressions.tenant', '=', 'findings.tenant')
-            .whereRef('suppressions.fingerprint', '=', 'findings.fingerprint')
-            .where('suppressions.expires_at', '>', at),
-        )
-        .as('suppressed'),
+      suppressedAt(eb, at).as('suppressed'),
       sql<number>`count(*)::int`.as('count'),
     ])
     .where('findings.resolved_at', 'is', null)

@@ -172,21 +172,25 @@ export interface ListedFinding extends FindingRow {
   suppressed: boolean;
 }
 
+/** Whether a suppression in force at `at` covers the finding: the one definition of "suppressed" every query uses. */
+export function suppressedAt(eb: ExpressionBuilder<Database, 'findings'>, at: Date) {
+  return eb.exists(
+    eb
+      .selectFrom('suppressions')
+      .select(sql`1`.as('one'))
+      .whereRef('suppressions.tenant', '=', 'findings.tenant')
+      .whereRef('suppressions.fingerprint', '=', 'findings.fingerprint')
+      .where('suppressions.expires_at', '>', at),
+  );
+}
+
 const SEVERITY_ORDER = sql<number>`case severity when 'critical' then 0 when 'high' then 1 when 'medium' then 2 else 3 end`;
 
 /** Findings of a tenant, most severe first (then rule, then subject id), as digests list them. */
 export async function listFindings(db: Db, options: ListFindingsOptions): Promise<ListedFinding[]> {
   const at = options.at ?? new Date();
   const state = options.state ?? 'open';
-  const suppressedNow = (eb: ExpressionBuilder<Database, 'findings'>) =>
-    eb.exists(
-      eb
-        .selectFrom('suppressions')
-        .select(sql`1`.as('one'))
-        .whereRef('suppressions.tenant', '=', 'findings.tenant')
-        .whereRef('suppressions.fingerprint', '=', 'findings.fingerprint')
-        .where('suppressions.expires_at', '>', at),
-    );
+  const suppressedNow = (eb: ExpressionBuilder<Database, 'findings'>) => suppressedAt(eb, at);
   let query = db
     .selectFrom('findings')
     .selectAll('findings')

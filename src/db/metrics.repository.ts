@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { ErasureRequestStatus, JobRunStatus } from './database.js';
 import type { Db } from './executor.js';
+import { suppressedAt } from './findings.repository.js';
 
 /**
  * Which tenants to count: a list (an empty one counts nothing), or null for
@@ -82,18 +83,7 @@ export async function countOpenFindings(db: Db, at: Date, tenants: TenantFilter)
     .selectFrom('findings')
     .select(['tenant', 'severity', sql<number>`count(*)::int`.as('findings')])
     .where('resolved_at', 'is', null)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('suppressions')
-            .select(sql`1`.as('one'))
-            .whereRef('suppressions.tenant', '=', 'findings.tenant')
-            .whereRef('suppressions.fingerprint', '=', 'findings.fingerprint')
-            .where('suppressions.expires_at', '>', at),
-        ),
-      ),
-    )
+    .where((eb) => eb.not(suppressedAt(eb, at)))
     .groupBy(['tenant', 'severity']);
   if (tenants !== null) query = query.where('tenant', 'in', inList(tenants));
   return query.orderBy('tenant').orderBy('severity').execute();
