@@ -18,6 +18,7 @@
  * | `REDIS_CLUSTER_NODES` | unset | `host:port,…` of a Redis Cluster's seed nodes; `REDIS_URL` gives credentials and TLS |
  * | `WARDEN_SECRET_KEY` | unset → a key file in `WARDEN_DATA_DIR` | 32 bytes, base64: seals secret values at rest |
  * | `WARDEN_ALLOW_PRIVATE_NETWORKS` | unset → none | `10.20.0.0/16,…`: private networks a platform or directory URL may point into |
+ * | `WARDEN_TRUST_PROXY` | unset → none | `10.0.0.5/32,…`: reverse proxies whose `X-Forwarded-For` `warden serve` believes |
  * | `LOG_LEVEL` | `info` | pino level: fatal, error, warn, info, debug, trace, silent |
  * | `WARDEN_DEBUG` | unset | any value: an unexpected error also prints its stack |
  *
@@ -86,6 +87,7 @@ const envSchema = z.object({
     .refine((v) => decodeKey(v) !== undefined, { message: 'must be 32 bytes, base64-encoded' })
     .optional(),
   WARDEN_ALLOW_PRIVATE_NETWORKS: cidrList.optional(),
+  WARDEN_TRUST_PROXY: cidrList.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -110,6 +112,7 @@ export const VARIABLE_HELP: Readonly<Record<keyof typeof envSchema.shape | 'WARD
   WARDEN_MAIL_FROM: 'From of every email (default: Warden <warden@localhost>)',
   WARDEN_PUBLIC_URL: 'base URL of the web app, for links in emails (unset: digests carry no links)',
   WARDEN_ALLOW_PRIVATE_NETWORKS: 'CIDR,… of private networks a platform or SCIM URL may point into, https still (unset: none)',
+  WARDEN_TRUST_PROXY: 'CIDR,… of reverse proxies in front of `warden serve`, whose X-Forwarded-For gives the client address (unset: none)',
   LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent (default: info)',
   WARDEN_DEBUG: 'any value: an unexpected error also prints its stack',
 };

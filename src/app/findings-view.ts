@@ -38,6 +38,8 @@ export { FINDING_STATES, type FindingStateFilter };
 export const DEFAULT_PAGE_SIZE = 50;
 /** The most findings one page holds. */
 export const MAX_PAGE_SIZE = 200;
+/** The last page number asked for: beyond, the offset would overflow what Postgres takes. */
+export const MAX_PAGE = 100_000;
 
 export interface FindingsFilter {
   /** Only this tenant (one the person may see). @defaultValue every tenant they may see */
@@ -160,7 +162,7 @@ function summaryOf(row: QueriedFinding): FindingSummary {
 export async function listFindingsPage(db: Db, visible: readonly string[], request: FindingsPageRequest, at: Date = new Date()): Promise<FindingsPage> {
   const page = request.page ?? 1;
   const pageSize = request.pageSize ?? DEFAULT_PAGE_SIZE;
-  if (!Number.isInteger(page) || page < 1) throw new InputError('page', 'must be a whole number from 1');
+  if (!Number.isInteger(page) || page < 1 || page > MAX_PAGE) throw new InputError('page', `must be a whole number from 1 to ${MAX_PAGE}`);
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
     throw new InputError('page_size', `must be a whole number from 1 to ${MAX_PAGE_SIZE}`);
   }

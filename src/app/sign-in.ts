@@ -109,7 +109,7 @@ export async function requestSignInLink(deps: SignInDeps, email: string, nonce: 
       agent: origin.agent,
     };
     // A mailbox cannot be flooded through the form: the links it already holds are enough.
-    if ((await insertSignInLinkWithin(deps.db, link, MAX_LIVE_EMAIL_LINKS, at)) === undefined) {
+    if ((await insertSignInLinkWithin(deps.db, link, MAX_LIVE_EMAIL_LINKS, at, MAX_CODE_ATTEMPTS)) === undefined) {
       deps.log.info({ person: person.id }, 'sign-in link not sent: the person already holds the most live links');
       return;
     }

@@ -55,10 +55,11 @@ export function findLinksByNonce(db: Db, nonceHash: string, at: Date, maxFailedA
 
 /**
  * Stores a link unless its person already holds `max` live (unspent,
- * unexpired) links of its channel at `at`; undefined then. The person's row is
+ * unexpired, not worn out by `maxFailedAttempts` wrong codes) links of its
+ * channel at `at`; undefined then. The person's row is
  * locked while counting, so two asks at once cannot both squeeze in.
  */
-export async function insertSignInLinkWithin(db: Db, link: NewSignInLink, max: number, at: Date): Promise<SignInLink | undefined> {
+export async function insertSignInLinkWithin(db: Db, link: NewSignInLink, max: number, at: Date, maxFailedAttempts: number): Promise<SignInLink | undefined> {
   return inTransaction(db, async (trx) => {
     await trx.selectFrom('people').select('id').where('id', '=', link.personId).forUpdate().executeTakeFirst();
     const live = await trx
@@ -68,6 +69,8 @@ export async function insertSignInLinkWithin(db: Db, link: NewSignInLink, max: n
       .where('channel', '=', link.channel)
       .where('used_at', 'is', null)
       .where('expires_at', '>', at)
+      // A link worn out by wrong codes is dead: counting it would let someone typing bad codes lock the person out.
+      .where('failed_attempts', '<', maxFailedAttempts)
       .executeTakeFirstOrThrow();
     if (Number(live.n) >= max) return undefined;
     return insertSignInLink(trx, link);

@@ -15,7 +15,8 @@ import {
 } from '../db/erasure.repository.js';
 import type { Db } from '../db/executor.js';
 import { addCurrentVersion, createPendingVersion, listVersions } from '../db/secret-versions.repository.js';
-import { findPersonByEmail, insertPerson } from '../db/people.repository.js';
+import { addPerson } from '../app/people.js';
+import { findPersonByEmail } from '../db/people.repository.js';
 import { addTenant, getTenant, updateTenant } from '../db/tenants.repository.js';
 import type { Role } from '../db/database.js';
 import type { DemoTenant } from '../omneo/simulator/demo-tenant.js';
@@ -78,7 +79,7 @@ export async function seedDemoTenant(db: Db, options: SeedDemoOptions): Promise<
 
   // One person of each role, to sign in to `warden serve` as (the admin gets the printed link).
   for (const person of DEMO_PEOPLE) {
-    if ((await findPersonByEmail(db, person.email)) === undefined) await insertPerson(db, person, DEMO_ACTOR);
+    if ((await findPersonByEmail(db, person.email)) === undefined) await addPerson(db, person, DEMO_ACTOR);
   }
 
   const known = new Set((await listVersions(db, name)).map((v) => v.name));

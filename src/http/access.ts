@@ -27,17 +27,25 @@ export interface RouteAccess {
    * @defaultValue `token`
    */
   csrf?: 'token' | 'same-origin';
+  /**
+   * Public routes only: `ignored` answers without looking at any credentials
+   * (health checks must not touch the ledger, nor fail on a load balancer's
+   * own `Authorization` header).
+   * @defaultValue looked at: a signed-in visitor of the sign-in page is sent on
+   */
+  credentials?: 'ignored';
 }
 
 const ANYONE: RouteAccess = { who: 'public', tenant: 'none' };
+const ANYONE_UNSEEN: RouteAccess = { who: 'public', tenant: 'none', credentials: 'ignored' };
 const EVERY_ROLE = ROLES;
 const READ = (tenant: TenantScope): RouteAccess => ({ who: EVERY_ROLE, tenant });
 
 /** Keyed by `METHOD /url` as the route was declared; `/admin/queues/*` covers bull-board's routes. */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // Operations.
-  'GET /healthz': ANYONE,
-  'GET /readyz': ANYONE,
+  'GET /healthz': ANYONE_UNSEEN,
+  'GET /readyz': ANYONE_UNSEEN,
   'GET /metrics': { who: ['admin', 'engineer'], tenant: 'none' },
   'GET /admin/queues/*': { who: ['admin', 'engineer'], tenant: 'none' },
   'POST /admin/queues/*': { who: ['admin'], tenant: 'none', csrf: 'same-origin' },
@@ -46,7 +54,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'DELETE /admin/queues/*': { who: ['admin'], tenant: 'none', csrf: 'same-origin' },
 
   // Signing in and out.
-  'GET /assets/app.css': ANYONE,
+  'GET /assets/app.css': ANYONE_UNSEEN,
   'GET /sign-in': ANYONE,
   'POST /sign-in': ANYONE,
   'GET /sign-in/link': ANYONE,
@@ -68,7 +76,7 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /runs/:id': READ('row'),
 
   // JSON API.
-  'GET /api/v1/openapi.json': ANYONE,
+  'GET /api/v1/openapi.json': ANYONE_UNSEEN,
   'GET /api/v1/me': READ('none'),
   'GET /api/v1/tenants': READ('none'),
   'GET /api/v1/tenants/:tenant': READ('param'),

@@ -92,8 +92,16 @@ export function registerAccessHooks(server: FastifyInstance, ctx: WebContext, co
     const access = accessOf(req.method, req.routeOptions.url ?? '');
     if (access === undefined) throw new AccessError(403, 'this route is not open to anyone');
     req.access = access;
+    if (access.who === 'public') {
+      if (access.credentials === 'ignored') return;
+      // Credentials that do not hold leave a public page public: its visitor is simply not signed in.
+      req.principal = await authenticate(ctx, req).catch((err: unknown) => {
+        if (err instanceof AccessError) return undefined;
+        throw err;
+      });
+      return;
+    }
     req.principal = await authenticate(ctx, req);
-    if (access.who === 'public') return;
     if (req.principal === undefined) throw new AccessError(401, 'sign in first');
     if (!hasRole(req.principal.person, access.who)) {
       throw new AccessError(403, `this needs the ${access.who.join(' or ')} role`);

@@ -98,7 +98,8 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     loggerInstance,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    trustProxy: false,
+    // Only the proxies named: an X-Forwarded-For from anyone else would let a client choose its own address.
+    trustProxy: config.WARDEN_TRUST_PROXY ?? false,
   });
   server.setValidatorCompiler(validatorCompiler);
   server.setSerializerCompiler(serializerCompiler);

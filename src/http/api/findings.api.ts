@@ -12,6 +12,7 @@ import {
   FINDING_STATES,
   findingDetail,
   listFindingsPage,
+  MAX_PAGE,
   MAX_PAGE_SIZE,
   tenantNames,
   type FindingDetail,
@@ -46,7 +47,7 @@ export const FindingsFilterSchema = z.object({
 });
 
 export const FindingsListQuerySchema = FindingsFilterSchema.extend({
-  page: z.coerce.number().int().min(1).default(1).describe('from 1'),
+  page: z.coerce.number().int().min(1).max(MAX_PAGE).default(1).describe(`from 1 to ${MAX_PAGE}`),
   page_size: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE).describe(`1 to ${MAX_PAGE_SIZE}`),
 });
 

@@ -30,7 +30,8 @@ const LINK_TOKEN = z.string().max(200);
 
 /** Only a path on this site: `next` never sends anyone elsewhere. */
 function safeNext(next: string | undefined): string {
-  return next !== undefined && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/';
+  // Printable ASCII only: anything else cannot go in a Location header as it is.
+  return next !== undefined && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) ? next : '/';
 }
 
 /** A nonce as {@link newToken} makes it. */

@@ -5,7 +5,7 @@
 // of it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { disablePerson } from '../../../src/app/people.js';
-import { Agent, startWebWorld, type WebWorld } from '../../support/web.js';
+import { Agent, csrfOf, startWebWorld, type WebWorld } from '../../support/web.js';
 
 const CO = 'co@hardening.test';
 let world: WebWorld;
@@ -13,7 +13,8 @@ let co: Agent;
 let fingerprint: string;
 
 beforeAll(async () => {
-  world = await startWebWorld({ audited: true });
+  // The test's requests come from 127.0.0.1, so it stands in for the reverse proxy.
+  world = await startWebWorld({ audited: true, env: { WARDEN_TRUST_PROXY: '127.0.0.1/32' }, server: { signInRateLimit: 100 } });
   await world.person(CO, ['compliance']);
   co = await world.signIn(CO);
   const row = await world.app.database.db.selectFrom('findings').select('fingerprint').where('tenant', '=', 'demo').limit(1).executeTakeFirstOrThrow();
@@ -79,5 +80,72 @@ describe('the web app’s hardening', () => {
     const res = await agent.get('/api/v1/me', { headers: { accept: 'application/json' } });
     expect(res.status).toBe(401);
     expect((await agent.get('/tenants')).status).toBe(303);
+  });
+
+  it('answers health checks without looking at credentials, and a bad header on a public page as a visitor', async () => {
+    const probe = new Agent(world.url);
+    probe.cookies.set('warden_session', 'not-a-session');
+    for (const path of ['/healthz', '/readyz']) {
+      const res = await probe.get(path, { headers: { authorization: 'Basic bGI6bGI=', accept: 'application/json' } });
+      expect(res.status, path).toBe(200);
+    }
+    expect((await new Agent(world.url).get('/sign-in', { headers: { authorization: 'Bearer not-a-key-at-all' } })).status).toBe(200);
+    // Where credentials are needed, a bad key is still refused.
+    expect((await new Agent(world.url).get('/api/v1/me', { headers: { authorization: 'Bearer not-a-key-at-all', accept: 'application/json' } })).status).toBe(401);
+  });
+
+  it('refuses a page number past the last one it takes (400, not a 500)', async () => {
+    for (const path of ['/api/v1/findings?page=1e300', '/api/v1/findings?page=200000']) {
+      const res = await co.get(path, { headers: { accept: 'application/json' } });
+      expect(res.status, path).toBe(400);
+    }
+    expect((await co.get('/findings?page=1e300')).status).toBe(400);
+  });
+
+  it('sends a signed-in visitor with an unprintable `next` home instead of failing', async () => {
+    for (const next of ['/%01', '/%7F', '/%E2%82%AC', '//evil.example']) {
+      const res = await co.get(`/sign-in?next=${next}`);
+      expect(res.status, next).toBe(303);
+      expect(res.headers.get('location'), next).toBe('/');
+    }
+  });
+
+  it('records the client address a trusted proxy forwards', async () => {
+    const email = 'proxied@hardening.test';
+    await world.person(email, ['compliance']);
+    const visitor = new Agent(world.url);
+    const csrf = csrfOf(await (await visitor.get('/sign-in')).text());
+    const res = await visitor.post('/sign-in', { form: { _csrf: csrf, email }, headers: { 'x-forwarded-for': '203.0.113.9' } });
+    expect(res.status).toBe(200);
+    const db = world.app.database.db;
+    let link;
+    for (let i = 0; i < 50 && link === undefined; i++) {
+      link = await db.selectFrom('sign_in_links').innerJoin('people', 'people.id', 'sign_in_links.person_id').select('requested_ip').where('people.email', '=', email).executeTakeFirst();
+      if (link === undefined) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(link?.requested_ip).toBe('203.0.113.9');
+  });
+
+  it('does not let links worn out by wrong codes keep a person from getting a new one', async () => {
+    const email = 'victim@hardening.test';
+    await world.person(email, ['compliance']);
+    const db = world.app.database.db;
+    const links = () => db.selectFrom('sign_in_links').innerJoin('people', 'people.id', 'sign_in_links.person_id').select('sign_in_links.id').where('people.email', '=', email).execute();
+    const ask = async (agent: Agent, expected: number) => {
+      const csrf = csrfOf(await (await agent.get('/sign-in')).text());
+      expect((await agent.post('/sign-in', { form: { _csrf: csrf, email } })).status).toBe(200);
+      for (let i = 0; i < 50 && (await links()).length < expected; i++) await new Promise((r) => setTimeout(r, 100));
+    };
+    // Someone else asks three times from one browser (the cap), then wears the links out with wrong codes.
+    const attacker = new Agent(world.url);
+    for (let n = 1; n <= 3; n++) await ask(attacker, n);
+    expect(await links()).toHaveLength(3);
+    for (let i = 0; i < 5; i++) {
+      const csrf = csrfOf(await (await attacker.get('/sign-in')).text());
+      expect((await attacker.post('/sign-in/code', { form: { _csrf: csrf, code: 'AAAA-AAAA' } })).status).toBe(400);
+    }
+    // The person's own ask still gets a link.
+    await ask(new Agent(world.url), 4);
+    expect(await links()).toHaveLength(4);
   });
 });
