@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTerminalLink } from '../../src/app/sign-in.js';
 import { listFindings } from '../../src/db/findings.repository.js';
-import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.js';
+import { launchChromium, screenshot, seriousAxeViolations, watchPageProblems } from '../support/browser.js';
 import { startWebWorld, type WebWorld } from '../support/web.js';
 
 const EMAIL = 'casey@acme.example';
@@ -17,7 +17,7 @@ let world: WebWorld;
 let browser: Browser;
 let page: Page;
 /** Console errors: a CSP violation (an inline style or script) is reported there. */
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 /** Requests answered 4xx or 5xx, but the favicon the browser asks for on its own (Warden has none). */
 const failedRequests: string[] = [];
 
@@ -26,14 +26,10 @@ beforeAll(async () => {
   await world.person(EMAIL, ['compliance']);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('console', (m) => {
-    // A failed load is reported again, with its URL, by the response listener.
-    if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) consoleErrors.push(m.text());
-  });
+  consoleErrors = watchPageProblems(page);
   page.on('response', (r) => {
     if (r.status() >= 400 && new URL(r.url()).pathname !== '/favicon.ico') failedRequests.push(`${r.status()} ${r.url()}`);
   });
-  page.on('pageerror', (e) => consoleErrors.push(e.message));
 }, 120_000);
 
 afterAll(async () => {

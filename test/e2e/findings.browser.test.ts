@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTerminalLink } from '../../src/app/sign-in.js';
-import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.js';
+import { launchChromium, screenshot, seriousAxeViolations, watchPageProblems } from '../support/browser.js';
 import { startWebWorld, type WebWorld } from '../support/web.js';
 
 const EMAIL = 'co@warden.test';
@@ -15,7 +15,7 @@ let world: WebWorld;
 let browser: Browser;
 let context: BrowserContext;
 let page: Page;
-const problems: string[] = [];
+let problems: string[] = [];
 
 beforeAll(async () => {
   world = await startWebWorld({ audited: true });
@@ -23,11 +23,8 @@ beforeAll(async () => {
   browser = await launchChromium();
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
-  // A CSP violation, a failed request or a script error shows up here (the favicon Chromium asks for is not Warden's).
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
+  // A CSP violation, a failed request or a script error shows up here.
+  problems = watchPageProblems(page);
 }, 120_000);
 
 afterAll(async () => {

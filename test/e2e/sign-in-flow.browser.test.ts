@@ -5,24 +5,21 @@
 // screenshot in test-artifacts/ and axe-core with no serious or critical violation.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, seriousAxeViolations } from '../support/browser.js';
+import { launchChromium, screenshot, seriousAxeViolations, watchPageProblems } from '../support/browser.js';
 import { startWebWorld, type WebWorld } from '../support/web.js';
 
 const EMAIL = 'casey@flow.test';
 let world: WebWorld;
 let browser: Browser;
 let page: Page;
-const problems: string[] = [];
+let problems: string[] = [];
 
 beforeAll(async () => {
   world = await startWebWorld({ audited: true });
   await world.person(EMAIL, ['compliance']);
   browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) problems.push(`${m.text()} (${m.location().url})`);
-  });
-  page.on('pageerror', (e) => problems.push(e.message));
+  problems = watchPageProblems(page);
 }, 120_000);
 
 afterAll(async () => {
