@@ -139,11 +139,19 @@ export async function spendLinkIntoSession(db: Db, input: SpendInput): Promise<{
  * and not returned.
  */
 export async function touchSession(db: Db, tokenHash: string, idleMs: number, at: Date): Promise<{ session: Session; person: Person } | undefined> {
+  // One read for the session and its person: this runs on every signed-in request.
   const row = await db
     .selectFrom('sessions')
     .innerJoin('people', 'people.id', 'sessions.person_id')
     .selectAll('sessions')
-    .select(['people.disabled_at as person_disabled_at'])
+    .select([
+      'people.email as person_email',
+      'people.name as person_name',
+      'people.roles as person_roles',
+      'people.tenants as person_tenants',
+      'people.created_at as person_created_at',
+      'people.disabled_at as person_disabled_at',
+    ])
     .where('sessions.token_hash', '=', tokenHash)
     .where('sessions.ended_at', 'is', null)
     .executeTakeFirst();
@@ -157,8 +165,16 @@ export async function touchSession(db: Db, tokenHash: string, idleMs: number, at
   if (at.getTime() - row.last_seen_at.getTime() > 60_000) {
     await db.updateTable('sessions').set({ last_seen_at: at }).where('id', '=', row.id).execute();
   }
-  const person = await db.selectFrom('people').selectAll().where('id', '=', row.person_id).executeTakeFirstOrThrow();
-  const { person_disabled_at: _disabled, ...session } = row;
+  const { person_email, person_name, person_roles, person_tenants, person_created_at, person_disabled_at, ...session } = row;
+  const person: Person = {
+    id: session.person_id,
+    email: person_email,
+    name: person_name,
+    roles: person_roles,
+    tenants: person_tenants,
+    created_at: person_created_at,
+    disabled_at: person_disabled_at,
+  };
   return { session, person };
 }
 
