@@ -4,9 +4,10 @@
  * file only names its family and its schedule.
  */
 import { z } from 'zod';
-import { runAudit } from '../src/audit/run-audit.js';
+import { APPROVING_FAMILIES, runAudit } from '../src/audit/run-audit.js';
 import { runIdOf } from '../src/db/job-runs.repository.js';
-import { tenantPolicy } from '../src/db/tenants.repository.js';
+import { approvalEmails } from '../src/approvals/notify.js';
+import { requireTenant, tenantPolicy } from '../src/db/tenants.repository.js';
 import { DomainError, InputError } from '../src/errors.js';
 import { defineJob, type JobDefinition } from '../src/queue/define-job.js';
 import { PermanentJobError } from '../src/queue/errors.js';
@@ -46,7 +47,7 @@ export function defineAuditJob({ name, family, schedule }: AuditJobOptions): Aud
       try {
         // The tenant's stored overrides (`warden tenants set --policy`), checked again as `check --policy` does.
         const policy = parsePolicy(await tenantPolicy(app.db, ctx.tenant));
-        const counts = await runAudit(app.db, ctx.tenant, {
+        const { counts, opened } = await runAudit(app.db, ctx.tenant, {
           family,
           runId,
           policy,
@@ -56,6 +57,14 @@ export function defineAuditJob({ name, family, schedule }: AuditJobOptions): Aud
           ...(app.client === undefined ? {} : { client: app.client }),
         });
         ctx.log.info({ family, ...counts }, 'audit recorded');
+        if (APPROVING_FAMILIES.has(family)) {
+          // One email per admin and run, listing the pending approvals that admin has not been sent yet; each sent once (ctx.once).
+          const tenant = await requireTenant(app.db, ctx.tenant);
+          const emails = await approvalEmails({ ...app, logger: ctx.log }, tenant, new Date());
+          for (const email of emails) await ctx.once(`approval-email:${email.person.id}`, async () => ({ message_id: (await email.send()).messageId }));
+          if (emails.length > 0) counts['approval_emails'] = emails.length;
+          if (opened.length > 0 && emails.length === 0) ctx.log.warn({ approvals: opened.length }, 'approvals opened, and the tenant has no admin to ask them of: add one with warden people add');
+        }
         return counts;
       } catch (err) {
         // A set-up problem (token variable unset, unknown tenant, bad directory

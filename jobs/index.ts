@@ -5,6 +5,7 @@ import { allowlistAuditJob } from './allowlist-audit.job.js';
 import { digestJob } from './digest.job.js';
 import { erasureSweepJob } from './erasure-sweep.job.js';
 import { reconcileJob } from './reconcile.job.js';
+import { remediationJob } from './remediation.job.js';
 import { secretAgeJob } from './secret-age.job.js';
 import { staleAccountsJob } from './stale-accounts.job.js';
 import { tokenHygieneJob } from './token-hygiene.job.js';
@@ -18,4 +19,4 @@ export const auditJobs: readonly AuditJobDefinition[] = [
   erasureSweepJob,
 ];
 
-export const jobs: readonly AnyJobDefinition[] = [reconcileJob, ...auditJobs, digestJob];
+export const jobs: readonly AnyJobDefinition[] = [reconcileJob, ...auditJobs, digestJob, remediationJob];

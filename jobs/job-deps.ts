@@ -31,6 +31,12 @@ export interface AppDeps {
    */
   publicUrl?: string;
   /**
+   * The web key (derived from `WARDEN_SECRET_KEY`) that signs the approval
+   * email's links; read on first use.
+   * @defaultValue none: approval emails carry no links
+   */
+  webKey?: () => Buffer;
+  /**
    * Platform client tuning for every audit (timeouts, retries, page size).
    * @defaultValue the client's defaults
    */

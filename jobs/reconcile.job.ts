@@ -13,10 +13,50 @@
  *   has expired, the run is retried (back to `queued`, re-enqueued) while it
  *   has attempts left, and failed with the reason otherwise.
  *
+ * With the application's dependencies it also keeps the approvals in step
+ * (docs/architecture.md "Approvals and remediation"): pending approvals past
+ * their deadline expire; an approved one whose remediation run was never
+ * written (the process died between the decision and the enqueue) gets its
+ * run now, which the pass below enqueues; one whose runs all ended while it
+ * stayed approved or executed (its worker killed on the last attempt) is
+ * failed and its admins are told.
+ *
  * Payload: `{}` only.
  */
 import { z } from 'zod';
-import { defineJob, type TransportJobState } from '../src/queue/define-job.js';
+import { sendOutcome } from '../src/approvals/notify.js';
+import { approvalsAwaitingRemediation, expireApprovals, markApprovalFailed } from '../src/db/approvals.repository.js';
+import { requireTenant } from '../src/db/tenants.repository.js';
+import { defineJob, type JobContext, type TransportJobState } from '../src/queue/define-job.js';
+import { newRunId } from '../src/queue/run-id.js';
+
+/** Approvals housekeeping; counts for the run's row. */
+async function reconcileApprovals(ctx: JobContext): Promise<Record<string, number>> {
+  const app = ctx.deps.app;
+  if (app === undefined) return {};
+  const expired = (await expireApprovals(app.db, new Date())).length;
+  let remediations = 0;
+  let failed = 0;
+  for (const { approval, finishedRuns } of await approvalsAwaitingRemediation(app.db)) {
+    if (finishedRuns === 0) {
+      await ctx.ledger.createRun({ id: newRunId(), kind: 'remediation', tenant: approval.tenant, payload: { approval_id: approval.id }, scheduledFor: null });
+      remediations++;
+      continue;
+    }
+    const reason = 'its remediation runs all ended without finishing it (a worker died on the last attempt)';
+    const row = await markApprovalFailed(app.db, approval.id, new Date(), { failure: { error: reason } }).catch(() => undefined);
+    if (row === undefined) continue;
+    failed++;
+    await ctx.once(`email:failed:${approval.id}`, async () => ({
+      message_id: (await sendOutcome({ ...app, logger: ctx.log }, await requireTenant(app.db, approval.tenant), row, 'failed', reason))?.messageId ?? null,
+    }));
+  }
+  return {
+    ...(expired > 0 ? { approvals_expired: expired } : {}),
+    ...(remediations > 0 ? { remediations_enqueued: remediations } : {}),
+    ...(failed > 0 ? { approvals_failed: failed } : {}),
+  };
+}
 
 /** Why a run whose job the queue finished is being settled, for the ledger's `error`. */
 function reasonOf(state: TransportJobState): string {
@@ -31,6 +71,7 @@ export const reconcileJob = defineJob({
   attempts: 1,
   async run(_payload, ctx) {
     const schedulers = await ctx.queue.ensureSchedules();
+    const approvals = await reconcileApprovals(ctx);
     let requeued = 0;
     let retried = 0;
     let failed = 0;
@@ -66,6 +107,6 @@ export const reconcileJob = defineJob({
       }
     }
     if (requeued > 0) ctx.log.info({ requeued }, 'runs re-enqueued');
-    return { schedulers, requeued, retried, failed, unknown };
+    return { schedulers, requeued, retried, failed, unknown, ...approvals };
   },
 });

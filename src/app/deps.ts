@@ -8,6 +8,8 @@ import type { Config, Environment } from '../config.js';
 import type { Db } from '../db/executor.js';
 import { createMailer, mailerConfigOf, type MailerConfig } from '../mail/transports.js';
 import type { JobDeps } from '../queue/define-job.js';
+import { secretKey } from '../secrets/secret-box.js';
+import { webKey } from '../secrets/tokens.js';
 import type { AppDeps } from '../../jobs/job-deps.js';
 
 export type { AppDeps };
@@ -33,6 +35,7 @@ export interface CreateAppDepsOptions {
 export function createAppDeps(options: CreateAppDepsOptions): OpenedAppDeps {
   const { config } = options;
   const mailer = createMailer({ ...mailerConfigOf(config), ...options.mailer });
+  let key: Buffer | undefined;
   return {
     db: options.db,
     env: options.env,
@@ -40,6 +43,7 @@ export function createAppDeps(options: CreateAppDepsOptions): OpenedAppDeps {
     mailFrom: config.WARDEN_MAIL_FROM,
     allowPrivateNetworks: config.WARDEN_ALLOW_PRIVATE_NETWORKS ?? [],
     ...(config.WARDEN_PUBLIC_URL === undefined ? {} : { publicUrl: config.WARDEN_PUBLIC_URL }),
+    webKey: () => (key ??= webKey(secretKey(config, config.WARDEN_DATA_DIR))),
     ...(options.client === undefined ? {} : { client: options.client }),
     close: () => {
       mailer.close();

@@ -7,6 +7,9 @@
 import type { Environment } from '../config.js';
 import type { Db } from '../db/executor.js';
 import { recordFindings } from '../db/findings.repository.js';
+import type { Approval } from '../db/database.js';
+import { requireTenant } from '../db/tenants.repository.js';
+import { openApprovals } from '../approvals/open-approvals.js';
 import type { Logger } from '../log/logger.js';
 import { evaluate, RULE_IDS } from '../rules/engine.js';
 import { DEFAULT_POLICY, type Policy } from '../rules/policy.js';
@@ -62,7 +65,16 @@ export interface AuditRunCounts extends Record<Severity, number> {
   resolved: number;
 }
 
-export async function runAudit(db: Db, tenant: string, options: AuditRunOptions): Promise<AuditRunCounts> {
+/** The families whose findings can require an admin's approval (ACC-01, ACC-03, TOK-02, TOK-07). */
+export const APPROVING_FAMILIES: ReadonlySet<RuleFamily> = new Set(['access', 'tokens']);
+
+export interface AuditRunResult {
+  counts: AuditRunCounts;
+  /** Approvals this run opened (src/approvals/open-approvals.ts): the approval email lists them. */
+  opened: Approval[];
+}
+
+export async function runAudit(db: Db, tenant: string, options: AuditRunOptions): Promise<AuditRunResult> {
   const now = options.now ?? new Date();
   const raw = await gatherTenantSnapshot(db, tenant, {
     parts: FAMILY_PARTS[options.family],
@@ -82,7 +94,7 @@ export async function runAudit(db: Db, tenant: string, options: AuditRunOptions)
     findings: result.findings,
     at: now,
   });
-  return {
+  const counts: AuditRunCounts = {
     findings: result.findings.length,
     ...result.summary,
     created: outcome.created.length,
@@ -90,4 +102,17 @@ export async function runAudit(db: Db, tenant: string, options: AuditRunOptions)
     persisting: outcome.persisting.length,
     resolved: outcome.resolved.length,
   };
+  if (!APPROVING_FAMILIES.has(options.family)) return { counts, opened: [] };
+  const approvals = await openApprovals(db, {
+    tenant: await requireTenant(db, tenant),
+    findings: result.findings,
+    resolved: outcome.resolved,
+    snapshot,
+    at: now,
+  });
+  counts['approvals_opened'] = approvals.opened.length;
+  if (approvals.withdrawn > 0) counts['approvals_withdrawn'] = approvals.withdrawn;
+  if (approvals.expired > 0) counts['approvals_expired'] = approvals.expired;
+  if (approvals.guarded > 0) counts['break_glass_skipped'] = approvals.guarded;
+  return { counts, opened: approvals.opened };
 }

@@ -1,71 +1,78 @@
 /**
- * Approvals of removals and revocations (the approvals lifecycle: pending → approved | rejected | expired, then executed → verified | failed):
- * `pending → approved | rejected | expired`, then `approved → executed → verified | failed`.
+ * Approvals of removals and revocations (docs/architecture.md "Approvals and
+ * remediation"): `pending → approved | rejected | expired | withdrawn`, then
+ * `approved → executed → verified | failed`, or `approved → refused`. Every
+ * move is a guarded UPDATE (src/db/transition.ts), so two people or two
+ * workers racing over one approval cannot both win, and every move writes its
+ * event to the approval's trail in the same transaction.
  */
-import { createHash } from 'node:crypto';
-import { json, type Approval, type ApprovalStatus } from './database.js';
-import { InputError } from '../errors.js';
-import type { Db } from './executor.js';
-import { requireTenant } from './tenants.repository.js';
-import { transition } from './transition.js';
+import { sql } from 'kysely';
+import { json, type Approval, type ApprovalEvent, type ApprovalStatus } from './database.js';
+import { appendAuditLog } from './audit-log.repository.js';
+import { inTransaction, type Db } from './executor.js';
 import { NotFoundError } from './errors.js';
+import { transition } from './transition.js';
 
-/** SHA-256 (hex) of a one-time link token: only this is stored. */
-export function hashLinkToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
-}
+/** The statuses in which an approval is still in flight: one at most per finding and kind. */
+export const OPEN_APPROVAL_STATUSES = ['pending', 'approved', 'executed'] as const satisfies readonly ApprovalStatus[];
 
-export interface RequestApprovalInput {
+export interface OpenApprovalInput {
   tenant: string;
   fingerprint: string;
-  /** e.g. `remove_user`, `revoke_token`. */
+  /** `remove_user` or `revoke_token`. */
   kind: string;
+  rule: string;
+  subject: { type: string; id: string; label: string };
+  /** What acting would break, as measured now (src/approvals/impact.ts): ids, names and uses, no secret. */
+  impact: Record<string, unknown>;
   expiresAt: Date;
-  /** The plain one-time token that goes in the email link; stored only as its hash. */
-  linkToken?: string;
-  /** What the approver needs to see (e.g. the tokens a removal destroys). Ids and labels, no secrets. */
-  evidence?: Record<string, unknown>;
-  /** @defaultValue now */
-  at?: Date;
+  at: Date;
 }
 
 /**
  * Opens an approval, or returns the one already in flight for the same finding
- * and kind: re-running a daily job does not ask twice.
+ * and kind (the partial unique index `approvals_one_open_idx`): a daily re-run
+ * does not ask twice.
  */
-export async function requestApproval(db: Db, input: RequestApprovalInput): Promise<{ approval: Approval; created: boolean }> {
-  const at = input.at ?? new Date();
-  if (!(input.expiresAt.getTime() > at.getTime())) throw new InputError('expires_at', 'must be after the request');
-  await requireTenant(db, input.tenant);
-  const inserted = await db
-    .insertInto('approvals')
-    .values({
-      tenant: input.tenant,
-      finding_fingerprint: input.fingerprint,
-      kind: input.kind,
-      requested_at: at,
-      expires_at: input.expiresAt,
-      link_token_hash: input.linkToken === undefined ? null : hashLinkToken(input.linkToken),
-      evidence: json(input.evidence ?? {}),
-    })
-    .onConflict((oc) =>
-      oc
-        .columns(['tenant', 'finding_fingerprint', 'kind'])
-        .where('status', 'in', ['pending', 'approved', 'executed'])
-        .doNothing(),
-    )
-    .returningAll()
-    .executeTakeFirst();
-  if (inserted !== undefined) return { approval: inserted, created: true };
-  const existing = await db
-    .selectFrom('approvals')
-    .selectAll()
-    .where('tenant', '=', input.tenant)
-    .where('finding_fingerprint', '=', input.fingerprint)
-    .where('kind', '=', input.kind)
-    .where('status', 'in', ['pending', 'approved', 'executed'])
-    .executeTakeFirstOrThrow();
-  return { approval: existing, created: false };
+export async function openApproval(db: Db, input: OpenApprovalInput): Promise<{ approval: Approval; created: boolean }> {
+  return inTransaction(db, async (trx) => {
+    const inserted = await trx
+      .insertInto('approvals')
+      .values({
+        tenant: input.tenant,
+        finding_fingerprint: input.fingerprint,
+        kind: input.kind,
+        rule: input.rule,
+        subject_type: input.subject.type,
+        subject_id: input.subject.id,
+        subject_label: input.subject.label,
+        impact: json(input.impact),
+        requested_at: input.at,
+        expires_at: input.expiresAt,
+        evidence: json({}),
+      })
+      .onConflict((oc) =>
+        oc
+          .columns(['tenant', 'finding_fingerprint', 'kind'])
+          .where('status', 'in', [...OPEN_APPROVAL_STATUSES])
+          .doNothing(),
+      )
+      .returningAll()
+      .executeTakeFirst();
+    if (inserted !== undefined) {
+      await addEvent(trx, inserted.id, 'warden', 'requested', { rule: input.rule, expires_at: input.expiresAt.toISOString() }, input.at);
+      return { approval: inserted, created: true };
+    }
+    const existing = await trx
+      .selectFrom('approvals')
+      .selectAll()
+      .where('tenant', '=', input.tenant)
+      .where('finding_fingerprint', '=', input.fingerprint)
+      .where('kind', '=', input.kind)
+      .where('status', 'in', [...OPEN_APPROVAL_STATUSES])
+      .executeTakeFirstOrThrow();
+    return { approval: existing, created: false };
+  });
 }
 
 export async function getApproval(db: Db, id: number): Promise<Approval> {
@@ -74,90 +81,46 @@ export async function getApproval(db: Db, id: number): Promise<Approval> {
   return row;
 }
 
-export interface DecideInput {
-  decision: 'approved' | 'rejected';
-  /** Who decided: an admin's name or login, recorded as evidence. */
-  by: string;
-  comment?: string;
-  /** @defaultValue now */
-  at?: Date;
-}
-
-/** pending → approved | rejected, only before the approval expires. */
-export async function decideApproval(db: Db, id: number, input: DecideInput): Promise<Approval> {
-  const at = input.at ?? new Date();
-  if (input.by.trim() === '') throw new InputError('decided_by', 'must not be empty');
-  const current = await getApproval(db, id);
-  if (current.status === 'pending' && current.expires_at.getTime() <= at.getTime()) {
-    await transition(db, 'approvals', id, ['pending'], 'expired');
-  }
-  return transition(db, 'approvals', id, ['pending'], input.decision, {
-    decided_by: input.by,
-    decided_at: at,
-    comment: input.comment ?? null,
+/** The approvals with these ids, in the order given; a {@link NotFoundError} naming the first unknown one. */
+export async function getApprovals(db: Db, ids: readonly number[]): Promise<Approval[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('approvals').selectAll().where('id', 'in', [...ids]).execute();
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => {
+    const row = byId.get(id);
+    if (row === undefined) throw new NotFoundError('approval', id);
+    return row;
   });
 }
 
-/**
- * Redeems a one-time link: the approval it belongs to, once, while it is
- * pending and unexpired; undefined for an unknown, used or expired link.
- */
-export async function redeemLinkToken(db: Db, token: string, at: Date = new Date()): Promise<Approval | undefined> {
-  return db
-    .updateTable('approvals')
-    .set({ link_used_at: at })
-    .where('link_token_hash', '=', hashLinkToken(token))
-    .where('link_used_at', 'is', null)
-    .where('status', '=', 'pending')
-    .where('expires_at', '>', at)
-    .returningAll()
-    .executeTakeFirst();
+export interface ApprovalFilter {
+  /** Only these tenants (a person's); undefined for all. */
+  tenants?: readonly string[];
+  tenant?: string;
+  kind?: string;
+  status?: ApprovalStatus;
+  /** @defaultValue 200 */
+  limit?: number;
+  /** @defaultValue 0 */
+  offset?: number;
 }
 
-/** approved → executed: remediation acted (after re-checking the live state). */
-export function markApprovalExecuted(db: Db, id: number, at: Date, evidence?: Record<string, unknown>): Promise<Approval> {
-  return transition(db, 'approvals', id, ['approved'], 'executed', {
-    executed_at: at,
-    ...(evidence === undefined ? {} : { evidence: json(evidence) }),
-  });
-}
-
-/** executed → verified: the action is confirmed after the fact; the verification is the evidence. */
-export function markApprovalVerified(db: Db, id: number, at: Date, evidence: Record<string, unknown>): Promise<Approval> {
-  return transition(db, 'approvals', id, ['executed'], 'verified', { verified_at: at, evidence: json(evidence) });
-}
-
-/**
- * approved | executed → failed: the re-check refused, or acting or verifying failed.
- * @public kept for a later issue (approvals, erasure, rotation); no command reaches it yet
- */
-export function markApprovalFailed(db: Db, id: number, evidence: Record<string, unknown>): Promise<Approval> {
-  return transition(db, 'approvals', id, ['approved', 'executed'], 'failed', { evidence: json(evidence) });
-}
-
-/** Expires every pending approval past its deadline; returns their ids. */
-export async function expireApprovals(db: Db, at: Date = new Date()): Promise<number[]> {
-  const rows = await db
-    .updateTable('approvals')
-    .set({ status: 'expired' })
-    .where('status', '=', 'pending')
-    .where('expires_at', '<=', at)
-    .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
-}
-
-/** @public kept for a later issue (approvals, erasure, rotation); no command reaches it yet */
-export function listApprovals(
-  db: Db,
-  options: { tenant?: string; status?: ApprovalStatus | readonly ApprovalStatus[]; limit?: number } = {},
-): Promise<Approval[]> {
+/** Approvals matching the filter, oldest request first (the order they should be decided in). */
+export function listApprovals(db: Db, filter: ApprovalFilter = {}): Promise<Approval[]> {
   let query = db.selectFrom('approvals').selectAll();
-  if (options.tenant !== undefined) query = query.where('tenant', '=', options.tenant);
-  if (options.status !== undefined) {
-    query = query.where('status', 'in', typeof options.status === 'string' ? [options.status] : [...options.status]);
+  if (filter.tenants !== undefined) {
+    if (filter.tenants.length === 0) return Promise.resolve([]);
+    query = query.where('tenant', 'in', [...filter.tenants]);
   }
-  return query.orderBy('requested_at').orderBy('id').limit(options.limit ?? 500).execute();
+  if (filter.tenant !== undefined) query = query.where('tenant', '=', filter.tenant);
+  if (filter.kind !== undefined) query = query.where('kind', '=', filter.kind);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  return query
+    .orderBy('requested_at')
+    .orderBy('id')
+    .limit(filter.limit ?? 200)
+    .offset(filter.offset ?? 0)
+    .execute();
 }
 
 /** How many approvals a tenant has in a status, counted by the database (a digest's headline). */
@@ -169,4 +132,256 @@ export async function countApprovals(db: Db, tenant: string, status: ApprovalSta
     .where('status', '=', status)
     .executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** The trail of an approval, oldest first. */
+export function approvalEvents(db: Db, id: number): Promise<ApprovalEvent[]> {
+  return db.selectFrom('approval_events').selectAll().where('approval_id', '=', id).orderBy('id').execute();
+}
+
+function addEvent(db: Db, id: number, actor: string, event: string, detail: Record<string, unknown>, at: Date): Promise<unknown> {
+  return db.insertInto('approval_events').values({ approval_id: id, actor, event, detail: json(detail), at }).execute();
+}
+
+/** Adds an event to an approval's trail that does not move it (e.g. `emailed`, `attempt_failed`). */
+export async function recordApprovalEvent(db: Db, id: number, actor: string, event: string, detail: Record<string, unknown> = {}, at = new Date()): Promise<void> {
+  await addEvent(db, id, actor, event, detail, at);
+}
+
+export interface DecisionInput {
+  decision: 'approved' | 'rejected';
+  /** Who decided: a person's email, recorded in the trail and the audit log. */
+  by: string;
+  comment: string | null;
+  /** How: `web`, `email link`, `api`, `cli`. */
+  via: string;
+  at: Date;
+}
+
+/**
+ * pending → approved | rejected, with its event and audit-log entry in one
+ * transaction. The caller has checked who may decide; this only guards the status.
+ */
+export async function decideApproval(db: Db, id: number, input: DecisionInput): Promise<Approval> {
+  return inTransaction(db, async (trx) => {
+    const row = await transition(trx, 'approvals', id, ['pending'], input.decision, {
+      decided_by: input.by,
+      decided_at: input.at,
+      comment: input.comment,
+      ...(input.decision === 'rejected' ? { ended_at: input.at } : {}),
+    });
+    await addEvent(trx, id, input.by, input.decision, { via: input.via, ...(input.comment === null ? {} : { comment: input.comment }) }, input.at);
+    await appendAuditLog(trx, {
+      actor: input.by,
+      action: `approval.${input.decision}`,
+      subject: `approval:${id}`,
+      details: { tenant: row.tenant, kind: row.kind, rule: row.rule, via: input.via, ...(input.comment === null ? {} : { comment: input.comment }) },
+      at: input.at,
+    });
+    return row;
+  });
+}
+
+/**
+ * The first of two approvals a removal over the daily cap needs: recorded on the
+ * row (it stays pending) with its event and audit entry, only while nobody has.
+ */
+export async function recordFirstApproval(db: Db, id: number, input: Omit<DecisionInput, 'decision'> & { cap: number }): Promise<Approval> {
+  return inTransaction(db, async (trx) => {
+    const row = await trx
+      .updateTable('approvals')
+      .set({ first_approved_by: input.by, first_approved_at: input.at })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .where('first_approved_by', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) return transition(trx, 'approvals', id, [], 'approved');
+    const detail = { via: input.via, daily_cap: input.cap, ...(input.comment === null ? {} : { comment: input.comment }) };
+    await addEvent(trx, id, input.by, 'first_approval', detail, input.at);
+    await appendAuditLog(trx, { actor: input.by, action: 'approval.first_approval', subject: `approval:${id}`, details: { tenant: row.tenant, kind: row.kind, ...detail }, at: input.at });
+    return row;
+  });
+}
+
+/**
+ * Removals a tenant's admins have approved since `since` (a rolling day), for
+ * the daily cap: approved, executed, verified or failed (a failed one was still approved).
+ */
+export async function removalsApprovedSince(db: Db, tenant: string, since: Date): Promise<number> {
+  const row = await db
+    .selectFrom('approvals')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('tenant', '=', tenant)
+    .where('kind', '=', 'remove_user')
+    .where('status', 'in', ['approved', 'executed', 'verified', 'failed', 'refused'])
+    .where('decided_at', '>=', since)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Records the use of a signed email link, by its token's hash: true the first
+ * time, false when it was used before (a link works once).
+ */
+export async function spendApprovalLink(db: Db, tokenHash: string, approvalId: number, personId: number, at: Date): Promise<boolean> {
+  const row = await db
+    .insertInto('approval_link_uses')
+    .values({ token_hash: tokenHash, approval_id: approvalId, person_id: personId, used_at: at })
+    .onConflict((oc) => oc.column('token_hash').doNothing())
+    .returning('token_hash')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Whether a signed email link has been used already. */
+export async function approvalLinkUsed(db: Db, tokenHash: string): Promise<boolean> {
+  const row = await db.selectFrom('approval_link_uses').select('token_hash').where('token_hash', '=', tokenHash).executeTakeFirst();
+  return row !== undefined;
+}
+
+async function endPending(db: Db, ids: readonly number[], to: 'expired' | 'withdrawn', detail: Record<string, unknown>, at: Date): Promise<number[]> {
+  if (ids.length === 0) return [];
+  return inTransaction(db, async (trx) => {
+    const rows = await trx
+      .updateTable('approvals')
+      .set({ status: to, ended_at: at })
+      .where('id', 'in', [...ids])
+      .where('status', '=', 'pending')
+      .returning(['id', 'tenant', 'kind'])
+      .execute();
+    for (const r of rows) {
+      await addEvent(trx, r.id, 'warden', to, detail, at);
+      await appendAuditLog(trx, { actor: 'warden', action: `approval.${to}`, subject: `approval:${r.id}`, details: { tenant: r.tenant, kind: r.kind, ...detail }, at });
+    }
+    return rows.map((r) => r.id);
+  });
+}
+
+/** Expires the pending approvals past their deadline (of one tenant, or all); returns their ids. */
+export async function expireApprovals(db: Db, at: Date, tenant?: string): Promise<number[]> {
+  let query = db.selectFrom('approvals').select('id').where('status', '=', 'pending').where('expires_at', '<=', at);
+  if (tenant !== undefined) query = query.where('tenant', '=', tenant);
+  const ids = (await query.execute()).map((r) => r.id);
+  return endPending(db, ids, 'expired', { reason: 'nobody decided before it expired' }, at);
+}
+
+/** Withdraws the pending approvals of findings that are no longer open; returns their ids. */
+export async function withdrawApprovals(db: Db, tenant: string, fingerprints: readonly string[], at: Date): Promise<number[]> {
+  if (fingerprints.length === 0) return [];
+  const ids = (
+    await db
+      .selectFrom('approvals')
+      .select('id')
+      .where('tenant', '=', tenant)
+      .where('status', '=', 'pending')
+      .where('finding_fingerprint', 'in', [...fingerprints])
+      .execute()
+  ).map((r) => r.id);
+  return endPending(db, ids, 'withdrawn', { reason: 'the finding was resolved' }, at);
+}
+
+/** What remediation recorded: merged into the approval's `evidence` under its own key. */
+type EvidencePatch = Record<string, unknown>;
+
+function mergeEvidence(patch: EvidencePatch) {
+  return sql<string>`evidence || ${json(patch)}::jsonb`;
+}
+
+/** approved → executed: remediation acted; `patch` holds the re-check and the platform's answer. */
+export async function markApprovalExecuted(db: Db, id: number, at: Date, patch: EvidencePatch): Promise<Approval> {
+  return inTransaction(db, async (trx) => {
+    const row = await transition(trx, 'approvals', id, ['approved'], 'executed', { executed_at: at, evidence: mergeEvidence(patch) });
+    await addEvent(trx, id, 'warden', 'executed', patch, at);
+    return row;
+  });
+}
+
+/** executed → verified: the result was seen independently; the verification is the evidence. */
+export async function markApprovalVerified(db: Db, id: number, at: Date, patch: EvidencePatch): Promise<Approval> {
+  return inTransaction(db, async (trx) => {
+    const row = await transition(trx, 'approvals', id, ['executed'], 'verified', { verified_at: at, ended_at: at, evidence: mergeEvidence(patch) });
+    await addEvent(trx, id, 'warden', 'verified', patch, at);
+    await appendAuditLog(trx, { actor: 'warden', action: 'approval.verified', subject: `approval:${id}`, details: { tenant: row.tenant, kind: row.kind, rule: row.rule }, at });
+    return row;
+  });
+}
+
+/** approved → refused: the re-check before acting found the finding no longer holds (or a guardrail stood in the way). */
+export async function markApprovalRefused(db: Db, id: number, at: Date, patch: EvidencePatch): Promise<Approval> {
+  return inTransaction(db, async (trx) => {
+    const row = await transition(trx, 'approvals', id, ['approved'], 'refused', { ended_at: at, evidence: mergeEvidence(patch) });
+    await addEvent(trx, id, 'warden', 'refused', patch, at);
+    await appendAuditLog(trx, { actor: 'warden', action: 'approval.refused', subject: `approval:${id}`, details: { tenant: row.tenant, kind: row.kind, rule: row.rule }, at });
+    return row;
+  });
+}
+
+/** approved | executed → failed: acting or verifying kept failing after every retry. */
+export async function markApprovalFailed(db: Db, id: number, at: Date, patch: EvidencePatch): Promise<Approval> {
+  return inTransaction(db, async (trx) => {
+    const row = await transition(trx, 'approvals', id, ['approved', 'executed'], 'failed', { ended_at: at, evidence: mergeEvidence(patch) });
+    await addEvent(trx, id, 'warden', 'failed', patch, at);
+    await appendAuditLog(trx, { actor: 'warden', action: 'approval.failed', subject: `approval:${id}`, details: { tenant: row.tenant, kind: row.kind, rule: row.rule }, at });
+    return row;
+  });
+}
+
+/**
+ * Approved (or executed) approvals whose remediation has no run in the ledger
+ * that is queued or running, with how many finished runs they had: what
+ * `reconcile` re-enqueues (none yet) or fails (every run ended and the approval did not).
+ */
+export async function approvalsAwaitingRemediation(db: Db): Promise<{ approval: Approval; finishedRuns: number }[]> {
+  const rows = await db
+    .selectFrom('approvals as a')
+    .selectAll('a')
+    .select((eb) =>
+      eb
+        .selectFrom('job_runs as r')
+        .select((e) => e.fn.countAll<string | number>().as('n'))
+        .where('r.kind', '=', 'remediation')
+        .where(sql<string>`r.payload->>'approval_id'`, '=', sql<string>`a.id::text`)
+        .as('finished_runs'),
+    )
+    .where('a.status', 'in', ['approved', 'executed'])
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('job_runs as r')
+            .select(sql`1`.as('one'))
+            .where('r.kind', '=', 'remediation')
+            .where('r.status', 'in', ['queued', 'running'])
+            .where(sql<string>`r.payload->>'approval_id'`, '=', sql<string>`a.id::text`),
+        ),
+      ),
+    )
+    .orderBy('a.id')
+    .execute();
+  return rows.map(({ finished_runs, ...approval }) => ({ approval, finishedRuns: Number(finished_runs ?? 0) }));
+}
+
+/** A tenant's pending approvals that have not been emailed to this person yet (the approval email lists only those). */
+export function pendingNotEmailedTo(db: Db, tenant: string, personId: number): Promise<Approval[]> {
+  return db
+    .selectFrom('approvals as a')
+    .selectAll('a')
+    .where('a.tenant', '=', tenant)
+    .where('a.status', '=', 'pending')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('approval_events as e')
+            .select(sql`1`.as('one'))
+            .whereRef('e.approval_id', '=', 'a.id')
+            .where('e.event', '=', 'emailed')
+            .where(sql<string>`e.detail->>'person_id'`, '=', String(personId)),
+        ),
+      ),
+    )
+    .orderBy('a.requested_at')
+    .orderBy('a.id')
+    .execute();
 }

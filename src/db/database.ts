@@ -20,7 +20,12 @@ type At = Date | null;
 
 export const JOB_RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 export type JobRunStatus = (typeof JOB_RUN_STATUSES)[number];
-export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'executed', 'verified', 'failed'] as const;
+/**
+ * An approval's lifecycle (docs/architecture.md "Approvals and remediation"): `pending → approved | rejected |
+ * expired | withdrawn`, then `approved → executed → verified | failed`, or `approved → refused` when the
+ * re-check before acting finds the finding no longer holds.
+ */
+export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'withdrawn', 'executed', 'verified', 'failed', 'refused'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
 export const ERASURE_REQUEST_STATUSES = ['received', 'purging', 'purged', 'verified', 'failed'] as const;
 export type ErasureRequestStatus = (typeof ERASURE_REQUEST_STATUSES)[number];
@@ -47,6 +52,12 @@ export interface TenantsTable {
   /** Overrides of the default policy (docs/rules.md), only the keys given; `{}` runs on the defaults. */
   policy: ColumnType<PolicyOverrides, string | undefined, string>;
   created_at: CreatedAt;
+  /** How long an approval stays pending before it expires. @defaultValue 14 */
+  approval_expiry_days: ColumnType<number, number | undefined, number>;
+  /** Emails of accounts never removed (emergency access). @defaultValue none */
+  break_glass: ColumnType<string[], string[] | undefined, string[]>;
+  /** Removals one admin may approve in 24 hours; more need a second admin. @defaultValue 10 */
+  max_removals_per_day: ColumnType<number, number | undefined, number>;
 }
 
 export interface JobRunsTable {
@@ -133,13 +144,43 @@ export interface ApprovalsTable {
   decided_by: string | null;
   decided_at: At;
   comment: string | null;
-  /** SHA-256 (hex) of the one-time link token; the token itself only ever travels in the email. */
-  link_token_hash: string | null;
-  link_used_at: At;
   expires_at: Date;
   executed_at: At;
   verified_at: At;
+  /** What remediation found and did: `recheck`, `act`, `verification`, `failure` (ids and answers, no secrets). */
   evidence: Json<Record<string, unknown>>;
+  /** The rule of the finding (`ACC-01`…), and its subject, copied so that the approval reads alone. */
+  rule: ColumnType<string, string | undefined, string>;
+  subject_type: ColumnType<string, string | undefined, string>;
+  subject_id: ColumnType<string, string | undefined, string>;
+  subject_label: ColumnType<string, string | undefined, string>;
+  /** What acting would break, measured when the approval was requested (src/approvals/impact.ts). */
+  impact: Json<Record<string, unknown>>;
+  /** Over the daily removal cap a second admin must approve: the first one, meanwhile. */
+  first_approved_by: string | null;
+  first_approved_at: At;
+  /** When it reached an end (rejected, expired, withdrawn, verified, failed, refused). */
+  ended_at: At;
+}
+
+/** The trail of an approval, one row per event, append-only. */
+export interface ApprovalEventsTable {
+  id: Generated<number>;
+  approval_id: number;
+  at: CreatedAt;
+  /** A person's email, `cli:…`, or `warden` for what the jobs do. */
+  actor: string;
+  /** `requested`, `emailed`, `approved`, `first_approval`, `rejected`, `expired`, `withdrawn`, `recheck`, `executed`, `verified`, `attempt_failed`, `failed`, `refused`. */
+  event: string;
+  detail: Json<Record<string, unknown>>;
+}
+
+/** A signed approval link that has been used, by its token's SHA-256: a link works once. */
+export interface ApprovalLinkUsesTable {
+  token_hash: string;
+  approval_id: number;
+  person_id: number;
+  used_at: CreatedAt;
 }
 
 export interface ErasureRequestsTable {
@@ -280,6 +321,8 @@ export interface Database {
   findings: FindingsTable;
   suppressions: SuppressionsTable;
   approvals: ApprovalsTable;
+  approval_events: ApprovalEventsTable;
+  approval_link_uses: ApprovalLinkUsesTable;
   erasure_requests: ErasureRequestsTable;
   secret_versions: SecretVersionsTable;
   allowlist_entries: AllowlistEntriesTable;
@@ -303,6 +346,7 @@ export type Suppression = Selectable<SuppressionsTable>;
 export type NewSuppression = Insertable<SuppressionsTable>;
 export type Approval = Selectable<ApprovalsTable>;
 export type NewApproval = Insertable<ApprovalsTable>;
+export type ApprovalEvent = Selectable<ApprovalEventsTable>;
 export type ErasureRequest = Selectable<ErasureRequestsTable>;
 export type NewErasureRequest = Insertable<ErasureRequestsTable>;
 export type SecretVersion = Selectable<SecretVersionsTable>;

@@ -94,3 +94,20 @@ export function firstAdmin(db: Db): Promise<Person | undefined> {
     .limit(1)
     .executeTakeFirst();
 }
+
+/** The enabled people with the admin role who may see `tenant` (their tenants include it, or they see all). */
+export function tenantAdmins(db: Db, tenant: string): Promise<Person[]> {
+  return db
+    .selectFrom('people')
+    .selectAll()
+    .where(sql<boolean>`'admin' = any(roles)`)
+    .where('disabled_at', 'is', null)
+    .where((eb) => eb.or([eb('tenants', 'is', null), eb(sql<boolean>`${tenant} = any(tenants)`, '=', true)]))
+    .orderBy('id')
+    .execute();
+}
+
+/** A person by id (the one an approval link was sent to). */
+export function findPersonById(db: Db, id: number): Promise<Person | undefined> {
+  return db.selectFrom('people').selectAll().where('id', '=', id).executeTakeFirst();
+}

@@ -15,6 +15,10 @@ export interface NewTenantInput {
   directory?: string | null;
   /** @defaultValue `{}` */
   recipients?: Recipients;
+  /** Emails of accounts never removed (break-glass accounts), lower-cased. */
+  breakGlass?: string[];
+  approvalExpiryDays?: number;
+  maxRemovalsPerDay?: number;
 }
 
 /** Who changed something when no person is known: the demo's seed, a test. */
@@ -91,6 +95,10 @@ export interface TenantPatch {
   timezone?: string;
   directory?: string | null;
   recipients?: Recipients;
+  /** Emails of accounts never removed (break-glass accounts), lower-cased. */
+  breakGlass?: string[];
+  approvalExpiryDays?: number;
+  maxRemovalsPerDay?: number;
 }
 
 export async function updateTenant(db: Db, name: string, patch: TenantPatch): Promise<Tenant> {
@@ -102,6 +110,9 @@ export async function updateTenant(db: Db, name: string, patch: TenantPatch): Pr
       ...(patch.timezone === undefined ? {} : { timezone: patch.timezone }),
       ...(patch.directory === undefined ? {} : { directory: patch.directory }),
       ...(patch.recipients === undefined ? {} : { recipients: json(patch.recipients) }),
+      ...(patch.breakGlass === undefined ? {} : { break_glass: patch.breakGlass }),
+      ...(patch.approvalExpiryDays === undefined ? {} : { approval_expiry_days: patch.approvalExpiryDays }),
+      ...(patch.maxRemovalsPerDay === undefined ? {} : { max_removals_per_day: patch.maxRemovalsPerDay }),
     })
     .where('name', '=', name)
     .returningAll()

@@ -8,6 +8,7 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { SignInRefusedError } from '../app/sign-in.js';
+import { ApprovalRefusedError } from '../approvals/errors.js';
 import { InvalidTransitionError, NotFoundError, UnknownTenantError } from '../db/errors.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -29,6 +30,7 @@ const TITLES: Readonly<Record<number, string>> = {
   404: 'Not found',
   405: 'Method not allowed',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Request body too large',
   415: 'Unsupported media type',
   429: 'Too many requests',
@@ -55,6 +57,7 @@ export function problemOf(err: unknown): Problem | undefined {
   if (err instanceof NotFoundError) return problem(404, err.message);
   if (err instanceof SignInRefusedError) return problem(400, err.message);
   if (err instanceof InvalidTransitionError) return problem(409, err.message);
+  if (err instanceof ApprovalRefusedError) return problem(err.status, err.message);
   if (err instanceof InputError) return problem(400, err.message, err.path);
   const e = err as Partial<FastifyError>;
   if ((e.validation?.length ?? 0) > 0) return problem(400, e.message ?? 'the request is not valid', e.validationContext);

@@ -16,6 +16,7 @@ const LAYERS: readonly (readonly [prefix: string, rank: number])[] = [
   ['src/demo/', 5],
   ['jobs/', 4],
   ['src/audit/', 3],
+  ['src/approvals/', 3],
   ['src/mail/', 3],
   ['src/queue/', 3],
   ['src/db/', 2],

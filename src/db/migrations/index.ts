@@ -9,6 +9,7 @@ import * as tenantPolicy from './2026-11-29T2230_tenant-policy.js';
 import * as runLeases from './2026-11-29T2300_run-leases.js';
 import * as auditLogKeyed from './2026-11-29T2310_audit-log-keyed.js';
 import * as peopleSignIn from './2026-11-30T0100_people-sign-in.js';
+import * as approvals from './2026-11-30T0500_approvals.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-29T1800_initial': initial,
@@ -16,4 +17,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-29T2300_run-leases': runLeases,
   '2026-11-29T2310_audit-log-keyed': auditLogKeyed,
   '2026-11-30T0100_people-sign-in': peopleSignIn,
+  '2026-11-30T0500_approvals': approvals,
 };

@@ -13,14 +13,14 @@ import { addTenant, listTenants, removeTenant, requireTenant, updateTenant } fro
 import { claimRun, createRun, endAttempt, findRun, getRun, listRuns, listUnfinishedRuns, runIdOf } from '../../../src/db/job-runs.repository.js';
 import { activeSuppressions, liftSuppression, suppressFinding } from '../../../src/db/suppressions.repository.js';
 import {
+  approvalEvents,
+  countApprovals,
   decideApproval,
   expireApprovals,
-  hashLinkToken,
   markApprovalExecuted,
   markApprovalVerified,
-  redeemLinkToken,
-  requestApproval,
-  countApprovals,
+  openApproval,
+  withdrawApprovals,
 } from '../../../src/db/approvals.repository.js';
 import { markPurged, markPurging, markVerified, receiveErasureRequest } from '../../../src/db/erasure.repository.js';
 import {
@@ -103,8 +103,8 @@ describe.each(BACKENDS)('ledger on %s', (backend) => {
     expect((await listRuns(t.db, { tenant: 'acme', status: 'succeeded' })).map((r) => r.id)).toEqual([first.run.id]);
   });
 
-  // The next five tests exercise repositories that no command reaches yet: later issues (the web
-  // app's suppressions, approvals, the erasure pipeline, rotation) build on them. They test the
+  // Some of the next tests exercise repositories that no command reaches yet: later issues (the
+  // erasure pipeline, rotation) build on them. They test the
   // tables' guarded state machines, not features.
   it('repository only: keeps suppressions with reason, author and expiry', async () => {
     await addTenant(t.db, acme);
@@ -119,39 +119,46 @@ describe.each(BACKENDS)('ledger on %s', (backend) => {
     expect(await liftSuppression(t.db, 'acme', 'f1')).toBe(false);
   });
 
-  it('repository only: moves an approval from request to verified, one in flight per finding, links usable once', async () => {
+  it('moves an approval from request to verified with its trail, one in flight per finding', async () => {
     await addTenant(t.db, acme);
-    const request = { tenant: 'acme', fingerprint: 'fp1', kind: 'remove_user', expiresAt: at(8), linkToken: 'one-time-secret', at: at(1) };
-    const { approval, created } = await requestApproval(t.db, request);
+    const request = {
+      tenant: 'acme',
+      fingerprint: 'fp1',
+      kind: 'remove_user',
+      rule: 'ACC-01',
+      subject: { type: 'user', id: '7', label: 'ann@acme.example' },
+      impact: { kind: 'remove_user', tokens_deleted: [] },
+      expiresAt: at(8),
+      at: at(1),
+    };
+    const { approval, created } = await openApproval(t.db, request);
     expect(created).toBe(true);
+    expect(approval).toMatchObject({ status: 'pending', rule: 'ACC-01', subject_id: '7', impact: { kind: 'remove_user' } });
     expect(await countApprovals(t.db, 'acme', 'pending')).toBe(1);
-    expect(approval.link_token_hash).toBe(hashLinkToken('one-time-secret'));
-    expect(JSON.stringify(approval)).not.toContain('one-time-secret');
-    expect(await requestApproval(t.db, { ...request, linkToken: 'other' })).toEqual({ approval, created: false });
+    expect(await openApproval(t.db, { ...request, at: at(2) })).toEqual({ approval, created: false });
 
-    expect((await redeemLinkToken(t.db, 'one-time-secret', at(2)))?.id).toBe(approval.id);
-    expect(await redeemLinkToken(t.db, 'one-time-secret', at(2))).toBeUndefined();
-    const approved = await decideApproval(t.db, approval.id, { decision: 'approved', by: 'admin-1', at: at(2) });
-    expect(await countApprovals(t.db, 'acme', 'pending')).toBe(0);
+    const approved = await decideApproval(t.db, approval.id, { decision: 'approved', by: 'admin-1', comment: null, via: 'cli', at: at(2) });
     expect(await countApprovals(t.db, 'acme', 'approved')).toBe(1);
     expect(approved).toMatchObject({ status: 'approved', decided_by: 'admin-1', decided_at: at(2) });
-    await expect(decideApproval(t.db, approval.id, { decision: 'rejected', by: 'admin-2', at: at(3) })).rejects.toBeInstanceOf(InvalidTransitionError);
-    await markApprovalExecuted(t.db, approval.id, at(3));
-    const verified = await markApprovalVerified(t.db, approval.id, at(3, 1), { user_gone: true });
-    expect(verified).toMatchObject({ status: 'verified', evidence: { user_gone: true } });
+    await expect(decideApproval(t.db, approval.id, { decision: 'rejected', by: 'admin-2', comment: 'no', via: 'cli', at: at(3) })).rejects.toBeInstanceOf(InvalidTransitionError);
+    await markApprovalExecuted(t.db, approval.id, at(3), { act: { answer: 'deleted' } });
+    const verified = await markApprovalVerified(t.db, approval.id, at(3, 1), { verification: { result: 'gone' } });
+    expect(verified).toMatchObject({ status: 'verified', ended_at: at(3, 1), evidence: { act: { answer: 'deleted' }, verification: { result: 'gone' } } });
+    expect((await approvalEvents(t.db, approval.id)).map((e) => e.event)).toEqual(['requested', 'approved', 'executed', 'verified']);
     // Once closed, the same finding can be asked about again.
-    expect((await requestApproval(t.db, { ...request, linkToken: 'again' })).created).toBe(true);
+    expect((await openApproval(t.db, { ...request, at: at(4) })).created).toBe(true);
   });
 
-  it('repository only: expires pending approvals and refuses a late decision', async () => {
+  it('expires and withdraws only pending approvals, each with its event', async () => {
     await addTenant(t.db, acme);
-    const { approval } = await requestApproval(t.db, { tenant: 'acme', fingerprint: 'fp', kind: 'revoke_token', expiresAt: at(3), at: at(1) });
-    await expect(decideApproval(t.db, approval.id, { decision: 'approved', by: 'admin', at: at(4) })).rejects.toThrow(
-      `approval: approval ${approval.id} is expired, it cannot become approved`,
-    );
-    const other = await requestApproval(t.db, { tenant: 'acme', fingerprint: 'fp2', kind: 'revoke_token', expiresAt: at(3), at: at(1) });
-    expect(await expireApprovals(t.db, at(5))).toEqual([other.approval.id]);
-    await expect(requestApproval(t.db, { tenant: 'nope', fingerprint: 'fp', kind: 'k', expiresAt: at(3), at: at(1) })).rejects.toBeInstanceOf(UnknownTenantError);
+    const base = { tenant: 'acme', kind: 'revoke_token', rule: 'TOK-07', subject: { type: 'token', id: 't', label: 't' }, impact: {}, at: at(1) };
+    const soon = await openApproval(t.db, { ...base, fingerprint: 'fp', expiresAt: at(3) });
+    const later = await openApproval(t.db, { ...base, fingerprint: 'fp2', expiresAt: at(9) });
+    expect(await expireApprovals(t.db, at(5))).toEqual([soon.approval.id]);
+    expect(await expireApprovals(t.db, at(5))).toEqual([]);
+    expect(await withdrawApprovals(t.db, 'acme', ['fp', 'fp2'], at(5))).toEqual([later.approval.id]);
+    expect((await approvalEvents(t.db, later.approval.id)).map((e) => e.event)).toEqual(['requested', 'withdrawn']);
+    await expect(openApproval(t.db, { ...base, tenant: 'nope', fingerprint: 'fp', expiresAt: at(3) })).rejects.toThrow();
   });
 
   it('repository only: takes each erasure request once per profile through its statuses', async () => {

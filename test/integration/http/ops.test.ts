@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../../src/app/create-app.js';
 import { RUN_DURATION_BOUNDS } from '../../../src/app/metrics.js';
 import { loadConfig } from '../../../src/config.js';
-import { requestApproval } from '../../../src/db/approvals.repository.js';
+import { openApproval } from '../../../src/db/approvals.repository.js';
 import { suppressFinding } from '../../../src/db/suppressions.repository.js';
 import { buildServer } from '../../../src/http/server.js';
 import { adminQuery, BACKENDS, TEST_DATABASE_URL, TEST_SECRET_KEY, uniqueSchema } from '../../support/db.js';
@@ -40,7 +40,7 @@ describe.each(BACKENDS)('health, readiness and metrics (%s)', (backend) => {
     const { db } = world.app.database;
     // One pending approval and one suppressed finding, so those numbers are not all zero.
     const [first, second] = await db.selectFrom('findings').select(['fingerprint', 'severity']).where('tenant', '=', 'demo').where('resolved_at', 'is', null).orderBy('fingerprint').limit(2).execute();
-    await requestApproval(db, { tenant: 'demo', fingerprint: first!.fingerprint, kind: 'remove_user', expiresAt: new Date(Date.now() + 86_400_000) });
+    await openApproval(db, { tenant: 'demo', fingerprint: first!.fingerprint, kind: 'remove_user', rule: 'ACC-03', subject: { type: 'user', id: '999', label: 'test' }, impact: {}, expiresAt: new Date(Date.now() + 86_400_000), at: new Date() });
     await suppressFinding(db, { tenant: 'demo', fingerprint: second!.fingerprint, reason: 'accepted for the test', author: 'test', expiresAt: new Date(Date.now() + 86_400_000) });
     suppressed = second!.severity;
   });

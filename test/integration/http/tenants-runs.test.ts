@@ -4,7 +4,7 @@
 // tenant sees nothing of another (404, as for one that does not exist), runs
 // page by 50, and bad queries are a 400 problem naming the field.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestApproval } from '../../../src/db/approvals.repository.js';
+import { openApproval } from '../../../src/db/approvals.repository.js';
 import { listFindings } from '../../../src/db/findings.repository.js';
 import { createRun } from '../../../src/db/job-runs.repository.js';
 import { suppressFinding } from '../../../src/db/suppressions.repository.js';
@@ -42,7 +42,7 @@ beforeAll(async () => {
   // One suppressed finding and one pending approval, so neither count is trivially zero.
   const open = await listFindings(db, { tenant: 'demo' });
   await suppressFinding(db, { tenant: 'demo', fingerprint: open[0]!.fingerprint, reason: 'accepted risk', author: 'test', expiresAt: new Date(Date.now() + 86_400_000) });
-  await requestApproval(db, { tenant: 'demo', fingerprint: open[1]!.fingerprint, kind: 'remove_user', expiresAt: new Date(Date.now() + 86_400_000) });
+  await openApproval(db, { tenant: 'demo', fingerprint: open[1]!.fingerprint, kind: 'remove_user', rule: 'ACC-03', subject: { type: 'user', id: '999', label: 'test' }, impact: {}, expiresAt: new Date(Date.now() + 86_400_000), at: new Date() });
 
   const runner = await world.app.openRunner({ work: true });
   try {

@@ -1,0 +1,117 @@
+/**
+ * remediation: carries out one approved removal or revocation, then proves it
+ * (docs/architecture.md "Approvals and remediation"). Enqueued when an
+ * approval is approved (and by `reconcile` for an approved one whose run was
+ * lost). Payload: `{ approval_id }`, nothing else.
+ *
+ * The approval row is the truth, and each step moves it with a guarded
+ * transition, so a second delivery, a second worker or a re-run after a crash
+ * picks up where the row stands:
+ *
+ * - `approved`: re-check on live data (src/approvals/remediate.ts). Already gone
+ *   counts as done (executed without acting, then verified); a finding that no
+ *   longer holds, or a guardrail, refuses it (`refused`, the admins emailed).
+ *   Otherwise act, once (`ctx.once('act')`; the DELETE is idempotent, so an
+ *   attempt that died mid-call repeats it), and mark it `executed` with the
+ *   platform's answer.
+ * - `executed`: verify independently; still there throws and is retried on the
+ *   fleet's backoff (the platform may be slow to forget).
+ * - A failure (5xx, 429, timeout, still there) is retried; on the last attempt
+ *   the approval becomes `failed` and the admins are emailed, once.
+ * - Any other status: nothing to do (a finished approval, or one never approved).
+ */
+import { z } from 'zod';
+import { actOn, recheckApproval, remediationClient, verifyGone } from '../src/approvals/remediate.js';
+import { sendOutcome } from '../src/approvals/notify.js';
+import {
+  getApproval,
+  markApprovalExecuted,
+  markApprovalFailed,
+  markApprovalRefused,
+  markApprovalVerified,
+  recordApprovalEvent,
+} from '../src/db/approvals.repository.js';
+import type { Approval } from '../src/db/database.js';
+import { NotFoundError } from '../src/db/errors.js';
+import { requireTenant } from '../src/db/tenants.repository.js';
+import { DomainError, InputError } from '../src/errors.js';
+import { defineJob } from '../src/queue/define-job.js';
+import { PermanentJobError } from '../src/queue/errors.js';
+import { requireApp } from './job-deps.js';
+
+export const remediationPayload = z.strictObject({ approval_id: z.number().int().positive() });
+
+/** A message safe for the trail and the email: the error's own (they never carry secrets), on one line. */
+function reasonOf(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.split('\n')[0]!.slice(0, 300);
+}
+
+export const remediationJob = defineJob({
+  name: 'remediation',
+  payload: remediationPayload,
+  scope: 'tenant',
+  async run({ approval_id: id }, ctx): Promise<Record<string, number>> {
+    const app = requireApp(ctx.deps, 'remediation');
+    let approval: Approval;
+    try {
+      approval = await getApproval(app.db, id);
+    } catch (err) {
+      if (err instanceof NotFoundError) throw new PermanentJobError(err.message);
+      throw err;
+    }
+    if (approval.status !== 'approved' && approval.status !== 'executed') {
+      ctx.log.info({ approval: id, status: approval.status }, 'nothing to do: the approval is not approved or executed');
+      return { skipped: 1 };
+    }
+    const tenant = await requireTenant(app.db, approval.tenant);
+    const deps = { db: app.db, env: app.env, allowPrivateNetworks: app.allowPrivateNetworks, logger: ctx.log, ...(app.client === undefined ? {} : { client: app.client }) };
+    const notify = { ...app, logger: ctx.log };
+    try {
+      const client = remediationClient(deps, tenant);
+      if (approval.status === 'approved') {
+        const recheck = await recheckApproval(deps, tenant, approval, new Date());
+        await recordApprovalEvent(app.db, id, 'warden', 'recheck', { ...recheck });
+        if (recheck.verdict === 'no_longer_holds' || recheck.verdict === 'guarded') {
+          approval = await markApprovalRefused(app.db, id, new Date(), { recheck });
+          ctx.log.warn({ approval: id, verdict: recheck.verdict }, 'remediation refused by the re-check');
+          await ctx.once('email:refused', async () => ({ message_id: (await sendOutcome(notify, tenant, approval, 'refused', recheck.reason))?.messageId ?? null }));
+          return { refused: 1 };
+        }
+        const acted =
+          recheck.verdict === 'already_gone'
+            ? { call: null, answer: 'not called: already gone before Warden acted (removed by hand)', at: new Date().toISOString() }
+            : await actResult(ctx, client, approval);
+        approval = await markApprovalExecuted(app.db, id, new Date(), { recheck, act: acted });
+      }
+      const verification = await verifyGone(client, approval, new Date());
+      await markApprovalVerified(app.db, id, new Date(), { verification });
+      ctx.log.info({ approval: id, kind: approval.kind }, 'remediation verified');
+      return { verified: 1 };
+    } catch (err) {
+      const permanent = err instanceof PermanentJobError || err instanceof InputError || err instanceof DomainError;
+      const last = permanent || ctx.attempt >= ctx.queue.maxAttempts('remediation');
+      const reason = reasonOf(err);
+      await recordApprovalEvent(app.db, id, 'warden', 'attempt_failed', { attempt: ctx.attempt, error: reason, last });
+      if (!last) throw err;
+      const current = await getApproval(app.db, id);
+      if (current.status === 'approved' || current.status === 'executed') {
+        const failed = await markApprovalFailed(app.db, id, new Date(), { failure: { error: reason, attempts: ctx.attempt } });
+        await ctx.once('email:failed', async () => ({ message_id: (await sendOutcome(notify, tenant, failed, 'failed', reason))?.messageId ?? null }));
+      }
+      throw new PermanentJobError(`approval ${id} failed: ${reason}`, { cause: err });
+    }
+  },
+});
+
+/** The act's answer as recorded by `ctx.once` (this attempt's, or the one an earlier attempt recorded). */
+async function actResult(
+  ctx: Parameters<(typeof remediationJob)['run']>[1],
+  client: ReturnType<typeof remediationClient>,
+  approval: Approval,
+): Promise<Record<string, unknown>> {
+  const effect = await ctx.once('act', () => actOn(client, approval, new Date()), { ifInterrupted: 'retry' });
+  if (effect.state === 'done') return effect.result;
+  if (effect.state === 'already-done') return effect.result as Record<string, unknown>;
+  return { call: null, answer: 'interrupted', at: new Date().toISOString() };
+}

@@ -1,0 +1,164 @@
+/**
+ * What acting on an approval would break, measured from the same snapshot the
+ * audit judged (pure: no I/O), so that nobody approves blind
+ * (docs/architecture.md "Approvals and remediation"):
+ *
+ * - removing a user deletes every API token that user created, on the
+ *   platform: each live one is listed with its scopes, its last use and the
+ *   integration it serves (the product name of its latest user agent), because
+ *   that integration stops working the moment the user goes;
+ * - revoking a token: its last uses (time, address, agent), newest first.
+ *
+ * Staff accounts and tokens only: no customer identifier and no secret value
+ * (a token's id and name are not its secret).
+ */
+import { integrationFingerprint } from '../rules/tokens/usage.js';
+import { isLiveToken, lastUsed } from '../rules/snapshot-index.js';
+import type { Snapshot, Token, Usage, User } from '../rules/snapshot.js';
+import { isoOrNull } from '../rules/time.js';
+
+/** How many of a token's latest uses an approval shows. */
+export const LAST_USES_SHOWN = 5;
+
+export interface TokenImpact {
+  id: string;
+  name: string | null;
+  scopes: string[];
+  last_used_at: string | null;
+  /** The integration it serves: the product of its latest use's user agent, `unknown`, or null when never used. */
+  integration: string | null;
+}
+
+export interface UserRemovalImpact {
+  kind: 'remove_user';
+  /** False when the account was not in the snapshot (nothing known to show). */
+  found: boolean;
+  user_id: string;
+  email: string | null;
+  roles: string[];
+  /** Live users holding `admin` besides this one: 0 means this is the last admin. */
+  other_admins: number;
+  tokens_deleted: TokenImpact[];
+}
+
+export interface TokenRevocationImpact {
+  kind: 'revoke_token';
+  found: boolean;
+  token_id: string;
+  name: string | null;
+  scopes: string[];
+  owner_id: string | null;
+  /** The owner's email, when the owner is a live user (self-approval is checked against it). */
+  owner_email: string | null;
+  integration: string | null;
+  last_uses: { used_at: string; ip_address: string | null; user_agent: string | null }[];
+}
+
+export type Impact = UserRemovalImpact | TokenRevocationImpact;
+
+/** The approval kinds Warden carries out, by the rule's action (docs/rules.md). */
+export const APPROVAL_KINDS = ['remove_user', 'revoke_token'] as const;
+export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
+
+export function isApprovalKind(action: string): action is ApprovalKind {
+  return (APPROVAL_KINDS as readonly string[]).includes(action);
+}
+
+function latestUses(token: Token, n: number): Usage[] {
+  return [...token.usage].sort((a, b) => b.used_at - a.used_at).slice(0, n);
+}
+
+function integrationOf(token: Token): string | null {
+  const latest = latestUses(token, 1)[0];
+  return latest === undefined ? null : integrationFingerprint(latest.user_agent);
+}
+
+function isAdmin(user: User): boolean {
+  return user.roles.some((r) => r.handle.toLowerCase() === 'admin');
+}
+
+function isLiveUser(user: User, asOf: number): boolean {
+  return user.deleted_at === null || user.deleted_at > asOf;
+}
+
+export function userRemovalImpact(snapshot: Snapshot, userId: string, asOf: number): UserRemovalImpact {
+  const users = snapshot.omneo.users.filter((u) => isLiveUser(u, asOf));
+  const user = users.find((u) => u.id === userId);
+  const tokens = snapshot.omneo.tokens
+    .filter((t) => t.user_id === userId && isLiveToken(t, asOf))
+    .sort((a, b) => (lastUsed(b) ?? -1) - (lastUsed(a) ?? -1) || a.id.localeCompare(b.id))
+    .map((t) => ({ id: t.id, name: t.name, scopes: [...t.scopes], last_used_at: isoOrNull(lastUsed(t)), integration: integrationOf(t) }));
+  return {
+    kind: 'remove_user',
+    found: user !== undefined,
+    user_id: userId,
+    email: user?.email ?? null,
+    roles: user?.roles.map((r) => r.handle.toLowerCase()) ?? [],
+    other_admins: users.filter((u) => u.id !== userId && isAdmin(u)).length,
+    tokens_deleted: tokens,
+  };
+}
+
+export function tokenRevocationImpact(snapshot: Snapshot, tokenId: string, asOf: number): TokenRevocationImpact {
+  const token = snapshot.omneo.tokens.find((t) => t.id === tokenId);
+  const owner = token?.user_id == null ? undefined : snapshot.omneo.users.find((u) => u.id === token.user_id && isLiveUser(u, asOf));
+  return {
+    kind: 'revoke_token',
+    found: token !== undefined,
+    token_id: tokenId,
+    name: token?.name ?? null,
+    scopes: token === undefined ? [] : [...token.scopes],
+    owner_id: token?.user_id ?? null,
+    owner_email: owner?.email ?? null,
+    integration: token === undefined ? null : integrationOf(token),
+    last_uses: token === undefined ? [] : latestUses(token, LAST_USES_SHOWN).map((u) => ({ used_at: new Date(u.used_at).toISOString(), ip_address: u.ip_address, user_agent: u.user_agent })),
+  };
+}
+
+/** The impact of acting on a finding's subject. */
+export function impactOf(kind: ApprovalKind, snapshot: Snapshot, subjectId: string, asOf: number): Impact {
+  return kind === 'remove_user' ? userRemovalImpact(snapshot, subjectId, asOf) : tokenRevocationImpact(snapshot, subjectId, asOf);
+}
+
+/** The email of the account an approval would act on (the removed user, the token's owner): nobody approves their own. */
+export function affectedEmail(impact: Record<string, unknown>): string | null {
+  const email = impact['kind'] === 'remove_user' ? impact['email'] : impact['owner_email'];
+  return typeof email === 'string' && email !== '' ? email.toLowerCase() : null;
+}
+
+/**
+ * The impact in words, one sentence a line, for the approval page and email:
+ * an approver reads what breaks, not a JSON document.
+ */
+export function impactSentences(impact: Record<string, unknown>): string[] {
+  if (impact['kind'] === 'remove_user') {
+    const i = impact as unknown as UserRemovalImpact;
+    const lines: string[] = [];
+    if (!i.found) lines.push('The account was not found when this was requested.');
+    if (i.roles.includes('admin')) {
+      lines.push(i.other_admins === 0 ? 'This is the tenant’s last admin: Warden will not remove it.' : `It holds the admin role; ${i.other_admins} other admin(s) remain.`);
+    }
+    if (i.tokens_deleted.length === 0) lines.push('It owns no live API token: removing it breaks no integration.');
+    else {
+      lines.push(`Removing it also deletes its ${i.tokens_deleted.length} live API token(s); every integration using them stops working until it gets a new token:`);
+      for (const t of i.tokens_deleted) {
+        const used = t.last_used_at === null ? 'never used' : `last used ${t.last_used_at}`;
+        const by = t.integration === null ? '' : ` by ${t.integration}`;
+        lines.push(`• ${t.name ?? t.id} (scopes ${t.scopes.join(', ') || 'none'}), ${used}${by}`);
+      }
+    }
+    return lines;
+  }
+  if (impact['kind'] === 'revoke_token') {
+    const i = impact as unknown as TokenRevocationImpact;
+    const lines: string[] = [];
+    if (!i.found) lines.push('The token was not found when this was requested.');
+    if (i.last_uses.length === 0) lines.push('The token has never been used: revoking it breaks nothing seen.');
+    else {
+      lines.push(`Whatever uses this token${i.integration === null ? '' : ` (${i.integration})`} stops working when it is revoked. Its last uses:`);
+      for (const u of i.last_uses) lines.push(`• ${u.used_at} from ${u.ip_address ?? 'an unknown address'} (${u.user_agent ?? 'no user agent'})`);
+    }
+    return lines;
+  }
+  return [];
+}

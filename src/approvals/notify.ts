@@ -1,0 +1,113 @@
+/**
+ * Who hears about approvals, and what each is sent: the approval email goes to
+ * each enabled admin of the tenant (people with the admin role who may see it),
+ * with links signed for that admin; the failure and refusal emails go to the
+ * same admins and the tenant's `admins` digest recipients.
+ */
+import type { Approval, Person, Tenant } from '../db/database.js';
+import type { Db } from '../db/executor.js';
+import { pendingNotEmailedTo, recordApprovalEvent } from '../db/approvals.repository.js';
+import { tenantAdmins } from '../db/people.repository.js';
+import type { Logger } from '../log/logger.js';
+import { sendApprovalRequest, sendRemediationOutcome } from '../mail/send-approvals.js';
+import type { RemediationOutcomeMail } from '../mail/templates/remediation-outcome.template.js';
+import type { Delivery, Mailer } from '../mail/transports.js';
+import { APPROVAL_LINK_TTL_MS, approvalLinkUrl, signApprovalLink } from './approval-links.js';
+import { impactSentences } from './impact.js';
+
+export interface NotifyDeps {
+  db: Db;
+  mailer: Mailer;
+  mailFrom: string;
+  /** `WARDEN_PUBLIC_URL`: without it the emails carry no links. */
+  publicUrl?: string;
+  /** The web key that signs links (src/secrets/tokens.ts `webKey`). */
+  webKey?: () => Buffer;
+  logger?: Logger;
+}
+
+/** An approval's page on the web app. */
+export function approvalPageUrl(publicUrl: string, id: number): string {
+  return `${publicUrl.replace(/\/+$/, '')}/approvals/${id}`;
+}
+
+/** One admin's approval email, ready to send (the job sends each once). */
+export interface PendingApprovalEmail {
+  person: Person;
+  /** The pending approvals not yet emailed to this admin. */
+  items: Approval[];
+  send(): Promise<Delivery>;
+}
+
+/**
+ * The approval emails to send now: to each admin of the tenant, the pending
+ * approvals not yet emailed to them (so a retried or a later run, or an admin
+ * added since, gets what they have not seen, and nobody gets an item twice).
+ */
+export async function approvalEmails(deps: NotifyDeps, tenant: Tenant, at: Date): Promise<PendingApprovalEmail[]> {
+  const admins = await tenantAdmins(deps.db, tenant.name);
+  const expiresAt = new Date(at.getTime() + APPROVAL_LINK_TTL_MS);
+  const key = deps.publicUrl !== undefined && deps.webKey !== undefined ? deps.webKey() : undefined;
+  const emails: PendingApprovalEmail[] = [];
+  for (const person of admins) {
+    const pending = await pendingNotEmailedTo(deps.db, tenant.name, person.id);
+    if (pending.length === 0) continue;
+    emails.push({
+      person,
+      items: pending,
+      async send() {
+        const items = pending.map((a) => {
+          const link = (decision: 'approved' | 'rejected') => approvalLinkUrl(deps.publicUrl!, signApprovalLink(key!, { approvalId: a.id, personId: person.id, decision, expiresAt }));
+          return {
+            id: a.id,
+            rule: a.rule,
+            kind: a.kind,
+            label: a.subject_label,
+            expiresAt: a.expires_at.toISOString(),
+            impact: impactSentences(a.impact),
+            ...(key === undefined ? {} : { links: { approve: link('approved'), reject: link('rejected'), page: approvalPageUrl(deps.publicUrl!, a.id) } }),
+          };
+        });
+        const delivery = await sendApprovalRequest(deps.mailer, {
+          from: deps.mailFrom,
+          to: [person.email],
+          data: { tenant: tenant.name, name: person.name, items },
+          ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+        });
+        for (const a of pending) await recordApprovalEvent(deps.db, a.id, 'warden', 'emailed', { person_id: person.id, links: key !== undefined }, new Date());
+        return delivery;
+      },
+    });
+  }
+  return emails;
+}
+
+/** The admins' addresses for a failure or refusal: the tenant's admins and its `admins` digest recipients, once each. */
+export async function outcomeRecipients(db: Db, tenant: Tenant): Promise<string[]> {
+  const people = (await tenantAdmins(db, tenant.name)).map((p) => p.email);
+  const listed = (tenant.recipients['admins'] ?? []).map((r) => r.trim().toLowerCase()).filter((r) => r !== '');
+  return [...new Set([...people, ...listed])];
+}
+
+export async function sendOutcome(deps: NotifyDeps, tenant: Tenant, approval: Approval, outcome: RemediationOutcomeMail['outcome'], reason: string): Promise<Delivery | undefined> {
+  const to = await outcomeRecipients(deps.db, tenant);
+  if (to.length === 0) {
+    deps.logger?.warn({ approval: approval.id, outcome }, 'no admin to tell: the tenant has no admin and no admins recipient');
+    return undefined;
+  }
+  return sendRemediationOutcome(deps.mailer, {
+    from: deps.mailFrom,
+    to,
+    data: {
+      tenant: tenant.name,
+      approvalId: approval.id,
+      rule: approval.rule,
+      kind: approval.kind,
+      label: approval.subject_label,
+      outcome,
+      reason,
+      ...(deps.publicUrl === undefined ? {} : { page: approvalPageUrl(deps.publicUrl, approval.id) }),
+    },
+    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+  });
+}

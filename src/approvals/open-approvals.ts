@@ -1,0 +1,72 @@
+/**
+ * After an audit of the access or tokens family: every open finding whose rule
+ * requires approval gets one approval in flight (never two for one
+ * fingerprint), with its impact measured from the snapshot the audit judged;
+ * pending approvals of findings the run resolved are withdrawn; pending ones
+ * past their deadline expire. Suppressed findings (an accepted risk) and
+ * break-glass accounts open nothing. docs/architecture.md "Approvals and remediation".
+ */
+import type { Approval, Tenant } from '../db/database.js';
+import type { Db } from '../db/executor.js';
+import { expireApprovals, openApproval, withdrawApprovals } from '../db/approvals.repository.js';
+import { activeSuppressions } from '../db/suppressions.repository.js';
+import type { Snapshot } from '../rules/snapshot.js';
+import type { Finding } from '../rules/types.js';
+import { impactOf, isApprovalKind, userRemovalImpact } from './impact.js';
+
+export interface OpenApprovalsInput {
+  tenant: Tenant;
+  /** Every finding the run produced. */
+  findings: readonly Finding[];
+  /** Fingerprints of findings the run resolved. */
+  resolved: readonly string[];
+  snapshot: Snapshot;
+  at: Date;
+}
+
+export interface OpenApprovalsOutcome {
+  /** Approvals opened by this run (the approval email lists them). */
+  opened: Approval[];
+  withdrawn: number;
+  expired: number;
+  /** Findings that would have opened one but concern a break-glass account. */
+  guarded: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Whether a user removal would touch one of the tenant's break-glass accounts. */
+export function isBreakGlass(tenant: Pick<Tenant, 'break_glass'>, email: string | null): boolean {
+  if (email === null) return false;
+  const key = email.trim().toLowerCase();
+  return tenant.break_glass.some((e) => e.toLowerCase() === key);
+}
+
+export async function openApprovals(db: Db, input: OpenApprovalsInput): Promise<OpenApprovalsOutcome> {
+  const { tenant, snapshot, at } = input;
+  const asOf = at.getTime();
+  const suppressed = new Set((await activeSuppressions(db, tenant.name, at)).map((s) => s.fingerprint));
+  const opened: Approval[] = [];
+  let guarded = 0;
+  for (const finding of input.findings) {
+    if (!finding.requires_approval || !isApprovalKind(finding.action) || suppressed.has(finding.fingerprint)) continue;
+    if (finding.action === 'remove_user' && isBreakGlass(tenant, userRemovalImpact(snapshot, finding.subject.id, asOf).email)) {
+      guarded++;
+      continue;
+    }
+    const { approval, created } = await openApproval(db, {
+      tenant: tenant.name,
+      fingerprint: finding.fingerprint,
+      kind: finding.action,
+      rule: finding.rule,
+      subject: finding.subject,
+      impact: { ...impactOf(finding.action, snapshot, finding.subject.id, asOf) },
+      expiresAt: new Date(asOf + tenant.approval_expiry_days * DAY_MS),
+      at,
+    });
+    if (created) opened.push(approval);
+  }
+  const withdrawn = await withdrawApprovals(db, tenant.name, input.resolved, at);
+  const expired = await expireApprovals(db, at, tenant.name);
+  return { opened, withdrawn: withdrawn.length, expired: expired.length, guarded };
+}

@@ -1,0 +1,63 @@
+/**
+ * The approval email: one per tenant and admin for each audit run that opened
+ * approvals, listing every new item with its impact in words and two links,
+ * approve and reject. The links are the admin's own (signed for them, src/approvals/approval-links.ts)
+ * and only open a page that asks for a confirming click. Without
+ * `WARDEN_PUBLIC_URL` there are no links: the email names the CLI command instead.
+ */
+import { printable } from '../../text/sanitize.js';
+import { escapeHtml } from './html.js';
+
+export interface ApprovalRequestItem {
+  id: number;
+  rule: string;
+  /** `remove_user`, `revoke_token`. */
+  kind: string;
+  /** The account or token as the finding names it. */
+  label: string;
+  expiresAt: string;
+  /** The impact, one sentence a line (src/approvals/impact.ts `impactSentences`). */
+  impact: string[];
+  /** With `WARDEN_PUBLIC_URL`: this admin's links and the approval's page. */
+  links?: { approve: string; reject: string; page: string };
+}
+
+export interface ApprovalRequestMail {
+  tenant: string;
+  /** The admin's name, or '' when none was given. */
+  name: string;
+  items: readonly ApprovalRequestItem[];
+}
+
+const KIND_WORDS: Record<string, string> = { remove_user: 'Remove account', revoke_token: 'Revoke API token' };
+
+export function kindWords(kind: string): string {
+  return KIND_WORDS[kind] ?? kind.replace(/_/g, ' ');
+}
+
+export function renderApprovalRequest(m: ApprovalRequestMail): { subject: string; text: string; html: string } {
+  const name = printable(m.name.trim());
+  const tenant = printable(m.tenant);
+  const greeting = name === '' ? 'Hello,' : `Hello ${name},`;
+  const intro = `Warden's audit of ${tenant} flagged ${m.items.length} item(s) that need an admin's approval before anything is done. Nothing is removed or revoked unless an admin approves; right before acting Warden checks again that the finding still holds, then verifies the result.`;
+  const text: string[] = [greeting, '', intro, ''];
+  const html: string[] = [`<!doctype html><html lang="en"><body>`, `<p>${escapeHtml(greeting)}</p>`, `<p>${escapeHtml(intro)}</p>`];
+  for (const item of m.items) {
+    const head = `#${item.id} ${kindWords(item.kind)}: ${printable(item.label)} (${item.rule}), open until ${item.expiresAt}`;
+    text.push(head, ...item.impact.map((l) => `  ${printable(l)}`));
+    html.push(`<h3>${escapeHtml(head)}</h3>`, `<ul>${item.impact.map((l) => `<li>${escapeHtml(printable(l.replace(/^• /, '')))}</li>`).join('')}</ul>`);
+    if (item.links === undefined) {
+      text.push(`  Decide with: warden approvals approve ${item.id} --as YOUR-EMAIL (or reject ${item.id} --as YOUR-EMAIL --comment WHY)`, '');
+      html.push(`<p>Decide with <code>warden approvals approve ${item.id} --as YOUR-EMAIL</code>.</p>`);
+    } else {
+      text.push(`  Approve: ${item.links.approve}`, `  Reject:  ${item.links.reject}`, `  Details: ${item.links.page}`, '');
+      html.push(
+        `<p><a href="${escapeHtml(item.links.approve)}">Approve</a> · <a href="${escapeHtml(item.links.reject)}">Reject</a> · <a href="${escapeHtml(item.links.page)}">Details</a></p>`,
+      );
+    }
+  }
+  const outro = 'Each link is yours alone, works once and for 7 days, and opens a page where you confirm: opening it decides nothing. Do not forward this email.';
+  text.push(outro, '');
+  html.push(`<p>${escapeHtml(outro)}</p>`, '</body></html>');
+  return { subject: `[Warden] ${tenant}: ${m.items.length} approval(s) waiting`, text: text.join('\n'), html: html.join('\n') };
+}
