@@ -149,7 +149,8 @@ export function formatDemoReport(r: DemoReport): string {
     const detail =
       run.kind === 'digest'
         ? `${c.emails ?? 0} emails`
-        : `${c.findings ?? 0} findings: ${c.created ?? 0} new, ${c.persisting ?? 0} persisting, ${c.resolved ?? 0} resolved`;
+        : `${c.findings ?? 0} findings: ${c.created ?? 0} new, ${c.persisting ?? 0} persisting, ${c.resolved ?? 0} resolved` +
+          (c.approvals_opened ? `; ${c.approvals_opened} approvals opened` : '');
     lines.push(`  ${run.kind.padEnd(16)} ${run.status.padEnd(10)} ${run.status === 'failed' ? (run.error ?? '') : detail}`);
   }
   lines.push('', 'open findings      critical  high  medium  low');
@@ -162,7 +163,7 @@ export function formatDemoReport(r: DemoReport): string {
   }
   lines.push('');
   if (r.smtp) lines.push('digest: sent through SMTP (SMTP_URL)');
-  else if (r.emails.length > 0) lines.push(`digest: ${r.emails.length} emails in ${r.outbox}:`, ...r.emails.map((e) => `  ${e}`));
+  else if (r.emails.length > 0) lines.push(`email: ${r.emails.length} written to ${r.outbox} (digests and approval requests):`, ...r.emails.map((e) => `  ${e}`));
   else lines.push('digest: no email was written');
   lines.push('', `done in ${r.seconds.toFixed(1)} s. Run it again: the same findings come back as persisting.`);
   return `${lines.map(printable).join('\n')}\n`;
