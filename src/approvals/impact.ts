@@ -81,27 +81,65 @@ function isLiveUser(user: User, asOf: number): boolean {
   return user.deleted_at === null || user.deleted_at > asOf;
 }
 
-export function userRemovalImpact(snapshot: Snapshot, userId: string, asOf: number): UserRemovalImpact {
-  const users = snapshot.omneo.users.filter((u) => isLiveUser(u, asOf));
-  const user = users.find((u) => u.id === userId);
-  const tokens = snapshot.omneo.tokens
-    .filter((t) => t.user_id === userId && isLiveToken(t, asOf))
-    .sort((a, b) => (lastUsed(b) ?? -1) - (lastUsed(a) ?? -1) || a.id.localeCompare(b.id))
-    .map((t) => ({ id: t.id, name: t.name, scopes: [...t.scopes], last_used_at: isoOrNull(lastUsed(t)), integration: integrationOf(t) }));
+/**
+ * The lookups impacts are measured with, built once per snapshot: an audit
+ * measures thousands of impacts, and a scan of every user and token for each
+ * one would be quadratic.
+ */
+export interface ImpactIndex {
+  liveUsers: ReadonlyMap<string, User>;
+  admins: number;
+  /** Live tokens by owner, most recently used first. */
+  liveTokensByOwner: ReadonlyMap<string, Token[]>;
+  tokens: ReadonlyMap<string, Token>;
+}
+
+export function impactIndex(snapshot: Snapshot, asOf: number): ImpactIndex {
+  const liveUsers = new Map<string, User>();
+  let admins = 0;
+  for (const u of snapshot.omneo.users) {
+    if (!isLiveUser(u, asOf)) continue;
+    liveUsers.set(u.id, u);
+    if (isAdmin(u)) admins++;
+  }
+  const liveTokensByOwner = new Map<string, Token[]>();
+  const tokens = new Map<string, Token>();
+  for (const t of snapshot.omneo.tokens) {
+    tokens.set(t.id, t);
+    if (t.user_id === null || !isLiveToken(t, asOf)) continue;
+    const list = liveTokensByOwner.get(t.user_id);
+    if (list === undefined) liveTokensByOwner.set(t.user_id, [t]);
+    else list.push(t);
+  }
+  for (const list of liveTokensByOwner.values()) list.sort((a, b) => (lastUsed(b) ?? -1) - (lastUsed(a) ?? -1) || a.id.localeCompare(b.id));
+  return { liveUsers, admins, liveTokensByOwner, tokens };
+}
+
+export function userRemovalImpact(snapshot: Snapshot, userId: string, asOf: number, index: ImpactIndex = impactIndex(snapshot, asOf)): UserRemovalImpact {
+  const user = index.liveUsers.get(userId);
+  const tokens = (index.liveTokensByOwner.get(userId) ?? []).map((t) => ({
+    id: t.id,
+    name: t.name,
+    scopes: [...t.scopes],
+    last_used_at: isoOrNull(lastUsed(t)),
+    integration: integrationOf(t),
+  }));
   return {
     kind: 'remove_user',
     found: user !== undefined,
     user_id: userId,
     email: user?.email ?? null,
     roles: user?.roles.map((r) => r.handle.toLowerCase()) ?? [],
-    other_admins: users.filter((u) => u.id !== userId && isAdmin(u)).length,
+    other_admins: index.admins - (user !== undefined && isAdmin(user) ? 1 : 0),
     tokens_deleted: tokens,
   };
 }
 
-export function tokenRevocationImpact(snapshot: Snapshot, tokenId: string, asOf: number): TokenRevocationImpact {
-  const token = snapshot.omneo.tokens.find((t) => t.id === tokenId);
-  const owner = token?.user_id == null ? undefined : snapshot.omneo.users.find((u) => u.id === token.user_id && isLiveUser(u, asOf));
+export function tokenRevocationImpact(snapshot: Snapshot, tokenId: string, asOf: number, index: ImpactIndex = impactIndex(snapshot, asOf)): TokenRevocationImpact {
+  // A revoked or expired token is as good as gone: revoked by hand counts as done.
+  const found = index.tokens.get(tokenId);
+  const token = found !== undefined && isLiveToken(found, asOf) ? found : undefined;
+  const owner = token?.user_id == null ? undefined : index.liveUsers.get(token.user_id);
   return {
     kind: 'revoke_token',
     found: token !== undefined,
@@ -111,13 +149,17 @@ export function tokenRevocationImpact(snapshot: Snapshot, tokenId: string, asOf:
     owner_id: token?.user_id ?? null,
     owner_email: owner?.email ?? null,
     integration: token === undefined ? null : integrationOf(token),
-    last_uses: token === undefined ? [] : latestUses(token, LAST_USES_SHOWN).map((u) => ({ used_at: new Date(u.used_at).toISOString(), ip_address: u.ip_address, user_agent: u.user_agent })),
+    last_uses:
+      token === undefined
+        ? []
+        : latestUses(token, LAST_USES_SHOWN).map((u) => ({ used_at: new Date(u.used_at).toISOString(), ip_address: u.ip_address, user_agent: u.user_agent })),
   };
 }
 
-/** The impact of acting on a finding's subject. */
-export function impactOf(kind: ApprovalKind, snapshot: Snapshot, subjectId: string, asOf: number): Impact {
-  return kind === 'remove_user' ? userRemovalImpact(snapshot, subjectId, asOf) : tokenRevocationImpact(snapshot, subjectId, asOf);
+/** The impact of acting on a finding's subject; pass an {@link impactIndex} when measuring many. */
+export function impactOf(kind: ApprovalKind, snapshot: Snapshot, subjectId: string, asOf: number, index?: ImpactIndex): Impact {
+  const idx = index ?? impactIndex(snapshot, asOf);
+  return kind === 'remove_user' ? userRemovalImpact(snapshot, subjectId, asOf, idx) : tokenRevocationImpact(snapshot, subjectId, asOf, idx);
 }
 
 /** The email of the account an approval would act on (the removed user, the token's owner): nobody approves their own. */

@@ -6,7 +6,7 @@
  */
 import type { Approval, Person, Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
-import { pendingNotEmailedTo, recordApprovalEvent } from '../db/approvals.repository.js';
+import { pendingNotEmailedTo, recordApprovalEvents } from '../db/approvals.repository.js';
 import { tenantAdmins } from '../db/people.repository.js';
 import type { Logger } from '../log/logger.js';
 import { sendApprovalRequest, sendRemediationOutcome } from '../mail/send-approvals.js';
@@ -25,6 +25,9 @@ export interface NotifyDeps {
   webKey?: () => Buffer;
   logger?: Logger;
 }
+
+/** Items one approval email lists; the rest are counted, with a link to the list (a first audit of a large tenant may open thousands). */
+export const MAX_ITEMS_LISTED = 50;
 
 /** An approval's page on the web app. */
 export function approvalPageUrl(publicUrl: string, id: number): string {
@@ -56,7 +59,7 @@ export async function approvalEmails(deps: NotifyDeps, tenant: Tenant, at: Date)
       person,
       items: pending,
       async send() {
-        const items = pending.map((a) => {
+        const items = pending.slice(0, MAX_ITEMS_LISTED).map((a) => {
           const link = (decision: 'approved' | 'rejected') => approvalLinkUrl(deps.publicUrl!, signApprovalLink(key!, { approvalId: a.id, personId: person.id, decision, expiresAt }));
           return {
             id: a.id,
@@ -71,10 +74,17 @@ export async function approvalEmails(deps: NotifyDeps, tenant: Tenant, at: Date)
         const delivery = await sendApprovalRequest(deps.mailer, {
           from: deps.mailFrom,
           to: [person.email],
-          data: { tenant: tenant.name, name: person.name, items },
+          data: {
+            tenant: tenant.name,
+            name: person.name,
+            items,
+            more: pending.length - items.length,
+            ...(deps.publicUrl === undefined ? {} : { listUrl: `${deps.publicUrl.replace(/\/+$/, '')}/approvals?tenant=${encodeURIComponent(tenant.name)}&state=pending` }),
+          },
           ...(deps.logger === undefined ? {} : { logger: deps.logger }),
         });
-        for (const a of pending) await recordApprovalEvent(deps.db, a.id, 'warden', 'emailed', { person_id: person.id, links: key !== undefined }, new Date());
+        // All of them count as told, the ones past the list too: the email names how many more wait on the approvals page.
+        await recordApprovalEvents(deps.db, pending.map((a) => a.id), 'warden', 'emailed', { person_id: person.id, links: key !== undefined }, new Date());
         return delivery;
       },
     });

@@ -8,11 +8,11 @@
  */
 import type { Approval, Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
-import { expireApprovals, openApproval, withdrawApprovals } from '../db/approvals.repository.js';
+import { expireApprovals, openApprovalsFor, withdrawApprovals, type OpenApprovalInput } from '../db/approvals.repository.js';
 import { activeSuppressions } from '../db/suppressions.repository.js';
 import type { Snapshot } from '../rules/snapshot.js';
 import type { Finding } from '../rules/types.js';
-import { impactOf, isApprovalKind, userRemovalImpact } from './impact.js';
+import { impactIndex, impactOf, isApprovalKind } from './impact.js';
 
 export interface OpenApprovalsInput {
   tenant: Tenant;
@@ -46,26 +46,20 @@ export async function openApprovals(db: Db, input: OpenApprovalsInput): Promise<
   const { tenant, snapshot, at } = input;
   const asOf = at.getTime();
   const suppressed = new Set((await activeSuppressions(db, tenant.name, at)).map((s) => s.fingerprint));
-  const opened: Approval[] = [];
+  const index = impactIndex(snapshot, asOf);
+  const expiresAt = new Date(asOf + tenant.approval_expiry_days * DAY_MS);
+  const requests: Omit<OpenApprovalInput, 'tenant' | 'at'>[] = [];
   let guarded = 0;
   for (const finding of input.findings) {
     if (!finding.requires_approval || !isApprovalKind(finding.action) || suppressed.has(finding.fingerprint)) continue;
-    if (finding.action === 'remove_user' && isBreakGlass(tenant, userRemovalImpact(snapshot, finding.subject.id, asOf).email)) {
+    const impact = impactOf(finding.action, snapshot, finding.subject.id, asOf, index);
+    if (impact.kind === 'remove_user' && isBreakGlass(tenant, impact.email)) {
       guarded++;
       continue;
     }
-    const { approval, created } = await openApproval(db, {
-      tenant: tenant.name,
-      fingerprint: finding.fingerprint,
-      kind: finding.action,
-      rule: finding.rule,
-      subject: finding.subject,
-      impact: { ...impactOf(finding.action, snapshot, finding.subject.id, asOf) },
-      expiresAt: new Date(asOf + tenant.approval_expiry_days * DAY_MS),
-      at,
-    });
-    if (created) opened.push(approval);
+    requests.push({ fingerprint: finding.fingerprint, kind: finding.action, rule: finding.rule, subject: finding.subject, impact: { ...impact }, expiresAt });
   }
+  const opened = await openApprovalsFor(db, tenant.name, requests, at);
   const withdrawn = await withdrawApprovals(db, tenant.name, input.resolved, at);
   const expired = await expireApprovals(db, at, tenant.name);
   return { opened, withdrawn: withdrawn.length, expired: expired.length, guarded };

@@ -35,43 +35,75 @@ export interface OpenApprovalInput {
  * does not ask twice.
  */
 export async function openApproval(db: Db, input: OpenApprovalInput): Promise<{ approval: Approval; created: boolean }> {
+  const [opened] = await openApprovalsFor(db, input.tenant, [input], input.at);
+  if (opened !== undefined) return { approval: opened, created: true };
+  const existing = await db
+    .selectFrom('approvals')
+    .selectAll()
+    .where('tenant', '=', input.tenant)
+    .where('finding_fingerprint', '=', input.fingerprint)
+    .where('kind', '=', input.kind)
+    .where('status', 'in', [...OPEN_APPROVAL_STATUSES])
+    .executeTakeFirstOrThrow();
+  return { approval: existing, created: false };
+}
+
+/** Rows written per statement when opening many (well under Postgres' 65 535 parameters). */
+const CHUNK = 500;
+
+/**
+ * Opens the approvals of `inputs` (one tenant's) that are not already in
+ * flight, in one transaction, a few statements per 500: an audit of a large
+ * tenant may ask thousands. Returns only the approvals it opened.
+ */
+export async function openApprovalsFor(db: Db, tenant: string, inputs: readonly Omit<OpenApprovalInput, 'tenant' | 'at'>[], at: Date): Promise<Approval[]> {
+  if (inputs.length === 0) return [];
   return inTransaction(db, async (trx) => {
-    const inserted = await trx
-      .insertInto('approvals')
-      .values({
-        tenant: input.tenant,
-        finding_fingerprint: input.fingerprint,
-        kind: input.kind,
-        rule: input.rule,
-        subject_type: input.subject.type,
-        subject_id: input.subject.id,
-        subject_label: input.subject.label,
-        impact: json(input.impact),
-        requested_at: input.at,
-        expires_at: input.expiresAt,
-        evidence: json({}),
-      })
-      .onConflict((oc) =>
-        oc
-          .columns(['tenant', 'finding_fingerprint', 'kind'])
-          .where('status', 'in', [...OPEN_APPROVAL_STATUSES])
-          .doNothing(),
-      )
-      .returningAll()
-      .executeTakeFirst();
-    if (inserted !== undefined) {
-      await addEvent(trx, inserted.id, 'warden', 'requested', { rule: input.rule, expires_at: input.expiresAt.toISOString() }, input.at);
-      return { approval: inserted, created: true };
-    }
-    const existing = await trx
+    const open = await trx
       .selectFrom('approvals')
-      .selectAll()
-      .where('tenant', '=', input.tenant)
-      .where('finding_fingerprint', '=', input.fingerprint)
-      .where('kind', '=', input.kind)
+      .select(['finding_fingerprint', 'kind'])
+      .where('tenant', '=', tenant)
       .where('status', 'in', [...OPEN_APPROVAL_STATUSES])
-      .executeTakeFirstOrThrow();
-    return { approval: existing, created: false };
+      .execute();
+    const inFlight = new Set(open.map((r) => `${r.kind}\0${r.finding_fingerprint}`));
+    const fresh = inputs.filter((i) => !inFlight.has(`${i.kind}\0${i.fingerprint}`));
+    const opened: Approval[] = [];
+    for (let i = 0; i < fresh.length; i += CHUNK) {
+      const rows = await trx
+        .insertInto('approvals')
+        .values(
+          fresh.slice(i, i + CHUNK).map((input) => ({
+            tenant,
+            finding_fingerprint: input.fingerprint,
+            kind: input.kind,
+            rule: input.rule,
+            subject_type: input.subject.type,
+            subject_id: input.subject.id,
+            subject_label: input.subject.label,
+            impact: json(input.impact),
+            requested_at: at,
+            expires_at: input.expiresAt,
+            evidence: json({}),
+          })),
+        )
+        // Another run opening the same one meanwhile: theirs stands.
+        .onConflict((oc) =>
+          oc
+            .columns(['tenant', 'finding_fingerprint', 'kind'])
+            .where('status', 'in', [...OPEN_APPROVAL_STATUSES])
+            .doNothing(),
+        )
+        .returningAll()
+        .execute();
+      if (rows.length > 0) {
+        await trx
+          .insertInto('approval_events')
+          .values(rows.map((r) => ({ approval_id: r.id, actor: 'warden', event: 'requested', detail: json({ rule: r.rule, expires_at: r.expires_at.toISOString() }), at })))
+          .execute();
+      }
+      opened.push(...rows);
+    }
+    return opened;
   });
 }
 
@@ -143,7 +175,17 @@ function addEvent(db: Db, id: number, actor: string, event: string, detail: Reco
   return db.insertInto('approval_events').values({ approval_id: id, actor, event, detail: json(detail), at }).execute();
 }
 
-/** Adds an event to an approval's trail that does not move it (e.g. `emailed`, `attempt_failed`). */
+/** Adds the same event to the trails of many approvals, a statement per 500 (e.g. `emailed`). */
+export async function recordApprovalEvents(db: Db, ids: readonly number[], actor: string, event: string, detail: Record<string, unknown>, at = new Date()): Promise<void> {
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    await db
+      .insertInto('approval_events')
+      .values(ids.slice(i, i + CHUNK).map((id) => ({ approval_id: id, actor, event, detail: json(detail), at })))
+      .execute();
+  }
+}
+
+/** Adds an event to an approval's trail that does not move it (e.g. `attempt_failed`). */
 export async function recordApprovalEvent(db: Db, id: number, actor: string, event: string, detail: Record<string, unknown> = {}, at = new Date()): Promise<void> {
   await addEvent(db, id, actor, event, detail, at);
 }
@@ -243,18 +285,26 @@ export async function approvalLinkUsed(db: Db, tokenHash: string): Promise<boole
 async function endPending(db: Db, ids: readonly number[], to: 'expired' | 'withdrawn', detail: Record<string, unknown>, at: Date): Promise<number[]> {
   if (ids.length === 0) return [];
   return inTransaction(db, async (trx) => {
-    const rows = await trx
-      .updateTable('approvals')
-      .set({ status: to, ended_at: at })
-      .where('id', 'in', [...ids])
-      .where('status', '=', 'pending')
-      .returning(['id', 'tenant', 'kind'])
-      .execute();
-    for (const r of rows) {
-      await addEvent(trx, r.id, 'warden', to, detail, at);
-      await appendAuditLog(trx, { actor: 'warden', action: `approval.${to}`, subject: `approval:${r.id}`, details: { tenant: r.tenant, kind: r.kind, ...detail }, at });
+    const ended: number[] = [];
+    for (let i = 0; i < ids.length; i += CHUNK) {
+      const rows = await trx
+        .updateTable('approvals')
+        .set({ status: to, ended_at: at })
+        .where('id', 'in', ids.slice(i, i + CHUNK))
+        .where('status', '=', 'pending')
+        .returning(['id', 'tenant', 'kind'])
+        .execute();
+      if (rows.length === 0) continue;
+      await trx
+        .insertInto('approval_events')
+        .values(rows.map((r) => ({ approval_id: r.id, actor: 'warden', event: to, detail: json(detail), at })))
+        .execute();
+      for (const r of rows) {
+        await appendAuditLog(trx, { actor: 'warden', action: `approval.${to}`, subject: `approval:${r.id}`, details: { tenant: r.tenant, kind: r.kind, ...detail }, at });
+      }
+      ended.push(...rows.map((r) => r.id));
     }
-    return rows.map((r) => r.id);
+    return ended;
   });
 }
 
@@ -269,15 +319,9 @@ export async function expireApprovals(db: Db, at: Date, tenant?: string): Promis
 /** Withdraws the pending approvals of findings that are no longer open; returns their ids. */
 export async function withdrawApprovals(db: Db, tenant: string, fingerprints: readonly string[], at: Date): Promise<number[]> {
   if (fingerprints.length === 0) return [];
-  const ids = (
-    await db
-      .selectFrom('approvals')
-      .select('id')
-      .where('tenant', '=', tenant)
-      .where('status', '=', 'pending')
-      .where('finding_fingerprint', 'in', [...fingerprints])
-      .execute()
-  ).map((r) => r.id);
+  const gone = new Set(fingerprints);
+  const pending = await db.selectFrom('approvals').select(['id', 'finding_fingerprint']).where('tenant', '=', tenant).where('status', '=', 'pending').execute();
+  const ids = pending.filter((r) => gone.has(r.finding_fingerprint)).map((r) => r.id);
   return endPending(db, ids, 'withdrawn', { reason: 'the finding was resolved' }, at);
 }
 

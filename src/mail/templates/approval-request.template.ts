@@ -27,6 +27,10 @@ export interface ApprovalRequestMail {
   /** The admin's name, or '' when none was given. */
   name: string;
   items: readonly ApprovalRequestItem[];
+  /** Pending approvals not listed (over the email's limit). @defaultValue 0 */
+  more?: number;
+  /** With `WARDEN_PUBLIC_URL`: the tenant's pending approvals page. */
+  listUrl?: string;
 }
 
 const KIND_WORDS: Record<string, string> = { remove_user: 'Remove account', revoke_token: 'Revoke API token' };
@@ -39,7 +43,8 @@ export function renderApprovalRequest(m: ApprovalRequestMail): { subject: string
   const name = printable(m.name.trim());
   const tenant = printable(m.tenant);
   const greeting = name === '' ? 'Hello,' : `Hello ${name},`;
-  const intro = `Warden's audit of ${tenant} flagged ${m.items.length} item(s) that need an admin's approval before anything is done. Nothing is removed or revoked unless an admin approves; right before acting Warden checks again that the finding still holds, then verifies the result.`;
+  const total = m.items.length + (m.more ?? 0);
+  const intro = `Warden's audit of ${tenant} flagged ${total} item(s) that need an admin's approval before anything is done. Nothing is removed or revoked unless an admin approves; right before acting Warden checks again that the finding still holds, then verifies the result.`;
   const text: string[] = [greeting, '', intro, ''];
   const html: string[] = [`<!doctype html><html lang="en"><body>`, `<p>${escapeHtml(greeting)}</p>`, `<p>${escapeHtml(intro)}</p>`];
   for (const item of m.items) {
@@ -56,8 +61,13 @@ export function renderApprovalRequest(m: ApprovalRequestMail): { subject: string
       );
     }
   }
+  if ((m.more ?? 0) > 0) {
+    const more = `${m.more} more approval(s) wait beyond this list${m.listUrl === undefined ? ': see `warden approvals list --tenant ' + tenant + ' --state pending`.' : `: ${m.listUrl}`}`;
+    text.push(more, '');
+    html.push(m.listUrl === undefined ? `<p>${escapeHtml(more)}</p>` : `<p>${m.more} more approval(s) wait beyond this list: <a href="${escapeHtml(m.listUrl)}">the pending approvals</a>.</p>`);
+  }
   const outro = 'Each link is yours alone, works once and for 7 days, and opens a page where you confirm: opening it decides nothing. Do not forward this email.';
   text.push(outro, '');
   html.push(`<p>${escapeHtml(outro)}</p>`, '</body></html>');
-  return { subject: `[Warden] ${tenant}: ${m.items.length} approval(s) waiting`, text: text.join('\n'), html: html.join('\n') };
+  return { subject: `[Warden] ${tenant}: ${total} approval(s) waiting`, text: text.join('\n'), html: html.join('\n') };
 }

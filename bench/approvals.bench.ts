@@ -1,0 +1,128 @@
+/**
+ * `npm run bench:approvals`: the approvals path on a simulated tenant of
+ * 20 000 accounts, phase by phase:
+ *
+ * - **open**: after the access and tokens rules, one approval per finding that
+ *   needs one (impact from the snapshot), and the same again when every
+ *   approval is already open (the daily re-run);
+ * - **email**: the approval email of one admin listing every pending approval;
+ * - **decide**: a bulk approval of 50 removals (checks, trail, audit log, one
+ *   transaction), their remediation runs recorded but not executed;
+ * - **remediate**: one approval carried out as the job does it, re-check
+ *   (the whole access family gathered and judged again, live), act, verify.
+ *
+ * The simulator runs in its own process (`warden sim --users N`).
+ *
+ *   npm run bench:approvals -- [--users 20000] [--seed bench]
+ *   (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { decideApprovals } from '../src/app/approvals.js';
+import { addPerson } from '../src/app/people.js';
+import { approvalEmails } from '../src/approvals/notify.js';
+import { openApprovals } from '../src/approvals/open-approvals.js';
+import { actOn, recheckApproval, remediationClient, verifyGone } from '../src/approvals/remediate.js';
+import { gatherTenantSnapshot } from '../src/audit/tenant-snapshot.js';
+import { getApproval, listApprovals } from '../src/db/approvals.repository.js';
+import { openDatabase } from '../src/db/database.js';
+import { bindAuditKey } from '../src/db/executor.js';
+import { migrateToLatest } from '../src/db/migrate.js';
+import { addTenant, requireTenant, updateTenant } from '../src/db/tenants.repository.js';
+import { createMailer } from '../src/mail/transports.js';
+import { evaluate } from '../src/rules/engine.js';
+import { DEFAULT_POLICY } from '../src/rules/policy.js';
+import { parseSnapshot } from '../src/rules/snapshot.js';
+import { startSimProcess } from './sim-process.js';
+
+const { values } = parseArgs({
+  options: { users: { type: 'string', default: '20000' }, seed: { type: 'string', default: 'bench' } },
+});
+const users = Number(values.users);
+if (!Number.isInteger(users) || users < 1) {
+  console.error('bench: --users must be a positive integer');
+  process.exit(2);
+}
+const DB_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const BATCH = 50;
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: DB_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
+async function clock<T>(label: string, work: () => Promise<T>): Promise<T> {
+  const start = performance.now();
+  const result = await work();
+  console.log(`  ${label.padEnd(44)} ${fmt(performance.now() - start)}`);
+  return result;
+}
+
+const sim = await startSimProcess(users, values.seed);
+const schema = `bench_approvals_${randomBytes(4).toString('hex')}`;
+const outbox = mkdtempSync(join(tmpdir(), 'warden-bench-outbox-'));
+const env = { BENCH_OMNEO_TOKEN: 'sim-token', BENCH_OMNEO_TOKEN_SCIM: 'sim-token' };
+const TENANT = 'bench';
+
+await admin(`CREATE SCHEMA ${schema}`);
+const ledger = await openDatabase({ url: DB_URL, schema, poolSize: 4 });
+bindAuditKey(ledger.db, randomBytes(32));
+const db = ledger.db;
+const mailer = createMailer({ outboxDir: outbox });
+try {
+  await migrateToLatest(db, { schema });
+  await addTenant(db, { name: TENANT, baseUrl: sim.url, tokenEnv: 'BENCH_OMNEO_TOKEN', directory: `scim:${sim.origin}/scim/v2`, recipients: {} });
+  // No cap in the way of the bulk decision: the cap's own path is tested, not measured.
+  await updateTenant(db, TENANT, { maxRemovalsPerDay: 10_000 });
+  const boss = await addPerson(db, { email: 'boss@bench.example', roles: ['admin'] }, 'bench');
+  console.log(`warden approvals benchmark: ${users} accounts (seed ${values.seed}), node ${process.version}, Postgres schema ${schema}`);
+
+  const now = new Date();
+  const raw = await gatherTenantSnapshot(db, TENANT, { env, parts: ['platform', 'directory'], now });
+  const snapshot = parseSnapshot(raw);
+  const { findings } = evaluate(snapshot, DEFAULT_POLICY, now.getTime(), ['access', 'tokens']);
+  const needing = findings.filter((f) => f.requires_approval);
+  console.log(`\n${snapshot.omneo.users.length} accounts, ${snapshot.omneo.tokens.length} tokens: ${findings.length} findings, ${needing.length} need an approval`);
+  const tenant = await requireTenant(db, TENANT);
+  const first = await clock(`open (${needing.length} new)`, () => openApprovals(db, { tenant, findings, resolved: [], snapshot, at: now }));
+  const again = await clock('open again (all already open)', () => openApprovals(db, { tenant, findings, resolved: [], snapshot, at: now }));
+  console.log(`  opened ${first.opened.length}, then ${again.opened.length}`);
+
+  const emails = await approvalEmails({ db, mailer, mailFrom: 'Warden <warden@bench.test>', publicUrl: 'https://warden.bench.test', webKey: () => randomBytes(32) }, tenant, now);
+  await clock(`email (1 admin, ${emails[0]?.items.length ?? 0} items)`, async () => {
+    for (const e of emails) await e.send();
+  });
+
+  const removals = (await listApprovals(db, { tenant: TENANT, kind: 'remove_user', status: 'pending', limit: BATCH + 1 })).filter(
+    (a) => !((a.impact['roles'] as string[] | undefined) ?? []).includes('admin'),
+  );
+  const batch = removals.slice(0, BATCH);
+  let runs = 0;
+  await clock(`decide (bulk approve of ${batch.length})`, () =>
+    decideApprovals({ db, enqueue: () => Promise.resolve(`bench-${++runs}`) }, boss, { ids: batch.map((a) => a.id), decision: 'approved', via: 'cli' }),
+  );
+
+  const one = await getApproval(db, batch[0]!.id);
+  const client = remediationClient({ db, env }, tenant);
+  const recheck = await clock('remediate: re-check (access family, live)', () => recheckApproval({ db, env }, tenant, one, new Date()));
+  await clock('remediate: act (DELETE /users/{id})', () => actOn(client, one, new Date()));
+  await clock('remediate: verify (GET /users/{id} → 404)', () => verifyGone(client, one, new Date()));
+  console.log(`  re-check verdict: ${recheck.verdict}`);
+  console.log(`\npeak RSS (this process; the simulator is another): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+} finally {
+  mailer.close();
+  await ledger.close();
+  await admin(`DROP SCHEMA ${schema} CASCADE`);
+  rmSync(outbox, { recursive: true, force: true });
+  sim.stop();
+}
