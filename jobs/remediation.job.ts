@@ -19,6 +19,8 @@
  * - A failure (5xx, 429, timeout, still there) is retried; on the last attempt
  *   the approval becomes `failed` and the admins are emailed, once.
  * - Any other status: nothing to do (a finished approval, or one never approved).
+ *   A guarded move that finds the row moved by another run (two runs of one
+ *   approval) stops this one quietly: the other carries on from the row.
  */
 import { z } from 'zod';
 import { actOn, recheckApproval, remediationClient, verifyGone } from '../src/approvals/remediate.js';
@@ -32,7 +34,7 @@ import {
   recordApprovalEvent,
 } from '../src/db/approvals.repository.js';
 import type { Approval } from '../src/db/database.js';
-import { NotFoundError } from '../src/db/errors.js';
+import { InvalidTransitionError, NotFoundError } from '../src/db/errors.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { DomainError, InputError } from '../src/errors.js';
 import { defineJob } from '../src/queue/define-job.js';
@@ -89,6 +91,11 @@ export const remediationJob = defineJob({
       ctx.log.info({ approval: id, kind: approval.kind }, 'remediation verified');
       return { verified: 1 };
     } catch (err) {
+      if (err instanceof InvalidTransitionError) {
+        // Another run moved the approval first (a second delivery): it carries on from the row; this one stops.
+        ctx.log.info({ approval: id }, 'another run moved the approval meanwhile; leaving it to that one');
+        return { raced: 1 };
+      }
       const permanent = err instanceof PermanentJobError || err instanceof InputError || err instanceof DomainError;
       const last = permanent || ctx.attempt >= ctx.queue.maxAttempts('remediation');
       const reason = reasonOf(err);
