@@ -42,10 +42,10 @@ ${csrfField(req, reply)}
 <div><button type="submit"${approve ? '' : html` class="secondary"`}>${approve ? 'Confirm approval' : 'Confirm rejection'}</button></div>
 </form>`;
   return html`<p>This link was sent to ${preview.sentTo}. It ${approve ? 'approves' : 'rejects'}: <strong>${kindText(a.kind).toLowerCase()} ${a.subject.label}</strong> in ${a.tenant} (${a.rule}).</p>
-${form}
-${approvalFacts(a)}
 <h2 id="impact-h">Impact</h2>
-${impactSection(a)}`;
+${impactSection(a)}
+${form}
+${approvalFacts(a)}`;
 }
 
 const RESULT: Readonly<Record<string, { title: string; text: string }>> = {

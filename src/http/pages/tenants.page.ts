@@ -167,7 +167,7 @@ function dashboardBody(d: TenantDashboard, reviewer: boolean): SafeHtml {
 <div class="grid">
 <div class="card"><p class="figure"><span class="figure-value">${d.open.open_total}</span> open findings</p></div>
 <div class="card"><p class="figure"><span class="figure-value">${d.open.suppressed}</span> suppressed</p></div>
-<div class="card"><p class="figure"><span class="figure-value">${d.pending_approvals}</span> ${reviewer ? html`<a href="${pendingHref(d.tenant)}" id="pending-approvals">pending approvals</a>` : 'pending approvals'}</p></div>
+<div class="card"><p class="figure"><span class="figure-value">${d.pending_approvals}</span> pending approvals</p>${reviewer ? html`<p class="figure-link"><a href="${pendingHref(d.tenant)}" id="pending-approvals">Review the pending approvals</a></p>` : ''}</div>
 </div>
 <h2>Open findings</h2>
 ${openTable(d)}
