@@ -22,20 +22,20 @@ import { personOf } from '../person.js';
 import { csrfField, renderPage } from './layout.js';
 
 /** `2026-11-29 06:00 UTC`, in a `time` element carrying the exact instant. */
-export function whenIso(iso: string | null): SafeHtml {
+function whenIso(iso: string | null): SafeHtml {
   if (iso === null) return html`<span class="muted">not yet</span>`;
   return html`<time datetime="${iso}">${`${iso.slice(0, 16).replace('T', ' ')} UTC`}</time>`;
 }
 
 /** What acting does, in words. */
-export const KIND_TEXT: Readonly<Record<string, string>> = {
+const KIND_TEXT: Readonly<Record<string, string>> = {
   remove_user: 'Remove the user',
   revoke_token: 'Revoke the API token',
 };
 
 export const kindText = (kind: string): string => KIND_TEXT[kind] ?? kind.replace(/_/g, ' ');
 
-export function statusCell(status: string): SafeHtml {
+function statusCell(status: string): SafeHtml {
   return html`<span class="status status-${status}">${status}</span>`;
 }
 

@@ -114,7 +114,7 @@ describe('the approvals list', () => {
     const times = approvals.map((a) => Date.parse(a.requested_at));
     expect(times).toEqual([...times].sort((a, b) => a - b));
     for (const a of approvals) {
-      expect(a).toMatchObject({ tenant: 'demo', status: 'pending', subject: { type: expect.any(String), id: expect.any(String), label: expect.any(String) } });
+      expect(a).toMatchObject({ tenant: 'demo', status: 'pending', subject: { type: expect.any(String) as string, id: expect.any(String) as string, label: expect.any(String) as string } });
       expect(['remove_user', 'revoke_token']).toContain(a.kind);
     }
     approvalOf('Gus Hill', 'remove_user');
@@ -179,7 +179,7 @@ describe('one approval', () => {
   it('gives the whole trail by API: finding, impact, events', async () => {
     const bob = approvalOf('Bob Stone', 'remove_user');
     const d = await apiJson<ApprovalDetail>(co, `/api/v1/approvals/${bob.id}`);
-    expect(d.finding).toMatchObject({ severity: expect.any(String), evidence: expect.objectContaining({ user_id: bob.subject.id }) });
+    expect(d.finding).toMatchObject({ severity: expect.any(String) as string, evidence: expect.objectContaining({ user_id: bob.subject.id }) as unknown });
     expect(d.impact).toMatchObject({ kind: 'remove_user', user_id: bob.subject.id });
     expect(d.impact_summary.join(' ')).toMatch(/live API token/);
     expect(d.trail.map((e) => e.event)).toContain('requested');
@@ -230,7 +230,7 @@ describe('deciding', () => {
     const d = await settled(gus.id);
     expect(d.status).toBe('verified');
     expect(d).toMatchObject({ decided_by: ADMIN, comment: 'left in October' });
-    expect(d.outcome).toMatchObject({ recheck: { verdict: 'holds' }, act: { answer: 'deleted' }, verification: { result: expect.stringContaining('404') } });
+    expect(d.outcome).toMatchObject({ recheck: { verdict: 'holds' }, act: { answer: 'deleted' }, verification: { result: expect.stringContaining('404') as unknown } });
     expect(d.trail.map((e) => e.event)).toEqual(expect.arrayContaining(['approved', 'recheck', 'executed', 'verified']));
     expect((await sim(`/users/${gus.subject.id}`)).status).toBe(404);
 
@@ -242,15 +242,17 @@ describe('deciding', () => {
 
   it('approves by API: the outcome names the remediation run, and the token is revoked and verified gone', async () => {
     const token = approvals.find((a) => a.kind === 'revoke_token' && a.subject.label !== 'bob-export')!;
+    const listedBefore: unknown = await (await sim('/auth/access-tokens')).json();
+    expect(JSON.stringify(listedBefore)).toContain(`"${token.subject.id}"`);
     const res = await call(adminKey, 'POST', `/api/v1/approvals/${token.id}/approve`, { comment: 'unused for months' });
     expect(res.status).toBe(200);
     const body = (await res.json()) as { outcomes: { id: number; outcome: string; run: string | null }[] };
-    expect(body.outcomes).toEqual([{ id: token.id, outcome: 'approved', run: expect.any(String) }]);
+    expect(body.outcomes).toEqual([{ id: token.id, outcome: 'approved', run: expect.any(String) as string }]);
     const run = await world.runner!.outcome(body.outcomes[0]!.run!, true);
     expect(run).toMatchObject({ kind: 'remediation', status: 'succeeded' });
     const d = await settled(token.id);
     expect(d.status).toBe('verified');
-    const listed = (await (await sim('/auth/access-tokens')).json()) as unknown;
+    const listed: unknown = await (await sim('/auth/access-tokens')).json();
     expect(JSON.stringify(listed)).not.toContain(`"${token.subject.id}"`);
   });
 
