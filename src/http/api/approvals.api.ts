@@ -132,7 +132,7 @@ export function registerApprovalsApi(server: FastifyInstance, ctx: WebContext): 
         tags: TAGS,
         summary: 'Approve one approval (an admin of its tenant, not about their own account); its remediation run is enqueued',
         params: ApprovalParams,
-        body: z.strictObject({ comment: Comment.optional() }).optional(),
+        body: z.strictObject({ comment: Comment.optional() }).nullish().describe('optional: a script may send no body'),
         response: decisions,
       },
     },

@@ -262,6 +262,9 @@ describe('deciding', () => {
     const res = await call(adminKey, 'POST', `/api/v1/approvals/${gus.id}/approve`, {});
     expect(res.status).toBe(409);
     expect((await problemOf(res)).detail).toContain('verified');
+    // A script may send no body at all: the comment is optional.
+    const bare = await fetch(`${world.url}/api/v1/approvals/${gus.id}/approve`, { method: 'POST', headers: { ...JSON_ACCEPT, authorization: `Bearer ${adminKey}` } });
+    expect(bare.status, await bare.clone().text()).toBe(409);
     const page = await postForm(admin, `/approvals/${gus.id}`, `/approvals/${gus.id}/decision`, { decision: 'approved' });
     expect(page.status).toBe(409);
     expect(await page.text()).toContain('role="alert"');
