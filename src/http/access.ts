@@ -40,6 +40,15 @@ const ANYONE: RouteAccess = { who: 'public', tenant: 'none' };
 const ANYONE_UNSEEN: RouteAccess = { who: 'public', tenant: 'none', credentials: 'ignored' };
 const EVERY_ROLE = ROLES;
 const READ = (tenant: TenantScope): RouteAccess => ({ who: EVERY_ROLE, tenant });
+/**
+ * Approvals are a governance record (who asked to remove whom, who decided,
+ * why, what it broke): compliance reviews them and admins decide them.
+ * Engineers run the fleet and see the findings behind them, but not the
+ * decisions; the dashboards still count pending approvals for everyone.
+ */
+const REVIEW = (tenant: TenantScope): RouteAccess => ({ who: ['compliance', 'admin'], tenant });
+/** Deciding: admins only (the action checks again that they are an admin of that tenant, and not deciding about themselves). */
+const DECIDE = (tenant: TenantScope): RouteAccess => ({ who: ['admin'], tenant });
 
 /** Keyed by `METHOD /url` as the route was declared; `/admin/queues/*` covers bull-board's routes. */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
@@ -74,6 +83,13 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /findings/:tenant/:fingerprint/unsuppress': { who: ['compliance'], tenant: 'param' },
   'GET /runs': READ('query'),
   'GET /runs/:id': READ('row'),
+  'GET /approvals': REVIEW('query'),
+  'GET /approvals/:id': REVIEW('row'),
+  'POST /approvals/:id/decision': DECIDE('row'),
+  'POST /approvals/bulk-approve': DECIDE('none'),
+  // An emailed link is its own credential (signed, bound to one admin, once, 7 days); a signed-in other person is refused by the action.
+  'GET /approvals/link/:token': ANYONE,
+  'POST /approvals/link/:token': ANYONE,
 
   // JSON API.
   'GET /api/v1/openapi.json': ANYONE_UNSEEN,
@@ -86,6 +102,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'DELETE /api/v1/findings/:tenant/:fingerprint/suppression': { who: ['compliance'], tenant: 'param' },
   'GET /api/v1/runs': READ('query'),
   'GET /api/v1/runs/:id': READ('row'),
+  'GET /api/v1/approvals': REVIEW('query'),
+  'GET /api/v1/approvals/:id': REVIEW('row'),
+  'POST /api/v1/approvals/:id/approve': DECIDE('row'),
+  'POST /api/v1/approvals/:id/reject': DECIDE('row'),
+  'POST /api/v1/approvals/approve': DECIDE('none'),
 };
 
 const PREFIXED = '/admin/queues';

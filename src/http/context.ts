@@ -19,4 +19,10 @@ export interface WebContext {
   signIn(): SignInDeps;
   /** The clock (tests move it). */
   now(): Date;
+  /**
+   * Records a run in the ledger and dispatches it (the app's job runner): how
+   * an approval made on a page, by API or through an email link gets its
+   * `remediation` run. Resolves to the run's id.
+   */
+  enqueue(kind: string, payload: unknown, tenant: string | null): Promise<string>;
 }

@@ -11,9 +11,11 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { App } from '../app/create-app.js';
+import type { JobRunner } from '../app/job-runner.js';
 import type { SignInDeps } from '../app/sign-in.js';
 import { secretKey } from '../secrets/secret-box.js';
 import { webKey } from '../secrets/tokens.js';
+import { registerApprovalsApi } from './api/approvals.api.js';
 import { registerFindingsApi } from './api/findings.api.js';
 import { registerMeApi } from './api/me.api.js';
 import { registerOpenApiApi, registerOpenApiDocument } from './api/openapi.api.js';
@@ -25,6 +27,8 @@ import type { WebContext } from './context.js';
 import { APP_CSS } from './pages/app.css.js';
 import { registerHomePage } from './pages/home.page.js';
 import { errorPage } from './pages/layout.js';
+import { registerApprovalsPages } from './pages/approvals.page.js';
+import { registerApprovalLinkPages } from './pages/approval-link.page.js';
 import { registerFindingsPages } from './pages/findings.page.js';
 import { registerRunsPages } from './pages/runs.page.js';
 import { registerSignIn } from './pages/sign-in.page.js';
@@ -41,6 +45,9 @@ const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Pro
   registerTenantsApi,
   registerRunsPages,
   registerRunsApi,
+  registerApprovalsPages,
+  registerApprovalLinkPages,
+  registerApprovalsApi,
   registerOpenApiApi,
   registerOps,
 ];
@@ -61,6 +68,13 @@ export interface ServerOptions {
   signInRateLimit?: number;
   /** The clock. @defaultValue the system's */
   now?: () => Date;
+  /**
+   * Where runs the web app asks for go (remediation of an approval): the
+   * app's job runner, executing in process or only enqueueing for the fleet.
+   * @defaultValue none: enqueueing fails, an approval stays approved without
+   * a run, and `reconcile` enqueues it (the decision is committed either way)
+   */
+  runner?: Pick<JobRunner, 'enqueue'>;
 }
 
 export interface WebServer {
@@ -89,6 +103,8 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
       return { db: app.database.db, key, mailer: deps.mailer, mailFrom: deps.mailFrom, publicUrl: ctx.publicUrl(), log };
     },
     now: options.now ?? (() => new Date()),
+    enqueue: (kind, payload, tenant) =>
+      options.runner === undefined ? Promise.reject(new Error('this server has no job runner: reconcile enqueues the run')) : options.runner.enqueue(kind, payload, tenant),
   };
 
   // Request lines are ours (below): fastify's own would carry URLs, and a URL may carry a sign-in token.

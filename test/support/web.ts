@@ -7,11 +7,13 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { auditJobs } from '../../jobs/index.js';
 import { createApp, type App } from '../../src/app/create-app.js';
+import type { JobRunner, RunnerChoice } from '../../src/app/job-runner.js';
 import { issueTerminalLink } from '../../src/app/sign-in.js';
 import { issueApiKey } from '../../src/app/people.js';
 import { loadConfig } from '../../src/config.js';
@@ -33,6 +35,19 @@ export interface WebWorldOptions {
   env?: Record<string, string>;
   server?: ServerOptions;
   /**
+   * The job runner the server enqueues remediation on (`app.openRunner`);
+   * `false` for none (decisions are committed, and no run is made).
+   * @defaultValue `{ work: true }`: in process without `REDIS_URL`, so an
+   * approved removal is carried out at once; with it, the fleet's workers in this process
+   */
+  runner?: RunnerChoice | false;
+  /**
+   * `WARDEN_PUBLIC_URL` is the server's own address, so the emails of the
+   * audit (approval links, digests) point at it: a free port is taken first.
+   * @defaultValue false
+   */
+  linksToServer?: boolean;
+  /**
    * Keep the app's log lines (at `debug` unless `env` sets `LOG_LEVEL`) for
    * {@link WebWorld.logs}, instead of dropping them. @defaultValue false
    */
@@ -42,6 +57,8 @@ export interface WebWorldOptions {
 export interface WebWorld {
   app: App;
   web: WebServer;
+  /** The server's job runner (undefined with `runner: false`). */
+  runner: JobRunner | undefined;
   /** e.g. `http://127.0.0.1:41234`, no trailing slash. */
   url: string;
   sim: Simulator;
@@ -66,12 +83,14 @@ export async function startWebWorld(options: WebWorldOptions = {}): Promise<WebW
   const schema = backend === 'postgres' ? uniqueSchema('warden_web') : undefined;
   if (schema !== undefined) await adminQuery(`CREATE SCHEMA ${schema}`);
   const sim = await startSimulator({ port: 0 });
+  const port = options.linksToServer === true ? await freePort() : 0;
   const env = {
     ...(schema === undefined ? {} : { DATABASE_URL: TEST_DATABASE_URL, WARDEN_DB_SCHEMA: schema }),
     WARDEN_DATA_DIR: join(dir, 'data'),
     WARDEN_OUTBOX: outboxDir,
     WARDEN_SECRET_KEY: TEST_SECRET_KEY,
     LOG_LEVEL: options.captureLogs === true ? 'debug' : 'silent',
+    ...(port === 0 ? {} : { WARDEN_PUBLIC_URL: `http://127.0.0.1:${port}` }),
     ...options.env,
   };
   let logged = '';
@@ -92,11 +111,13 @@ export async function startWebWorld(options: WebWorldOptions = {}): Promise<WebW
       await runner.close();
     }
   }
-  const web = await buildServer(app, options.server);
-  const url = (await web.listen(0, '127.0.0.1')).replace(/\/+$/, '');
+  const runner = options.runner === false ? undefined : await app.openRunner(options.runner ?? { work: true });
+  const web = await buildServer(app, { ...(runner === undefined ? {} : { runner }), ...options.server });
+  const url = (await web.listen(port, '127.0.0.1')).replace(/\/+$/, '');
   return {
     app,
     web,
+    runner,
     url,
     sim,
     outboxDir,
@@ -127,12 +148,22 @@ export async function startWebWorld(options: WebWorldOptions = {}): Promise<WebW
     logs: () => logged,
     async close() {
       await web.close();
+      await runner?.close();
       await app.close();
       await sim.close();
       if (schema !== undefined) await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A TCP port free now on 127.0.0.1 (taken by binding port 0, then let go). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
 /** The `_csrf` value of the first form on a page. */

@@ -1,8 +1,9 @@
 /**
  * `warden serve`: the web app and JSON API until SIGTERM/SIGINT.
  *
- * With `DATABASE_URL` it only serves: workers are separate processes
- * (`warden worker`). On the embedded ledger (no `DATABASE_URL`) the PGlite
+ * With `DATABASE_URL` it serves, and enqueues the runs its pages ask for
+ * (remediation of approvals): with `REDIS_URL` the fleet's workers (`warden
+ * worker`) run them; without it they run in this process. On the embedded ledger (no `DATABASE_URL`) the PGlite
  * files belong to one process, so this one also runs the schedules, and, when
  * the ledger holds `warden demo`'s tenant, a simulator for it: after
  * `warden demo`, `warden serve` shows the demo's ledger and keeps auditing it.
@@ -15,7 +16,7 @@ import { startDemoSimulator, type DemoSimulator } from '../../app/serve-demo.js'
 import { readVariable } from '../../config.js';
 import { firstAdmin } from '../../db/people.repository.js';
 import { InputError } from '../../errors.js';
-import { buildServer } from '../../http/server.js';
+import { buildServer, type WebServer } from '../../http/server.js';
 import { printable } from '../../text/sanitize.js';
 import { write, type CliIo } from '../io.js';
 import { configOf, withApp } from '../ledger.js';
@@ -52,10 +53,13 @@ export function registerServe(program: Command, io: CliIo): void {
         await withApp(
           io,
           async (app) => {
-            const web = await buildServer(app);
-            const address = await web.listen(listenPort, opts.host);
-            const runner = embedded ? await app.openRunner({ work: true, schedules: true }) : undefined;
+            // Approvals decided on the web need their remediation runs enqueued: with Redis this
+            // process only enqueues (the fleet's workers run them); in process it runs them too.
+            const runner = await app.openRunner({ work: embedded, schedules: embedded });
+            let web: WebServer | undefined;
             try {
+              web = await buildServer(app, { runner });
+              const address = await web.listen(listenPort, opts.host);
               const demo = sim !== undefined && (await sim.adopt(app.database.db));
               if (!demo) await sim?.close().then(() => (sim = undefined));
               const lines = [`Warden is serving ${address}`];
@@ -72,8 +76,8 @@ export function registerServe(program: Command, io: CliIo): void {
               await write(io.stdout, `${lines.map(printable).join('\n')}\n`);
               app.log.info({ signal: await stop.reason }, 'stopping');
             } finally {
-              await web.close();
-              await runner?.close();
+              await web?.close();
+              await runner.close();
             }
           },
           { sendsMail: true, ...(sim === undefined ? {} : { variables: sim.variables }) },

@@ -34,6 +34,7 @@ export async function registerOpenApiDocument(server: FastifyInstance): Promise<
         { name: 'tenants', description: 'Tenants, their dashboards and settings' },
         { name: 'runs', description: 'Job runs' },
         { name: 'findings', description: 'Findings and their suppressions' },
+        { name: 'approvals', description: 'Approvals of removals and revocations, and their decisions' },
         { name: 'meta', description: 'This document' },
       ],
       components: {

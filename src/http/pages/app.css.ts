@@ -53,6 +53,7 @@ form.stacked textarea { width: 100%; max-width: 40rem; }
 td code { white-space: pre-wrap; word-break: break-word; }
 .nowrap { white-space: nowrap; }
 .figure { margin: 0; }
+.figure-link { margin: .5rem 0 0; }
 .figure-value { display: block; font-size: 2rem; font-weight: 700; line-height: 1.1; }
 dl.settings { display: grid; grid-template-columns: max-content 1fr; gap: .35rem 1rem; background: #fff; border: 1px solid #d0d4da; padding: 1rem; }
 dl.settings dt { font-weight: 600; }

@@ -5,7 +5,7 @@
  * each job, pending approvals) and its settings (`GET /tenants/:tenant/settings`).
  * The data is src/app/tenants-view.ts's, as `/api/v1/tenants` serves it.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import {
   listTenantOverviews,
@@ -19,6 +19,7 @@ import {
   type TrendPoint,
 } from '../../app/tenants-view.js';
 import { SEVERITIES, type RuleFamily, type Severity } from '../../rules/types.js';
+import { hasRole } from '../access.js';
 import { TenantParams } from '../api/tenants.api.js';
 import type { WebContext } from '../context.js';
 import { html, type SafeHtml } from '../html.js';
@@ -53,7 +54,13 @@ function severityHeads(): SafeHtml {
   return html`${SEVERITIES.map((s) => html`<th scope="col" class="num">${capital(s)}</th>`)}`;
 }
 
-function overviewTable(tenants: readonly TenantOverview[]): SafeHtml {
+/** The approvals list, filtered to a tenant's pending ones (another module serves it: this only links). */
+function pendingHref(tenant: string): string {
+  return `/approvals?${new URLSearchParams({ tenant, state: 'pending' }).toString()}`;
+}
+
+/** @param reviewer - whether the person may open the approvals pages (src/http/access.ts): only then are the counts linked */
+function overviewTable(tenants: readonly TenantOverview[], reviewer: boolean): SafeHtml {
   if (tenants.length === 0) {
     return html`<p class="notice">There is no tenant for you to see yet. An admin adds tenants with <code>warden tenants add</code>; who may see which is set with <code>warden people</code>.</p>`;
   }
@@ -63,7 +70,7 @@ function overviewTable(tenants: readonly TenantOverview[]): SafeHtml {
 ${SEVERITIES.map((s) => countCell(t.open[s], findingsHref({ tenant: t.name, severity: s }), `${plural(t.open[s], `open ${s} finding`)} of ${t.name}`))}
 <td class="num">${t.open_total}</td>
 <td class="num">${t.suppressed}</td>
-<td class="num">${t.pending_approvals}</td>
+${reviewer ? countCell(t.pending_approvals, pendingHref(t.name), `${plural(t.pending_approvals, 'pending approval')} of ${t.name}`) : html`<td class="num">${t.pending_approvals}</td>`}
 <td>${t.time_zone}</td>
 <td><a href="/tenants/${encodeURIComponent(t.name)}/settings" aria-label="Settings of ${t.name}">Settings</a></td>
 </tr>`,
@@ -154,13 +161,13 @@ ${trendChart(t)}
   })}`;
 }
 
-function dashboardBody(d: TenantDashboard): SafeHtml {
+function dashboardBody(d: TenantDashboard, reviewer: boolean): SafeHtml {
   const name = encodeURIComponent(d.tenant);
   return html`<p><a href="/tenants/${name}/settings">Settings and schedules</a> · <a href="${findingsHref({ tenant: d.tenant })}">All findings</a> · <a href="/runs?tenant=${name}">Runs</a></p>
 <div class="grid">
 <div class="card"><p class="figure"><span class="figure-value">${d.open.open_total}</span> open findings</p></div>
 <div class="card"><p class="figure"><span class="figure-value">${d.open.suppressed}</span> suppressed</p></div>
-<div class="card"><p class="figure"><span class="figure-value">${d.pending_approvals}</span> pending approvals</p></div>
+<div class="card"><p class="figure"><span class="figure-value">${d.pending_approvals}</span> pending approvals</p>${reviewer ? html`<p class="figure-link"><a href="${pendingHref(d.tenant)}" id="pending-approvals">Review the pending approvals</a></p>` : ''}</div>
 </div>
 <h2>Open findings</h2>
 ${openTable(d)}
@@ -204,18 +211,23 @@ ${s.recipients.length === 0
 <p class="muted">Settings change through the command line: <code>warden tenants set ${s.name}</code>.</p>`;
 }
 
+/** Whether the signed-in person may open the approvals pages (their entries in src/http/access.ts). */
+function mayReview(req: FastifyRequest): boolean {
+  return hasRole(personOf(req), ['compliance', 'admin']);
+}
+
 export function registerTenantsPages(server: FastifyInstance, ctx: WebContext): void {
   const r = server.withTypeProvider<ZodTypeProvider>();
   const deps = { db: ctx.db, registry: ctx.app.registry };
 
   r.get('/tenants', async (req, reply) => {
     const tenants = await listTenantOverviews(ctx.db, personOf(req).tenants, ctx.now());
-    return reply.type('text/html; charset=utf-8').send(renderPage(ctx, req, reply, { title: 'Tenants', body: overviewTable(tenants) }));
+    return reply.type('text/html; charset=utf-8').send(renderPage(ctx, req, reply, { title: 'Tenants', body: overviewTable(tenants, mayReview(req)) }));
   });
 
   r.get('/tenants/:tenant', { schema: { params: TenantParams } }, async (req, reply) => {
     const dashboard = await tenantDashboard(deps, req.params.tenant, personOf(req).tenants, ctx.now());
-    return reply.type('text/html; charset=utf-8').send(renderPage(ctx, req, reply, { title: `${dashboard.tenant}: dashboard`, body: dashboardBody(dashboard) }));
+    return reply.type('text/html; charset=utf-8').send(renderPage(ctx, req, reply, { title: `${dashboard.tenant}: dashboard`, body: dashboardBody(dashboard, mayReview(req)) }));
   });
 
   r.get('/tenants/:tenant/settings', { schema: { params: TenantParams } }, async (req, reply) => {

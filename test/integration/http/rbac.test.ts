@@ -2,13 +2,16 @@
 // no hand-picked subset) × anonymous × a person holding only one role, for
 // each role × a person holding every role but restricted to another tenant.
 // Each request is a real one: the demo tenant, a real finding's fingerprint,
-// a real run's id, a form with the signed-in agent's CSRF token (or the
+// a real run's id, a real approval's id and a link signed for its admin, a form with the signed-in agent's CSRF token (or the
 // same-origin headers bull-board's scripts send).
 //
 // - anonymous on a non-public route: 401 problem+json (API, operations),
 //   303 to /sign-in (a page GET), 401 or 403 (a page form);
 // - a role the entry does not name: 403;
 // - a role it names: neither 401 nor 403 nor 5xx (and a GET answers < 400);
+// - an approval link (public: the link is the credential) opened by someone
+//   signed in who is not the admin it was sent to: the action's 403, which
+//   says so (src/app/approvals.ts), never the access hook's;
 // - someone who may not see the demo tenant: 404 on its `param` routes (and
 //   on `query` routes filtered by it, and on `row` routes of its rows).
 //
@@ -19,6 +22,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../../src/db/database.js';
 import { listFindings } from '../../../src/db/findings.repository.js';
 import { listRuns } from '../../../src/db/job-runs.repository.js';
+import { listApprovals } from '../../../src/db/approvals.repository.js';
+import { findPersonByEmail } from '../../../src/db/people.repository.js';
+import { signApprovalLink } from '../../../src/approvals/approval-links.js';
 import { addTenant } from '../../../src/db/tenants.repository.js';
 import { ROUTE_ACCESS, type RouteAccess } from '../../../src/http/access.js';
 import type { QueueTransport } from '../../../src/queue/connection.js';
@@ -49,12 +55,20 @@ const FORMS: Readonly<Record<string, Record<string, string>>> = {
   'POST /sign-in/link': { token: 'A'.repeat(43) },
   'POST /sign-in/code': { code: 'ABCD-EFGH' },
   'POST /findings/:tenant/:fingerprint/suppress': { reason: 'accepted in the RBAC walk', expires_at: new Date(Date.now() + 7 * 86_400_000).toISOString().slice(0, 10) },
+  // Rejections first (the table's order): the approvals after them answer 409, and nothing is removed by the walk.
+  'POST /approvals/:id/decision': { decision: 'rejected', comment: 'rejected in the RBAC walk' },
+  'POST /approvals/link/:token': { comment: 'rejected in the RBAC walk' },
 };
 const JSON_BODIES: Readonly<Record<string, unknown>> = {
   'PUT /api/v1/findings/:tenant/:fingerprint/suppression': { reason: 'accepted in the RBAC walk', expires_at: new Date(Date.now() + 7 * 86_400_000).toISOString() },
   'POST /admin/queues/*': { name: 'rbac-walk', data: {} },
   'PATCH /admin/queues/*': { priority: 1 },
+  'POST /api/v1/approvals/:id/approve': {},
+  'POST /api/v1/approvals/:id/reject': { comment: 'rejected in the RBAC walk' },
 };
+/** Bodies that need the walk's data (filled in beforeAll). */
+const LATE_FORMS: Record<string, Record<string, string>> = {};
+const LATE_JSON: Record<string, unknown> = {};
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -67,6 +81,8 @@ interface Answer {
   status: number;
   type: string;
   location: string | null;
+  /** The problem's detail, or the error page's alert. */
+  detail: string;
 }
 
 let world: WebWorld;
@@ -74,6 +90,9 @@ let transport: QueueTransport | undefined;
 let registry: JobRegistry | undefined;
 let fingerprint: string;
 let runId: number;
+let approvalId: number;
+/** Links to the approval signed for the demo's admin: GET opens an approve link, POST confirms a reject link. */
+const linkTokens: Record<string, string> = {};
 const agents = new Map<string, Agent>();
 
 /** One agent per person for safe requests; unsafe ones get a fresh session each (sign-out ends one). */
@@ -87,7 +106,8 @@ async function agentFor(email: string, fresh: boolean): Promise<Agent> {
 function concrete(key: string, access: RouteAccess): { method: string; path: string } {
   const [method, url] = key.split(' ') as [string, string];
   if (url === '/admin/queues/*') return { method, path: QUEUE_PATHS[method]! };
-  let path = url.replace(':tenant', TENANT).replace(':fingerprint', fingerprint).replace(':id', String(runId));
+  const id = url.startsWith('/approvals') || url.startsWith('/api/v1/approvals') ? approvalId : runId;
+  let path = url.replace(':tenant', TENANT).replace(':fingerprint', fingerprint).replace(':id', String(id)).replace(':token', linkTokens[method] ?? '');
   if (access.tenant === 'query') path += `?tenant=${TENANT}`;
   return { method, path };
 }
@@ -103,13 +123,15 @@ async function send(key: string, access: RouteAccess, agent: Agent, csrf: string
     const json = JSON_BODIES[key];
     res = await agent.request(method, path, { headers: { ...headers, 'sec-fetch-site': 'same-origin', origin: world.url }, ...(json === undefined ? {} : { json }) });
   } else if (isApiLike(path)) {
-    const json = JSON_BODIES[key];
+    const json = JSON_BODIES[key] ?? LATE_JSON[key];
     res = await agent.request(method, path, { headers: { ...headers, 'x-csrf-token': csrf }, ...(json === undefined ? {} : { json }) });
   } else {
-    res = await agent.request(method, path, { headers, form: { _csrf: csrf, ...FORMS[key] } });
+    res = await agent.request(method, path, { headers, form: { _csrf: csrf, ...FORMS[key], ...LATE_FORMS[key] } });
   }
-  await res.arrayBuffer();
-  return { status: res.status, type: res.headers.get('content-type') ?? '', location: res.headers.get('location') };
+  const text = await res.text();
+  const type = res.headers.get('content-type') ?? '';
+  const detail = type.includes('json') ? ((JSON.parse(text) as { detail?: string }).detail ?? '') : (/role="alert">([^<]*)</.exec(text)?.[1] ?? '');
+  return { status: res.status, type, location: res.headers.get('location'), detail };
 }
 
 /** An anonymous browser with the CSRF token of its sign-in page (so a refusal is about who, not the form). */
@@ -135,6 +157,13 @@ beforeAll(async () => {
   await addTenant(db, { name: 'elsewhere', baseUrl: 'https://elsewhere.example', tokenEnv: 'ELSEWHERE_TOKEN' }, 'test');
   fingerprint = (await listFindings(db, { tenant: TENANT }))[0]!.fingerprint;
   runId = (await listRuns(db, { tenant: TENANT, limit: 1 }))[0]!.id;
+  approvalId = (await listApprovals(db, { tenant: TENANT, status: 'pending' }))[0]!.id;
+  LATE_FORMS['POST /approvals/bulk-approve'] = { ids: String(approvalId) };
+  LATE_JSON['POST /api/v1/approvals/approve'] = { ids: [approvalId] };
+  const demoAdmin = (await findPersonByEmail(db, 'admins@demo.example'))!;
+  const expiresAt = new Date(Date.now() + 86_400_000);
+  linkTokens['GET'] = signApprovalLink(world.web.ctx.key, { approvalId, personId: demoAdmin.id, decision: 'approved', expiresAt });
+  linkTokens['POST'] = signApprovalLink(world.web.ctx.key, { approvalId, personId: demoAdmin.id, decision: 'rejected', expiresAt });
   for (const role of ROLES) await world.person(emailOf(role), [role]);
   await world.person(RESTRICTED, [...ROLES], ['elsewhere']);
 }, 180_000);
@@ -189,6 +218,10 @@ describe('the RBAC walk', () => {
       const answer = await send(key, access, agent, unsafe ? await agent.csrf() : '');
       const allowed = access.who === 'public' || access.who.includes(role);
       if (!allowed) check(role, answer, answer.status === 403, '403');
+      else if (key.includes(' /approvals/link/')) {
+        const theirs = answer.status === 403 && answer.detail.includes('sent to another admin');
+        check(role, answer, theirs, 'the action’s 403: the link was sent to another admin');
+      }
       else if (!unsafe && access.who !== 'public') check(role, answer, answer.status < 400, 'a GET answered below 400');
       else check(role, answer, answer.status !== 401 && answer.status !== 403 && answer.status < 500, 'neither 401, 403 nor 5xx');
     }
