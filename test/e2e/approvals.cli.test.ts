@@ -4,10 +4,11 @@
 // refused step) with nothing changed, an approval carried out in process down to the user gone
 // from the simulator, the break-glass list and the daily cap set by `tenants set`, and an approval
 // queued on the fleet when REDIS_URL is set. The tests run in order on one ledger.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobs } from '../../jobs/index.js';
 import { loadConfig } from '../../src/config.js';
@@ -322,5 +323,29 @@ describe('warden approvals approve | reject', () => {
     expect(await statusOf(BOB_TOKEN)).toBe('approved');
     const row = await t.db.selectFrom('job_runs').selectAll().where('idempotency_key', '=', m![1]!).executeTakeFirstOrThrow();
     expect(row).toMatchObject({ kind: 'remediation', tenant: 'demo', status: 'queued', payload: { approval_id: BOB_TOKEN } });
+  });
+});
+
+describe('the digest', () => {
+  it('lists the tenant’s pending approvals for the admins and compliance, linked to their pages, and not for the engineers', async () => {
+    // After the decisions above only Cara Diaz's removal (break-glass: nobody may approve it) is pending.
+    expect((await listJson('--state', 'pending')).map((a) => a.id)).toEqual([CARA]);
+    const digest = await run(['run', 'digest', '--tenant', 'demo'], { WARDEN_PUBLIC_URL: 'https://warden.demo.example' });
+    expect(digest).toMatchObject({ code: 0, stderr: '' });
+    const outbox = join(dir, 'outbox');
+    const mails = await Promise.all(readdirSync(outbox).filter((n) => n.endsWith('.eml')).map((n) => simpleParser(readFileSync(join(outbox, n)))));
+    const digestOf = (label: string) => {
+      const found = mails.filter((m) => m.subject?.includes(`${label} digest`));
+      expect(found, label).toHaveLength(1);
+      return found[0]!;
+    };
+    for (const label of ['Admin', 'Compliance']) {
+      const text = digestOf(label).text ?? '';
+      expect(text).toMatch(/^Approvals waiting for an admin: 1, oldest first\.\n {2}#3 Remove account: Cara Diaz \(ACC-03\), waiting 0 days, requested \d{4}-\d\d-\d\d, expires \d{4}-\d\d-\d\d\n {5}https:\/\/warden\.demo\.example\/approvals\/3\n/m);
+      expect(digestOf(label).html).toContain('<a href="https://warden.demo.example/approvals/3"');
+      // The impact (the account's email, its tokens) stays on the approval's page.
+      expect(text).not.toContain('cara.diaz@demo.example');
+    }
+    expect(digestOf('Engineering').text).not.toMatch(/approv/i);
   });
 });
