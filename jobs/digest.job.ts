@@ -17,6 +17,10 @@
  *   are left out. Every finding of the audience is in the CSV attachment.
  * - **Links** (with `WARDEN_PUBLIC_URL`): to the findings page filtered as the
  *   audience's share (tenant, families, open), and from each listed finding to its page.
+ * - **Pending approvals** (admins and compliance): how many of the tenant's
+ *   approvals wait for an admin, and the oldest 20 with their age in days,
+ *   each linked to its page with `WARDEN_PUBLIC_URL`. Approvals past their
+ *   deadline are expired first, so none is listed that nobody can decide.
  * - **The audit log's head** (hash and entry count) is in each email, so any
  *   reader holds an anchor to check the log against later (`warden audit-log verify --head`).
  * - Each audience's email is sent once per run (`ctx.once`, effect
@@ -28,13 +32,39 @@
  */
 import { z } from 'zod';
 import { AUDIENCE_FAMILIES, digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
+import { countApprovals, expireApprovals, listApprovals } from '../src/db/approvals.repository.js';
 import { auditLogHead } from '../src/db/audit-log.repository.js';
+import type { Db } from '../src/db/executor.js';
 import { requireApp } from './job-deps.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { sendDigest } from '../src/mail/send-digest.js';
-import { DIGEST_AUDIENCES } from '../src/mail/templates/digest.template.js';
+import { APPROVALS_AUDIENCES, DIGEST_AUDIENCES, type DigestData } from '../src/mail/templates/digest.template.js';
 import { defineJob } from '../src/queue/define-job.js';
 import { PermanentJobError } from '../src/queue/errors.js';
+
+/** How many pending approvals a digest lists (the oldest); the rest are counted. */
+const DIGEST_APPROVALS_LISTED = 20;
+
+/** The tenant's pending approvals as of `at`, oldest first: past their deadline ones are expired first. */
+async function pendingApprovals(db: Db, tenant: string, at: Date): Promise<NonNullable<DigestData['approvals']>> {
+  await expireApprovals(db, at, tenant);
+  const [total, oldest] = await Promise.all([
+    countApprovals(db, tenant, 'pending'),
+    listApprovals(db, { tenant, status: 'pending', limit: DIGEST_APPROVALS_LISTED }),
+  ]);
+  return {
+    // Counted and listed in two reads: one decided in between must not make the count smaller than the list.
+    total: Math.max(total, oldest.length),
+    oldest: oldest.map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      rule: a.rule,
+      label: a.subject_label,
+      requestedAt: a.requested_at.toISOString(),
+      expiresAt: a.expires_at.toISOString(),
+    })),
+  };
+}
 
 export const digestJob = defineJob({
   name: 'digest',
@@ -53,6 +83,7 @@ export const digestJob = defineJob({
     const all = await digestFindings(app.db, tenant.name, since, at);
     // Exported with every digest: a head kept by a reader later proves the log was not cut (docs/operations.md).
     const { hash, count } = await auditLogHead(app.db);
+    const approvals = await pendingApprovals(app.db, tenant.name, at);
 
     let emails = 0;
     let interrupted = 0;
@@ -71,6 +102,7 @@ export const digestJob = defineJob({
             findings: findingsFor(audience, all),
             policy: tenant.policy,
             auditLogHead: { hash, count },
+            ...(APPROVALS_AUDIENCES.includes(audience) ? { approvals } : {}),
             // With WARDEN_PUBLIC_URL: the findings page filtered as this audience's share, and each finding's page.
             ...(app.publicUrl === undefined ? {} : { links: { publicUrl: app.publicUrl, families: AUDIENCE_FAMILIES[audience] } }),
           },

@@ -1,5 +1,5 @@
 /**
- * The tenant actions: add a tenant, set its policy, remove it. One function
+ * The tenant actions: add a tenant, set its policy and approval settings, remove it. One function
  * each, called by `warden tenants add|set|remove` and by any HTTP route that
  * does the same: validation, the checks and the write are here, so every face
  * refuses the same input with the same message and writes nothing when it does.
@@ -9,7 +9,8 @@
 import type { Environment } from '../config.js';
 import type { PolicyOverrides, Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
-import { addTenant, listTenants, removeTenant, setTenantPolicy, type NewTenantInput } from '../db/tenants.repository.js';
+import { inTransaction } from '../db/executor.js';
+import { addTenant, listTenants, removeTenant, setTenantApprovalSettings, setTenantPolicy, type ApprovalSettingsPatch, type NewTenantInput } from '../db/tenants.repository.js';
 import { readCsvRoster } from '../directory/csv-roster.js';
 import { parseDirectorySource } from '../directory/source.js';
 import { InputError } from '../errors.js';
@@ -17,6 +18,7 @@ import { OmneoClient } from '../omneo/client.js';
 import { OmneoApiError, OmneoNetworkError, OmneoTimeoutError } from '../omneo/errors.js';
 import { OutboundUrlError, OutboundUrlPolicy } from '../outbound/url-policy.js';
 import { policyOverrides } from '../report/policy.format.js';
+import { parseEmail } from './people.js';
 import { baseUrl, directory, recipients, tenantName, timezone, tokenEnv } from './tenant-input.js';
 
 /** A new tenant as asked for: text, validated by {@link validateNewTenant}. */
@@ -156,9 +158,79 @@ export function validatePolicyChange(name: string, change: PolicyChange): Policy
   return { tenant, overrides } as PolicyUpdate;
 }
 
-/** Replaces the tenant's policy, written to the audit log with the change. */
-export function setTenantPolicyAction(db: Db, update: PolicyUpdate, actor: string): Promise<Tenant> {
-  return setTenantPolicy(db, update.tenant, update.overrides, actor);
+/**
+ * A change of a tenant's approval settings as asked for (docs/operations.md
+ * "Approvals"); a field left out is not changed. Errors name these fields,
+ * which a face renames to its own (the CLI to its flags, src/cli/fields.ts).
+ */
+export interface ApprovalSettingsRequest {
+  /** Emails of accounts never removed, comma-separated; `''` clears the list. */
+  break_glass?: string | readonly string[];
+  /** Days a pending approval stays open, 1 to 365 (default 14). */
+  approval_expiry_days?: string | number;
+  /** Removals approved per tenant in 24 hours before a second admin must approve too, 0 to 10 000 (default 10). */
+  max_removals_per_day?: string | number;
+}
+
+/** Approval settings once {@link validateApprovalSettings} has accepted them. */
+export type ApprovalSettingsUpdate = { readonly tenant: string; readonly patch: ApprovalSettingsPatch; readonly [checked]: true };
+
+/** Bounds of the approval settings (the table's CHECK constraints say the same). */
+export const APPROVAL_EXPIRY_DAYS = { min: 1, max: 365 } as const;
+export const MAX_REMOVALS_PER_DAY = { min: 0, max: 10_000 } as const;
+/** A break-glass list is a handful of emergency accounts, not a roster. */
+const MAX_BREAK_GLASS = 100;
+
+function wholeNumber(value: string | number, field: string, bounds: { min: number; max: number }): number {
+  const text = String(value).trim();
+  const n = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < bounds.min || n > bounds.max) throw new InputError(field, `must be a whole number from ${bounds.min} to ${bounds.max}`);
+  return n;
+}
+
+function breakGlassList(value: string | readonly string[]): string[] {
+  const given = (typeof value === 'string' ? value.split(',') : [...value]).map((e) => e.trim()).filter((e) => e !== '');
+  if (given.length > MAX_BREAK_GLASS) throw new InputError('break_glass', `at most ${MAX_BREAK_GLASS} accounts`);
+  const emails = given.map((e) => {
+    try {
+      return parseEmail(e, 'break_glass');
+    } catch (err) {
+      // The address is the tenant's staff account, typed by an operator: named so they can find the typo.
+      if (err instanceof InputError) throw new InputError('break_glass', `${JSON.stringify(e.slice(0, 100))} is not an email address`);
+      throw err;
+    }
+  });
+  return [...new Set(emails)];
+}
+
+/**
+ * Validates approval settings without the ledger: the tenant's name, the
+ * break-glass emails (parseEmail, lower-cased, each once), the expiry in days
+ * and the daily cap within their bounds. At least one setting must be given.
+ */
+export function validateApprovalSettings(name: string, request: ApprovalSettingsRequest): ApprovalSettingsUpdate {
+  const tenant = tenantName(name);
+  const patch: ApprovalSettingsPatch = {};
+  if (request.break_glass !== undefined) patch.breakGlass = breakGlassList(request.break_glass);
+  if (request.approval_expiry_days !== undefined) patch.approvalExpiryDays = wholeNumber(request.approval_expiry_days, 'approval_expiry_days', APPROVAL_EXPIRY_DAYS);
+  if (request.max_removals_per_day !== undefined) patch.maxRemovalsPerDay = wholeNumber(request.max_removals_per_day, 'max_removals_per_day', MAX_REMOVALS_PER_DAY);
+  if (Object.keys(patch).length === 0) throw new InputError('settings', 'give at least one setting: break_glass, approval_expiry_days or max_removals_per_day');
+  return { tenant, patch } as ApprovalSettingsUpdate;
+}
+
+/**
+ * Changes a tenant's policy, its approval settings, or both, in one
+ * transaction, each change written to the audit log: both land or neither.
+ * An unknown tenant is an InputError naming `tenant`, and nothing is written.
+ */
+export async function setTenantAction(db: Db, change: { policy?: PolicyUpdate; settings?: ApprovalSettingsUpdate }, actor: string): Promise<Tenant> {
+  const names = [...new Set([change.policy?.tenant, change.settings?.tenant].filter((n) => n !== undefined))];
+  const name = names[0];
+  if (name === undefined || names.length > 1) throw new InputError('tenant', 'give one tenant and at least one change');
+  return inTransaction(db, async (trx) => {
+    const policy = change.policy === undefined ? undefined : await setTenantPolicy(trx, name, change.policy.overrides, actor);
+    return change.settings === undefined ? policy! : setTenantApprovalSettings(trx, name, change.settings.patch, actor);
+  });
 }
 
 /** Removes a tenant that has nothing in the ledger yet (one with runs or findings is refused). */

@@ -35,6 +35,7 @@ import { registerAuditLog } from './commands/audit-log.command.js';
 import { registerPeople } from './commands/people.command.js';
 import { registerServe } from './commands/serve.command.js';
 import { registerFindings } from './commands/findings.command.js';
+import { registerApprovals } from './commands/approvals.command.js';
 import { HELP_CONFIGURATION, environmentHelp } from './help.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
@@ -67,6 +68,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerServe(program, io);
   registerPeople(program, io);
   registerFindings(program, io);
+  registerApprovals(program, io, setExit);
   return program;
 }
 

@@ -142,6 +142,39 @@ export async function setTenantPolicy(db: Db, name: string, overrides: PolicyOve
   });
 }
 
+/** A tenant's approval settings (docs/operations.md "Approvals"); each left out stays as it is. */
+export interface ApprovalSettingsPatch {
+  /** Emails of accounts never removed (break-glass accounts), lower-cased; `[]` clears the list. */
+  breakGlass?: string[];
+  approvalExpiryDays?: number;
+  maxRemovalsPerDay?: number;
+}
+
+/**
+ * Changes the tenant's approval settings (already validated by the caller) and
+ * records the change in the audit log, in one transaction: who shielded which
+ * account from removal, or loosened the daily cap, is what a reviewer asks.
+ * The entry names the break-glass accounts: staff accounts of the tenant's
+ * platform, listed because a list that hides whom it protects explains nothing.
+ * @param actor - who: a person's login, or `cli`
+ */
+export async function setTenantApprovalSettings(db: Db, name: string, patch: ApprovalSettingsPatch, actor: string): Promise<Tenant> {
+  return inTransaction(db, async (trx) => {
+    const row = await updateTenant(trx, name, patch);
+    await appendAuditLog(trx, {
+      actor,
+      action: 'tenant.approval_settings_set',
+      subject: `tenant:${name}`,
+      details: {
+        ...(patch.breakGlass === undefined ? {} : { break_glass: patch.breakGlass }),
+        ...(patch.approvalExpiryDays === undefined ? {} : { approval_expiry_days: patch.approvalExpiryDays }),
+        ...(patch.maxRemovalsPerDay === undefined ? {} : { max_removals_per_day: patch.maxRemovalsPerDay }),
+      },
+    });
+    return row;
+  });
+}
+
 /** The tenant's stored policy overrides (`{}` when it runs on the defaults), or {@link UnknownTenantError}. */
 export async function tenantPolicy(db: Db, name: string): Promise<PolicyOverrides> {
   const row = await db.selectFrom('tenants').select('policy').where('name', '=', name).executeTakeFirst();

@@ -82,6 +82,9 @@ describe.each(backends)('warden tenants on $name', (backend) => {
       timezone: 'Australia/Sydney',
       directory: `csv:${roster}`,
       recipients: { compliance: ['co@acme.example', 'dpo@acme.example'], admins: ['it@acme.example'] },
+      break_glass: [],
+      approval_expiry_days: 14,
+      max_removals_per_day: 10,
     });
     expect(JSON.stringify(tenant)).not.toContain('tok-very-secret');
 
@@ -156,7 +159,10 @@ describe.each(backends)('warden tenants on $name', (backend) => {
       expect(set.stderr).toBe(check.stderr);
     }
     expect(await runCli(['tenants', 'set', 'pol', '--policy', join(dir, 'none.json')], env)).toMatchObject({ code: 2, stderr: `warden: --policy: cannot read "${join(dir, 'none.json')}" (ENOENT)\n` });
-    expect(await runCli(['tenants', 'set', 'pol'], env)).toMatchObject({ code: 2, stderr: 'warden: --policy: give --policy FILE or --policy-reset\n' });
+    expect(await runCli(['tenants', 'set', 'pol'], env)).toMatchObject({
+      code: 2,
+      stderr: 'warden: --policy: give --policy FILE or --policy-reset, or an approval setting: --break-glass, --approval-expiry-days, --max-removals-per-day\n',
+    });
     expect((await runCli(['tenants', 'set', 'pol', '--policy', file, '--policy-reset'], env)).code).toBe(2);
     expect(await runCli(['tenants', 'set', 'nope', '--policy', file], env)).toMatchObject({ code: 2, stderr: 'warden: tenant: no tenant named "nope"\n' });
     expect(JSON.parse((await runCli(['tenants', 'show', 'pol', '--format', 'json'], env)).stdout)).toMatchObject({ policy: { inactive_days: { value: 60 } } });
@@ -176,6 +182,67 @@ describe.each(backends)('warden tenants on $name', (backend) => {
       await ledger.close();
     }
     expect((await runCli(['tenants', 'remove', 'pol'], env)).code).toBe(0);
+  });
+
+  it('sets the approval settings (break-glass accounts, expiry, daily cap), shows them, and writes each change to the audit log', async () => {
+    expect((await runCli(['tenants', 'add', 'apr', '--base-url', 'https://x.example', '--token-env', 'APR_TOKEN', '--no-check'], env)).code).toBe(0);
+    const shown = async () => JSON.parse((await runCli(['tenants', 'show', 'apr', '--format', 'json'], env)).stdout) as Record<string, unknown>;
+    expect(await shown()).toMatchObject({ break_glass: [], approval_expiry_days: 14, max_removals_per_day: 10 });
+
+    const set = await runCli(['tenants', 'set', 'apr', '--break-glass', ' Root@X.example,oncall@x.example,root@x.example ', '--approval-expiry-days', '30', '--max-removals-per-day', '0'], env);
+    expect(set).toEqual({
+      code: 0,
+      stderr: '',
+      stdout: 'tenant apr: break-glass root@x.example,oncall@x.example; approvals expire after 30 day(s); at most 0 removal(s) a day on one admin’s approval\n',
+    });
+    expect(await shown()).toMatchObject({ break_glass: ['root@x.example', 'oncall@x.example'], approval_expiry_days: 30, max_removals_per_day: 0 });
+    const table = (await runCli(['tenants', 'show', 'apr'], env)).stdout;
+    expect(table).toContain('break-glass root@x.example,oncall@x.example\n');
+    expect(table).toContain('approvals   expire after 30 day(s); over 0 removal(s) in 24 hours a second admin must approve\n');
+
+    // Only what is given changes; '' clears the list. A policy and a setting go in together.
+    const file = join(dir, 'apr-policy.json');
+    writeFileSync(file, '{"inactive_days": 45}');
+    const both = await runCli(['tenants', 'set', 'apr', '--break-glass', '', '--policy', file], env);
+    expect(both).toMatchObject({ code: 0, stderr: '' });
+    expect(both.stdout.split('\n')).toEqual([
+      'tenant apr: policy is the defaults, except inactive_days = 45 (default 90)',
+      'tenant apr: break-glass none; approvals expire after 30 day(s); at most 0 removal(s) a day on one admin’s approval',
+      '',
+    ]);
+    expect(await shown()).toMatchObject({ break_glass: [], approval_expiry_days: 30, max_removals_per_day: 0, policy: { inactive_days: { value: 45 } } });
+
+    const before = await shown();
+    for (const [flags, message] of [
+      [['--break-glass', 'root@x.example,not-an-address'], '--break-glass: "not-an-address" is not an email address'],
+      [['--approval-expiry-days', '0'], '--approval-expiry-days: must be a whole number from 1 to 365'],
+      [['--approval-expiry-days', '366'], '--approval-expiry-days: must be a whole number from 1 to 365'],
+      [['--approval-expiry-days', '7.5'], '--approval-expiry-days: must be a whole number from 1 to 365'],
+      [['--max-removals-per-day', '-1'], '--max-removals-per-day: must be a whole number from 0 to 10000'],
+      [['--max-removals-per-day', '10001'], '--max-removals-per-day: must be a whole number from 0 to 10000'],
+      [['--max-removals-per-day', 'ten'], '--max-removals-per-day: must be a whole number from 0 to 10000'],
+      // One bad value refuses the whole change: the good ones beside it are not written either.
+      [['--break-glass', 'a@x.example', '--max-removals-per-day', '99999'], '--max-removals-per-day: must be a whole number from 0 to 10000'],
+      [['--break-glass', 'a@x.example', '--policy', join(dir, 'none.json')], `--policy: cannot read "${join(dir, 'none.json')}" (ENOENT)`],
+    ] as const) {
+      expect(await runCli(['tenants', 'set', 'apr', ...flags], env)).toEqual({ code: 2, stdout: '', stderr: `warden: ${message}\n` });
+    }
+    expect(await runCli(['tenants', 'set', 'nope', '--max-removals-per-day', '3'], env)).toMatchObject({ code: 2, stderr: 'warden: tenant: no tenant named "nope"\n' });
+    expect(await shown()).toEqual(before);
+
+    const ledger = await openDatabase({ config: loadConfig(env) });
+    try {
+      const log = await ledger.db.selectFrom('audit_log').selectAll().where('subject', '=', 'tenant:apr').orderBy('id').execute();
+      expect(log.map((r) => [r.action, r.details])).toEqual([
+        ['tenant.added', { platform_host: 'x.example', token_env: 'APR_TOKEN', timezone: 'UTC', directory: null, recipients: {} }],
+        ['tenant.approval_settings_set', { break_glass: ['root@x.example', 'oncall@x.example'], approval_expiry_days: 30, max_removals_per_day: 0 }],
+        ['tenant.policy_set', { overrides: { inactive_days: 45 } }],
+        ['tenant.approval_settings_set', { break_glass: [] }],
+      ]);
+    } finally {
+      await ledger.close();
+    }
+    expect((await runCli(['tenants', 'remove', 'apr'], env)).code).toBe(0);
   });
 
   it('refuses a bad tenant name', async () => {

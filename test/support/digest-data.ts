@@ -1,7 +1,8 @@
 /**
  * Digest inputs for the mail tests: the real findings of the public acme example
  * (through the real rules), plus findings poisoned with a fake secret value, a
- * customer's email address and markup, to prove what an email may carry.
+ * customer's email address and markup, to prove what an email may carry; and
+ * pending approvals, one of them labelled with markup, an email and a control character.
  */
 import { readFileSync } from 'node:fs';
 import { evaluate, fingerprint } from '../../src/rules/engine.js';
@@ -9,7 +10,7 @@ import { parsePolicy } from '../../src/rules/policy.js';
 import { parseSnapshot } from '../../src/rules/snapshot.js';
 import { parseInstant } from '../../src/rules/time.js';
 import type { Finding, RawFinding } from '../../src/rules/types.js';
-import type { DigestData } from '../../src/mail/templates/digest.template.js';
+import type { DigestApproval, DigestData } from '../../src/mail/templates/digest.template.js';
 
 export const ACME_AS_OF = '2026-11-29T00:00:00Z';
 
@@ -85,4 +86,20 @@ export function acmeDigestData(overrides: Partial<DigestData> = {}): DigestData 
     policy: { inactive_days: 60, max_admins: 5 },
     ...overrides,
   };
+}
+
+/** An account's email in an approval's label: staff data, masked in every part of a digest. */
+export const STAFF_EMAIL = 'bob.stone@acme.example';
+
+/**
+ * Pending approvals of acme as the digest job reads them, deliberately out of
+ * order (the template sorts oldest first): waiting 12, 3 and 0 days at {@link ACME_AS_OF}.
+ */
+export function pendingApprovals(): DigestApproval[] {
+  const day = (n: number) => new Date(Date.parse(ACME_AS_OF) - n * 86_400_000).toISOString();
+  return [
+    { id: 7, kind: 'revoke_token', rule: 'TOK-02', label: 'pos-sync', requestedAt: day(3), expiresAt: day(3 - 14) },
+    { id: 3, kind: 'remove_user', rule: 'ACC-01', label: `<b>Bob</b> (${STAFF_EMAIL})\u001b[2J`, requestedAt: day(12.5), expiresAt: day(12.5 - 14) },
+    { id: 9, kind: 'remove_user', rule: 'ACC-03', label: 'Cara Diaz', requestedAt: day(0.25), expiresAt: day(0.25 - 14) },
+  ];
 }

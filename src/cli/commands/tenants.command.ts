@@ -1,13 +1,14 @@
 /** `warden tenants add|list|show|set|remove`: who Warden audits, and by which policy. */
 import { Option, type Command } from 'commander';
 import { tenantName } from '../../app/tenant-input.js';
-import { addTenantAction, removeTenantAction, setTenantPolicyAction, validateNewTenant, validatePolicyChange } from '../../app/tenants.js';
+import { addTenantAction, removeTenantAction, setTenantAction, validateApprovalSettings, validateNewTenant, validatePolicyChange } from '../../app/tenants.js';
 import type { Tenant } from '../../db/database.js';
 import { listTenants, requireTenant } from '../../db/tenants.repository.js';
 import { InputError } from '../../errors.js';
 import { describePolicy, policyRows } from '../../report/policy.format.js';
 import { printable } from '../../text/sanitize.js';
 import { cliActor } from '../actor.js';
+import { underFlags } from '../fields.js';
 import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { configOf, withLedger } from '../ledger.js';
@@ -32,8 +33,18 @@ function settingsOf(t: Tenant) {
     timezone: t.timezone,
     directory: t.directory,
     recipients: t.recipients,
+    break_glass: t.break_glass,
+    approval_expiry_days: t.approval_expiry_days,
+    max_removals_per_day: t.max_removals_per_day,
   };
 }
+
+/** The command line's names of the approval settings' fields (src/app/tenants.ts). */
+const SETTINGS_FLAGS = {
+  break_glass: '--break-glass',
+  approval_expiry_days: '--approval-expiry-days',
+  max_removals_per_day: '--max-removals-per-day',
+} as const;
 
 function showText(t: Tenant): string {
   const recipientsText = Object.entries(t.recipients)
@@ -46,6 +57,8 @@ function showText(t: Tenant): string {
     ['time zone', t.timezone],
     ['directory', t.directory ?? '-'],
     ['recipients', recipientsText || '-'],
+    ['break-glass', t.break_glass.join(',') || '-'],
+    ['approvals', `expire after ${t.approval_expiry_days} day(s); over ${t.max_removals_per_day} removal(s) in 24 hours a second admin must approve`],
     ['policy', describePolicy(t.policy)],
   ];
   const rows = policyRows(t.policy);
@@ -139,28 +152,55 @@ export function registerTenants(program: Command, io: CliIo): void {
   tenants
     .command('set <name>')
     .description(
-      'change a tenant’s policy, the thresholds its scheduled audits use. --policy FILE is validated as ' +
-        '`warden check --policy` validates it and replaces the whole policy: keys it leaves out go back to ' +
-        'their defaults. --policy-reset puts every key back to its default. Each change is written to the audit log',
+      'change a tenant’s policy (the thresholds its scheduled audits use) and its approval settings. --policy FILE is ' +
+        'validated as `warden check --policy` validates it and replaces the whole policy: keys it leaves out go back to ' +
+        'their defaults. --policy-reset puts every key back to its default. The approval settings change only what is ' +
+        'given. All changes land together or not at all, each written to the audit log',
     )
     .addOption(new Option('--policy <file>', 'JSON object of policy overrides, e.g. {"inactive_days": 60}; - reads stdin'))
     .addOption(new Option('--policy-reset', 'drop every override: the tenant runs on the defaults').conflicts('policy'))
+    .option('--break-glass <emails>', 'comma-separated emails of accounts Warden never removes (replaces the list; \'\' clears it)')
+    .option('--approval-expiry-days <n>', 'days a pending approval stays open before it expires, 1 to 365 (default 14)')
+    .option('--max-removals-per-day <n>', 'removals approved in 24 hours before each further one needs a second admin, 0 to 10000 (default 10)')
     .addHelpText(
       'after',
       examples(
         `echo '{"inactive_days": 60, "max_admins": 5}' > acme-policy.json`,
         'warden tenants set acme --policy acme-policy.json',
         'warden tenants set acme --policy-reset',
+        'warden tenants set acme --break-glass root@acme.example,oncall@acme.example --max-removals-per-day 5',
+        "warden tenants set acme --break-glass ''",
       ),
     )
-    .action(async (name: string, opts: { policy?: string; policyReset?: boolean }) => {
+    .action(async (name: string, opts: { policy?: string; policyReset?: boolean; breakGlass?: string; approvalExpiryDays?: string; maxRemovalsPerDay?: string }) => {
       // The name is judged first, then the flags, then the file: the first problem is the one reported.
       tenantName(name);
-      if (opts.policy === undefined && opts.policyReset !== true) throw new InputError('--policy', 'give --policy FILE or --policy-reset');
-      const change = opts.policy === undefined ? { reset: true as const } : { overrides: await readJson(opts.policy, '--policy', 'policy', io) };
-      const update = validatePolicyChange(name, change);
-      const row = await withLedger(io, ({ db }) => setTenantPolicyAction(db, update, cliActor()));
-      await write(io.stdout, `${printable(`tenant ${row.name}: policy is ${describePolicy(row.policy)}`)}\n`);
+      const settingsGiven = opts.breakGlass !== undefined || opts.approvalExpiryDays !== undefined || opts.maxRemovalsPerDay !== undefined;
+      const policyGiven = opts.policy !== undefined || opts.policyReset === true;
+      if (!policyGiven && !settingsGiven) {
+        throw new InputError('--policy', 'give --policy FILE or --policy-reset, or an approval setting: --break-glass, --approval-expiry-days, --max-removals-per-day');
+      }
+      const settings = !settingsGiven
+        ? undefined
+        : await underFlags(SETTINGS_FLAGS, () =>
+          Promise.resolve().then(() => validateApprovalSettings(name, {
+            ...(opts.breakGlass === undefined ? {} : { break_glass: opts.breakGlass }),
+            ...(opts.approvalExpiryDays === undefined ? {} : { approval_expiry_days: opts.approvalExpiryDays }),
+            ...(opts.maxRemovalsPerDay === undefined ? {} : { max_removals_per_day: opts.maxRemovalsPerDay }),
+          })),
+        );
+      const change = !policyGiven ? undefined : opts.policy === undefined ? { reset: true as const } : { overrides: await readJson(opts.policy, '--policy', 'policy', io) };
+      const policy = change === undefined ? undefined : validatePolicyChange(name, change);
+      const row = await withLedger(io, ({ db }) => setTenantAction(db, { ...(policy === undefined ? {} : { policy }), ...(settings === undefined ? {} : { settings }) }, cliActor()));
+      const lines: string[] = [];
+      if (policy !== undefined) lines.push(`tenant ${row.name}: policy is ${describePolicy(row.policy)}`);
+      if (settings !== undefined) {
+        lines.push(
+          `tenant ${row.name}: break-glass ${row.break_glass.length === 0 ? 'none' : row.break_glass.join(',')}; ` +
+            `approvals expire after ${row.approval_expiry_days} day(s); at most ${row.max_removals_per_day} removal(s) a day on one admin’s approval`,
+        );
+      }
+      await write(io.stdout, `${lines.map(printable).join('\n')}\n`);
     });
 
   tenants

@@ -1,7 +1,8 @@
 /**
  * Links from a digest into the web app, when `WARDEN_PUBLIC_URL` is set: the
  * findings page filtered as the digest's audience sees them (the tenant, the
- * audience's rule families, open findings only) and each finding's own page.
+ * audience's rule families, open findings only), each finding's own page, and
+ * each pending approval's page (`/approvals/ID`).
  * Pure. Only ids go in a URL: the tenant's name, rule families, a state and
  * fingerprints (hashes of the finding's rule, tenant and subject), never a
  * subject's id or label, which may name a person.
@@ -59,6 +60,12 @@ export function findingsListLinks(links: DigestLinks, tenant: string): FindingsL
   const families = links.families ?? RULE_FAMILIES;
   if (RULE_FAMILIES.every((f) => families.includes(f))) return [{ family: undefined, url: url(undefined) }];
   return RULE_FAMILIES.filter((f) => families.includes(f)).map((family) => ({ family, url: url(family) }));
+}
+
+/** `/approvals/ID` under the public URL: the approval's page (its id is a number, nothing else reaches the URL). */
+export function approvalUrl(links: Pick<DigestLinks, 'publicUrl'>, id: number): string {
+  if (!Number.isSafeInteger(id) || id < 1) throw new InputError('approval id', 'must be a positive whole number');
+  return `${baseOf(links.publicUrl)}/approvals/${id}`;
 }
 
 /** `/findings/TENANT/FINGERPRINT` under the public URL. */

@@ -12,12 +12,17 @@
  * - **The CSV attachment** is the full record (every finding, evidence included as the
  *   rules produce it: the rules keep evidence free of secret values and customer data).
  *   Email-shaped substrings are masked there too, as a last line of defence.
+ * - **Pending approvals** ({@link DigestData.approvals}), in the admins' and compliance
+ *   digests only: each one's id, kind, rule, subject label (masked like every label),
+ *   when it was requested and expires, and how many days it has waited, oldest first.
+ *   Never its impact: that names accounts' emails and tokens, and is on the approval's page.
  * - **Links**, only with `WARDEN_PUBLIC_URL` ({@link DigestData.links}): the findings page
- *   filtered for the audience, and each listed finding's page (./digest-links.ts). A URL
- *   carries the tenant's name, rule families and fingerprints (hashes), never a subject's
- *   id or label. Without it, no links, as a mail client cannot reach an app it has no address for.
- * - Nothing else: no secret values. The digest promises only what exists: no approvals
- *   until those are built (docs/architecture.md).
+ *   filtered for the audience, each listed finding's page and each pending approval's page
+ *   (./digest-links.ts). A URL carries the tenant's name, rule families, fingerprints
+ *   (hashes) and approval ids, never a subject's id or label. Without it, no links, as a
+ *   mail client cannot reach an app it has no address for. A digest link decides nothing:
+ *   approving takes the approval's page (signed in) or the admin's own emailed link.
+ * - Nothing else: no secret values.
  * - **Control characters** in a tenant name, label or title (ESC, BEL, bidi overrides)
  *   are shown as `\uXXXX`, never passed on to a mail client (../../text/sanitize.ts);
  *   the CSV attachment keeps its cells as data, with formula-leading cells escaped.
@@ -31,7 +36,8 @@ import { describePolicy } from '../../report/policy.format.js';
 import { compareFindings, summarize } from '../../rules/engine.js';
 import { SEVERITIES, type Finding, type Severity, type SubjectType, type Summary } from '../../rules/types.js';
 import { printable, printableLines } from '../../text/sanitize.js';
-import { findingsListLinks, findingUrl, type DigestLinks, type FindingsListLink } from './digest-links.js';
+import { kindWords } from './approval-request.template.js';
+import { approvalUrl, findingsListLinks, findingUrl, type DigestLinks, type FindingsListLink } from './digest-links.js';
 import { escapeHtml } from './html.js';
 import { maskEmails } from './mask.js';
 
@@ -85,6 +91,29 @@ export interface DigestData {
    * @defaultValue 10
    */
   topN?: number;
+  /**
+   * The tenant's pending approvals, for the audiences in {@link APPROVALS_AUDIENCES}:
+   * `total` pending, and the oldest of them to list (any order: the template sorts).
+   * @defaultValue none: no approvals section
+   */
+  approvals?: { total: number; oldest: readonly DigestApproval[] };
+}
+
+/** The audiences whose digest lists pending approvals: the admins who decide them, compliance who oversees. */
+export const APPROVALS_AUDIENCES: readonly DigestAudience[] = ['admins', 'compliance'];
+
+/** A pending approval as the digest lists it: ids, words and dates, never its impact. */
+export interface DigestApproval {
+  id: number;
+  /** `remove_user`, `revoke_token`. */
+  kind: string;
+  rule: string;
+  /** The account or token as the finding names it. */
+  label: string;
+  /** ISO 8601. */
+  requestedAt: string;
+  /** ISO 8601. */
+  expiresAt: string;
 }
 
 export interface RenderedEmail {
@@ -174,6 +203,65 @@ interface View {
   csvName: string;
   /** The findings page filtered for the audience (one link per family, or one for all), with links. */
   findingsLinks: FindingsListLink[] | undefined;
+  /** Pending approvals, oldest first; undefined: no section. */
+  approvals: { total: number; rows: ApprovalRow[] } | undefined;
+}
+
+interface ApprovalRow {
+  id: number;
+  /** `Remove account: Bob Stone (ACC-01)`, one printable line with emails masked. */
+  what: string;
+  kind: string;
+  rule: string;
+  label: string;
+  /** Whole days waited at `asOf`. */
+  ageDays: number;
+  requested: string;
+  expires: string;
+  url: string | undefined;
+}
+
+const DAY_MS = 86_400_000;
+
+function approvalRows(data: DigestData, asOf: Date): View['approvals'] {
+  const given = data.approvals;
+  if (given === undefined) return undefined;
+  if (!APPROVALS_AUDIENCES.includes(data.audience)) throw new InputError('approvals', `only the ${APPROVALS_AUDIENCES.join(' and ')} digests list approvals`);
+  if (!Number.isInteger(given.total) || given.total < given.oldest.length) throw new InputError('approvals.total', 'must be a whole number, at least the approvals listed');
+  const rows = given.oldest.map((a) => {
+    const requested = new Date(a.requestedAt);
+    const expires = new Date(a.expiresAt);
+    if (!Number.isSafeInteger(a.id) || a.id < 1) throw new InputError('approvals.id', 'must be a positive whole number');
+    if (Number.isNaN(requested.getTime())) throw new InputError('approvals.requestedAt', 'not an ISO 8601 instant');
+    if (Number.isNaN(expires.getTime())) throw new InputError('approvals.expiresAt', 'not an ISO 8601 instant');
+    const kind = oneLine(a.kind);
+    const rule = oneLine(a.rule);
+    const label = oneLine(a.label);
+    return {
+      id: a.id,
+      what: `${kindWords(kind)}: ${label} (${rule})`,
+      kind,
+      rule,
+      label,
+      at: requested.getTime(),
+      ageDays: Math.max(0, Math.floor((asOf.getTime() - requested.getTime()) / DAY_MS)),
+      requested: requested.toISOString().slice(0, 10),
+      expires: expires.toISOString().slice(0, 10),
+      url: data.links === undefined ? undefined : approvalUrl(data.links, a.id),
+    };
+  });
+  rows.sort((a, b) => a.at - b.at || a.id - b.id);
+  return { total: given.total, rows: rows.map(({ at: _at, ...r }) => r) };
+}
+
+function days(n: number): string {
+  return n === 1 ? '1 day' : `${n} days`;
+}
+
+function approvalsHeading(a: NonNullable<View['approvals']>): string {
+  if (a.total === 0) return 'No approvals are waiting for an admin.';
+  const shown = a.rows.length < a.total ? ` (the ${a.rows.length} oldest)` : '';
+  return `Approvals waiting for an admin: ${a.total}${shown}, oldest first.`;
 }
 
 function prepare(data: DigestData): View {
@@ -211,6 +299,7 @@ function prepare(data: DigestData): View {
     top: open.slice(0, topN).map((r) => ({ ...r, url: url(r.finding) })),
     csvName: `warden-${data.tenant.toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}-${date}.csv`,
     findingsLinks: links === undefined ? undefined : findingsListLinks(links, data.tenant),
+    approvals: approvalRows(data, asOf),
   };
 }
 
@@ -269,6 +358,15 @@ function renderText(v: View): string {
     }
     lines.push('');
   }
+  if (v.approvals !== undefined) {
+    lines.push(approvalsHeading(v.approvals));
+    for (const a of v.approvals.rows) {
+      lines.push(`  #${a.id} ${a.what}, waiting ${days(a.ageDays)}, requested ${a.requested}, expires ${a.expires}`);
+      if (a.url !== undefined) lines.push(`     ${a.url}`);
+    }
+    if (v.approvals.rows.length < v.approvals.total) lines.push('  All of them: warden approvals list --state pending');
+    lines.push('');
+  }
   lines.push(totalLine(v));
   if (v.auditLogHead !== undefined) lines.push('', v.auditLogHead);
   lines.push('', FOOTER);
@@ -296,6 +394,26 @@ function findingsLinksHtml(links: FindingsListLink[] | undefined): string {
       ? `<a href="${escapeHtml(first!.url)}" style="${LINK}">Open findings in Warden</a>`
       : `Open findings in Warden, by family: ${links.map((l) => `<a href="${escapeHtml(l.url)}" style="${LINK}">${escapeHtml(l.family ?? 'all')}</a>`).join(', ')}`;
   return `<p id="findings-link" style="margin:8px 0">${body}</p>\n`;
+}
+
+/** The pending approvals: a heading and a table, oldest first; nothing when the digest has no section. */
+function approvalsHtml(approvals: View['approvals']): string {
+  if (approvals === undefined) return '';
+  const heading = `<h2 style="font-size:16px;margin:24px 0 8px">${escapeHtml(approvalsHeading(approvals))}</h2>`;
+  if (approvals.rows.length === 0) return `<div id="pending-approvals">${heading}</div>\n`;
+  const rows = approvals.rows
+    .map((r) => {
+      const id = r.url === undefined ? `#${r.id}` : `<a href="${escapeHtml(r.url)}" style="${LINK}">#${r.id}</a>`;
+      return `<tr data-approval="${r.id}"><td style="${CELL}">${id}</td><td style="${CELL}">${escapeHtml(kindWords(r.kind))}</td><td style="${CELL};white-space:nowrap">${escapeHtml(r.rule)}</td><td style="${CELL}">${escapeHtml(r.label)}</td><td style="${CELL}">${escapeHtml(days(r.ageDays))}</td><td style="${CELL};white-space:nowrap">${escapeHtml(r.requested)}</td><td style="${CELL};white-space:nowrap">${escapeHtml(r.expires)}</td></tr>`;
+    })
+    .join('');
+  const more = approvals.rows.length < approvals.total ? `<p style="margin:8px 0">All of them: <code>warden approvals list --state pending</code></p>` : '';
+  return (
+    `<div id="pending-approvals">${heading}` +
+    `<table role="table" cellpadding="0" cellspacing="0" style="border-collapse:collapse;width:100%;font-size:14px">` +
+    `<thead><tr>${['Approval', 'Kind', 'Rule', 'Subject', 'Waiting', 'Requested', 'Expires'].map((h) => `<th style="${CELL};background:#f3f4f6">${h}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows}</tbody></table>${more}</div>\n`
+  );
 }
 
 function renderHtml(v: View): string {
@@ -334,7 +452,7 @@ function renderHtml(v: View): string {
 <table id="severity-counts" role="presentation" cellpadding="0" cellspacing="4" style="width:100%;border-collapse:separate"><tr>${countCells}</tr></table>
 <p id="changes" style="margin:16px 0 8px">Since the previous run: <strong>${escapeHtml(v.created)} new</strong>, ${escapeHtml(v.persisting)} persisting, <strong>${escapeHtml(v.resolved)} resolved</strong>.</p>
 ${findingsLinksHtml(v.findingsLinks)}${table}
-<p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}</p>
+${approvalsHtml(v.approvals)}<p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}</p>
 ${v.auditLogHead === undefined ? '' : `<p id="audit-log-head" style="margin:16px 0 0;color:#6b7280;font-size:12px;word-break:break-all">${escapeHtml(v.auditLogHead)}</p>\n`}<p style="margin:16px 0 0;color:#6b7280;font-size:12px">${escapeHtml(FOOTER)}</p>
 </td></tr></table>
 </td></tr></table>

@@ -1,17 +1,19 @@
 import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.js';
-import { digestAttachments, renderDigest, type DigestData } from '../../../src/mail/templates/digest.template.js';
+import { APPROVALS_AUDIENCES, digestAttachments, renderDigest, type DigestData } from '../../../src/mail/templates/digest.template.js';
 import { EMAIL_MASK } from '../../../src/mail/templates/mask.js';
 import { CSV_COLUMNS } from '../../../src/report/findings.format.js';
 import { SEVERITY_RANK } from '../../../src/rules/types.js';
 import {
   CUSTOMER_EMAIL,
   FAKE_TOKEN,
+  STAFF_EMAIL,
   acmeDigestData,
   acmeEmails,
   acmeFindings,
   makeFinding,
+  pendingApprovals,
 } from '../../support/digest-data.js';
 
 const csvOf = (data: DigestData) => {
@@ -87,7 +89,7 @@ describe('renderDigest', () => {
     expect(r.text).toContain(`Token <script>alert('title')</script> & <b>friends</b>`);
   });
 
-  it('promises only what exists: no approvals, and no links without WARDEN_PUBLIC_URL (test/unit/mail/digest-links.test.ts has them)', () => {
+  it('promises only what it is given: no approvals section without approvals, and no links without WARDEN_PUBLIC_URL (test/unit/mail/digest-links.test.ts has them)', () => {
     for (const audience of ['compliance', 'admins', 'engineers'] as const) {
       const r = renderDigest({ ...data, audience });
       for (const part of [r.html, r.text]) {
@@ -198,5 +200,83 @@ describe('digestAttachments', () => {
     const row = rows.find((r) => r.fingerprint === acc01.fingerprint)!;
     expect(row).toMatchObject({ severity: 'critical', subject_id: acc01.subject.id, requires_approval: 'true' });
     expect(JSON.parse(row.evidence!)).toEqual(acc01.evidence);
+  });
+});
+
+describe('pending approvals in the digest', () => {
+  const approvals = { total: 3, oldest: pendingApprovals() };
+  const admins = renderDigest(acmeDigestData({ audience: 'admins', approvals }));
+  /** The approval ids of the HTML table, in its order. */
+  const htmlIds = (html: string) => [...html.matchAll(/<tr data-approval="(\d+)"/g)].map((m) => Number(m[1]));
+
+  it('lists them oldest first with their age in whole days, id, kind, rule, label, requested and expires, in both parts', () => {
+    expect(admins.text).toContain(
+      [
+        'Approvals waiting for an admin: 3, oldest first.',
+        `  #3 Remove account: <b>Bob</b> (${EMAIL_MASK})\\u001b[2J (ACC-01), waiting 12 days, requested 2026-11-16, expires 2026-11-30`,
+        '  #7 Revoke API token: pos-sync (TOK-02), waiting 3 days, requested 2026-11-26, expires 2026-12-10',
+        '  #9 Remove account: Cara Diaz (ACC-03), waiting 0 days, requested 2026-11-28, expires 2026-12-12',
+        '',
+      ].join('\n'),
+    );
+    expect(htmlIds(admins.html)).toEqual([3, 7, 9]);
+    expect(admins.html).toContain('<h2 style="font-size:16px;margin:24px 0 8px">Approvals waiting for an admin: 3, oldest first.</h2>');
+    const row = /<tr data-approval="7">(.*?)<\/tr>/.exec(admins.html)![1]!;
+    expect([...row.matchAll(/<td[^>]*>(.*?)<\/td>/g)].map((m) => m[1])).toEqual(['#7', 'Revoke API token', 'TOK-02', 'pos-sync', '3 days', '2026-11-26', '2026-12-10']);
+  });
+
+  it('escapes markup, masks emails and shows control characters in labels, in every part', () => {
+    expect(admins.html).toContain(`&lt;b&gt;Bob&lt;/b&gt; (${EMAIL_MASK})\\u001b[2J`);
+    expect(admins.html).not.toContain('<b>Bob</b>');
+    for (const part of [admins.subject, admins.html, admins.text]) {
+      expect(part).not.toContain(STAFF_EMAIL);
+      expect(part).not.toContain('\u001b');
+    }
+  });
+
+  it('is in the compliance digest too, and never in the engineers’ (the job gives it to admins and compliance only)', () => {
+    expect(APPROVALS_AUDIENCES).toEqual(['admins', 'compliance']);
+    const compliance = renderDigest(acmeDigestData({ approvals }));
+    expect(htmlIds(compliance.html)).toEqual([3, 7, 9]);
+    expect(() => renderDigest(acmeDigestData({ audience: 'engineers', approvals }))).toThrow(expect.objectContaining({ path: 'approvals' }));
+  });
+
+  it('counts them all and lists the oldest it is given, saying where the rest are', () => {
+    const r = renderDigest(acmeDigestData({ audience: 'admins', approvals: { total: 45, oldest: pendingApprovals().slice(0, 2) } }));
+    expect(r.text).toContain('Approvals waiting for an admin: 45 (the 2 oldest), oldest first.\n');
+    expect(r.text).toContain('  All of them: warden approvals list --state pending\n');
+    expect(r.html).toContain('All of them: <code>warden approvals list --state pending</code>');
+    expect(htmlIds(r.html)).toEqual([3, 7]);
+  });
+
+  it('says so when none is waiting', () => {
+    const r = renderDigest(acmeDigestData({ audience: 'admins', approvals: { total: 0, oldest: [] } }));
+    expect(r.text).toContain('No approvals are waiting for an admin.\n');
+    expect(r.html).toContain('No approvals are waiting for an admin.');
+    expect(htmlIds(r.html)).toEqual([]);
+  });
+
+  it('links each approval to its page with WARDEN_PUBLIC_URL (only the id in the URL), and not without', () => {
+    const linked = renderDigest(acmeDigestData({ audience: 'admins', approvals, links: { publicUrl: 'https://warden.example/base/' } }));
+    expect(linked.html).toContain('<tr data-approval="3"><td style="padding:6px 8px;border-bottom:1px solid #e5e7eb;text-align:left;vertical-align:top"><a href="https://warden.example/base/approvals/3" style="color:#1d4ed8">#3</a></td>');
+    expect(linked.text).toMatch(/^ {2}#7 Revoke API token: pos-sync \(TOK-02\), waiting 3 days, requested 2026-11-26, expires 2026-12-10\n {5}https:\/\/warden\.example\/base\/approvals\/7\n/m);
+    const urls = [...linked.text.matchAll(/https:\/\/\S+\/approvals\/\S*/g)].map((m) => m[0]);
+    expect(urls).toEqual([3, 7, 9].map((id) => `https://warden.example/base/approvals/${id}`));
+    expect(admins.text).not.toContain('/approvals/');
+    expect(admins.html).not.toContain('href=');
+  });
+
+  it('rejects bad approval data with an InputError naming the field', () => {
+    const [first] = pendingApprovals();
+    const bad: [DigestData['approvals'], string][] = [
+      [{ total: 0, oldest: [first!] }, 'approvals.total'],
+      [{ total: 1, oldest: [{ ...first!, id: 0 }] }, 'approvals.id'],
+      [{ total: 1, oldest: [{ ...first!, requestedAt: 'last week' }] }, 'approvals.requestedAt'],
+      [{ total: 1, oldest: [{ ...first!, expiresAt: '' }] }, 'approvals.expiresAt'],
+    ];
+    for (const [approvals, path] of bad) {
+      expect(() => renderDigest(acmeDigestData({ audience: 'admins', approvals }))).toThrow(InputError);
+      expect(() => renderDigest(acmeDigestData({ audience: 'admins', approvals }))).toThrow(expect.objectContaining({ path }));
+    }
   });
 });
