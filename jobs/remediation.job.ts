@@ -80,7 +80,8 @@ export const remediationJob = defineJob({
         }
         const acted =
           recheck.verdict === 'already_gone'
-            ? { call: null, answer: 'not called: already gone before Warden acted (removed by hand)', at: new Date().toISOString() }
+            ? // Gone by hand, or by an earlier attempt's DELETE whose answer was lost (a timeout): done either way.
+              { call: null, answer: 'not called: already gone when Warden came to act (removed by hand, or by an earlier attempt whose answer was lost)', at: new Date().toISOString() }
             : await actResult(ctx, client, approval);
         approval = await markApprovalExecuted(app.db, id, new Date(), { recheck, act: acted });
       }

@@ -10,6 +10,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readApprovalLink } from '../../../src/approvals/approval-links.js';
+import { addPerson } from '../../../src/app/people.js';
 import { approvalEvents, expireApprovals } from '../../../src/db/approvals.repository.js';
 import { listEffects } from '../../../src/db/run-effects.repository.js';
 import { suppressFinding } from '../../../src/db/suppressions.repository.js';
@@ -166,7 +167,6 @@ describe('the approval email', () => {
     for (const m of mails) expect(idsIn(m).sort()).toEqual(access.sort());
 
     // A third admin joins; the tokens run sends each admin only its new items, and the newcomer everything pending.
-    const { addPerson } = await import('../../../src/app/people.js');
     const third = await addPerson(world.db.db, { email: 'third.admin@demo.example', name: 'Tia Third', roles: ['admin'], tenants: [TENANT] }, 'test');
     const counts = await runCounts(world, 'token-hygiene');
     expect(counts['approval_emails']).toBe(3);
@@ -180,7 +180,7 @@ describe('the approval email', () => {
 
     // Links: approve and reject per item, signed for the admin it went to; no platform token in any email.
     const key = webKey(secretKey(loadConfig(world.appEnv), '/nonexistent'));
-    const people = { [ADMIN]: world.admin.id, [SECOND_ADMIN]: world.second.id, 'third.admin@demo.example': third.id };
+    const people: Record<string, number> = { [ADMIN]: world.admin.id, [SECOND_ADMIN]: world.second.id, 'third.admin@demo.example': third.id };
     for (const m of await world.outbox()) {
       const to = (m.to as { text: string }).text;
       const text = m.text ?? '';
@@ -232,7 +232,7 @@ describe('the approval email', () => {
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const env = { ...world.appEnv, SMTP_URL: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}?tls=none` };
+      const env: NodeJS.ProcessEnv = { ...world.appEnv, SMTP_URL: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}?tls=none` };
       delete env.WARDEN_OUTBOX;
       const run = await world.run('stale-accounts', { env });
       expect(refuseOnce.size).toBe(0);

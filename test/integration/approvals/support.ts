@@ -82,6 +82,8 @@ export interface Remediator {
   decide(person: Person, input: Omit<DecideInput, 'via'> & { via?: DecideInput['via'] }): Promise<DecisionOutcome[]>;
   /** Waits until nothing runs or waits for a retry. */
   idle(): Promise<void>;
+  /** With `hold`: dispatches the runs decisions recorded, then waits for them to end. */
+  release(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -89,15 +91,25 @@ export interface Remediator {
  * The app's deps with the real inline runner (the same executeRun as the
  * fleet): three attempts, a short backoff, and the client of {@link FAST_CLIENT}.
  */
-export function remediator(world: ApprovalsWorld, options: { log?: Logger; attempts?: number } = {}): Remediator {
+export function remediator(
+  world: ApprovalsWorld,
+  options: {
+    log?: Logger;
+    attempts?: number;
+    /** Record the runs of decisions in the ledger but dispatch them only on release() (to change the world in between). */
+    hold?: boolean;
+  } = {},
+): Remediator {
   const app = createAppDeps({ db: world.db.db, config: loadConfig(world.appEnv), env: world.appEnv, client: FAST_CLIENT });
   const ledger = new JobRunsLedger(world.db.db);
   const log = options.log ?? createLogger({ level: 'silent' });
   const runner = new InlineRunner({ registry: world.registry, ledger, deps: jobDeps(app), log, attempts: options.attempts ?? 3, backoffMs: 10 });
+  const held: Parameters<InlineRunner['add']>[0][] = [];
+  const dispatcher = options.hold === true ? { add: (run: (typeof held)[number]) => Promise.resolve(void held.push(run)) } : runner;
   const deps: ApprovalActionDeps = {
     db: world.db.db,
     log,
-    enqueue: (kind, payload, tenant) => enqueue({ registry: world.registry, ledger, dispatcher: runner }, kind, payload, { tenant }),
+    enqueue: (kind, payload, tenant) => enqueue({ registry: world.registry, ledger, dispatcher }, kind, payload, { tenant }),
   };
   return {
     app,
@@ -110,6 +122,10 @@ export function remediator(world: ApprovalsWorld, options: { log?: Logger; attem
       return out;
     },
     idle: () => runner.idle(),
+    async release() {
+      for (const run of held.splice(0)) await runner.add(run);
+      await runner.idle();
+    },
     async close() {
       await runner.close();
       await app.close();
