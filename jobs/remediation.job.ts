@@ -24,6 +24,7 @@ import { z } from 'zod';
 import { actOn, recheckApproval, remediationClient, verifyGone } from '../src/approvals/remediate.js';
 import { sendOutcome } from '../src/approvals/notify.js';
 import {
+  claimApprovalAct,
   getApproval,
   markApprovalExecuted,
   markApprovalFailed,
@@ -32,7 +33,7 @@ import {
   recordApprovalEvent,
 } from '../src/db/approvals.repository.js';
 import type { Approval } from '../src/db/database.js';
-import { NotFoundError } from '../src/db/errors.js';
+import { InvalidTransitionError, NotFoundError } from '../src/db/errors.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { DomainError, InputError } from '../src/errors.js';
 import { defineJob } from '../src/queue/define-job.js';
@@ -70,6 +71,9 @@ export const remediationJob = defineJob({
     try {
       const client = remediationClient(deps, tenant);
       if (approval.status === 'approved') {
+        // One run acts on an approval at a time: a second run of it (a double submit, reconcile
+        // racing the first) leaves it to the run that holds it, which ends it either way.
+        if (!(await claimApprovalAct(app.db, id, ctx.runId, new Date()))) return anotherRunHasIt(ctx, id);
         const recheck = await recheckApproval(deps, tenant, approval, new Date());
         await recordApprovalEvent(app.db, id, 'warden', 'recheck', { ...recheck });
         if (recheck.verdict === 'no_longer_holds' || recheck.verdict === 'guarded') {
@@ -90,6 +94,8 @@ export const remediationJob = defineJob({
       ctx.log.info({ approval: id, kind: approval.kind }, 'remediation verified');
       return { verified: 1 };
     } catch (err) {
+      // Another run moved the approval on (executed, verified, refused) while this one worked: not a failure of it.
+      if (err instanceof InvalidTransitionError) return anotherRunHasIt(ctx, id);
       const permanent = err instanceof PermanentJobError || err instanceof InputError || err instanceof DomainError;
       const last = permanent || ctx.attempt >= ctx.queue.maxAttempts('remediation');
       const reason = reasonOf(err);
@@ -104,6 +110,11 @@ export const remediationJob = defineJob({
     }
   },
 });
+
+function anotherRunHasIt(ctx: Parameters<(typeof remediationJob)['run']>[1], id: number): Record<string, number> {
+  ctx.log.info({ approval: id }, 'nothing to do: another run of this approval carries it out');
+  return { skipped: 1 };
+}
 
 /** The act's answer as recorded by `ctx.once` (this attempt's, or the one an earlier attempt recorded). */
 async function actResult(

@@ -288,6 +288,40 @@ function mergeEvidence(patch: EvidencePatch) {
   return sql<string>`evidence || ${json(patch)}::jsonb`;
 }
 
+/**
+ * Claims the act on an approved approval for one remediation run (its run id),
+ * so that two runs of one approval (a double submit, a reconcile racing the
+ * first) never both call the platform: true when this run holds the claim now,
+ * because nobody held it, it held it already (a retry, a re-delivery after its
+ * worker died), or its holder's run has ended (queued or running no more).
+ * The claim is kept in the row's evidence (`acting`): the row is the truth.
+ */
+export async function claimApprovalAct(db: Db, id: number, runId: string, at: Date): Promise<boolean> {
+  const row = await db
+    .updateTable('approvals as a')
+    .set({ evidence: mergeEvidence({ acting: { run: runId, at: at.toISOString() } }) })
+    .where('a.id', '=', id)
+    .where('a.status', '=', 'approved')
+    .where((eb) =>
+      eb.or([
+        eb(sql<string | null>`a.evidence->'acting'->>'run'`, 'is', null),
+        eb(sql<string>`a.evidence->'acting'->>'run'`, '=', runId),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('job_runs as r')
+              .select(sql`1`.as('one'))
+              .where('r.idempotency_key', '=', sql<string>`a.evidence->'acting'->>'run'`)
+              .where('r.status', 'in', ['queued', 'running']),
+          ),
+        ),
+      ]),
+    )
+    .returning('a.id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** approved → executed: remediation acted; `patch` holds the re-check and the platform's answer. */
 export async function markApprovalExecuted(db: Db, id: number, at: Date, patch: EvidencePatch): Promise<Approval> {
   return inTransaction(db, async (trx) => {

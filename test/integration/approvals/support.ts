@@ -20,6 +20,9 @@ import type { ScriptedFault, Simulator } from '../../../src/omneo/simulator/serv
 import { findPersonByEmail } from '../../../src/db/people.repository.js';
 import { TEST_SECRET_KEY } from '../../support/db.js';
 import { startWorld, TENANT, type JobsWorld } from '../jobs/support.js';
+import { FAST_CLIENT } from './fast-client.js';
+
+export { FAST_CLIENT };
 
 export { TENANT };
 export const PUBLIC_URL = 'https://warden.test';
@@ -27,11 +30,6 @@ export const PUBLIC_URL = 'https://warden.test';
 export const ADMIN = 'admins@demo.example';
 export const SECOND_ADMIN = 'second.admin@demo.example';
 
-/**
- * Client tuning for remediation: no in-call retry and a short timeout, so a
- * scripted fault fails the attempt and the job's own backoff retries it.
- */
-export const FAST_CLIENT = { maxRetries: 0, timeoutMs: 1_000, backoffBaseMs: 10 } as const;
 
 export interface ApprovalsWorld extends JobsWorld {
   /** The world's env plus a public URL and a secret key: approval emails carry signed links. */
