@@ -396,6 +396,25 @@ export async function approvalsAwaitingRemediation(db: Db): Promise<{ approval: 
   return rows.map(({ finished_runs, ...approval }) => ({ approval, finishedRuns: Number(finished_runs ?? 0) }));
 }
 
+/**
+ * Fingerprints of the tenant's open findings whose removal or revocation an
+ * admin rejected during the finding's current occurrence (since it was first
+ * seen, or last came back after being resolved): a rejection stands, and the
+ * audits do not ask again until the finding resolves and returns.
+ */
+export async function standingRejections(db: Db, tenant: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('approvals as a')
+    .innerJoin('findings as f', (join) => join.onRef('f.tenant', '=', 'a.tenant').onRef('f.fingerprint', '=', 'a.finding_fingerprint'))
+    .select('a.finding_fingerprint')
+    .where('a.tenant', '=', tenant)
+    .where('a.status', '=', 'rejected')
+    .where('f.resolved_at', 'is', null)
+    .where(sql<boolean>`a.decided_at >= coalesce(f.reopened_at, f.first_seen)`)
+    .execute();
+  return new Set(rows.map((r) => r.finding_fingerprint));
+}
+
 /** A tenant's pending approvals that have not been emailed to this person yet (the approval email lists only those). */
 export function pendingNotEmailedTo(db: Db, tenant: string, personId: number): Promise<Approval[]> {
   return db

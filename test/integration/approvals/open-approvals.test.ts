@@ -10,6 +10,7 @@ import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readApprovalLink } from '../../../src/approvals/approval-links.js';
+import { decideApprovals } from '../../../src/app/approvals.js';
 import { addPerson } from '../../../src/app/people.js';
 import { approvalEvents, expireApprovals } from '../../../src/db/approvals.repository.js';
 import { listEffects } from '../../../src/db/run-effects.repository.js';
@@ -121,6 +122,25 @@ describe('approvals opened by the audits', () => {
     await runCounts(world, 'token-hygiene');
     // Bob's account is never asked to be removed; his unused token still is (it is not the account).
     expect((await world.approvals()).map(keyOf).sort()).toEqual(EXPECTED.filter((k) => k !== 'ACC-01:2'));
+  });
+
+  it('a rejection stands while the finding stays open; once resolved and back, it is asked again', async () => {
+    await world.audit();
+    const cara = await world.approvalOf('ACC-03', '3');
+    await decideApprovals({ db: world.db.db, enqueue: () => Promise.reject(new Error('no remediation for a rejection')) }, world.admin, {
+      ids: [cara.id],
+      decision: 'rejected',
+      comment: 'on leave, back in March',
+      via: 'cli',
+    });
+    const mails = (await world.outbox()).length;
+    expect((await runCounts(world, 'stale-accounts'))['approvals_opened']).toBe(0);
+    expect((await world.approvals()).filter((a) => keyOf(a) === 'ACC-03:3').map((a) => a.status)).toEqual(['rejected']);
+    expect(await world.outbox()).toHaveLength(mails);
+    // Cara signs in (her account is active again): the finding resolves; months later she is inactive again.
+    await world.db.db.updateTable('findings').set({ resolved_at: new Date(), reopened_at: null }).where('fingerprint', '=', cara.finding_fingerprint).execute();
+    expect((await runCounts(world, 'stale-accounts'))['approvals_opened']).toBe(1);
+    expect((await world.approvals()).filter((a) => keyOf(a) === 'ACC-03:3').map((a) => a.status)).toEqual(['rejected', 'pending']);
   });
 
   it('expires after the tenant’s approval_expiry_days, and the next run asks again', async () => {

@@ -10,7 +10,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApprovalRefusedError } from '../../../src/approvals/errors.js';
 import { recheckApproval } from '../../../src/approvals/remediate.js';
-import { addPerson } from '../../../src/app/people.js';
+import { previewApprovalLink, redeemApprovalLink } from '../../../src/app/approvals.js';
+import { addPerson, disablePerson } from '../../../src/app/people.js';
+import { signApprovalLink } from '../../../src/approvals/approval-links.js';
 import { approvalEvents, getApproval } from '../../../src/db/approvals.repository.js';
 import type { Approval, Person } from '../../../src/db/database.js';
 import { NotFoundError } from '../../../src/db/errors.js';
@@ -408,5 +410,77 @@ describe('who may decide, and what', () => {
     expect(await getApproval(world.db.db, cara.id)).toMatchObject({ status: 'verified', decided_by: world.second.email, first_approved_by: ADMIN });
     expect(await userExists(world.sim, '3')).toBe(false);
     expect(await trailOf(await getApproval(world.db.db, cara.id))).toEqual(expect.arrayContaining(['first_approval', 'approved', 'verified']));
+  });
+});
+
+describe('the approval email’s links', () => {
+  let key: Buffer;
+  beforeEach(() => {
+    r = remediator(world);
+    key = r.app.webKey!();
+  });
+
+  const sign = (a: Approval, person: Person, decision: 'approved' | 'rejected', expiresAt = new Date(Date.now() + DAY_MS)) =>
+    signApprovalLink(key, { approvalId: a.id, personId: person.id, decision, expiresAt });
+  const linkUses = async () => (await world.db.db.selectFrom('approval_link_uses').select('token_hash').execute()).length;
+
+  async function refusedLink(token: string, viewer: Person | undefined, status: number, message: RegExp, comment?: string): Promise<void> {
+    const before = (await world.approvals()).map((a) => [a.id, a.status]);
+    const uses = await linkUses();
+    const err = await redeemApprovalLink(r.deps, key, token, viewer, comment).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ApprovalRefusedError);
+    expect((err as ApprovalRefusedError).status).toBe(status);
+    expect((err as Error).message).toMatch(message);
+    expect((await world.approvals()).map((a) => [a.id, a.status])).toEqual(before);
+    expect(await linkUses()).toBe(uses);
+  }
+
+  it('opening a link decides nothing; the confirming click approves, once, and remediation verifies it', async () => {
+    const gus = await world.approvalOf('ACC-01', '9');
+    const token = sign(gus, world.admin, 'approved');
+    const preview = await previewApprovalLink(r.deps, key, token, undefined);
+    expect(preview).toMatchObject({ sentTo: ADMIN, link: { approvalId: gus.id, decision: 'approved' }, approval: { id: gus.id, status: 'pending' } });
+    await previewApprovalLink(r.deps, key, token, world.admin);
+    expect((await getApproval(world.db.db, gus.id)).status).toBe('pending');
+    expect(await redeemApprovalLink(r.deps, key, token, undefined, undefined)).toMatchObject({ id: gus.id, outcome: 'approved' });
+    await r.idle();
+    expect(await getApproval(world.db.db, gus.id)).toMatchObject({ status: 'verified', decided_by: ADMIN });
+    expect((await approvalEvents(world.db.db, gus.id)).find((e) => e.event === 'approved')!.detail).toMatchObject({ via: 'email link' });
+    expect(await userExists(world.sim, '9')).toBe(false);
+    // Reused: refused, and nothing changes.
+    await refusedLink(token, undefined, 410, /used already/);
+  });
+
+  it('refuses an expired, a tampered, another key’s and another admin’s link, changing nothing', async () => {
+    const gus = await world.approvalOf('ACC-01', '9');
+    await refusedLink(sign(gus, world.admin, 'approved', new Date(Date.now() - 1000)), undefined, 410, /expired/);
+    const token = sign(gus, world.admin, 'approved');
+    await refusedLink(token.replace(`v1.${gus.id}.`, `v1.${gus.id + 1}.`), undefined, 403, /not valid/);
+    await refusedLink(signApprovalLink(Buffer.alloc(32, 1), { approvalId: gus.id, personId: world.admin.id, decision: 'approved', expiresAt: new Date(Date.now() + DAY_MS) }), undefined, 403, /not valid/);
+    await refusedLink('not-a-link', undefined, 403, /not valid/);
+    // Signed in as the second admin, following the first admin's link.
+    await refusedLink(token, world.second, 403, /another admin/);
+    // A self-approval through a link: the link was sent to Bob, about his own account.
+    const bobAsPerson = await addPerson(world.db.db, { email: 'bob.stone@demo.example', roles: ['admin'] }, 'test');
+    await refusedLink(sign(await world.approvalOf('ACC-01', '2'), bobAsPerson, 'approved'), undefined, 403, /your own account/);
+    // The right admin's link still works after all that.
+    expect(await redeemApprovalLink(r.deps, key, token, world.admin, undefined)).toMatchObject({ outcome: 'approved' });
+    await r.idle();
+  });
+
+  it('a reject link needs its comment, and is not spent by a refusal; a disabled admin’s link is dead', async () => {
+    const cara = await world.approvalOf('ACC-03', '3');
+    const reject = sign(cara, world.second, 'rejected');
+    const err = await redeemApprovalLink(r.deps, key, reject, undefined, '  ').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(await linkUses()).toBe(0);
+    expect(await redeemApprovalLink(r.deps, key, reject, undefined, 'still employed: HR error')).toMatchObject({ outcome: 'rejected', run: null });
+    expect(await getApproval(world.db.db, cara.id)).toMatchObject({ status: 'rejected', decided_by: world.second.email, comment: 'still employed: HR error' });
+    // The first admin's approve link for it now meets a decided approval.
+    await refusedLink(sign(cara, world.admin, 'approved'), undefined, 409, /is rejected/);
+    const gus = await world.approvalOf('ACC-01', '9');
+    const token = sign(gus, world.second, 'approved');
+    await disablePerson(world.db.db, world.second.email, 'test');
+    await refusedLink(token, undefined, 403, /no longer decide/);
   });
 });
