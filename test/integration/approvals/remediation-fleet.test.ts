@@ -257,6 +257,30 @@ describe('remediation on the fleet', () => {
     expectCleanLogs();
   });
 
+  it('an approval whose runs all ended without finishing it is failed by reconcile, and the admins told once', async () => {
+    const gus = await world.approvalOf('ACC-01', '9');
+    const runId = (await approve(gus))!;
+    // Its run as a worker killed on the last attempt leaves it: the queue gave up, the ledger row failed.
+    await queues.queue('remediation').remove(transportJobId(runId));
+    expect(await ledger.markRunning(runId, RETRY.attempts, 50, 'dead-worker')).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await ledger.settle(runId, 'failed', 'job stalled more than allowable limit')).toBe(true);
+    await startFleet();
+    const reconcile = await enqueue({ registry: world.registry, ledger, dispatcher: queues }, 'reconcile', {}, { tenant: null });
+    const done = await settled(gus);
+    expect(done.status).toBe('failed');
+    expect((await ledger.get(reconcile))!.counts).toMatchObject({ approvals_failed: 1 });
+    expect(await answersTo(world.sim, DELETE_USER)).toEqual({});
+    const told = async () => (await world.outbox()).filter((m) => (m.subject ?? '').includes(`approval #${gus.id} failed`));
+    expect(await told()).toHaveLength(1);
+    // The next reconcile has nothing left to fail, and tells nobody again.
+    const again = await enqueue({ registry: world.registry, ledger, dispatcher: queues }, 'reconcile', {}, { tenant: null });
+    await eventually(async () => ((await ledger.get(again))!.status === 'succeeded' ? true : undefined), 10_000, 'the second reconcile');
+    expect((await ledger.get(again))!.counts).not.toHaveProperty('approvals_failed');
+    expect(await told()).toHaveLength(1);
+    expect(await userExists(world.sim, '9')).toBe(true);
+  });
+
   it('an approval whose run was never enqueued gets one from reconcile, and is verified', async () => {
     const gus = await world.approvalOf('ACC-01', '9');
     expect(await approve(gus, true)).toBeNull();
