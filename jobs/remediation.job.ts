@@ -26,6 +26,7 @@ import { z } from 'zod';
 import { actOn, recheckApproval, remediationClient, verifyGone } from '../src/approvals/remediate.js';
 import { sendOutcome } from '../src/approvals/notify.js';
 import {
+  claimApprovalAct,
   getApproval,
   markApprovalExecuted,
   markApprovalFailed,
@@ -72,6 +73,9 @@ export const remediationJob = defineJob({
     try {
       const client = remediationClient(deps, tenant);
       if (approval.status === 'approved') {
+        // One run acts on an approval at a time: a second run of it (a double submit, reconcile
+        // racing the first) leaves it to the run that holds it, which ends it either way.
+        if (!(await claimApprovalAct(app.db, id, ctx.runId, new Date()))) return anotherRunHasIt(ctx, id);
         const recheck = await recheckApproval(deps, tenant, approval, new Date());
         await recordApprovalEvent(app.db, id, 'warden', 'recheck', { ...recheck });
         if (recheck.verdict === 'no_longer_holds' || recheck.verdict === 'guarded') {
@@ -82,7 +86,8 @@ export const remediationJob = defineJob({
         }
         const acted =
           recheck.verdict === 'already_gone'
-            ? { call: null, answer: 'not called: already gone before Warden acted (removed by hand)', at: new Date().toISOString() }
+            ? // Gone by hand, or by an earlier attempt's DELETE whose answer was lost (a timeout): done either way.
+              { call: null, answer: 'not called: already gone when Warden came to act (removed by hand, or by an earlier attempt whose answer was lost)', at: new Date().toISOString() }
             : await actResult(ctx, client, approval);
         approval = await markApprovalExecuted(app.db, id, new Date(), { recheck, act: acted });
       }
@@ -91,11 +96,8 @@ export const remediationJob = defineJob({
       ctx.log.info({ approval: id, kind: approval.kind }, 'remediation verified');
       return { verified: 1 };
     } catch (err) {
-      if (err instanceof InvalidTransitionError) {
-        // Another run moved the approval first (a second delivery): it carries on from the row; this one stops.
-        ctx.log.info({ approval: id }, 'another run moved the approval meanwhile; leaving it to that one');
-        return { raced: 1 };
-      }
+      // Another run moved the approval on (executed, verified, refused) while this one worked: not a failure of it.
+      if (err instanceof InvalidTransitionError) return anotherRunHasIt(ctx, id);
       const permanent = err instanceof PermanentJobError || err instanceof InputError || err instanceof DomainError;
       const last = permanent || ctx.attempt >= ctx.queue.maxAttempts('remediation');
       const reason = reasonOf(err);
@@ -110,6 +112,11 @@ export const remediationJob = defineJob({
     }
   },
 });
+
+function anotherRunHasIt(ctx: Parameters<(typeof remediationJob)['run']>[1], id: number): Record<string, number> {
+  ctx.log.info({ approval: id }, 'nothing to do: another run of this approval carries it out');
+  return { skipped: 1 };
+}
 
 /** The act's answer as recorded by `ctx.once` (this attempt's, or the one an earlier attempt recorded). */
 async function actResult(

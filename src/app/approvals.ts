@@ -25,6 +25,7 @@ import {
   getApproval,
   getApprovals,
   listApprovals,
+  lockTenantRemovals,
   recordFirstApproval,
   removalsApprovedSince,
   spendApprovalLink,
@@ -160,6 +161,7 @@ async function applyDecisions(
     for (const a of approvals) {
       if (d.decision === 'approved' && a.kind === 'remove_user' && a.first_approved_by === null) {
         const tenant = tenants.get(a.tenant)!;
+        if (!removalsToday.has(a.tenant)) await lockTenantRemovals(trx, a.tenant);
         const count = removalsToday.get(a.tenant) ?? (await removalsApprovedSince(trx, a.tenant, new Date(at.getTime() - DAY_MS)));
         if (count >= tenant.max_removals_per_day) {
           out.push({ approval: await recordFirstApproval(trx, a.id, { by, comment: d.comment, via: d.via, at, cap: tenant.max_removals_per_day }), outcome: 'first_approval' });

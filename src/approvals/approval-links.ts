@@ -48,6 +48,9 @@ export function readApprovalLink(key: Buffer, token: string, at: Date): Approval
     decision: m[3] === 'a' ? 'approved' : 'rejected',
     expiresAt: new Date(Number(m[4]) * 1000),
   };
+  // The signed text itself must be the one spelling of its numbers ("012" is not "12"): a link is
+  // spent by its exact text, and a second spelling would be a second, unspent link.
+  if (token.slice(0, token.lastIndexOf('.')) !== payloadOf(link)) return 'forged';
   if (!sameDigest(hmacHex(key, PURPOSE, payloadOf(link)), m[5]!)) return 'forged';
   if (link.expiresAt.getTime() <= at.getTime()) return 'expired';
   return link;

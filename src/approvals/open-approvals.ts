@@ -2,13 +2,14 @@
  * After an audit of the access or tokens family: every open finding whose rule
  * requires approval gets one approval in flight (never two for one
  * fingerprint), with its impact measured from the snapshot the audit judged;
- * pending approvals of findings the run resolved are withdrawn; pending ones
- * past their deadline expire. Suppressed findings (an accepted risk) and
+ * a finding whose approval an admin rejected is not asked again while it stays
+ * open (it is, once it resolved and came back); pending approvals of findings
+ * the run resolved are withdrawn; pending ones past their deadline expire. Suppressed findings (an accepted risk) and
  * break-glass accounts open nothing. docs/architecture.md "Approvals and remediation".
  */
 import type { Approval, Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
-import { expireApprovals, openApprovalsFor, withdrawApprovals, type OpenApprovalInput } from '../db/approvals.repository.js';
+import { expireApprovals, openApprovalsFor, standingRejections, withdrawApprovals, type OpenApprovalInput } from '../db/approvals.repository.js';
 import { activeSuppressions } from '../db/suppressions.repository.js';
 import type { Snapshot } from '../rules/snapshot.js';
 import type { Finding } from '../rules/types.js';
@@ -31,6 +32,8 @@ export interface OpenApprovalsOutcome {
   expired: number;
   /** Findings that would have opened one but concern a break-glass account. */
   guarded: number;
+  /** Findings not asked again: an admin rejected their approval while they stayed open. */
+  rejected: number;
 }
 
 const DAY_MS = 86_400_000;
@@ -46,12 +49,18 @@ export async function openApprovals(db: Db, input: OpenApprovalsInput): Promise<
   const { tenant, snapshot, at } = input;
   const asOf = at.getTime();
   const suppressed = new Set((await activeSuppressions(db, tenant.name, at)).map((s) => s.fingerprint));
+  const rejectedByAdmin = await standingRejections(db, tenant.name);
   const index = impactIndex(snapshot, asOf);
   const expiresAt = new Date(asOf + tenant.approval_expiry_days * DAY_MS);
   const requests: Omit<OpenApprovalInput, 'tenant' | 'at'>[] = [];
   let guarded = 0;
+  let rejected = 0;
   for (const finding of input.findings) {
     if (!finding.requires_approval || !isApprovalKind(finding.action) || suppressed.has(finding.fingerprint)) continue;
+    if (rejectedByAdmin.has(finding.fingerprint)) {
+      rejected++;
+      continue;
+    }
     const impact = impactOf(finding.action, snapshot, finding.subject.id, asOf, index);
     if (impact.kind === 'remove_user' && isBreakGlass(tenant, impact.email)) {
       guarded++;
@@ -62,5 +71,5 @@ export async function openApprovals(db: Db, input: OpenApprovalsInput): Promise<
   const opened = await openApprovalsFor(db, tenant.name, requests, at);
   const withdrawn = await withdrawApprovals(db, tenant.name, input.resolved, at);
   const expired = await expireApprovals(db, at, tenant.name);
-  return { opened, withdrawn: withdrawn.length, expired: expired.length, guarded };
+  return { opened, withdrawn: withdrawn.length, expired: expired.length, guarded, rejected };
 }

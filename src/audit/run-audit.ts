@@ -114,5 +114,6 @@ export async function runAudit(db: Db, tenant: string, options: AuditRunOptions)
   if (approvals.withdrawn > 0) counts['approvals_withdrawn'] = approvals.withdrawn;
   if (approvals.expired > 0) counts['approvals_expired'] = approvals.expired;
   if (approvals.guarded > 0) counts['break_glass_skipped'] = approvals.guarded;
+  if (approvals.rejected > 0) counts['rejected_standing'] = approvals.rejected;
   return { counts, opened: approvals.opened };
 }

@@ -247,6 +247,14 @@ export async function recordFirstApproval(db: Db, id: number, input: Omit<Decisi
 }
 
 /**
+ * Serialises decisions on one tenant's removals until the transaction ends, so
+ * two admins approving at the same moment cannot both pass the daily cap.
+ */
+export async function lockTenantRemovals(trx: Db, tenant: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`warden:approvals:${tenant}`}))`.execute(trx);
+}
+
+/**
  * Removals a tenant's admins have approved since `since` (a rolling day), for
  * the daily cap: approved, executed, verified or failed (a failed one was still approved).
  */
@@ -332,6 +340,40 @@ function mergeEvidence(patch: EvidencePatch) {
   return sql<string>`evidence || ${json(patch)}::jsonb`;
 }
 
+/**
+ * Claims the act on an approved approval for one remediation run (its run id),
+ * so that two runs of one approval (a double submit, a reconcile racing the
+ * first) never both call the platform: true when this run holds the claim now,
+ * because nobody held it, it held it already (a retry, a re-delivery after its
+ * worker died), or its holder's run has ended (queued or running no more).
+ * The claim is kept in the row's evidence (`acting`): the row is the truth.
+ */
+export async function claimApprovalAct(db: Db, id: number, runId: string, at: Date): Promise<boolean> {
+  const row = await db
+    .updateTable('approvals as a')
+    .set({ evidence: mergeEvidence({ acting: { run: runId, at: at.toISOString() } }) })
+    .where('a.id', '=', id)
+    .where('a.status', '=', 'approved')
+    .where((eb) =>
+      eb.or([
+        eb(sql<string | null>`a.evidence->'acting'->>'run'`, 'is', null),
+        eb(sql<string>`a.evidence->'acting'->>'run'`, '=', runId),
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('job_runs as r')
+              .select(sql`1`.as('one'))
+              .where('r.idempotency_key', '=', sql<string>`a.evidence->'acting'->>'run'`)
+              .where('r.status', 'in', ['queued', 'running']),
+          ),
+        ),
+      ]),
+    )
+    .returning('a.id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** approved → executed: remediation acted; `patch` holds the re-check and the platform's answer. */
 export async function markApprovalExecuted(db: Db, id: number, at: Date, patch: EvidencePatch): Promise<Approval> {
   return inTransaction(db, async (trx) => {
@@ -404,6 +446,25 @@ export async function approvalsAwaitingRemediation(db: Db): Promise<{ approval: 
     .orderBy('a.id')
     .execute();
   return rows.map(({ finished_runs, ...approval }) => ({ approval, finishedRuns: Number(finished_runs ?? 0) }));
+}
+
+/**
+ * Fingerprints of the tenant's open findings whose removal or revocation an
+ * admin rejected during the finding's current occurrence (since it was first
+ * seen, or last came back after being resolved): a rejection stands, and the
+ * audits do not ask again until the finding resolves and returns.
+ */
+export async function standingRejections(db: Db, tenant: string): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('approvals as a')
+    .innerJoin('findings as f', (join) => join.onRef('f.tenant', '=', 'a.tenant').onRef('f.fingerprint', '=', 'a.finding_fingerprint'))
+    .select('a.finding_fingerprint')
+    .where('a.tenant', '=', tenant)
+    .where('a.status', '=', 'rejected')
+    .where('f.resolved_at', 'is', null)
+    .where(sql<boolean>`a.decided_at >= coalesce(f.reopened_at, f.first_seen)`)
+    .execute();
+  return new Set(rows.map((r) => r.finding_fingerprint));
 }
 
 /** A tenant's pending approvals that have not been emailed to this person yet (the approval email lists only those). */

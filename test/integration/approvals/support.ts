@@ -1,0 +1,178 @@
+/**
+ * Approvals test support, over the audit jobs' world (test/integration/jobs/support.ts:
+ * the simulator's demo tenant over HTTP, a Postgres schema of the test's own,
+ * an outbox folder): the tenant's admins, the audits that open approvals,
+ * decisions through the app-layer action with remediation run by the real
+ * inline runner, and the simulator read and steered over HTTP.
+ */
+import { expect } from 'vitest';
+import { createAppDeps, jobDeps, type OpenedAppDeps } from '../../../src/app/deps.js';
+import { decideApprovals, type ApprovalActionDeps, type DecideInput, type DecisionOutcome } from '../../../src/app/approvals.js';
+import { addPerson } from '../../../src/app/people.js';
+import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
+import { listApprovals } from '../../../src/db/approvals.repository.js';
+import type { Approval, Person } from '../../../src/db/database.js';
+import { loadConfig } from '../../../src/config.js';
+import { createLogger, type Logger } from '../../../src/log/logger.js';
+import { enqueue } from '../../../src/queue/enqueue.js';
+import { InlineRunner } from '../../../src/queue/inline-runner.js';
+import type { ScriptedFault, Simulator } from '../../../src/omneo/simulator/server.js';
+import { findPersonByEmail } from '../../../src/db/people.repository.js';
+import { TEST_SECRET_KEY } from '../../support/db.js';
+import { startWorld, TENANT, type JobsWorld } from '../jobs/support.js';
+import { FAST_CLIENT } from './fast-client.js';
+
+export { FAST_CLIENT };
+
+export { TENANT };
+export const PUBLIC_URL = 'https://warden.test';
+/** The demo's admin (DEMO_PEOPLE) and a second one added here. */
+export const ADMIN = 'admins@demo.example';
+export const SECOND_ADMIN = 'second.admin@demo.example';
+
+
+export interface ApprovalsWorld extends JobsWorld {
+  /** The world's env plus a public URL and a secret key: approval emails carry signed links. */
+  appEnv: NodeJS.ProcessEnv;
+  admin: Person;
+  second: Person;
+  /** Runs the two audits that open approvals (access, then tokens); each must succeed. */
+  audit(): Promise<void>;
+  /** The tenant's approvals, oldest first. */
+  approvals(): Promise<Approval[]>;
+  /** The approval of `rule` about `subjectId` (the newest, whatever its status). */
+  approvalOf(rule: string, subjectId: string): Promise<Approval>;
+}
+
+export async function startApprovalsWorld(): Promise<ApprovalsWorld> {
+  const world = await startWorld('postgres', { outbox: true });
+  const appEnv = { ...world.env, WARDEN_PUBLIC_URL: PUBLIC_URL, WARDEN_SECRET_KEY: TEST_SECRET_KEY };
+  const admin = (await findPersonByEmail(world.db.db, ADMIN))!;
+  const second = await addPerson(world.db.db, { email: SECOND_ADMIN, name: 'Sam Second', roles: ['admin'] }, 'test');
+  return {
+    ...world,
+    appEnv,
+    admin,
+    second,
+    async audit() {
+      for (const job of ['stale-accounts', 'token-hygiene']) {
+        const run = await world.run(job, { env: appEnv });
+        expect(run.status, `${job}: ${run.error ?? ''}`).toBe('succeeded');
+      }
+    },
+    approvals: () => listApprovals(world.db.db, { tenant: TENANT }),
+    async approvalOf(rule, subjectId) {
+      const all = (await listApprovals(world.db.db, { tenant: TENANT })).filter((a) => a.rule === rule && a.subject_id === subjectId);
+      const last = all.at(-1);
+      if (last === undefined) throw new Error(`no approval of ${rule} for ${subjectId}`);
+      return last;
+    },
+  };
+}
+
+export interface Remediator {
+  app: OpenedAppDeps;
+  runner: InlineRunner;
+  ledger: JobRunsLedger;
+  /** What decideApprovals needs, enqueueing into the inline runner. */
+  deps: ApprovalActionDeps;
+  /** decideApprovals as `person`, then waits for every remediation run to end. */
+  decide(person: Person, input: Omit<DecideInput, 'via'> & { via?: DecideInput['via'] }): Promise<DecisionOutcome[]>;
+  /** Waits until nothing runs or waits for a retry. */
+  idle(): Promise<void>;
+  /** With `hold`: dispatches the runs decisions recorded, then waits for them to end. */
+  release(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The app's deps with the real inline runner (the same executeRun as the
+ * fleet): three attempts, a short backoff, and the client of {@link FAST_CLIENT}.
+ */
+export function remediator(
+  world: ApprovalsWorld,
+  options: {
+    log?: Logger;
+    attempts?: number;
+    /** Record the runs of decisions in the ledger but dispatch them only on release() (to change the world in between). */
+    hold?: boolean;
+  } = {},
+): Remediator {
+  const app = createAppDeps({ db: world.db.db, config: loadConfig(world.appEnv), env: world.appEnv, client: FAST_CLIENT });
+  const ledger = new JobRunsLedger(world.db.db);
+  const log = options.log ?? createLogger({ level: 'silent' });
+  const runner = new InlineRunner({ registry: world.registry, ledger, deps: jobDeps(app), log, attempts: options.attempts ?? 3, backoffMs: 10 });
+  const held: Parameters<InlineRunner['add']>[0][] = [];
+  const dispatcher = options.hold === true ? { add: (run: (typeof held)[number]) => Promise.resolve(void held.push(run)) } : runner;
+  const deps: ApprovalActionDeps = {
+    db: world.db.db,
+    log,
+    enqueue: (kind, payload, tenant) => enqueue({ registry: world.registry, ledger, dispatcher }, kind, payload, { tenant }),
+  };
+  return {
+    app,
+    runner,
+    ledger,
+    deps,
+    async decide(person, input) {
+      const out = await decideApprovals(deps, person, { via: 'cli', ...input });
+      await runner.idle();
+      return out;
+    },
+    idle: () => runner.idle(),
+    async release() {
+      for (const run of held.splice(0)) await runner.add(run);
+      await runner.idle();
+    },
+    async close() {
+      await runner.close();
+      await app.close();
+    },
+  };
+}
+
+// The simulator, over HTTP
+
+/** A call to the simulator's API as the tenant's integration (its bearer token). */
+export async function simApi(sim: Simulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${sim.url}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${sim.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? null : (JSON.parse(text) as unknown) };
+}
+
+/** Whether the platform still answers for the user. */
+export async function userExists(sim: Simulator, id: string): Promise<boolean> {
+  const { status } = await simApi(sim, 'GET', `/users/${id}`);
+  if (status !== 200 && status !== 404) throw new Error(`GET /users/${id} answered ${status}`);
+  return status === 200;
+}
+
+/** The ids of the tokens the platform lists. */
+export async function tokenIds(sim: Simulator): Promise<string[]> {
+  const { status, body } = await simApi(sim, 'GET', '/auth/access-tokens');
+  if (status !== 200) throw new Error(`GET /auth/access-tokens answered ${status}`);
+  return (body as { id: string }[]).map((t) => String(t.id));
+}
+
+/** Faults for the next API requests, first in first out (`POST /__sim/faults`). */
+export async function scriptFaults(sim: Simulator, faults: ScriptedFault[]): Promise<void> {
+  const res = await fetch(`${sim.origin}/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ faults }) });
+  if (res.status !== 204) throw new Error(`scripting faults answered ${res.status}`);
+}
+
+/** The simulator's answers to one route by status (`GET /__sim/stats`), e.g. `DELETE /users/{id}`. */
+export async function answersTo(sim: Simulator, route: string): Promise<Record<string, number>> {
+  const res = await fetch(`${sim.origin}/__sim/stats`);
+  const stats = (await res.json()) as { requests: Record<string, Record<string, number>> };
+  const [method, path] = route.split(' ');
+  return stats.requests[`${method} /api/v3${path}`] ?? {};
+}
+
+/** How many requests of a route the simulator answered, whatever the status. */
+export async function callsTo(sim: Simulator, route: string): Promise<number> {
+  return Object.values(await answersTo(sim, route)).reduce((a, b) => a + b, 0);
+}
