@@ -245,7 +245,8 @@ describe('warden approvals approve | reject', () => {
     expect(d).toMatchObject({ status: 'verified', decided_by: ADMIN, comment: 'left on 1 November' });
     expect(d.executed_at).not.toBeNull();
     expect(d.verified_at).not.toBeNull();
-    expect(Object.keys(d.outcome).sort()).toEqual(['act', 'recheck', 'verification']);
+    // `acting` names the run that claimed the act (one run per approval acts).
+    expect(Object.keys(d.outcome).sort()).toEqual(['act', 'acting', 'recheck', 'verification']);
     expect(d.outcome.recheck).toMatchObject({ verdict: 'holds' });
     expect(d.trail.map((e) => e.event)).toEqual(['requested', 'emailed', 'approved', 'recheck', 'executed', 'verified']);
     expect(d.trail[2]).toMatchObject({ actor: ADMIN, detail: { via: 'cli', comment: 'left on 1 November' } });

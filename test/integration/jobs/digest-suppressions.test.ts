@@ -38,7 +38,7 @@ describe('digest job: suppressed findings', () => {
 
     const first = await world.run('digest');
     expect(first.status).toBe('succeeded');
-    const firstMails = await world.outbox();
+    const firstMails = await world.digests();
     expect(firstMails).toHaveLength(3);
     const before = fingerprintsOf(firstMails);
     // Token findings go to every audience; neither suppressed one is in any CSV, but the other token findings are.
@@ -50,7 +50,7 @@ describe('digest job: suppressed findings', () => {
 
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, shortEnd.getTime() - Date.now() + 50)));
     expect((await world.run('digest')).status).toBe('succeeded');
-    const after = fingerprintsOf((await world.outbox()).slice(3));
+    const after = fingerprintsOf((await world.digests()).slice(3));
     expect(after).toHaveLength(3);
     for (const csv of after) {
       expect(csv.has(long)).toBe(false);

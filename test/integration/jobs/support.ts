@@ -36,6 +36,8 @@ export interface JobsWorld {
   run(kind: string, options?: { env?: NodeJS.ProcessEnv; mailer?: MailerConfig }): Promise<RunRecord>;
   /** The emails the runs wrote to the world's own outbox folder (with `{ outbox: true }`), oldest first. */
   outbox(): Promise<ParsedMail[]>;
+  /** The digests among them (the access and tokens audits also email the admins approval requests). */
+  digests(): Promise<ParsedMail[]>;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,11 @@ export async function startWorld(backend: Backend, options: { outbox?: boolean }
   const registry = new JobRegistry({ definitions: jobs });
   const ledger = new JobRunsLedger(db.db);
   const log = createLogger({ level: 'silent' });
+  const outbox = async (): Promise<ParsedMail[]> => {
+    if (outboxDir === undefined) throw new Error('this world has no outbox: start it with { outbox: true }');
+    const files = readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).sort();
+    return Promise.all(files.map((f) => simpleParser(readFileSync(join(outboxDir, f)))));
+  };
   return {
     sim,
     db,
@@ -84,10 +91,9 @@ export async function startWorld(backend: Backend, options: { outbox?: boolean }
         await app.close();
       }
     },
-    async outbox() {
-      if (outboxDir === undefined) throw new Error('this world has no outbox: start it with { outbox: true }');
-      const files = readdirSync(outboxDir).filter((f) => f.endsWith('.eml')).sort();
-      return Promise.all(files.map((f) => simpleParser(readFileSync(join(outboxDir, f)))));
+    outbox,
+    async digests() {
+      return (await outbox()).filter((m) => !/approval\(s\) waiting$/.test(m.subject ?? ''));
     },
     async close() {
       if (outboxDir !== undefined) rmSync(outboxDir, { recursive: true, force: true });

@@ -32,7 +32,7 @@ describe('a tenant policy in the scheduled jobs', () => {
 
     await updateTenant(world.db.db, TENANT, { recipients: { compliance: ['compliance@warden.test'] } });
     expect((await world.run('digest')).status).toBe('succeeded');
-    const mails = await world.outbox();
+    const mails = await world.digests();
     expect(mails).toHaveLength(1);
     expect(mails[0]!.text).toContain(
       '\nPolicy: the defaults, except inactive_days = 100000 (default 90), new_account_grace_days = 100000 (default 30).\n',
