@@ -16,21 +16,28 @@
  * With the application's dependencies it also keeps the approvals in step
  * (docs/architecture.md "Approvals and remediation"): pending approvals past
  * their deadline expire; an approved one whose remediation run was never
- * written (the process died between the decision and the enqueue) gets its
- * run now, which the pass below enqueues; one whose runs all ended while it
- * stayed approved or executed (its worker killed on the last attempt) is
- * failed and its admins are told.
+ * written (the process died between the decision and the enqueue), or whose
+ * run died mid-act, gets a run now (which the pass below enqueues), up to two
+ * runs; one whose runs all ended while it stayed approved or executed after
+ * that is failed; a refused or failed approval whose admins were never told
+ * (its email failed, or its process died) is emailed now, once.
  *
  * Payload: `{}` only.
  */
 import { z } from 'zod';
 import { sendOutcome } from '../src/approvals/notify.js';
-import { approvalsAwaitingRemediation, expireApprovals, markApprovalFailed } from '../src/db/approvals.repository.js';
+import { approvalsAwaitingRemediation, expireApprovals, markApprovalFailed, recordApprovalEvent, untoldOutcomes } from '../src/db/approvals.repository.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { defineJob, type JobContext, type TransportJobState } from '../src/queue/define-job.js';
 import { newRunId } from '../src/queue/run-id.js';
 
 /** Approvals housekeeping; counts for the run's row. */
+/** Remediation runs an approval may have that ended without ending it, before reconcile fails it: the first died, one more re-checks. */
+const RUNS_BEFORE_FAILING = 2;
+
+/** How far back reconcile looks for refused or failed approvals whose admins were never told. */
+const TELL_WITHIN_MS = 7 * 86_400_000;
+
 async function reconcileApprovals(ctx: JobContext): Promise<Record<string, number>> {
   const app = ctx.deps.app;
   if (app === undefined) return {};
@@ -38,23 +45,35 @@ async function reconcileApprovals(ctx: JobContext): Promise<Record<string, numbe
   let remediations = 0;
   let failed = 0;
   for (const { approval, finishedRuns } of await approvalsAwaitingRemediation(app.db)) {
-    if (finishedRuns === 0) {
+    // No run yet (lost between the decision and the enqueue), or its run died mid-act: a (new) run
+    // re-checks from the row, and finds an account its last DELETE removed already gone.
+    if (finishedRuns < RUNS_BEFORE_FAILING) {
       await ctx.ledger.createRun({ id: newRunId(), kind: 'remediation', tenant: approval.tenant, payload: { approval_id: approval.id }, scheduledFor: null });
       remediations++;
       continue;
     }
-    const reason = 'its remediation runs all ended without finishing it (a worker died on the last attempt)';
+    const reason = `its remediation runs (${finishedRuns}) all ended without finishing it: workers died on their last attempts`;
     const row = await markApprovalFailed(app.db, approval.id, new Date(), { failure: { error: reason } }).catch(() => undefined);
-    if (row === undefined) continue;
-    failed++;
-    await ctx.once(`email:failed:${approval.id}`, async () => ({
-      message_id: (await sendOutcome({ ...app, logger: ctx.log }, await requireTenant(app.db, approval.tenant), row, 'failed', reason))?.messageId ?? null,
-    }));
+    if (row !== undefined) failed++;
+  }
+  // Refused or failed approvals whose email never went (its send failed, or its process died): tell the admins now, once.
+  let told = 0;
+  for (const approval of await untoldOutcomes(app.db, new Date(Date.now() - TELL_WITHIN_MS))) {
+    const outcome = approval.status === 'refused' ? 'refused' : 'failed';
+    const evidence = approval.evidence as { recheck?: { reason?: string }; failure?: { error?: string } };
+    const reason = (outcome === 'refused' ? evidence.recheck?.reason : evidence.failure?.error) ?? 'see the approval’s trail';
+    const effect = await ctx.once(`email:${outcome}:${approval.id}`, async () => {
+      const delivery = await sendOutcome({ ...app, logger: ctx.log }, await requireTenant(app.db, approval.tenant), approval, outcome, reason);
+      await recordApprovalEvent(app.db, approval.id, 'warden', 'outcome_emailed', { outcome });
+      return { message_id: delivery?.messageId ?? null };
+    });
+    if (effect.state === 'done') told++;
   }
   return {
     ...(expired > 0 ? { approvals_expired: expired } : {}),
     ...(remediations > 0 ? { remediations_enqueued: remediations } : {}),
     ...(failed > 0 ? { approvals_failed: failed } : {}),
+    ...(told > 0 ? { outcome_emails: told } : {}),
   };
 }
 

@@ -27,6 +27,7 @@ import { actOn, recheckApproval, remediationClient, verifyGone } from '../src/ap
 import { sendOutcome } from '../src/approvals/notify.js';
 import {
   claimApprovalAct,
+  hasApprovalEvent,
   getApproval,
   markApprovalExecuted,
   markApprovalFailed,
@@ -34,8 +35,10 @@ import {
   markApprovalVerified,
   recordApprovalEvent,
 } from '../src/db/approvals.repository.js';
-import type { Approval } from '../src/db/database.js';
+import type { Approval, Tenant } from '../src/db/database.js';
 import { InvalidTransitionError, NotFoundError } from '../src/db/errors.js';
+import type { Db } from '../src/db/executor.js';
+import { LeaseLostError } from '../src/queue/lease.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { DomainError, InputError } from '../src/errors.js';
 import { defineJob } from '../src/queue/define-job.js';
@@ -63,25 +66,31 @@ export const remediationJob = defineJob({
       if (err instanceof NotFoundError) throw new PermanentJobError(err.message);
       throw err;
     }
+    const tenant = await requireTenant(app.db, approval.tenant);
+    const notify = { ...app, logger: ctx.log };
+    if (approval.status === 'refused' || approval.status === 'failed') {
+      // Ended by an earlier delivery that may have died before telling the admins: tell them now, once.
+      await tellAdmins(ctx, notify, tenant, approval);
+      return { skipped: 1 };
+    }
     if (approval.status !== 'approved' && approval.status !== 'executed') {
       ctx.log.info({ approval: id, status: approval.status }, 'nothing to do: the approval is not approved or executed');
       return { skipped: 1 };
     }
-    const tenant = await requireTenant(app.db, approval.tenant);
     const deps = { db: app.db, env: app.env, allowPrivateNetworks: app.allowPrivateNetworks, logger: ctx.log, ...(app.client === undefined ? {} : { client: app.client }) };
-    const notify = { ...app, logger: ctx.log };
     try {
       const client = remediationClient(deps, tenant);
       if (approval.status === 'approved') {
         // One run acts on an approval at a time: a second run of it (a double submit, reconcile
         // racing the first) leaves it to the run that holds it, which ends it either way.
-        if (!(await claimApprovalAct(app.db, id, ctx.runId, new Date()))) return anotherRunHasIt(ctx, id);
+        const claim = await claimAct(ctx, app.db, id);
+        if (claim === 'held') return anotherRunHasIt(ctx, id);
         const recheck = await recheckApproval(deps, tenant, approval, new Date());
         await recordApprovalEvent(app.db, id, 'warden', 'recheck', { ...recheck });
-        if (recheck.verdict === 'no_longer_holds' || recheck.verdict === 'guarded') {
+        if (recheck.verdict === 'no_longer_holds' || recheck.verdict === 'guarded' || recheck.verdict === 'impact_changed') {
           approval = await markApprovalRefused(app.db, id, new Date(), { recheck });
           ctx.log.warn({ approval: id, verdict: recheck.verdict }, 'remediation refused by the re-check');
-          await ctx.once('email:refused', async () => ({ message_id: (await sendOutcome(notify, tenant, approval, 'refused', recheck.reason))?.messageId ?? null }));
+          await tellAdmins(ctx, notify, tenant, approval);
           return { refused: 1 };
         }
         const acted =
@@ -96,22 +105,60 @@ export const remediationJob = defineJob({
       ctx.log.info({ approval: id, kind: approval.kind }, 'remediation verified');
       return { verified: 1 };
     } catch (err) {
+      // This attempt lost its run (a new holder carries on) or the process is stopping: not the approval's failure.
+      if (err instanceof LeaseLostError || ctx.signal.aborted) throw err;
       // Another run moved the approval on (executed, verified, refused) while this one worked: not a failure of it.
       if (err instanceof InvalidTransitionError) return anotherRunHasIt(ctx, id);
       const permanent = err instanceof PermanentJobError || err instanceof InputError || err instanceof DomainError;
       const last = permanent || ctx.attempt >= ctx.queue.maxAttempts('remediation');
       const reason = reasonOf(err);
+      const current = await getApproval(app.db, id);
+      if (current.status !== 'approved' && current.status !== 'executed') return anotherRunHasIt(ctx, id);
       await recordApprovalEvent(app.db, id, 'warden', 'attempt_failed', { attempt: ctx.attempt, error: reason, last });
       if (!last) throw err;
-      const current = await getApproval(app.db, id);
-      if (current.status === 'approved' || current.status === 'executed') {
-        const failed = await markApprovalFailed(app.db, id, new Date(), { failure: { error: reason, attempts: ctx.attempt } });
-        await ctx.once('email:failed', async () => ({ message_id: (await sendOutcome(notify, tenant, failed, 'failed', reason))?.messageId ?? null }));
-      }
+      const failed = await markApprovalFailed(app.db, id, new Date(), { failure: { error: reason, attempts: ctx.attempt } });
+      await tellAdmins(ctx, notify, tenant, failed);
       throw new PermanentJobError(`approval ${id} failed: ${reason}`, { cause: err });
     }
   },
 });
+
+type Ctx = Parameters<(typeof remediationJob)['run']>[1];
+
+/** How long a removal of an admin waits for another admin's removal in the same tenant, in one attempt. */
+const ADMIN_WAIT_MS = 30_000;
+
+/**
+ * Claims the act ({@link claimApprovalAct}); while another of the tenant's
+ * admins is being removed, waits for it (then this removal is re-checked
+ * after it), and past {@link ADMIN_WAIT_MS} leaves it to the next attempt.
+ */
+async function claimAct(ctx: Ctx, db: Db, id: number): Promise<'claimed' | 'held'> {
+  const until = Date.now() + ADMIN_WAIT_MS;
+  for (;;) {
+    const claim = await claimApprovalAct(db, id, ctx.runId, new Date());
+    if (claim !== 'admin_busy') return claim;
+    if (Date.now() >= until || ctx.signal.aborted) throw new Error('another removal of one of the tenant’s admins is being carried out: this one waits for it (tried again on the backoff)');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * Emails the admins that an approval was refused or failed, once per approval
+ * (the trail's `outcome_emailed`, also for another run of it), and once per
+ * run (`ctx.once`).
+ */
+async function tellAdmins(ctx: Ctx, notify: Parameters<typeof sendOutcome>[0], tenant: Tenant, approval: Approval): Promise<void> {
+  if (await hasApprovalEvent(notify.db, approval.id, 'outcome_emailed')) return;
+  const outcome = approval.status === 'refused' ? 'refused' : 'failed';
+  const evidence = approval.evidence as { recheck?: { reason?: string }; failure?: { error?: string } };
+  const reason = (outcome === 'refused' ? evidence.recheck?.reason : evidence.failure?.error) ?? 'see the approval’s trail';
+  await ctx.once(`email:${outcome}`, async () => {
+    const delivery = await sendOutcome(notify, tenant, approval, outcome, reason);
+    await recordApprovalEvent(notify.db, approval.id, 'warden', 'outcome_emailed', { outcome });
+    return { message_id: delivery?.messageId ?? null };
+  });
+}
 
 function anotherRunHasIt(ctx: Parameters<(typeof remediationJob)['run']>[1], id: number): Record<string, number> {
   ctx.log.info({ approval: id }, 'nothing to do: another run of this approval carries it out');

@@ -23,7 +23,8 @@ import {
   decideApproval,
   expireApprovals,
   getApproval,
-  getApprovals,
+  adminRemovalsInFlight,
+  approvalsById,
   listApprovals,
   lockTenantRemovals,
   recordFirstApproval,
@@ -104,7 +105,7 @@ function parseComment(decision: DecideInput['decision'], comment: string | undef
 }
 
 /** What stops `person` deciding `approval` now, as a refusal; nothing when they may. */
-function refusal(approval: Approval, tenant: Tenant, person: Person, decision: DecideInput['decision'], at: Date): Error | undefined {
+function refusal(approval: Approval, tenant: Tenant, person: Person, decision: DecideInput['decision'], at: Date, adminsGoing = 0): Error | undefined {
   // A tenant the person may not see answers like an unknown id (docs/architecture.md "The web app").
   if (!canSeeTenant(person, approval.tenant)) return new NotFoundError('approval', approval.id);
   if (!isAdminOf(person, approval.tenant)) return new ApprovalRefusedError(403, `approval ${approval.id}: only an admin of tenant ${approval.tenant} may decide it`);
@@ -117,7 +118,8 @@ function refusal(approval: Approval, tenant: Tenant, person: Person, decision: D
   if (decision === 'approved' && approval.kind === 'remove_user') {
     const impact = approval.impact as { email?: string | null; roles?: string[]; other_admins?: number };
     if (isBreakGlass(tenant, impact.email ?? null)) return new ApprovalRefusedError(409, `approval ${approval.id}: the account is on the tenant's break-glass list and is never removed`);
-    if ((impact.roles ?? []).includes('admin') && impact.other_admins === 0) {
+    // Admins whose removal is approved and not ended count as gone already (adminsGoing), so no two decisions take the last one.
+    if ((impact.roles ?? []).includes('admin') && (impact.other_admins ?? 0) - adminsGoing <= 0) {
       return new ApprovalRefusedError(409, `approval ${approval.id}: the account is the tenant's last admin and is never removed`);
     }
     if (approval.first_approved_by === person.email) return new ApprovalRefusedError(409, `approval ${approval.id}: you approved it already; it needs a second admin`);
@@ -134,12 +136,26 @@ export async function decideApprovals(deps: ApprovalActionDeps, person: Person, 
   const comment = parseComment(input.decision, input.comment);
   const ids = parseApprovalIds(input.ids);
   await expireApprovals(deps.db, at);
-  const approvals = await getApprovals(deps.db, ids);
+  const byId = await approvalsById(deps.db, ids);
+  // In the order given, an unknown id and one of a tenant the person may not see answer alike (nothing to learn from which).
+  const approvals = ids.map((id) => {
+    const a = byId.get(id);
+    if (a === undefined || !canSeeTenant(person, a.tenant)) throw new NotFoundError('approval', id);
+    return a;
+  });
   const tenants = new Map<string, Tenant>();
-  for (const a of approvals) if (!tenants.has(a.tenant)) tenants.set(a.tenant, await requireTenant(deps.db, a.tenant));
+  const going = new Map<string, Set<number>>();
   for (const a of approvals) {
-    const problem = refusal(a, tenants.get(a.tenant)!, person, input.decision, at);
+    if (tenants.has(a.tenant)) continue;
+    tenants.set(a.tenant, await requireTenant(deps.db, a.tenant));
+    going.set(a.tenant, await adminRemovalsInFlight(deps.db, a.tenant));
+  }
+  for (const a of approvals) {
+    const gone = going.get(a.tenant)!;
+    const problem = refusal(a, tenants.get(a.tenant)!, person, input.decision, at, gone.size);
     if (problem !== undefined) throw problem;
+    // Approving an admin's removal in this batch makes the next one's count smaller.
+    if (input.decision === 'approved' && a.kind === 'remove_user' && ((a.impact['roles'] as string[] | undefined) ?? []).includes('admin')) gone.add(a.id);
   }
   return applyDecisions(deps, person, approvals, tenants, { decision: input.decision, comment, via: input.via }, at);
 }
@@ -239,7 +255,7 @@ export async function redeemApprovalLink(
   await expireApprovals(deps.db, at);
   const approval = await getApproval(deps.db, link.approvalId);
   const tenant = await requireTenant(deps.db, approval.tenant);
-  const problem = refusal(approval, tenant, person, link.decision, at);
+  const problem = refusal(approval, tenant, person, link.decision, at, (await adminRemovalsInFlight(deps.db, tenant.name)).size);
   if (problem !== undefined) throw problem;
   const [outcome] = await applyDecisions(deps, person, [approval], new Map([[tenant.name, tenant]]), { decision: link.decision, comment: parsed, via: 'email link' }, at, async (trx) => {
     if (!(await spendApprovalLink(trx, linkTokenHash(token), approval.id, person.id, at))) {

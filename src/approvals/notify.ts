@@ -13,7 +13,7 @@ import { sendApprovalRequest, sendRemediationOutcome } from '../mail/send-approv
 import type { RemediationOutcomeMail } from '../mail/templates/remediation-outcome.template.js';
 import type { Delivery, Mailer } from '../mail/transports.js';
 import { APPROVAL_LINK_TTL_MS, approvalLinkUrl, signApprovalLink } from './approval-links.js';
-import { impactSentences } from './impact.js';
+import { affectedEmail, impactSentences } from './impact.js';
 
 export interface NotifyDeps {
   db: Db;
@@ -61,14 +61,17 @@ export async function approvalEmails(deps: NotifyDeps, tenant: Tenant, at: Date)
       async send() {
         const items = pending.slice(0, MAX_ITEMS_LISTED).map((a) => {
           const link = (decision: 'approved' | 'rejected') => approvalLinkUrl(deps.publicUrl!, signApprovalLink(key!, { approvalId: a.id, personId: person.id, decision, expiresAt }));
+          // About their own account: no links (they could not use them); another admin decides.
+          const own = affectedEmail(a.impact) === person.email.toLowerCase();
           return {
             id: a.id,
+            own,
             rule: a.rule,
             kind: a.kind,
             label: a.subject_label,
             expiresAt: a.expires_at.toISOString(),
             impact: impactSentences(a.impact),
-            ...(key === undefined ? {} : { links: { approve: link('approved'), reject: link('rejected'), page: approvalPageUrl(deps.publicUrl!, a.id) } }),
+            ...(key === undefined || own ? {} : { links: { approve: link('approved'), reject: link('rejected'), page: approvalPageUrl(deps.publicUrl!, a.id) } }),
           };
         });
         const delivery = await sendApprovalRequest(deps.mailer, {

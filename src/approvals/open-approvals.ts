@@ -30,7 +30,7 @@ export interface OpenApprovalsOutcome {
   opened: Approval[];
   withdrawn: number;
   expired: number;
-  /** Findings that would have opened one but concern a break-glass account. */
+  /** Findings that would have opened one but concern a break-glass account or the tenant's last admin. */
   guarded: number;
   /** Findings not asked again: an admin rejected their approval while they stayed open. */
   rejected: number;
@@ -62,7 +62,8 @@ export async function openApprovals(db: Db, input: OpenApprovalsInput): Promise<
       continue;
     }
     const impact = impactOf(finding.action, snapshot, finding.subject.id, asOf, index);
-    if (impact.kind === 'remove_user' && isBreakGlass(tenant, impact.email)) {
+    // Never asked: a break-glass account, or the tenant's last admin (an approval nobody could grant).
+    if (impact.kind === 'remove_user' && (isBreakGlass(tenant, impact.email) || (impact.roles.includes('admin') && impact.other_admins === 0))) {
       guarded++;
       continue;
     }

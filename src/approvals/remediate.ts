@@ -54,7 +54,9 @@ export type RecheckVerdict =
   /** The finding no longer holds (re-hired, used again, changed): refuse. */
   | 'no_longer_holds'
   /** A guardrail stands in the way (break-glass account, last admin): refuse. */
-  | 'guarded';
+  | 'guarded'
+  /** Removing the account would now delete live tokens the approver was not shown: refuse (the next audit asks again, with them). */
+  | 'impact_changed';
 
 export interface Recheck {
   verdict: RecheckVerdict;
@@ -92,6 +94,15 @@ export async function recheckApproval(deps: RemediationDeps, tenant: Tenant, app
   if (impact.kind === 'remove_user') {
     if (isBreakGlass(tenant, impact.email)) return { ...base, verdict: 'guarded', reason: 'the account is on the tenant’s break-glass list' };
     if (impact.roles.includes('admin') && impact.other_admins === 0) return { ...base, verdict: 'guarded', reason: 'the account is the tenant’s last admin' };
+    const shown = new Set(((approval.impact['tokens_deleted'] as { id: string }[] | undefined) ?? []).map((t) => t.id));
+    const unseen = impact.tokens_deleted.filter((t) => !shown.has(t.id));
+    if (unseen.length > 0) {
+      return {
+        ...base,
+        verdict: 'impact_changed',
+        reason: `since it was approved the account gained ${unseen.length} live API token(s) its removal would delete (${unseen.map((t) => t.name ?? t.id).join(', ')}): nobody approved breaking them`,
+      };
+    }
   }
   const policy = parsePolicy(await tenantPolicy(deps.db, tenant.name));
   const { findings } = evaluate(snapshot, policy, asOf, [family]);
@@ -123,6 +134,8 @@ export async function verifyGone(client: OmneoClient, approval: Approval, at: Da
     return { check: `GET /users/${approval.subject_id}`, result: '404: the account is gone', at: at.toISOString() };
   }
   const tokens = await client.listTokens();
-  if (tokens.some((t) => String(t.id) === approval.subject_id && !t.revoked)) throw new NotYetVerifiedError(`token ${approval.subject_id} is still listed by the platform`);
-  return { check: 'GET /auth/access-tokens', result: `token ${approval.subject_id} is no longer listed (${tokens.length} tokens listed)`, at: at.toISOString() };
+  // Revoked or expired counts as gone, as in the re-check (src/approvals/impact.ts).
+  const live = (t: (typeof tokens)[number]) => !t.revoked && (t.expires_at === null || Date.parse(t.expires_at) > at.getTime());
+  if (tokens.some((t) => String(t.id) === approval.subject_id && live(t))) throw new NotYetVerifiedError(`token ${approval.subject_id} is still listed by the platform`);
+  return { check: 'GET /auth/access-tokens', result: `token ${approval.subject_id} is no longer live: not among the ${tokens.length} listed, or listed revoked or expired`, at: at.toISOString() };
 }

@@ -6,11 +6,11 @@
  * workers racing over one approval cannot both win, and every move writes its
  * event to the approval's trail in the same transaction.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import { json, type Approval, type ApprovalEvent, type ApprovalStatus } from './database.js';
 import { appendAuditLog } from './audit-log.repository.js';
 import { inTransaction, type Db } from './executor.js';
-import { NotFoundError } from './errors.js';
+import { InvalidTransitionError, NotFoundError } from './errors.js';
 import { transition } from './transition.js';
 
 /** The statuses in which an approval is still in flight: one at most per finding and kind. */
@@ -113,16 +113,48 @@ export async function getApproval(db: Db, id: number): Promise<Approval> {
   return row;
 }
 
-/** The approvals with these ids, in the order given; a {@link NotFoundError} naming the first unknown one. */
-export async function getApprovals(db: Db, ids: readonly number[]): Promise<Approval[]> {
-  if (ids.length === 0) return [];
+/** The approvals among these ids that exist, by id. */
+export async function approvalsById(db: Db, ids: readonly number[]): Promise<Map<number, Approval>> {
+  if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('approvals').selectAll().where('id', 'in', [...ids]).execute();
-  const byId = new Map(rows.map((r) => [r.id, r]));
-  return ids.map((id) => {
-    const row = byId.get(id);
-    if (row === undefined) throw new NotFoundError('approval', id);
-    return row;
-  });
+  return new Map(rows.map((r) => [r.id, r]));
+}
+
+/** Whether an approval's trail has an event (e.g. `outcome_emailed`). */
+export async function hasApprovalEvent(db: Db, id: number, event: string): Promise<boolean> {
+  const row = await db.selectFrom('approval_events').select('id').where('approval_id', '=', id).where('event', '=', event).executeTakeFirst();
+  return row !== undefined;
+}
+
+/**
+ * Removals of the tenant's admins approved and not yet ended (approved or
+ * executed): at decision time, each counts as gone already, so that no batch
+ * or pair of decisions takes the last admin.
+ */
+export async function adminRemovalsInFlight(db: Db, tenant: string): Promise<Set<number>> {
+  const rows = await db
+    .selectFrom('approvals')
+    .select('id')
+    .where('tenant', '=', tenant)
+    .where('kind', '=', 'remove_user')
+    .where('status', 'in', ['approved', 'executed'])
+    .where(sql<boolean>`impact->'roles' ? 'admin'`)
+    .execute();
+  return new Set(rows.map((r) => r.id));
+}
+
+/** Refused or failed approvals whose admins have not been told yet (the outcome email's send failed, or its process died). */
+export function untoldOutcomes(db: Db, since: Date): Promise<Approval[]> {
+  return db
+    .selectFrom('approvals as a')
+    .selectAll('a')
+    .where('a.status', 'in', ['refused', 'failed'])
+    .where('a.ended_at', '>=', since)
+    .where((eb) =>
+      eb.not(eb.exists(eb.selectFrom('approval_events as e').select('e.id').whereRef('e.approval_id', '=', 'a.id').where('e.event', '=', 'outcome_emailed'))),
+    )
+    .orderBy('a.id')
+    .execute();
 }
 
 export interface ApprovalFilter {
@@ -238,7 +270,11 @@ export async function recordFirstApproval(db: Db, id: number, input: Omit<Decisi
       .where('first_approved_by', 'is', null)
       .returningAll()
       .executeTakeFirst();
-    if (row === undefined) return transition(trx, 'approvals', id, [], 'approved');
+    if (row === undefined) {
+      // Someone decided it, or gave the first approval, since the caller read it: a conflict, not a 500.
+      const current = await getApproval(trx, id);
+      throw new InvalidTransitionError('approval', id, current.status === 'pending' ? 'already first-approved by another admin' : current.status, 'approved');
+    }
     const detail = { via: input.via, daily_cap: input.cap, ...(input.comment === null ? {} : { comment: input.comment }) };
     await addEvent(trx, id, input.by, 'first_approval', detail, input.at);
     await appendAuditLog(trx, { actor: input.by, action: 'approval.first_approval', subject: `approval:${id}`, details: { tenant: row.tenant, kind: row.kind, ...detail }, at: input.at });
@@ -251,7 +287,8 @@ export async function recordFirstApproval(db: Db, id: number, input: Omit<Decisi
  * two admins approving at the same moment cannot both pass the daily cap.
  */
 export async function lockTenantRemovals(trx: Db, tenant: string): Promise<void> {
-  await sql`select pg_advisory_xact_lock(hashtext(${`warden:approvals:${tenant}`}))`.execute(trx);
+  // Keyed by schema too: tenants of the same name in two schemas (test ledgers) do not wait on each other.
+  await sql`select pg_advisory_xact_lock(hashtext(current_schema() || ${`:warden:approvals:${tenant}`}))`.execute(trx);
 }
 
 /**
@@ -340,38 +377,61 @@ function mergeEvidence(patch: EvidencePatch) {
   return sql<string>`evidence || ${json(patch)}::jsonb`;
 }
 
+/** How {@link claimApprovalAct} ended. */
+export type ActClaim =
+  /** This run holds the act. */
+  | 'claimed'
+  /** Another live run of this approval holds it. */
+  | 'held'
+  /** Another removal of one of the tenant's admins is being carried out: wait for it (its end may make this one the last admin's). */
+  | 'admin_busy';
+
+/** The run named by `runRef` (an approval's `evidence.acting.run`) is still queued or running. */
+function liveClaim(runRef: RawBuilder<string>) {
+  return sql<boolean>`exists (select 1 from job_runs r where r.idempotency_key = ${runRef} and r.status in ('queued', 'running'))`;
+}
+
 /**
- * Claims the act on an approved approval for one remediation run (its run id),
- * so that two runs of one approval (a double submit, a reconcile racing the
- * first) never both call the platform: true when this run holds the claim now,
- * because nobody held it, it held it already (a retry, a re-delivery after its
- * worker died), or its holder's run has ended (queued or running no more).
- * The claim is kept in the row's evidence (`acting`): the row is the truth.
+ * Claims the act of an approved approval for run `runId`: one run acts on an
+ * approval at a time; the claim passes to another run only once its holder has
+ * ended. The removals of a tenant's admins are carried out one at a time too
+ * (under the tenant's lock): the second re-checks after the first, so two
+ * removals never take the last admin between them.
  */
-export async function claimApprovalAct(db: Db, id: number, runId: string, at: Date): Promise<boolean> {
-  const row = await db
-    .updateTable('approvals as a')
-    .set({ evidence: mergeEvidence({ acting: { run: runId, at: at.toISOString() } }) })
-    .where('a.id', '=', id)
-    .where('a.status', '=', 'approved')
-    .where((eb) =>
-      eb.or([
-        eb(sql<string | null>`a.evidence->'acting'->>'run'`, 'is', null),
-        eb(sql<string>`a.evidence->'acting'->>'run'`, '=', runId),
-        eb.not(
-          eb.exists(
-            eb
-              .selectFrom('job_runs as r')
-              .select(sql`1`.as('one'))
-              .where('r.idempotency_key', '=', sql<string>`a.evidence->'acting'->>'run'`)
-              .where('r.status', 'in', ['queued', 'running']),
-          ),
-        ),
-      ]),
-    )
-    .returning('a.id')
-    .executeTakeFirst();
-  return row !== undefined;
+export async function claimApprovalAct(db: Db, id: number, runId: string, at: Date): Promise<ActClaim> {
+  return inTransaction(db, async (trx) => {
+    const approval = await getApproval(trx, id);
+    const removesAdmin = approval.kind === 'remove_user' && ((approval.impact['roles'] as string[] | undefined) ?? []).includes('admin');
+    if (removesAdmin) {
+      await lockTenantRemovals(trx, approval.tenant);
+      const busy = await trx
+        .selectFrom('approvals as a')
+        .select('a.id')
+        .where('a.tenant', '=', approval.tenant)
+        .where('a.id', '<>', id)
+        .where('a.kind', '=', 'remove_user')
+        .where('a.status', '=', 'approved')
+        .where(sql<boolean>`a.impact->'roles' ? 'admin'`)
+        .where(liveClaim(sql<string>`a.evidence->'acting'->>'run'`))
+        .executeTakeFirst();
+      if (busy !== undefined) return 'admin_busy';
+    }
+    const row = await trx
+      .updateTable('approvals as a')
+      .set({ evidence: mergeEvidence({ acting: { run: runId, at: at.toISOString() } }) })
+      .where('a.id', '=', id)
+      .where('a.status', '=', 'approved')
+      .where((eb) =>
+        eb.or([
+          eb(sql<string | null>`a.evidence->'acting'->>'run'`, 'is', null),
+          eb(sql<string>`a.evidence->'acting'->>'run'`, '=', runId),
+          eb.not(liveClaim(sql<string>`a.evidence->'acting'->>'run'`)),
+        ]),
+      )
+      .returning('a.id')
+      .executeTakeFirst();
+    return row === undefined ? 'held' : 'claimed';
+  });
 }
 
 /** approved → executed: remediation acted; `patch` holds the re-check and the platform's answer. */

@@ -37,6 +37,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE approvals ADD CONSTRAINT approvals_status_check
     CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'withdrawn', 'executed', 'verified', 'failed', 'refused'))`.execute(db);
   await sql`CREATE INDEX approvals_requested_idx ON approvals (requested_at, id)`.execute(db);
+  // reconcile looks up each approved approval's remediation runs by the approval id in their payload.
+  await sql`CREATE INDEX job_runs_remediation_idx ON job_runs ((payload->>'approval_id')) WHERE kind = 'remediation'`.execute(db);
   await sql`CREATE TABLE approval_events (
     id serial PRIMARY KEY,
     approval_id integer NOT NULL REFERENCES approvals (id) ON DELETE CASCADE,

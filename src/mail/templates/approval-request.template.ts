@@ -20,6 +20,8 @@ export interface ApprovalRequestItem {
   impact: string[];
   /** With `WARDEN_PUBLIC_URL`: this admin's links and the approval's page. */
   links?: { approve: string; reject: string; page: string };
+  /** It is about the recipient's own account: another admin decides, and no link is given. @defaultValue false */
+  own?: boolean;
 }
 
 export interface ApprovalRequestMail {
@@ -51,7 +53,11 @@ export function renderApprovalRequest(m: ApprovalRequestMail): { subject: string
     const head = `#${item.id} ${kindWords(item.kind)}: ${printable(item.label)} (${item.rule}), open until ${item.expiresAt}`;
     text.push(head, ...item.impact.map((l) => `  ${printable(l)}`));
     html.push(`<h3>${escapeHtml(head)}</h3>`, `<ul>${item.impact.map((l) => `<li>${escapeHtml(printable(l.replace(/^• /, '')))}</li>`).join('')}</ul>`);
-    if (item.links === undefined) {
+    if (item.own === true) {
+      const note = 'This one is about your own account: another admin decides it.';
+      text.push(`  ${note}`, '');
+      html.push(`<p>${escapeHtml(note)}</p>`);
+    } else if (item.links === undefined) {
       text.push(`  Decide with: warden approvals approve ${item.id} --as YOUR-EMAIL (or reject ${item.id} --as YOUR-EMAIL --comment WHY)`, '');
       html.push(`<p>Decide with <code>warden approvals approve ${item.id} --as YOUR-EMAIL</code>.</p>`);
     } else {

@@ -4,6 +4,7 @@
 // its DELETE is in flight, with Redis flushed after the approval, and with an
 // approval whose run was never enqueued; the transport carries the approval's
 // id only and no log line names a person or carries a token.
+import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -257,14 +258,35 @@ describe('remediation on the fleet', () => {
     expectCleanLogs();
   });
 
-  it('an approval whose runs all ended without finishing it is failed by reconcile, and the admins told once', async () => {
-    const gus = await world.approvalOf('ACC-01', '9');
-    const runId = (await approve(gus))!;
-    // Its run as a worker killed on the last attempt leaves it: the queue gave up, the ledger row failed.
+  /** A run of the approval's remediation as a worker killed on its last attempt leaves it: the queue gave up, the ledger row failed. */
+  async function dieOnLastAttempt(runId: string): Promise<void> {
     await queues.queue('remediation').remove(transportJobId(runId));
     expect(await ledger.markRunning(runId, RETRY.attempts, 50, 'dead-worker')).toBe(true);
     await new Promise((r) => setTimeout(r, 100));
     expect(await ledger.settle(runId, 'failed', 'job stalled more than allowable limit')).toBe(true);
+  }
+
+  it('an approval whose run died on its last attempt gets one more run from reconcile, which re-checks and verifies it', async () => {
+    const gus = await world.approvalOf('ACC-01', '9');
+    await dieOnLastAttempt((await approve(gus))!);
+    await startFleet();
+    const reconcile = await enqueue({ registry: world.registry, ledger, dispatcher: queues }, 'reconcile', {}, { tenant: null });
+    const done = await settled(gus);
+    expect(done.status).toBe('verified');
+    expect((await ledger.get(reconcile))!.counts).toMatchObject({ remediations_enqueued: 1 });
+    expect(await answersTo(world.sim, DELETE_USER)).toEqual({ 204: 1 });
+    expect(await userExists(world.sim, '9')).toBe(false);
+  });
+
+  it('an approval whose two runs both ended without finishing it is failed by reconcile, and the admins told once', async () => {
+    const gus = await world.approvalOf('ACC-01', '9');
+    await dieOnLastAttempt((await approve(gus))!);
+    // The second run reconcile would have given it died the same way.
+    const second = randomUUID();
+    await ledger.createRun({ id: second, kind: 'remediation', tenant: gus.tenant, payload: { approval_id: gus.id }, scheduledFor: null });
+    expect(await ledger.markRunning(second, RETRY.attempts, 50, 'dead-worker')).toBe(true);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await ledger.settle(second, 'failed', 'job stalled more than allowable limit')).toBe(true);
     await startFleet();
     const reconcile = await enqueue({ registry: world.registry, ledger, dispatcher: queues }, 'reconcile', {}, { tenant: null });
     const done = await settled(gus);
@@ -272,11 +294,12 @@ describe('remediation on the fleet', () => {
     expect((await ledger.get(reconcile))!.counts).toMatchObject({ approvals_failed: 1 });
     expect(await answersTo(world.sim, DELETE_USER)).toEqual({});
     const told = async () => (await world.outbox()).filter((m) => (m.subject ?? '').includes(`approval #${gus.id} failed`));
-    expect(await told()).toHaveLength(1);
+    await eventually(async () => ((await told()).length === 1 ? true : undefined), 10_000, 'the failure email');
     // The next reconcile has nothing left to fail, and tells nobody again.
     const again = await enqueue({ registry: world.registry, ledger, dispatcher: queues }, 'reconcile', {}, { tenant: null });
     await eventually(async () => ((await ledger.get(again))!.status === 'succeeded' ? true : undefined), 10_000, 'the second reconcile');
     expect((await ledger.get(again))!.counts).not.toHaveProperty('approvals_failed');
+    expect((await ledger.get(again))!.counts).not.toHaveProperty('outcome_emails');
     expect(await told()).toHaveLength(1);
     expect(await userExists(world.sim, '9')).toBe(true);
   });

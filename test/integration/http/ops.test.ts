@@ -178,7 +178,8 @@ describe('readiness when not ready', () => {
 
   it('answers 503 naming Redis when the queue transport does not answer, and never its URL or password', async () => {
     const port = await closedPort();
-    const world = await startWebWorld({ env: { REDIS_URL: `redis://:s3cret-pass@127.0.0.1:${port}` } });
+    // No runner: opening one checks Redis and would stop here; the server must start and answer /readyz 503.
+    const world = await startWebWorld({ env: { REDIS_URL: `redis://:s3cret-pass@127.0.0.1:${port}` }, runner: false });
     try {
       const started = Date.now();
       const res = await fetch(`${world.url}/readyz`);

@@ -23,7 +23,8 @@ async function queueEntries() {
 }
 
 beforeAll(async () => {
-  world = await startWebWorld({ env: { REDIS_URL: TEST_REDIS_URL, WARDEN_QUEUE_PREFIX: `wtest-board-${randomBytes(5).toString('hex')}` } });
+  // The server only enqueues (as `warden serve` on a fleet): no worker here takes the jobs the board shows waiting.
+  world = await startWebWorld({ env: { REDIS_URL: TEST_REDIS_URL, WARDEN_QUEUE_PREFIX: `wtest-board-${randomBytes(5).toString('hex')}` }, runner: { work: false } });
   await world.person('admin@acme.example', ['admin']);
   await world.person('engineer@acme.example', ['engineer']);
   await world.person('compliance@acme.example', ['compliance']);
