@@ -176,6 +176,29 @@ describe('stats', () => {
   });
 });
 
+describe('tokens set by the tests', () => {
+  it('POST /__sim/tokens creates a token of any user, or changes one (an expiry), as the API then lists it; bad fields are 422', async () => {
+    await withSim({}, async (sim) => {
+      const set = (body: unknown) => fetch(`${sim.origin}/__sim/tokens`, { method: 'POST', body: JSON.stringify(body) });
+      const listed = async (id: string) => ((await (await get(sim, '/auth/access-tokens')).json()) as { id: string }[]).find((t) => t.id === id);
+      expect((await set({ id: 'tok_gus', user_id: 9, name: 'gus-cli', scopes: ['read-profiles'] })).status).toBe(200);
+      expect(await listed('tok_gus')).toMatchObject({ id: 'tok_gus', user_id: 9, name: 'gus-cli', scopes: ['read-profiles'], revoked: false, expires_at: null, usage: [] });
+      const past = new Date(Date.now() - 60_000).toISOString();
+      expect((await set({ id: 'tok_orphan', expires_at: past })).status).toBe(200);
+      expect(await listed('tok_orphan')).toMatchObject({ id: 'tok_orphan', name: 'legacy-erp', user_id: 99, expires_at: past });
+      // Deleting the user deletes the token set for it, as for any of its tokens.
+      expect((await fetch(`${sim.url}/users/9`, { method: 'DELETE', headers: auth(sim) })).status).toBe(204);
+      expect(await listed('tok_gus')).toBeUndefined();
+      const bad = await set({ id: 'tok_new', user_id: 'nine', expires_at: 'soon' });
+      expect(bad.status).toBe(422);
+      expect(Object.keys(((await bad.json()) as { errors: object }).errors).sort()).toEqual(['expires_at', 'name', 'user_id']);
+      expect(await listed('tok_new')).toBeUndefined();
+      // Admin calls are not the platform's: not counted.
+      expect(sim.stats().requests['POST /api/v3/auth/api-tokens']).toBeUndefined();
+    });
+  });
+});
+
 describe('SCIM 2.0 directory', () => {
   it('pages with startIndex/count in a ListResponse, with active and a primary email', async () => {
     await withSim({}, async (sim) => {

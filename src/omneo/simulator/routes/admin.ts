@@ -1,11 +1,13 @@
 /**
  * The simulator's admin endpoints under `/__sim/` that tests drive it with:
- * stats, fault settings, scripted faults, secrets, and signed webhook
- * deliveries. They bypass faults and stats.
+ * stats, fault settings, scripted faults, secrets, signed webhook
+ * deliveries, and tokens set as the platform's own admins would (for any
+ * user, with an expiry). They bypass faults and stats.
  */
 import { sign, WEBHOOK_SIGNATURE_HEADER } from '../../../secrets/hmac.js';
 import { invalid, noContent, notFound, type Answer } from '../answers.js';
 import { checkFaults, type ScriptedFault } from '../faults.js';
+import type { OmneoToken } from '../../types.js';
 import type { SimState } from './route.js';
 
 /** What the admin endpoints reach beyond the shared state. */
@@ -22,7 +24,36 @@ export interface AdminControls {
 export type AdminHandler = (method: string, path: string, body: unknown) => Promise<Answer>;
 
 export function adminHandler(state: SimState, controls: AdminControls): AdminHandler {
-  const { faults, secrets, random } = state;
+  const { faults, secrets, random, store } = state;
+
+  /**
+   * `POST /__sim/tokens` `{ id, user_id?, name?, scopes?, created_at?, expires_at?, revoked? }`:
+   * sets those fields of token `id`, creating it (with `name`) when there is none: a token
+   * of any user, or one that expires, which the API's own create cannot make.
+   */
+  function setToken(body: unknown): Answer {
+    const input = (body ?? {}) as Record<string, unknown>;
+    const errors: Record<string, string[]> = {};
+    const isTime = (v: unknown) => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+    if (typeof input.id !== 'string' || input.id === '') errors.id = ['The id must be a non-empty string.'];
+    if (input.user_id !== undefined && input.user_id !== null && !Number.isInteger(input.user_id)) errors.user_id = ['The user_id must be an integer or null.'];
+    if (input.name !== undefined && (typeof input.name !== 'string' || input.name === '')) errors.name = ['The name must be a non-empty string.'];
+    if (input.scopes !== undefined && (!Array.isArray(input.scopes) || input.scopes.some((s) => typeof s !== 'string' || s === ''))) errors.scopes = ['The scopes must be an array of scope names.'];
+    if (input.created_at !== undefined && !isTime(input.created_at)) errors.created_at = ['The created_at must be a date-time.'];
+    if (input.expires_at !== undefined && input.expires_at !== null && !isTime(input.expires_at)) errors.expires_at = ['The expires_at must be a date-time or null.'];
+    if (input.revoked !== undefined && typeof input.revoked !== 'boolean') errors.revoked = ['The revoked field must be a boolean.'];
+    const existing = typeof input.id === 'string' ? store.tokens.get(input.id) : undefined;
+    if (existing === undefined && input.name === undefined) errors.name = ['The name field is required for a new token.'];
+    if (Object.keys(errors).length) return invalid(errors);
+    const now = new Date().toISOString();
+    const token: OmneoToken = existing ?? { id: input.id as string, user_id: null, client_id: 3, name: '', scopes: [], revoked: false, created_at: now, updated_at: now, expires_at: null, usage: [] };
+    for (const key of ['user_id', 'name', 'scopes', 'created_at', 'expires_at', 'revoked'] as const) {
+      if (input[key] !== undefined) Object.assign(token, { [key]: input[key] });
+    }
+    token.updated_at = now;
+    store.tokens.set(token.id, token);
+    return { status: 200, body: { data: structuredClone(token) } };
+  }
 
   async function deliverWebhook(body: unknown): Promise<Answer> {
     const input = (body ?? {}) as { url?: unknown; event?: unknown };
@@ -78,6 +109,7 @@ export function adminHandler(state: SimState, controls: AdminControls): AdminHan
       return noContent();
     }
     if (method === 'POST' && path === '/__sim/webhooks/deliver') return deliverWebhook(body);
+    if (method === 'POST' && path === '/__sim/tokens') return setToken(body);
     return notFound();
   };
 }
