@@ -2,9 +2,10 @@
 // tenant (over HTTP, Postgres ledger of the test's own): one per open finding
 // whose rule requires approval and none for any other, never two for one
 // finding, withdrawn when the finding is resolved, none for a suppressed
-// finding or a break-glass account, expired after the tenant's deadline; and
-// the approval email: one per admin per run, only what that admin has not been
-// sent, signed links, no secret, never sent twice by a retried run.
+// finding, a break-glass account or the tenant's last admin, expired after the
+// tenant's deadline; and the approval email: one per admin per run, only what
+// that admin has not been sent, signed links (none for an item about the
+// admin's own account), no secret, never sent twice by a retried run.
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
@@ -124,6 +125,18 @@ describe('approvals opened by the audits', () => {
     expect((await world.approvals()).map(keyOf).sort()).toEqual(EXPECTED.filter((k) => k !== 'ACC-01:2'));
   });
 
+  it('the tenant’s last admin opens none (nobody could grant it), and the run counts it with the break-glass ones', async () => {
+    // Ann, Gus and Hal leave by hand: Bob, departed, is the tenant's only admin.
+    for (const id of ['1', '9', '10']) expect((await simApi(world.sim, 'DELETE', `/users/${id}`)).status).toBe(204);
+    expect(await runCounts(world, 'stale-accounts')).toMatchObject({ approvals_opened: 1, break_glass_skipped: 1 });
+    await runCounts(world, 'token-hygiene');
+    // Bob's account is not asked to be removed; Cara's is, and Bob's unused token still is (it is not the account).
+    expect((await world.approvals()).map(keyOf).sort()).toEqual(['ACC-03:3', 'TOK-02:tok_bob', 'TOK-07:tok_orphan']);
+    // The finding itself is recorded: only the approval is not asked for.
+    const bob = await world.db.db.selectFrom('findings').select('rule').where('rule', '=', 'ACC-01').where('subject_id', '=', '2').where('resolved_at', 'is', null).execute();
+    expect(bob).toHaveLength(1);
+  });
+
   it('a rejection stands while the finding stays open; once resolved and back, it is asked again', async () => {
     await world.audit();
     const cara = await world.approvalOf('ACC-03', '3');
@@ -215,6 +228,35 @@ describe('the approval email', () => {
       const whole = [text, typeof m.html === 'string' ? m.html : '', m.subject ?? ''].join('\n');
       expect(whole.includes(world.sim.token)).toBe(false);
       expect(whole).not.toMatch(/omneo_[0-9a-f]{8}/);
+    }
+  });
+
+  it('an admin gets no links for an item about their own account: it says another admin decides', async () => {
+    const BOB = 'bob.stone@demo.example';
+    await addPerson(world.db.db, { email: BOB, name: 'Bob Stone', roles: ['admin'], tenants: [TENANT] }, 'test');
+    await runCounts(world, 'stale-accounts');
+    const own = (await world.approvalOf('ACC-01', '2')).id;
+    const mails = new Map((await world.outbox()).map((m) => [(m.to as { text: string }).text, m]));
+    expect([...mails.keys()].sort()).toEqual([ADMIN, BOB, SECOND_ADMIN].sort());
+    /** One item's part of the text: its heading to the next heading. */
+    const section = (m: ParsedMail, id: number) => (m.text ?? '').split(/^(?=#\d+ )/m).find((part) => part.startsWith(`#${id} `))!;
+    const toBob = mails.get(BOB)!;
+    expect(idsIn(toBob)).toHaveLength(3);
+    expect(section(toBob, own)).toContain('This one is about your own account: another admin decides it.');
+    expect(section(toBob, own)).not.toMatch(/Approve:|Reject:|\/approvals\/link\//);
+    // Bob's links for the other two items, and none more.
+    const links = [...(toBob.text ?? '').matchAll(/^ {2}(Approve|Reject): +(\S+)$/gm)].map((l) => l[2]!);
+    expect(links).toHaveLength(4);
+    const key = webKey(secretKey(loadConfig(world.appEnv), '/nonexistent'));
+    for (const url of links) expect(readApprovalLink(key, url.slice(`${PUBLIC_URL}/approvals/link/`.length), new Date())).not.toMatchObject({ approvalId: own });
+    const html = typeof toBob.html === 'string' ? toBob.html : '';
+    expect(html).toContain('another admin decides it');
+    expect(html).not.toContain(`/approvals/link/v1.${own}.`);
+    expect(html).not.toContain(`/approvals/${own}"`);
+    // The other admins decide it: their emails link it.
+    for (const to of [ADMIN, SECOND_ADMIN]) {
+      expect(section(mails.get(to)!, own), to).toMatch(/^ {2}Approve: /m);
+      expect(section(mails.get(to)!, own), to).not.toContain('your own account');
     }
   });
 

@@ -2,8 +2,10 @@
 // of this file's own) against the simulator over HTTP: executed exactly once
 // with two workers racing for one approval, with a worker process killed while
 // its DELETE is in flight, with Redis flushed after the approval, and with an
-// approval whose run was never enqueued; the transport carries the approval's
-// id only and no log line names a person or carries a token.
+// approval whose run was never enqueued; the removals of a tenant's last two
+// admins on two workers at once are carried out one after the other, the
+// second refused; the transport carries the approval's id only and no log
+// line names a person or carries a token.
 import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -25,7 +27,7 @@ import { transportJobId } from '../../../src/queue/run-id.js';
 import { TEST_DATABASE_URL } from '../../support/db.js';
 import { cleanQueues, eventually, flushTransportDb, testTransport } from '../../support/queue.js';
 import type { RemediationChildConfig } from './remediation-worker.child.js';
-import { answersTo, FAST_CLIENT, scriptFaults, startApprovalsWorld, TENANT, userExists, type ApprovalsWorld } from './support.js';
+import { answersTo, FAST_CLIENT, scriptFaults, simApi, startApprovalsWorld, TENANT, userExists, type ApprovalsWorld } from './support.js';
 
 /** This file's Redis logical database (flushed by one test; no other test file uses it). */
 const OWN_DB = 13;
@@ -209,6 +211,37 @@ describe('remediation on the fleet', () => {
     expect(logs.join('')).toContain('another run of this approval carries it out');
     const trail = (await approvalEvents(world.db.db, gus.id)).map((e) => e.event);
     expect(trail.filter((e) => e === 'executed' || e === 'verified' || e === 'failed')).toEqual(['executed', 'verified']);
+    expectCleanLogs();
+  });
+
+  it('two admins’ removals on two workers at once: one is carried out, the other waits for it and is refused as the last admin’s', async () => {
+    const bob = await world.approvalOf('ACC-01', '2');
+    const gus = await world.approvalOf('ACC-01', '9');
+    // Both approved while the tenant had four admins (three others each, as the audit measured)…
+    const runs = [await approve(bob), await approve(gus)];
+    // …then Ann and Hal leave by hand: Bob and Gus are the last two, and removing both would leave none.
+    for (const id of ['1', '10']) expect((await simApi(world.sim, 'DELETE', `/users/${id}`)).status).toBe(204);
+    // Every answer slowed down, so that the two runs overlap.
+    await fetch(`${world.sim.origin}/__sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ latencyMs: 150 }) });
+    await Promise.all([startFleet(), startFleet()]);
+    const ended = [await settled(bob), await settled(gus)];
+    expect(ended.map((a) => a.status).sort()).toEqual(['refused', 'verified']);
+    const removed = ended.find((a) => a.status === 'verified')!;
+    const kept = ended.find((a) => a.status === 'refused')!;
+    expect((kept.evidence as { recheck: unknown }).recheck).toMatchObject({ verdict: 'guarded', reason: expect.stringMatching(/last admin/) as unknown });
+    // Ann's and Hal's by hand, and one of the two.
+    expect(await answersTo(world.sim, DELETE_USER)).toEqual({ 204: 3 });
+    expect([await userExists(world.sim, '2'), await userExists(world.sim, '9')].sort()).toEqual([false, true]);
+    expect(await userExists(world.sim, kept.subject_id)).toBe(true);
+    // They ran at once (the refused one's run started before the other's ended), and the refused one was
+    // re-checked only after the other was verified.
+    const row = async (run: string | null) => world.db.db.selectFrom('job_runs').select(['status', 'started_at', 'finished_at']).where('idempotency_key', '=', run!).executeTakeFirstOrThrow();
+    const [keptRun, removedRun] = [await row(runs[ended.indexOf(kept)]!), await row(runs[ended.indexOf(removed)]!)];
+    expect([keptRun.status, removedRun.status]).toEqual(['succeeded', 'succeeded']);
+    expect(keptRun.started_at!.getTime()).toBeLessThan(removedRun.finished_at!.getTime());
+    const recheck = (await approvalEvents(world.db.db, kept.id)).filter((e) => e.event === 'recheck');
+    expect(recheck).toHaveLength(1);
+    expect(recheck[0]!.at.getTime()).toBeGreaterThanOrEqual(removed.verified_at!.getTime());
     expectCleanLogs();
   });
 

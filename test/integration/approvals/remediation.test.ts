@@ -6,25 +6,33 @@
 // independently, retries platform faults on its backoff and fails for good
 // (admins emailed once) when they persist. Then every refused decision:
 // one's own account, not an admin, another tenant's, twice, a rejected one,
-// an unknown id, a reject without reason, the daily cap.
+// an unknown id, a reject without reason, the daily cap, a tenant's last two
+// admins, two admins racing over one first approval. Then what goes wrong
+// around a run: the removals of two admins claimed one at a time, a run that
+// loses its lease, an outcome email whose send failed.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApprovalRefusedError } from '../../../src/approvals/errors.js';
 import { recheckApproval } from '../../../src/approvals/remediate.js';
-import { previewApprovalLink, redeemApprovalLink } from '../../../src/app/approvals.js';
 import { addPerson, disablePerson } from '../../../src/app/people.js';
 import { signApprovalLink } from '../../../src/approvals/approval-links.js';
-import { approvalEvents, getApproval } from '../../../src/db/approvals.repository.js';
+import { decideApprovals, previewApprovalLink, redeemApprovalLink } from '../../../src/app/approvals.js';
+import { approvalEvents, claimApprovalAct, expireApprovals, getApproval } from '../../../src/db/approvals.repository.js';
 import type { Approval, Person } from '../../../src/db/database.js';
-import { NotFoundError } from '../../../src/db/errors.js';
+import { InvalidTransitionError, NotFoundError } from '../../../src/db/errors.js';
 import { findPersonByEmail } from '../../../src/db/people.repository.js';
 import { addTenant, requireTenant, updateTenant } from '../../../src/db/tenants.repository.js';
 import { InputError } from '../../../src/errors.js';
+import { enqueue } from '../../../src/queue/enqueue.js';
+import { eventually } from '../../support/queue.js';
+import { closedPort } from '../../support/tcp-proxy.js';
 import {
   ADMIN,
   answersTo,
   FAST_CLIENT,
+  raceUnderTenantLock,
   remediator,
   scriptFaults,
+  setSimToken,
   simApi,
   startApprovalsWorld,
   TENANT,
@@ -133,6 +141,27 @@ describe('an approved removal or revocation', () => {
   });
 });
 
+describe('a token that expired after its revocation was approved', () => {
+  it('is verified gone without a DELETE (expired is as good as revoked), not failed', async () => {
+    r = remediator(world, { hold: true });
+    const orphan = await world.approvalOf('TOK-07', 'tok_orphan');
+    await r.decide(world.admin, { ids: [orphan.id], decision: 'approved' });
+    // It expires before Warden comes to act; the platform still lists it, unrevoked.
+    await setSimToken(world.sim, { id: 'tok_orphan', expires_at: new Date(Date.now() - 60_000).toISOString() });
+    await r.release();
+    const done = await getApproval(world.db.db, orphan.id);
+    expect(done.status).toBe('verified');
+    expect(evidenceOf(done)['recheck']).toMatchObject({ verdict: 'already_gone' });
+    expect(evidenceOf(done)['act']).toMatchObject({ call: null });
+    expect(evidenceOf(done)['verification']).toMatchObject({ check: 'GET /auth/access-tokens', result: expect.stringContaining('no longer live') as unknown });
+    expect(await answersTo(world.sim, DELETE_TOKEN)).toEqual({});
+    expect(await tokenIds(world.sim)).toContain('tok_orphan');
+    expect((await approvalEvents(world.db.db, orphan.id)).filter((e) => e.event === 'attempt_failed')).toEqual([]);
+    expect((await runsOf(done)).map((x) => [x.status, x.attempts])).toEqual([['succeeded', 1]]);
+    expect(await outcomeMails(done)).toHaveLength(0);
+  });
+});
+
 describe('the re-check right before acting', () => {
   /** @param deletesByHand - the route's answers to DELETEs the test made itself */
   async function expectRefused(a: Approval, reason: RegExp, route: string, stillThere: () => Promise<boolean>, deletesByHand: Record<string, number> = {}): Promise<void> {
@@ -205,6 +234,19 @@ describe('the re-check right before acting', () => {
     await r.release();
     await expectRefused(bob, /last admin/, DELETE_USER, () => userExists(world.sim, '2'), { 204: 3 });
     expect(evidenceOf(await getApproval(world.db.db, bob.id))['recheck']).toMatchObject({ verdict: 'guarded' });
+  });
+
+  it('refuses a removal when the account gained a live API token after it was approved: nobody was shown it', async () => {
+    r = remediator(world, { hold: true });
+    const gus = await world.approvalOf('ACC-01', '9');
+    expect(gus.impact['tokens_deleted']).toEqual([]);
+    await r.decide(world.admin, { ids: [gus.id], decision: 'approved' });
+    // After the approval, Gus makes himself a token: his removal would now break it.
+    await setSimToken(world.sim, { id: 'tok_gus', user_id: 9, name: 'gus-cli', scopes: ['read-profiles'] });
+    await r.release();
+    await expectRefused(gus, /gained 1 live API token\(s\).*gus-cli/, DELETE_USER, () => userExists(world.sim, '9'));
+    expect(evidenceOf(await getApproval(world.db.db, gus.id))['recheck']).toMatchObject({ verdict: 'impact_changed' });
+    expect(await tokenIds(world.sim)).toContain('tok_gus');
   });
 
   it('refuses a removal of an account put on the break-glass list after it was approved', async () => {
@@ -367,6 +409,15 @@ describe('who may decide, and what', () => {
     expect(await userExists(world.sim, '9')).toBe(true);
   });
 
+  it('an id of a tenant one may not see and an unknown id answer alike: the first of them is named', async () => {
+    await addTenant(world.db.db, { name: 'other', baseUrl: world.sim.url, tokenEnv: 'OTHER_TOKEN', timezone: 'UTC' });
+    const stranger = await addPerson(world.db.db, { email: 'admin@other.example', roles: ['admin'], tenants: ['other'] }, 'test');
+    const gus = await world.approvalOf('ACC-01', '9');
+    await refused(stranger, [gus.id, 999_999], 'approved', { error: NotFoundError, message: new RegExp(`no approval ${gus.id}$`) });
+    await refused(stranger, [999_999, gus.id], 'approved', { error: NotFoundError, message: /no approval 999999$/ });
+    await noRuns();
+  });
+
   it('a batch with one refused id changes nothing', async () => {
     const gus = await world.approvalOf('ACC-01', '9');
     const bob = await world.approvalOf('ACC-01', '2');
@@ -393,6 +444,60 @@ describe('who may decide, and what', () => {
     await noRuns();
   });
 
+  it('the removals of a tenant’s last two admins: the second is refused (409), in the same batch and while the first is in flight', async () => {
+    // Ann and Hal leave by hand: Bob and Gus are the tenant's only admins. Their approvals, expired, are asked
+    // again by the next audit, whose impact says so (one other admin each).
+    for (const id of ['1', '10']) expect((await simApi(world.sim, 'DELETE', `/users/${id}`)).status).toBe(204);
+    await world.db.db.updateTable('approvals').set({ expires_at: new Date(Date.now() - 1000) }).where('rule', '=', 'ACC-01').execute();
+    expect(await expireApprovals(world.db.db, new Date(), TENANT)).toHaveLength(2);
+    await world.audit();
+    const bob = await world.approvalOf('ACC-01', '2');
+    const gus = await world.approvalOf('ACC-01', '9');
+    for (const a of [bob, gus]) expect(a).toMatchObject({ status: 'pending', impact: { roles: ['admin'], other_admins: 1 } });
+    await r.close();
+    r = remediator(world, { hold: true });
+    const lastAdmin = (a: Approval) => new RegExp(`^approval ${a.id}: the account is the tenant's last admin`);
+    await refused(world.admin, [bob.id, gus.id], 'approved', { error: ApprovalRefusedError, status: 409, message: lastAdmin(gus) });
+    expect(await r.decide(world.admin, { ids: [bob.id], decision: 'approved' })).toEqual([{ id: bob.id, outcome: 'approved', run: expect.any(String) as string }]);
+    // Bob's removal is in flight (approved, its run not done yet): Gus's counts Bob as gone already.
+    await refused(world.second, [gus.id], 'approved', { error: ApprovalRefusedError, status: 409, message: lastAdmin(gus) });
+    await r.release();
+    expect((await getApproval(world.db.db, bob.id)).status).toBe('verified');
+    // Once Bob's removal has ended, Gus's is granted as measured when it was asked (one other admin), and the
+    // live re-check refuses it before acting: Gus is the last admin now.
+    expect((await r.decide(world.second, { ids: [gus.id], decision: 'approved' }))[0]!.outcome).toBe('approved');
+    await r.release();
+    const done = await getApproval(world.db.db, gus.id);
+    expect(done.status).toBe('refused');
+    expect(evidenceOf(done)['recheck']).toMatchObject({ verdict: 'guarded', reason: expect.stringMatching(/last admin/) as unknown });
+    expect(await userExists(world.sim, '2')).toBe(false);
+    expect(await userExists(world.sim, '9')).toBe(true);
+    // Ann's and Hal's by hand, and Bob's.
+    expect(await answersTo(world.sim, DELETE_USER)).toEqual({ 204: 3 });
+  });
+
+  it('two admins giving the first approval over the cap at the same moment: one is recorded, the other is a conflict, never an SQL error', async () => {
+    await updateTenant(world.db.db, TENANT, { maxRemovalsPerDay: 0 });
+    const cara = await world.approvalOf('ACC-03', '3');
+    const decide = (p: Person) => () => decideApprovals(r.deps, p, { ids: [cara.id], decision: 'approved', via: 'cli' });
+    // Both read Cara's approval (no first approval yet) before either writes.
+    const [first, second] = await raceUnderTenantLock(world.db.db, TENANT, 2, [decide(world.admin), decide(world.second)]);
+    const outcomes = [first!, second!];
+    const won = outcomes.findIndex((o) => o.status === 'fulfilled');
+    expect(won).toBeGreaterThanOrEqual(0);
+    const winner = outcomes[won] as PromiseFulfilledResult<unknown>;
+    const loser = outcomes[1 - won] as PromiseRejectedResult;
+    expect(loser.status).toBe('rejected');
+    expect(winner.value).toEqual([{ id: cara.id, outcome: 'first_approval', run: null }]);
+    expect(loser.reason).toBeInstanceOf(InvalidTransitionError);
+    expect((loser.reason as Error).message).toBe(`approval: approval ${cara.id} is already first-approved by another admin, it cannot become approved`);
+    const now = await getApproval(world.db.db, cara.id);
+    expect(now).toMatchObject({ status: 'pending', first_approved_by: [ADMIN, world.second.email][won], decided_by: null });
+    expect((await trailOf(now)).filter((e) => e === 'first_approval')).toHaveLength(1);
+    await noRuns();
+    expect(await userExists(world.sim, '3')).toBe(true);
+  });
+
   it('over the daily cap a removal needs a second admin', async () => {
     await updateTenant(world.db.db, TENANT, { maxRemovalsPerDay: 1 });
     const gus = await world.approvalOf('ACC-01', '9');
@@ -410,6 +515,132 @@ describe('who may decide, and what', () => {
     expect(await getApproval(world.db.db, cara.id)).toMatchObject({ status: 'verified', decided_by: world.second.email, first_approved_by: ADMIN });
     expect(await userExists(world.sim, '3')).toBe(false);
     expect(await trailOf(await getApproval(world.db.db, cara.id))).toEqual(expect.arrayContaining(['first_approval', 'approved', 'verified']));
+  });
+});
+
+describe('the removals of a tenant’s admins, one at a time', () => {
+  it('while one admin’s removal has a live claim another admin’s waits (admin_busy); nothing else waits', async () => {
+    r = remediator(world, { hold: true });
+    const [bob, gus, cara, orphan] = [await world.approvalOf('ACC-01', '2'), await world.approvalOf('ACC-01', '9'), await world.approvalOf('ACC-03', '3'), await world.approvalOf('TOK-07', 'tok_orphan')];
+    const outcomes = await r.decide(world.admin, { ids: [bob.id, gus.id, cara.id, orphan.id], decision: 'approved' });
+    const runOf = (a: Approval) => outcomes.find((o) => o.id === a.id)!.run!;
+    const claim = (a: Approval, run = runOf(a)) => claimApprovalAct(world.db.db, a.id, run, new Date());
+    expect(await claim(bob)).toBe('claimed');
+    // Bob's run is queued: his removal may happen any moment, and Gus's re-check must come after it.
+    expect(await claim(gus)).toBe('admin_busy');
+    // A removal of someone who is no admin, and a revocation, do not wait; Bob's own second run finds it held.
+    expect(await claim(cara)).toBe('claimed');
+    expect(await claim(orphan)).toBe('claimed');
+    expect(await claim(bob, 'another-run-of-bob')).toBe('held');
+    // Running (its lease run out, as a killed worker leaves it): still live until settled.
+    expect(await r.ledger.markRunning(runOf(bob), 1, 50, 'worker-a')).toBe(true);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await claim(gus)).toBe('admin_busy');
+    // Bob's run ends (its worker died on the last attempt): Gus's removal goes ahead, and re-checks then.
+    expect(await r.ledger.settle(runOf(bob), 'failed', 'job stalled more than allowable limit')).toBe(true);
+    expect(await claim(gus)).toBe('claimed');
+    expect(evidenceOf(await getApproval(world.db.db, gus.id))['acting']).toMatchObject({ run: runOf(gus) });
+  });
+});
+
+describe('a run that loses its lease', () => {
+  it('stops without failing the approval or recording a failed attempt, and acts on nothing', async () => {
+    // One attempt: were the lost lease taken for the approval's failure, it would be failed for good.
+    r = remediator(world, { hold: true, attempts: 1 });
+    const gus = await world.approvalOf('ACC-01', '9');
+    const run = (await r.decide(world.admin, { ids: [gus.id], decision: 'approved' }))[0]!.run!;
+    // The re-check's first request is answered slowly; meanwhile another runner takes the run over.
+    await scriptFaults(world.sim, [{ delayMs: 700 }]);
+    const released = r.release();
+    await eventually(
+      async () => {
+        const row = await world.db.db.selectFrom('job_runs').select(['status', 'lease_owner']).where('idempotency_key', '=', run).executeTakeFirstOrThrow();
+        return row.status === 'running' && row.lease_owner !== null ? true : undefined;
+      },
+      5_000,
+      'the run to start',
+    );
+    await world.db.db
+      .updateTable('job_runs')
+      .set({ lease_owner: 'another-runner', lease_until: new Date(Date.now() + 600_000) })
+      .where('idempotency_key', '=', run)
+      .execute();
+    await released;
+    const now = await getApproval(world.db.db, gus.id);
+    expect(now.status).toBe('approved');
+    expect(now.ended_at).toBeNull();
+    const trail = await trailOf(now);
+    expect(trail).toContain('recheck');
+    expect(trail.filter((e) => ['attempt_failed', 'failed', 'executed', 'outcome_emailed'].includes(e))).toEqual([]);
+    expect(await answersTo(world.sim, DELETE_USER)).toEqual({});
+    expect(await userExists(world.sim, '9')).toBe(true);
+    expect(await outcomeMails(now)).toHaveLength(0);
+    // The run is the new holder's, as it was left.
+    expect(await world.db.db.selectFrom('job_runs').select(['status', 'lease_owner']).where('idempotency_key', '=', run).executeTakeFirstOrThrow()).toEqual({
+      status: 'running',
+      lease_owner: 'another-runner',
+    });
+  });
+});
+
+describe('an outcome email whose send failed', () => {
+  /** The world's env with SMTP where nothing listens: every send fails. */
+  async function mailDown(): Promise<NodeJS.ProcessEnv> {
+    const env: NodeJS.ProcessEnv = { ...world.appEnv, SMTP_URL: `smtp://127.0.0.1:${await closedPort()}?tls=none` };
+    delete env.WARDEN_OUTBOX;
+    return env;
+  }
+
+  /** Gus's removal refused by the re-check (put on the break-glass list after it was approved), while mail is down. */
+  async function refusedUntold(): Promise<Approval> {
+    r = remediator(world, { hold: true, env: await mailDown() });
+    const gus = await world.approvalOf('ACC-01', '9');
+    await r.decide(world.admin, { ids: [gus.id], decision: 'approved' });
+    await updateTenant(world.db.db, TENANT, { breakGlass: ['gus.hill@demo.example'] });
+    await r.release();
+    const refused = await getApproval(world.db.db, gus.id);
+    expect(refused.status).toBe('refused');
+    expect(await outcomeMails(refused)).toHaveLength(0);
+    expect(await trailOf(refused)).not.toContain('outcome_emailed');
+    await r.close();
+    // Mail is back.
+    r = remediator(world);
+    return refused;
+  }
+
+  async function runToEnd(kind: 'reconcile' | 'remediation', payload: Record<string, unknown>, tenant: string | null): Promise<Record<string, number>> {
+    const id = await enqueue({ registry: world.registry, ledger: r.ledger, dispatcher: r.runner }, kind, payload, { tenant });
+    await r.runner.settled(id);
+    const record = (await r.ledger.get(id))!;
+    expect(record.status, record.error ?? '').toBe('succeeded');
+    return record.counts;
+  }
+
+  const emailedEvents = async (a: Approval) => (await approvalEvents(world.db.db, a.id)).filter((e) => e.event === 'outcome_emailed');
+
+  it('is sent by reconcile, once; the next reconcile sends nothing', async () => {
+    const gus = await refusedUntold();
+    expect(await runToEnd('reconcile', {}, null)).toMatchObject({ outcome_emails: 1 });
+    const mails = await outcomeMails(gus);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toContain(`approval #${gus.id} refused`);
+    expect(mails[0]!.text).toMatch(/break-glass/);
+    expect((await emailedEvents(gus)).map((e) => e.detail)).toEqual([{ outcome: 'refused' }]);
+    expect(await runToEnd('reconcile', {}, null)).not.toHaveProperty('outcome_emails');
+    expect(await outcomeMails(gus)).toHaveLength(1);
+    expect(await emailedEvents(gus)).toHaveLength(1);
+  });
+
+  it('is sent by the next delivery of its run; reconcile then sends nothing', async () => {
+    const gus = await refusedUntold();
+    expect(await runToEnd('remediation', { approval_id: gus.id }, TENANT)).toEqual({ skipped: 1 });
+    expect(await outcomeMails(gus)).toHaveLength(1);
+    expect(await runToEnd('reconcile', {}, null)).not.toHaveProperty('outcome_emails');
+    // A further delivery tells nobody again either.
+    expect(await runToEnd('remediation', { approval_id: gus.id }, TENANT)).toEqual({ skipped: 1 });
+    expect(await outcomeMails(gus)).toHaveLength(1);
+    expect(await emailedEvents(gus)).toHaveLength(1);
+    expect(await userExists(world.sim, '9')).toBe(true);
   });
 });
 

@@ -10,7 +10,9 @@ import { createAppDeps, jobDeps, type OpenedAppDeps } from '../../../src/app/dep
 import { decideApprovals, type ApprovalActionDeps, type DecideInput, type DecisionOutcome } from '../../../src/app/approvals.js';
 import { addPerson } from '../../../src/app/people.js';
 import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
-import { listApprovals } from '../../../src/db/approvals.repository.js';
+import { sql } from 'kysely';
+import { listApprovals, lockTenantRemovals } from '../../../src/db/approvals.repository.js';
+import { inTransaction, type Db } from '../../../src/db/executor.js';
 import type { Approval, Person } from '../../../src/db/database.js';
 import { loadConfig } from '../../../src/config.js';
 import { createLogger, type Logger } from '../../../src/log/logger.js';
@@ -96,9 +98,12 @@ export function remediator(
     attempts?: number;
     /** Record the runs of decisions in the ledger but dispatch them only on release() (to change the world in between). */
     hold?: boolean;
+    /** What the app reads as its environment (e.g. an SMTP server that is down). @defaultValue the world's `appEnv` */
+    env?: NodeJS.ProcessEnv;
   } = {},
 ): Remediator {
-  const app = createAppDeps({ db: world.db.db, config: loadConfig(world.appEnv), env: world.appEnv, client: FAST_CLIENT });
+  const env = options.env ?? world.appEnv;
+  const app = createAppDeps({ db: world.db.db, config: loadConfig(env), env, client: FAST_CLIENT });
   const ledger = new JobRunsLedger(world.db.db);
   const log = options.log ?? createLogger({ level: 'silent' });
   const runner = new InlineRunner({ registry: world.registry, ledger, deps: jobDeps(app), log, attempts: options.attempts ?? 3, backoffMs: 10 });
@@ -175,4 +180,46 @@ export async function answersTo(sim: Simulator, route: string): Promise<Record<s
 /** How many requests of a route the simulator answered, whatever the status. */
 export async function callsTo(sim: Simulator, route: string): Promise<number> {
   return Object.values(await answersTo(sim, route)).reduce((a, b) => a + b, 0);
+}
+
+/** Sets a token on the simulator as the platform's own admins would (`POST /__sim/tokens`): one of any user, or an expiry. */
+export async function setSimToken(sim: Simulator, token: { id: string; user_id?: number | null; name?: string; scopes?: string[]; expires_at?: string | null }): Promise<void> {
+  const res = await fetch(`${sim.origin}/__sim/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(token) });
+  if (res.status !== 200) throw new Error(`setting token ${token.id} answered ${res.status}: ${await res.text()}`);
+}
+
+// Races
+
+/** How many other sessions wait for the tenant's removals lock ({@link lockTenantRemovals}). */
+async function lockWaiters(db: Db, tenant: string): Promise<number> {
+  const { rows } = await sql<{ n: number }>`
+    select count(*)::int as n from pg_locks l
+    where l.locktype = 'advisory' and not l.granted
+      and l.database = (select oid from pg_database where datname = current_database())
+      and ((l.classid::bigint << 32) | l.objid::bigint) = hashtext(current_schema() || ${`:warden:approvals:${tenant}`})::bigint`.execute(db);
+  return rows[0]!.n;
+}
+
+/**
+ * Starts `race` while holding the tenant's removals lock, and lets it go once
+ * `waiters` sessions wait for it: what they read before taking the lock they
+ * all read before any of them wrote, as two admins clicking at the same moment.
+ * Resolves to what each racer ended with.
+ */
+export async function raceUnderTenantLock<T>(db: Db, tenant: string, waiters: number, racers: (() => Promise<T>)[]): Promise<PromiseSettledResult<T>[]> {
+  let raced!: Promise<PromiseSettledResult<T>[]>;
+  await inTransaction(db, async (trx) => {
+    await lockTenantRemovals(trx, tenant);
+    raced = Promise.allSettled(racers.map((r) => r()));
+    let settled = false;
+    void raced.then(() => (settled = true));
+    const deadline = Date.now() + 10_000;
+    while ((await lockWaiters(trx, tenant)) < waiters) {
+      // A racer that ended without waiting: the race is lost either way; the caller sees how it ended.
+      if (settled) return;
+      if (Date.now() > deadline) throw new Error(`${waiters} sessions never waited for the tenant's removals lock`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  });
+  return raced;
 }

@@ -2,15 +2,17 @@
 // (real createApp, real Postgres, the simulator; remediation runs in process
 // as soon as an approval is made): the list and its filters, the detail page
 // and API, approving by page and by API through to a verified removal the
-// simulator confirms, rejecting, bulk approval, the email links, and every
-// refusal answered with its status and nothing changed.
+// simulator confirms, rejecting, bulk approval, the email links, two admins
+// racing over one first approval, and every refusal answered with its status
+// and nothing changed.
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ApprovalDetail, ApprovalView } from '../../../src/app/approvals.js';
 import { signApprovalLink, type ApprovalLink } from '../../../src/approvals/approval-links.js';
 import { findPersonByEmail } from '../../../src/db/people.repository.js';
-import { addTenant } from '../../../src/db/tenants.repository.js';
+import { addTenant, requireTenant, updateTenant } from '../../../src/db/tenants.repository.js';
 import { csrfOf, startWebWorld, Agent, type WebWorld } from '../../support/web.js';
+import { raceUnderTenantLock } from '../approvals/support.js';
 
 const ADMIN = 'admin@warden.test';
 const COMPLIANCE = 'co@warden.test';
@@ -217,6 +219,35 @@ describe('one approval', () => {
     expect((await call(outsider, 'POST', `/api/v1/approvals/${bob.id}/approve`, {})).status).toBe(404);
     expect(await apiJson<ApprovalView[]>(outsider, '/api/v1/approvals')).toEqual([]);
     expect(await approvalsState()).toEqual(before);
+  });
+});
+
+describe('two admins at the same moment', () => {
+  it('both giving the first approval over the daily cap: one 200 (the first approval), one 409 problem, never a 500', async () => {
+    const cara = approvalOf('Cara Diaz', 'remove_user');
+    const demoKey = await world.apiKey(DEMO_ADMIN);
+    const cap = (await requireTenant(db(), 'demo')).max_removals_per_day;
+    await updateTenant(db(), 'demo', { maxRemovalsPerDay: 0 });
+    try {
+      const approve = (key: string) => () => call(key, 'POST', `/api/v1/approvals/${cara.id}/approve`, { comment: 'left in June' });
+      // Both requests read the approval (no first approval yet) before either writes.
+      const raced = await raceUnderTenantLock(db(), 'demo', 2, [approve(adminKey), approve(demoKey)]);
+      const responses = raced.map((r) => {
+        expect(r.status).toBe('fulfilled');
+        return (r as PromiseFulfilledResult<Response>).value;
+      });
+      expect(responses.map((r) => r.status).sort()).toEqual([200, 409]);
+      const won = responses.findIndex((r) => r.status === 200);
+      expect(((await responses[won]!.json()) as { outcomes: unknown }).outcomes).toEqual([{ id: cara.id, outcome: 'first_approval', run: null }]);
+      const conflict = await problemOf(responses[1 - won]!);
+      expect(conflict).toMatchObject({ status: 409, detail: `approval: approval ${cara.id} is already first-approved by another admin, it cannot become approved` });
+      const d = await apiJson<ApprovalDetail>(adminKey, `/api/v1/approvals/${cara.id}`);
+      expect(d).toMatchObject({ status: 'pending', first_approved_by: [ADMIN, DEMO_ADMIN][won], decided_by: null });
+      expect(d.trail.filter((e) => e.event === 'first_approval')).toHaveLength(1);
+      expect((await sim(`/users/${cara.subject.id}`)).status).toBe(200);
+    } finally {
+      await updateTenant(db(), 'demo', { maxRemovalsPerDay: cap });
+    }
   });
 });
 
