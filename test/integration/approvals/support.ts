@@ -177,11 +177,6 @@ export async function answersTo(sim: Simulator, route: string): Promise<Record<s
   return stats.requests[`${method} /api/v3${path}`] ?? {};
 }
 
-/** How many requests of a route the simulator answered, whatever the status. */
-export async function callsTo(sim: Simulator, route: string): Promise<number> {
-  return Object.values(await answersTo(sim, route)).reduce((a, b) => a + b, 0);
-}
-
 /** Sets a token on the simulator as the platform's own admins would (`POST /__sim/tokens`): one of any user, or an expiry. */
 export async function setSimToken(sim: Simulator, token: { id: string; user_id?: number | null; name?: string; scopes?: string[]; expires_at?: string | null }): Promise<void> {
   const res = await fetch(`${sim.origin}/__sim/tokens`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(token) });
