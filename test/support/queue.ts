@@ -100,14 +100,22 @@ export async function killChildren(children: readonly WorkerChild[]): Promise<vo
   await Promise.all(children.map((c) => c.exited));
 }
 
-export function spawnWorkerChild(config: ChildConfig): WorkerChild {
+export interface SpawnChildOptions {
+  /** The module the child runs, given its config as JSON in `WARDEN_CHILD_CONFIG`. @defaultValue test/support/queue-worker.child.ts */
+  entry?: string;
+  /** @defaultValue `warn` */
+  logLevel?: string;
+}
+
+/** A worker process running `entry` (from the TypeScript sources, through vite's module runner). */
+export function spawnWorkerChild(config: ChildConfig | object, options: SpawnChildOptions = {}): WorkerChild {
   const proc = spawn(process.execPath, ['--input-type=module', '-e', LAUNCHER], {
     cwd: root,
     env: {
       ...process.env,
-      WARDEN_CHILD_ENTRY: path.join(here, 'queue-worker.child.ts'),
+      WARDEN_CHILD_ENTRY: options.entry ?? path.join(here, 'queue-worker.child.ts'),
       WARDEN_CHILD_CONFIG: JSON.stringify(config),
-      LOG_LEVEL: 'warn',
+      LOG_LEVEL: options.logLevel ?? 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

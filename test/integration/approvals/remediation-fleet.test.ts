@@ -7,7 +7,7 @@
 // second refused; the transport carries the approval's id only and no log
 // line names a person or carries a token.
 import { randomUUID } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ import { enqueue } from '../../../src/queue/enqueue.js';
 import { Fleet, QueueSet } from '../../../src/queue/fleet.js';
 import { transportJobId } from '../../../src/queue/run-id.js';
 import { TEST_DATABASE_URL } from '../../support/db.js';
-import { cleanQueues, eventually, flushTransportDb, testTransport } from '../../support/queue.js';
+import { cleanQueues, eventually, flushTransportDb, killChildren, spawnWorkerChild, testTransport, type WorkerChild } from '../../support/queue.js';
 import type { RemediationChildConfig } from './remediation-worker.child.js';
 import { answersTo, FAST_CLIENT, scriptFaults, simApi, startApprovalsWorld, TENANT, userExists, type ApprovalsWorld } from './support.js';
 
@@ -43,7 +43,7 @@ let queues: QueueSet;
 let ledger: JobRunsLedger;
 let app: OpenedAppDeps;
 const fleets: Fleet[] = [];
-const children: { proc: ChildProcess; exited: Promise<unknown> }[] = [];
+const children: WorkerChild[] = [];
 /** Every log line of the in-process fleets and the children. */
 let logs: string[];
 
@@ -58,10 +58,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-    await c.exited;
-  }
+  await killChildren(children.splice(0));
   for (const f of fleets.splice(0)) await f.close();
   await queues?.close();
   await cleanQueues(transport, world.registry);
@@ -95,15 +92,6 @@ async function startFleet(): Promise<Fleet> {
   return fleet;
 }
 
-const LAUNCHER = `
-import { createServer, createServerModuleRunner } from 'vite';
-const server = await createServer({ configFile: false, root: process.cwd(), logLevel: 'error',
-  server: { middlewareMode: true, hmr: false, ws: false }, appType: 'custom',
-  optimizeDeps: { noDiscovery: true, include: [] } });
-const runner = createServerModuleRunner(server.environments.ssr, { hmr: false });
-await runner.import(process.env.WARDEN_CHILD_ENTRY);
-`;
-
 /** A worker process (remediation-worker.child.ts); resolves once it runs. */
 async function spawnWorker(): Promise<ChildProcess> {
   const config: RemediationChildConfig = {
@@ -115,30 +103,10 @@ async function spawnWorker(): Promise<ChildProcess> {
     stalledIntervalMs: STALLED_MS,
     ...RETRY,
   };
-  const proc = spawn(process.execPath, ['--input-type=module', '-e', LAUNCHER], {
-    cwd: path.resolve(import.meta.dirname, '../../..'),
-    env: { ...process.env, WARDEN_CHILD_ENTRY: path.join(import.meta.dirname, 'remediation-worker.child.ts'), WARDEN_CHILD_CONFIG: JSON.stringify(config) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
-  children.push({ proc, exited });
-  let out = '';
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the worker never started; output:\n${out}`)), 30_000);
-    const onData = (chunk: Buffer) => {
-      const text = chunk.toString('utf8');
-      out += text;
-      logs.push(text);
-      if (/^ready \d+$/m.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    proc.stdout.on('data', onData);
-    proc.stderr.on('data', onData);
-    void exited.then(() => reject(new Error(`the worker exited; output:\n${out}`)));
-  });
-  return proc;
+  const child = spawnWorkerChild(config, { entry: path.join(import.meta.dirname, 'remediation-worker.child.ts') });
+  children.push(child);
+  await child.waitFor(/^ready \d+$/m, 30_000);
+  return child.proc;
 }
 
 /** Decisions through the app-layer action, their runs enqueued on BullMQ. */
@@ -186,7 +154,7 @@ async function recheckRequests(a: Approval): Promise<number> {
 
 /** Nothing personal or secret in any log line: no staff email, no platform token. */
 function expectCleanLogs(): void {
-  const all = logs.join('');
+  const all = logs.join('') + children.map((c) => c.output()).join('');
   expect(all.length).toBeGreaterThan(0);
   for (const banned of ['@demo.example', world.sim.token, 'gus.hill', 'Gus Hill', 'bob.stone']) expect(all.includes(banned), banned).toBe(false);
 }
@@ -208,7 +176,7 @@ describe('remediation on the fleet', () => {
     expect(runs.map((r) => r.status)).toEqual(['succeeded', 'succeeded']);
     expect(runs.map((r) => r.counts).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([{ skipped: 1 }, { verified: 1 }]);
     // They did overlap: the second found the first acting on it, not already done.
-    expect(logs.join('')).toContain('another run of this approval carries it out');
+    expect(logs.join('') + children.map((c) => c.output()).join('')).toContain('another run of this approval carries it out');
     const trail = (await approvalEvents(world.db.db, gus.id)).map((e) => e.event);
     expect(trail.filter((e) => e === 'executed' || e === 'verified' || e === 'failed')).toEqual(['executed', 'verified']);
     expectCleanLogs();
