@@ -6,9 +6,7 @@
 // tenant's deadline; and the approval email: one per admin per run, only what
 // that admin has not been sent, signed links (none for an item about the
 // admin's own account), no secret, never sent twice by a retried run.
-import type { AddressInfo } from 'node:net';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import type { ParsedMail } from 'mailparser';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readApprovalLink } from '../../../src/approvals/approval-links.js';
 import { decideApprovals } from '../../../src/app/approvals.js';
@@ -22,6 +20,7 @@ import { secretKey } from '../../../src/secrets/secret-box.js';
 import { webKey } from '../../../src/secrets/tokens.js';
 import { loadConfig } from '../../../src/config.js';
 import { ADMIN, PUBLIC_URL, SECOND_ADMIN, simApi, startApprovalsWorld, TENANT, type ApprovalsWorld } from './support.js';
+import { startTestSmtp } from '../../support/smtp.js';
 
 const APPROVING_RULES = RULES.filter((r) => r.requires_approval).map((r) => r.id).sort();
 /** The demo's findings that need approval: ACC-01 Bob and Gus, ACC-03 Cara, TOK-02 Bob's export token, TOK-07 the orphan. */
@@ -273,28 +272,11 @@ describe('the approval email', () => {
   });
 
   it('a run retried after one admin’s email failed sends the other admin nothing twice', async () => {
-    const inbox: { to: string[]; mail: ParsedMail }[] = [];
-    const refuseOnce = new Set([SECOND_ADMIN]);
-    const server = new SMTPServer({
-      logger: false,
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      onRcptTo(address, _session, cb) {
-        if (refuseOnce.delete(address.address)) return cb(Object.assign(new Error('mailbox busy, try later'), { responseCode: 450 }));
-        cb();
-      },
-      onData(stream, session, cb) {
-        simpleParser(stream)
-          .then((mail) => {
-            inbox.push({ to: session.envelope.rcptTo.map((r) => r.address), mail });
-            cb();
-          })
-          .catch((err: Error) => cb(err));
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const smtp = await startTestSmtp();
+    const { inbox, refuseOnce } = smtp;
+    refuseOnce.add(SECOND_ADMIN);
     try {
-      const env: NodeJS.ProcessEnv = { ...world.appEnv, SMTP_URL: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}?tls=none` };
+      const env: NodeJS.ProcessEnv = { ...world.appEnv, SMTP_URL: smtp.url };
       delete env.WARDEN_OUTBOX;
       const run = await world.run('stale-accounts', { env });
       expect(refuseOnce.size).toBe(0);
@@ -312,7 +294,7 @@ describe('the approval email', () => {
         expect(emailed.sort()).toEqual([world.admin.id, world.second.id].sort());
       }
     } finally {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await smtp.close();
     }
   });
 });

@@ -3,10 +3,7 @@
 // here (smtp-server, port 0), and each message is parsed with mailparser:
 // parts, CSV rows per audience, new / persisting / resolved across two
 // digests, and no token, secret value or customer email anywhere in it.
-import type { AddressInfo } from 'node:net';
 import { parse } from 'csv-parse/sync';
-import { simpleParser, type ParsedMail } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { auditJobs } from '../../../jobs/index.js';
 import { clientFor } from '../../../src/audit/tenant-snapshot.js';
@@ -19,13 +16,8 @@ import { createLogger } from '../../../src/log/logger.js';
 import { InlineRunner } from '../../../src/queue/inline-runner.js';
 import { requireTenant, updateTenant } from '../../../src/db/tenants.repository.js';
 import { openSecret, secretAad } from '../../../src/secrets/secret-box.js';
+import { startTestSmtp, type Received, type TestSmtp } from '../../support/smtp.js';
 import { findingsState, startWorld, TENANT, type JobsWorld } from './support.js';
-
-interface Received {
-  raw: string;
-  mail: ParsedMail;
-  to: string[];
-}
 
 /** The contract the digest job documents: which rule prefixes each audience gets. */
 const AUDIENCE_RULES: Record<string, string[]> = {
@@ -54,37 +46,15 @@ function audienceOf(m: Received): string {
 
 describe('digest job over SMTP', () => {
   let world: JobsWorld;
-  let server: SMTPServer;
+  let smtp: TestSmtp;
   let smtpUrl: string;
-  const inbox: Received[] = [];
+  let inbox: Received[];
   /** Recipients whose next RCPT TO the server refuses (once each): a send that fails mid-run. */
-  const refuseOnce = new Set<string>();
+  let refuseOnce: Set<string>;
 
   beforeAll(async () => {
-    server = new SMTPServer({
-      logger: false,
-      authOptional: true,
-      disabledCommands: ['STARTTLS', 'AUTH'],
-      onRcptTo(address, _session, cb) {
-        if (refuseOnce.delete(address.address)) return cb(Object.assign(new Error('mailbox busy, try later'), { responseCode: 450 }));
-        cb();
-      },
-      onData(stream, session, cb) {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          const raw = Buffer.concat(chunks);
-          simpleParser(raw)
-            .then((mail) => {
-              inbox.push({ raw: raw.toString('utf8'), mail, to: session.envelope.rcptTo.map((r) => r.address) });
-              cb();
-            })
-            .catch((err: Error) => cb(err));
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    smtpUrl = `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}?tls=none`;
+    smtp = await startTestSmtp();
+    ({ url: smtpUrl, inbox, refuseOnce } = smtp);
     world = await startWorld('postgres');
     world.env.SMTP_URL = smtpUrl;
     world.env.WARDEN_MAIL_FROM = 'Warden <warden@warden.test>';
@@ -97,7 +67,7 @@ describe('digest job over SMTP', () => {
 
   afterAll(async () => {
     await world?.close();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await smtp?.close();
   });
 
   /** What must never be in a digest: the platform token, every secret value, every customer's email. */
