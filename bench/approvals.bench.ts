@@ -20,8 +20,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { decideApprovals } from '../src/app/approvals.js';
 import { addPerson } from '../src/app/people.js';
 import { approvalEmails } from '../src/approvals/notify.js';
@@ -37,28 +35,13 @@ import { createMailer } from '../src/mail/transports.js';
 import { evaluate } from '../src/rules/engine.js';
 import { DEFAULT_POLICY } from '../src/rules/policy.js';
 import { parseSnapshot } from '../src/rules/snapshot.js';
+import { adminQuery, BENCH_DATABASE_URL, tenantArgs } from './bench-setup.js';
 import { startSimProcess } from './sim-process.js';
 
-const { values } = parseArgs({
-  options: { users: { type: 'string', default: '20000' }, seed: { type: 'string', default: 'bench' } },
-});
-const users = Number(values.users);
-if (!Number.isInteger(users) || users < 1) {
-  console.error('bench: --users must be a positive integer');
-  process.exit(2);
-}
-const DB_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const values = tenantArgs();
+const { users } = values;
+const DB_URL = BENCH_DATABASE_URL;
 const BATCH = 50;
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DB_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
 async function clock<T>(label: string, work: () => Promise<T>): Promise<T> {
@@ -74,7 +57,7 @@ const outbox = mkdtempSync(join(tmpdir(), 'warden-bench-outbox-'));
 const env = { BENCH_OMNEO_TOKEN: 'sim-token', BENCH_OMNEO_TOKEN_SCIM: 'sim-token' };
 const TENANT = 'bench';
 
-await admin(`CREATE SCHEMA ${schema}`);
+await adminQuery(`CREATE SCHEMA ${schema}`);
 const ledger = await openDatabase({ url: DB_URL, schema, poolSize: 4 });
 bindAuditKey(ledger.db, randomBytes(32));
 const db = ledger.db;
@@ -122,7 +105,7 @@ try {
 } finally {
   mailer.close();
   await ledger.close();
-  await admin(`DROP SCHEMA ${schema} CASCADE`);
+  await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
   rmSync(outbox, { recursive: true, force: true });
   sim.stop();
 }

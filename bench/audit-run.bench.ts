@@ -17,8 +17,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
 import { gatherTenantSnapshot, ALL_PARTS } from '../src/audit/tenant-snapshot.js';
 import { openDatabase } from '../src/db/database.js';
@@ -33,27 +31,12 @@ import { createMailer } from '../src/mail/transports.js';
 import { evaluate, RULE_IDS } from '../src/rules/engine.js';
 import { DEFAULT_POLICY } from '../src/rules/policy.js';
 import { parseSnapshot } from '../src/rules/snapshot.js';
+import { adminQuery, BENCH_DATABASE_URL, tenantArgs } from './bench-setup.js';
 import { startSimProcess } from './sim-process.js';
 
-const { values } = parseArgs({
-  options: { users: { type: 'string', default: '20000' }, seed: { type: 'string', default: 'bench' } },
-});
-const users = Number(values.users);
-if (!Number.isInteger(users) || users < 1) {
-  console.error('bench: --users must be a positive integer');
-  process.exit(2);
-}
-const DB_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: DB_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const values = tenantArgs();
+const { users } = values;
+const DB_URL = BENCH_DATABASE_URL;
 
 const sim = await startSimProcess(users, values.seed);
 const { url, origin } = sim;
@@ -63,7 +46,7 @@ const env = { BENCH_OMNEO_TOKEN: 'sim-token', BENCH_OMNEO_TOKEN_SCIM: 'sim-token
 const TENANT = 'bench';
 const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
 
-await admin(`CREATE SCHEMA ${schema}`);
+await adminQuery(`CREATE SCHEMA ${schema}`);
 const ledger = await openDatabase({ url: DB_URL, schema, poolSize: 4 });
 // A throwaway key for the audit entries the set-up writes (the app derives the real one from WARDEN_SECRET_KEY).
 bindAuditKey(ledger.db, randomBytes(32));
@@ -124,7 +107,7 @@ try {
 } finally {
   mailer.close();
   await ledger.close();
-  await admin(`DROP SCHEMA ${schema} CASCADE`);
+  await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
   rmSync(outbox, { recursive: true, force: true });
   sim.stop();
 }

@@ -12,7 +12,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { createApp } from '../src/app/create-app.js';
 import { addPerson, issueApiKey } from '../src/app/people.js';
 import { loadConfig } from '../src/config.js';
@@ -23,8 +22,9 @@ import { addTenant } from '../src/db/tenants.repository.js';
 import { buildServer } from '../src/http/server.js';
 import { fingerprint } from '../src/rules/engine.js';
 import type { Finding } from '../src/rules/types.js';
+import { adminQuery, BENCH_DATABASE_URL } from './bench-setup.js';
 
-const URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const URL = BENCH_DATABASE_URL;
 const COUNT = Number(process.env.FINDINGS ?? 20_000);
 const TENANT = 'bench';
 const RULES = ['ACC-01', 'ACC-03', 'TOK-01', 'TOK-02'] as const;
@@ -47,16 +47,6 @@ function makeFindings(n: number): Finding[] {
   });
 }
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 function stats(ms: number[]): string {
   const sorted = [...ms].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -66,7 +56,7 @@ function stats(ms: number[]): string {
 async function main(): Promise<void> {
   const schema = `bench_web_${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), 'warden-bench-web-'));
-  await admin(`CREATE SCHEMA ${schema}`);
+  await adminQuery(`CREATE SCHEMA ${schema}`);
   const env = {
     DATABASE_URL: URL,
     WARDEN_DB_SCHEMA: schema,
@@ -134,7 +124,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await app.close();
-    await admin(`DROP SCHEMA ${schema} CASCADE`);
+    await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
     rmSync(dir, { recursive: true, force: true });
   }
 }
