@@ -359,13 +359,14 @@ function parseFilter(input: ApprovalFilterInput): { tenant?: string; kind?: stri
 
 /**
  * Approvals `viewer` may see (their tenants; undefined viewer: the CLI, all),
- * filtered, oldest request first. Expires what is past its deadline first, so
- * a list never shows a pending approval nobody can decide any more.
+ * filtered, oldest request first. Expires what is past its deadline at `now`
+ * (the system clock unless given) first, so a list never shows a pending
+ * approval nobody can decide any more.
  */
-export async function listApprovalViews(db: Db, filter: ApprovalFilterInput, viewer?: Pick<Person, 'tenants'>): Promise<ApprovalView[]> {
+export async function listApprovalViews(db: Db, filter: ApprovalFilterInput, viewer?: Pick<Person, 'tenants'>, now: Date = new Date()): Promise<ApprovalView[]> {
   const f = parseFilter(filter);
   if (f.tenant !== undefined) await requireTenant(db, f.tenant);
-  await expireApprovals(db, new Date());
+  await expireApprovals(db, now);
   const rows = await listApprovals(db, {
     ...(viewer?.tenants == null ? {} : { tenants: viewer.tenants }),
     ...(f.tenant === undefined ? {} : { tenant: f.tenant }),

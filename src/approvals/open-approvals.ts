@@ -4,7 +4,8 @@
  * fingerprint), with its impact measured from the snapshot the audit judged;
  * a finding whose approval an admin rejected is not asked again while it stays
  * open (it is, once it resolved and came back); pending approvals of findings
- * the run resolved are withdrawn; pending ones past their deadline expire. Suppressed findings (an accepted risk) and
+ * the run resolved or that are suppressed now are withdrawn; pending ones past
+ * their deadline expire. Suppressed findings (an accepted risk) and
  * break-glass accounts open nothing. docs/architecture.md "Approvals and remediation".
  */
 import type { Approval, Tenant } from '../db/database.js';
@@ -70,7 +71,11 @@ export async function openApprovals(db: Db, input: OpenApprovalsInput): Promise<
     requests.push({ fingerprint: finding.fingerprint, kind: finding.action, rule: finding.rule, subject: finding.subject, impact: { ...impact }, expiresAt });
   }
   const opened = await openApprovalsFor(db, tenant.name, requests, at);
-  const withdrawn = await withdrawApprovals(db, tenant.name, input.resolved, at);
+  const withdrawn = [
+    ...(await withdrawApprovals(db, tenant.name, input.resolved, at)),
+    // A risk accepted after its approval was asked: nobody should act on it while the suppression lasts.
+    ...(await withdrawApprovals(db, tenant.name, [...suppressed], at, 'the finding was suppressed (its risk accepted)')),
+  ];
   const expired = await expireApprovals(db, at, tenant.name);
   return { opened, withdrawn: withdrawn.length, expired: expired.length, guarded, rejected };
 }

@@ -361,13 +361,16 @@ export async function expireApprovals(db: Db, at: Date, tenant?: string): Promis
   return endPending(db, ids, 'expired', { reason: 'nobody decided before it expired' }, at);
 }
 
-/** Withdraws the pending approvals of findings that are no longer open; returns their ids. */
-export async function withdrawApprovals(db: Db, tenant: string, fingerprints: readonly string[], at: Date): Promise<number[]> {
+/**
+ * Withdraws the pending approvals of these findings (no longer open, or suppressed); returns their ids.
+ * @param reason - recorded in the trail and the audit log @defaultValue `the finding was resolved`
+ */
+export async function withdrawApprovals(db: Db, tenant: string, fingerprints: readonly string[], at: Date, reason = 'the finding was resolved'): Promise<number[]> {
   if (fingerprints.length === 0) return [];
   const gone = new Set(fingerprints);
   const pending = await db.selectFrom('approvals').select(['id', 'finding_fingerprint']).where('tenant', '=', tenant).where('status', '=', 'pending').execute();
   const ids = pending.filter((r) => gone.has(r.finding_fingerprint)).map((r) => r.id);
-  return endPending(db, ids, 'withdrawn', { reason: 'the finding was resolved' }, at);
+  return endPending(db, ids, 'withdrawn', { reason }, at);
 }
 
 /** What remediation recorded: merged into the approval's `evidence` under its own key. */

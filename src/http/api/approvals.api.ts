@@ -109,7 +109,7 @@ export function registerApprovalsApi(server: FastifyInstance, ctx: WebContext): 
         response: { 200: z.array(ApprovalViewSchema), ...problemResponses(400, 401, 403, 404) },
       },
     },
-    async (req) => listApprovalViews(ctx.db, { tenant: req.query.tenant, kind: req.query.kind, status: req.query.state, page: req.query.page }, personOf(req)),
+    async (req) => listApprovalViews(ctx.db, { tenant: req.query.tenant, kind: req.query.kind, status: req.query.state, page: req.query.page }, personOf(req), ctx.now()),
   );
 
   r.get(

@@ -269,7 +269,7 @@ export function registerApprovalsPages(server: FastifyInstance, ctx: WebContext)
 
   r.get('/approvals', { schema: { querystring: ListQuerySchema } }, async (req, reply) => {
     const person = personOf(req);
-    const items = await listApprovalViews(ctx.db, { tenant: req.query.tenant, kind: req.query.kind, status: req.query.state, page: req.query.page }, person);
+    const items = await listApprovalViews(ctx.db, { tenant: req.query.tenant, kind: req.query.kind, status: req.query.state, page: req.query.page }, person, ctx.now());
     const visible = visibleTenants(person, await tenantNames(ctx.db));
     return send(reply, renderPage(ctx, req, reply, { title: 'Approvals', body: listBody(req, reply, visible, req.query, items), notice: bulkNotice(req.query) }));
   });

@@ -115,6 +115,25 @@ describe('approvals opened by the audits', () => {
     expect(cara).toHaveLength(1);
   });
 
+  it('a finding suppressed while its approval is pending withdraws the approval at the next run', async () => {
+    await world.audit();
+    const before = (await world.approvals()).find((a) => keyOf(a) === 'ACC-03:3')!;
+    expect(before.status).toBe('pending');
+    await suppressFinding(world.db.db, {
+      tenant: TENANT,
+      fingerprint: before.finding_fingerprint,
+      reason: 'on parental leave until March',
+      author: ADMIN,
+      expiresAt: new Date(Date.now() + 30 * DAY_MS),
+    });
+    expect(await runCounts(world, 'stale-accounts')).toMatchObject({ approvals_opened: 0, approvals_withdrawn: 1 });
+    const after = (await world.approvals()).find((a) => a.id === before.id)!;
+    expect(after.status).toBe('withdrawn');
+    expect((await approvalEvents(world.db.db, before.id)).at(-1)).toMatchObject({ event: 'withdrawn', detail: { reason: 'the finding was suppressed (its risk accepted)' } });
+    // The others stay pending.
+    expect((await world.approvals()).filter((a) => a.status === 'pending').map(keyOf).sort()).toEqual(EXPECTED.filter((k) => k !== 'ACC-03:3'));
+  });
+
   it('an account on the break-glass list opens none (matched whatever its case), and the run counts it', async () => {
     await updateTenant(world.db.db, TENANT, { breakGlass: ['bob.stone@demo.example'] });
     const counts = await runCounts(world, 'stale-accounts');
