@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTerminalLink } from '../../src/app/sign-in.js';
 import { listApprovals } from '../../src/db/approvals.repository.js';
-import { launchChromium, screenshot, seriousAxeViolations, watchPageProblems } from '../support/browser.js';
+import { openWatchedPage, screenshotAndAxe } from '../support/browser.js';
 import { startWebWorld, type WebWorld } from '../support/web.js';
 
 /** The demo's admin: the audit's approval email goes to them. */
@@ -26,9 +26,7 @@ let problems: string[] = [];
 
 beforeAll(async () => {
   world = await startWebWorld({ audited: true, linksToServer: true });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  problems = watchPageProblems(page);
+  ({ browser, page, problems } = await openWatchedPage());
 }, 120_000);
 
 afterAll(async () => {
@@ -37,8 +35,7 @@ afterAll(async () => {
 });
 
 async function check(name: string): Promise<void> {
-  await screenshot(page, `approvals-${name}`);
-  expect(await seriousAxeViolations(page), name).toEqual([]);
+  expect(await screenshotAndAxe(page, `approvals-${name}`), name).toEqual([]);
 }
 
 describe('an approval in a browser', () => {

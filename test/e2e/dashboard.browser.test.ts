@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTerminalLink } from '../../src/app/sign-in.js';
 import { countApprovals } from '../../src/db/approvals.repository.js';
 import { listFindings } from '../../src/db/findings.repository.js';
-import { launchChromium, screenshot, seriousAxeViolations, watchPageProblems } from '../support/browser.js';
+import { openWatchedPage, screenshotAndAxe } from '../support/browser.js';
 import { startWebWorld, type WebWorld } from '../support/web.js';
 
 const EMAIL = 'casey@acme.example';
@@ -25,9 +25,7 @@ const failedRequests: string[] = [];
 beforeAll(async () => {
   world = await startWebWorld({ audited: true });
   await world.person(EMAIL, ['compliance']);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  consoleErrors = watchPageProblems(page);
+  ({ browser, page, problems: consoleErrors } = await openWatchedPage());
   page.on('response', (r) => {
     if (r.status() >= 400 && new URL(r.url()).pathname !== '/favicon.ico') failedRequests.push(`${r.status()} ${r.url()}`);
   });
@@ -40,8 +38,7 @@ afterAll(async () => {
 
 /** Screenshot and axe-core on the page as it is now. */
 async function inspect(name: string): Promise<void> {
-  await screenshot(page, name);
-  expect(await seriousAxeViolations(page), name).toEqual([]);
+  expect(await screenshotAndAxe(page, name), name).toEqual([]);
 }
 
 describe('the dashboard in a browser', () => {

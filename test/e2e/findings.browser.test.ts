@@ -3,28 +3,24 @@
 // suppress it, and see it leave the open list. Each page is kept as a
 // screenshot in test-artifacts/ and checked by axe-core (no serious or
 // critical violation); nothing the CSP refuses is attempted.
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTerminalLink } from '../../src/app/sign-in.js';
-import { launchChromium, screenshot, seriousAxeViolations, watchPageProblems } from '../support/browser.js';
+import { openWatchedPage, screenshotAndAxe } from '../support/browser.js';
 import { startWebWorld, type WebWorld } from '../support/web.js';
 
 const EMAIL = 'co@warden.test';
 
 let world: WebWorld;
 let browser: Browser;
-let context: BrowserContext;
 let page: Page;
 let problems: string[] = [];
 
 beforeAll(async () => {
   world = await startWebWorld({ audited: true });
   await world.person(EMAIL, ['compliance']);
-  browser = await launchChromium();
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  page = await context.newPage();
-  // A CSP violation, a failed request or a script error shows up here.
-  problems = watchPageProblems(page);
+  // A CSP violation, a failed request or a script error shows up in `problems`.
+  ({ browser, page, problems } = await openWatchedPage());
 }, 120_000);
 
 afterAll(async () => {
@@ -34,8 +30,7 @@ afterAll(async () => {
 
 /** Every serious or critical axe violation, with a screenshot of the page kept either way. */
 async function check(name: string): Promise<void> {
-  await screenshot(page, name);
-  expect(await seriousAxeViolations(page), name).toEqual([]);
+  expect(await screenshotAndAxe(page, name), name).toEqual([]);
 }
 
 describe('findings in the browser', () => {

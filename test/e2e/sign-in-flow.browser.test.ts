@@ -5,7 +5,7 @@
 // screenshot in test-artifacts/ and axe-core with no serious or critical violation.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, screenshot, seriousAxeViolations, watchPageProblems } from '../support/browser.js';
+import { openWatchedPage, screenshotAndAxe } from '../support/browser.js';
 import { startWebWorld, type WebWorld } from '../support/web.js';
 
 const EMAIL = 'casey@flow.test';
@@ -17,9 +17,7 @@ let problems: string[] = [];
 beforeAll(async () => {
   world = await startWebWorld({ audited: true });
   await world.person(EMAIL, ['compliance']);
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  problems = watchPageProblems(page);
+  ({ browser, page, problems } = await openWatchedPage());
 }, 120_000);
 
 afterAll(async () => {
@@ -28,8 +26,7 @@ afterAll(async () => {
 });
 
 async function check(name: string): Promise<void> {
-  await screenshot(page, `flow-${name}`);
-  expect(await seriousAxeViolations(page), name).toEqual([]);
+  expect(await screenshotAndAxe(page, `flow-${name}`), name).toEqual([]);
 }
 
 /** The sign-in email's link, once the server has sent it (just after its answer). */

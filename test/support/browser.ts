@@ -60,3 +60,23 @@ export function watchPageProblems(page: Page): string[] {
   page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
   return problems;
 }
+
+/** A browser with one page, its problems watched from the start ({@link watchPageProblems}). */
+export interface WatchedPage {
+  browser: Browser;
+  page: Page;
+  problems: string[];
+}
+
+/** Chromium with one 1280×900 page whose problems are watched; close `browser` when done. */
+export async function openWatchedPage(): Promise<WatchedPage> {
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  return { browser, page, problems: watchPageProblems(page) };
+}
+
+/** Keeps a screenshot of the page as NAME, then gives its serious and critical axe violations (each page check expects none). */
+export async function screenshotAndAxe(page: Page, name: string): Promise<AxeViolation[]> {
+  await screenshot(page, name);
+  return seriousAxeViolations(page);
+}
