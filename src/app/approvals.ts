@@ -42,7 +42,7 @@ import { ApprovalRefusedError } from '../approvals/errors.js';
 import { linkTokenHash, readApprovalLink, type ApprovalLink } from '../approvals/approval-links.js';
 import { affectedEmail, APPROVAL_KINDS, impactSentences } from '../approvals/impact.js';
 import { isBreakGlass } from '../approvals/open-approvals.js';
-import { personActor } from './people.js';
+import { canSeeTenant, personActor } from './people.js';
 
 export interface ApprovalActionDeps {
   db: Db;
@@ -75,11 +75,6 @@ export interface DecisionOutcome {
 const MAX_COMMENT = 2000;
 const MAX_BATCH = 500;
 const DAY_MS = 86_400_000;
-
-/** Whether a person may see a tenant's approvals (tenants null: all). */
-export function canSeeTenant(person: Pick<Person, 'tenants'>, tenant: string): boolean {
-  return person.tenants === null || person.tenants.includes(tenant);
-}
 
 function isAdminOf(person: Person, tenant: string): boolean {
   return person.disabled_at === null && person.roles.includes('admin') && canSeeTenant(person, tenant);

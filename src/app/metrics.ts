@@ -22,6 +22,7 @@ import type { QueueSet } from '../queue/fleet.js';
 import type { ServiceOutage } from '../queue/outage.js';
 import { waitingJobs, type QueueWaiting } from '../queue/queue-stats.js';
 import { SEVERITIES } from '../rules/types.js';
+import { canSeeTenant } from './people.js';
 
 /** Upper bounds (seconds) of the run duration histogram: an audit takes seconds, a large tenant's minutes. */
 export const RUN_DURATION_BOUNDS: readonly number[] = [0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
@@ -73,7 +74,7 @@ export async function readMetrics(db: Db, options: ReadMetricsOptions): Promise<
     countErasureRequests(db, tenants),
     options.queues === undefined ? undefined : queueWaiting(options.queues, options.queueTimeoutMs ?? 2000, options.queueOutage),
   ]);
-  const visible = allTenants.map((t) => t.name).filter((name) => tenants === null || tenants.includes(name));
+  const visible = allTenants.map((t) => t.name).filter((name) => canSeeTenant({ tenants }, name));
   const kinds = [...new Set([...options.kinds, ...runs.map((r) => r.kind)])].sort();
   const runsOf = new Map(runs.map((r) => [`${r.kind}\n${r.status}`, r.runs]));
   const findingsOf = new Map(findings.map((f) => [`${f.tenant}\n${f.severity}`, f.findings]));

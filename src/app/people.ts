@@ -73,6 +73,11 @@ export async function requirePerson(db: Db, email: string): Promise<Person> {
 
 export { listPeople };
 
+/** Whether a person may see a tenant (their list, or all when they have none): the pages, the API and the actions alike. */
+export function canSeeTenant(person: { readonly tenants: readonly string[] | null }, tenant: string): boolean {
+  return person.tenants === null || person.tenants.includes(tenant);
+}
+
 /**
  * Who a person's actions are recorded as in the audit log: their address, as
  * the CLI records the OS login (an auditor must be able to tell who decided).

@@ -9,9 +9,10 @@
  * - `none`: no tenant, or a list the handler filters by {@link visibleTenants};
  * - `param`: the `:tenant` path parameter, checked before the handler runs;
  * - `query`: the optional `?tenant=` filter, checked likewise (the handler filters lists);
- * - `row`: the handler checks the tenant of the row it loads ({@link canSeeTenant}).
+ * - `row`: the handler checks the tenant of the row it loads (`canSeeTenant`, src/app/people.ts).
  * A tenant a person may not see answers 404, as one that does not exist.
  */
+import { canSeeTenant } from '../app/people.js';
 import { ROLES, type Person, type Role } from '../db/database.js';
 
 export type TenantScope = 'none' | 'param' | 'query' | 'row';
@@ -121,11 +122,6 @@ export function accessOf(method: string, url: string): RouteAccess | undefined {
 /** Whether a person holds one of the roles. */
 export function hasRole(person: Pick<Person, 'roles'>, roles: readonly Role[]): boolean {
   return person.roles.some((r) => roles.includes(r));
-}
-
-/** Whether a person may see a tenant (their list, or all when they have none). */
-export function canSeeTenant(person: Pick<Person, 'tenants'>, tenant: string): boolean {
-  return person.tenants === null || person.tenants.includes(tenant);
 }
 
 /** The tenants a person may see among `all`. */

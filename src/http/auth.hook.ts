@@ -11,7 +11,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticateApiKey, authenticateSession, type Principal } from '../app/sign-in.js';
 import { UnknownTenantError } from '../db/errors.js';
 import { hmacHex, newToken, sameDigest } from '../secrets/tokens.js';
-import { accessOf, canSeeTenant, hasRole, type RouteAccess } from './access.js';
+import { canSeeTenant } from '../app/people.js';
+import { accessOf, hasRole, type RouteAccess } from './access.js';
 import type { WebContext } from './context.js';
 import { AccessError, CsrfError } from './errors.js';
 
