@@ -25,8 +25,8 @@
  * Payload: `{}` only.
  */
 import { z } from 'zod';
-import { sendOutcome } from '../src/approvals/notify.js';
-import { approvalsAwaitingRemediation, expireApprovals, markApprovalFailed, recordApprovalEvent, untoldOutcomes } from '../src/db/approvals.repository.js';
+import { tellOutcome } from '../src/approvals/notify.js';
+import { approvalsAwaitingRemediation, expireApprovals, markApprovalFailed, untoldOutcomes } from '../src/db/approvals.repository.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { defineJob, type JobContext, type TransportJobState } from '../src/queue/define-job.js';
 import { newRunId } from '../src/queue/run-id.js';
@@ -59,14 +59,9 @@ async function reconcileApprovals(ctx: JobContext): Promise<Record<string, numbe
   // Refused or failed approvals whose email never went (its send failed, or its process died): tell the admins now, once.
   let told = 0;
   for (const approval of await untoldOutcomes(app.db, new Date(Date.now() - TELL_WITHIN_MS))) {
-    const outcome = approval.status === 'refused' ? 'refused' : 'failed';
-    const evidence = approval.evidence as { recheck?: { reason?: string }; failure?: { error?: string } };
-    const reason = (outcome === 'refused' ? evidence.recheck?.reason : evidence.failure?.error) ?? 'see the approval’s trail';
-    const effect = await ctx.once(`email:${outcome}:${approval.id}`, async () => {
-      const delivery = await sendOutcome({ ...app, logger: ctx.log }, await requireTenant(app.db, approval.tenant), approval, outcome, reason);
-      await recordApprovalEvent(app.db, approval.id, 'warden', 'outcome_emailed', { outcome });
-      return { message_id: delivery?.messageId ?? null };
-    });
+    const effect = await ctx.once(`email:${approval.status}:${approval.id}`, async () => ({
+      message_id: (await tellOutcome({ ...app, logger: ctx.log }, await requireTenant(app.db, approval.tenant), approval))?.messageId ?? null,
+    }));
     if (effect.state === 'done') told++;
   }
   return {

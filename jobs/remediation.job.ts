@@ -24,7 +24,7 @@
  */
 import { z } from 'zod';
 import { actOn, recheckApproval, remediationClient, verifyGone } from '../src/approvals/remediate.js';
-import { sendOutcome } from '../src/approvals/notify.js';
+import { tellOutcome } from '../src/approvals/notify.js';
 import {
   claimApprovalAct,
   hasApprovalEvent,
@@ -148,16 +148,9 @@ async function claimAct(ctx: Ctx, db: Db, id: number): Promise<'claimed' | 'held
  * (the trail's `outcome_emailed`, also for another run of it), and once per
  * run (`ctx.once`).
  */
-async function tellAdmins(ctx: Ctx, notify: Parameters<typeof sendOutcome>[0], tenant: Tenant, approval: Approval): Promise<void> {
+async function tellAdmins(ctx: Ctx, notify: Parameters<typeof tellOutcome>[0], tenant: Tenant, approval: Approval): Promise<void> {
   if (await hasApprovalEvent(notify.db, approval.id, 'outcome_emailed')) return;
-  const outcome = approval.status === 'refused' ? 'refused' : 'failed';
-  const evidence = approval.evidence as { recheck?: { reason?: string }; failure?: { error?: string } };
-  const reason = (outcome === 'refused' ? evidence.recheck?.reason : evidence.failure?.error) ?? 'see the approval’s trail';
-  await ctx.once(`email:${outcome}`, async () => {
-    const delivery = await sendOutcome(notify, tenant, approval, outcome, reason);
-    await recordApprovalEvent(notify.db, approval.id, 'warden', 'outcome_emailed', { outcome });
-    return { message_id: delivery?.messageId ?? null };
-  });
+  await ctx.once(`email:${approval.status}`, async () => ({ message_id: (await tellOutcome(notify, tenant, approval))?.messageId ?? null }));
 }
 
 function anotherRunHasIt(ctx: Parameters<(typeof remediationJob)['run']>[1], id: number): Record<string, number> {

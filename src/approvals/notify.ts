@@ -102,25 +102,36 @@ export async function outcomeRecipients(db: Db, tenant: Tenant): Promise<string[
   return [...new Set([...people, ...listed])];
 }
 
-export async function sendOutcome(deps: NotifyDeps, tenant: Tenant, approval: Approval, outcome: RemediationOutcomeMail['outcome'], reason: string): Promise<Delivery | undefined> {
+/**
+ * Tells the admins that an ended approval was refused or failed, with the
+ * reason its evidence records (the re-check's, or the last error), and marks
+ * it told (`outcome_emailed`) so that neither another run nor reconcile tells
+ * them again. The callers wrap it in `ctx.once`.
+ */
+export async function tellOutcome(deps: NotifyDeps, tenant: Tenant, approval: Approval): Promise<Delivery | undefined> {
+  const outcome: RemediationOutcomeMail['outcome'] = approval.status === 'refused' ? 'refused' : 'failed';
+  const evidence = approval.evidence as { recheck?: { reason?: string }; failure?: { error?: string } };
+  const reason = (outcome === 'refused' ? evidence.recheck?.reason : evidence.failure?.error) ?? 'see the approval’s trail';
   const to = await outcomeRecipients(deps.db, tenant);
-  if (to.length === 0) {
-    deps.logger?.warn({ approval: approval.id, outcome }, 'no admin to tell: the tenant has no admin and no admins recipient');
-    return undefined;
+  let delivery: Delivery | undefined;
+  if (to.length === 0) deps.logger?.warn({ approval: approval.id, outcome }, 'no admin to tell: the tenant has no admin and no admins recipient');
+  else {
+    delivery = await sendRemediationOutcome(deps.mailer, {
+      from: deps.mailFrom,
+      to,
+      data: {
+        tenant: tenant.name,
+        approvalId: approval.id,
+        rule: approval.rule,
+        kind: approval.kind,
+        label: approval.subject_label,
+        outcome,
+        reason,
+        ...(deps.publicUrl === undefined ? {} : { page: approvalPageUrl(deps.publicUrl, approval.id) }),
+      },
+      ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+    });
   }
-  return sendRemediationOutcome(deps.mailer, {
-    from: deps.mailFrom,
-    to,
-    data: {
-      tenant: tenant.name,
-      approvalId: approval.id,
-      rule: approval.rule,
-      kind: approval.kind,
-      label: approval.subject_label,
-      outcome,
-      reason,
-      ...(deps.publicUrl === undefined ? {} : { page: approvalPageUrl(deps.publicUrl, approval.id) }),
-    },
-    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
-  });
+  await recordApprovalEvents(deps.db, [approval.id], 'warden', 'outcome_emailed', { outcome });
+  return delivery;
 }
