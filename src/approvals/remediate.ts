@@ -19,7 +19,6 @@
 import type { Environment } from '../config.js';
 import type { Approval, Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
-import { tenantPolicy } from '../db/tenants.repository.js';
 import type { Logger } from '../log/logger.js';
 import type { OmneoClient } from '../omneo/client.js';
 import { evaluate, familyOf } from '../rules/engine.js';
@@ -104,7 +103,8 @@ export async function recheckApproval(deps: RemediationDeps, tenant: Tenant, app
       };
     }
   }
-  const policy = parsePolicy(await tenantPolicy(deps.db, tenant.name));
+  // The tenant row in hand holds its policy overrides: checked again as every audit checks them.
+  const policy = parsePolicy(tenant.policy);
   const { findings } = evaluate(snapshot, policy, asOf, [family]);
   const still = findings.some((f) => f.fingerprint === approval.finding_fingerprint);
   return still

@@ -37,6 +37,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`ALTER TABLE approvals ADD CONSTRAINT approvals_status_check
     CHECK (status IN ('pending', 'approved', 'rejected', 'expired', 'withdrawn', 'executed', 'verified', 'failed', 'refused'))`.execute(db);
   await sql`CREATE INDEX approvals_requested_idx ON approvals (requested_at, id)`.execute(db);
+  // Pending approvals past their deadline are expired before every list and decision: found by this index, not a scan.
+  await sql`CREATE INDEX approvals_pending_expiry_idx ON approvals (expires_at) WHERE status = 'pending'`.execute(db);
   // reconcile looks up each approved approval's remediation runs by the approval id in their payload.
   await sql`CREATE INDEX job_runs_remediation_idx ON job_runs ((payload->>'approval_id')) WHERE kind = 'remediation'`.execute(db);
   await sql`CREATE TABLE approval_events (
