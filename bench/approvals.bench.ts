@@ -6,6 +6,8 @@
  *   needs one (impact from the snapshot), and the same again when every
  *   approval is already open (the daily re-run);
  * - **email**: the approval email of one admin listing every pending approval;
+ * - **list**: the first and the last page of the pending approvals (each list
+ *   expires what is past its deadline first);
  * - **decide**: a bulk approval of 50 removals (checks, trail, audit log, one
  *   transaction), their remediation runs recorded but not executed;
  * - **remediate**: one approval carried out as the job does it, re-check
@@ -20,7 +22,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decideApprovals } from '../src/app/approvals.js';
+import { decideApprovals, listApprovalViews } from '../src/app/approvals.js';
 import { addPerson } from '../src/app/people.js';
 import { approvalEmails } from '../src/approvals/notify.js';
 import { openApprovals } from '../src/approvals/open-approvals.js';
@@ -47,7 +49,7 @@ const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
 async function clock<T>(label: string, work: () => Promise<T>): Promise<T> {
   const start = performance.now();
   const result = await work();
-  console.log(`  ${label.padEnd(44)} ${fmt(performance.now() - start)}`);
+  console.log(`  ${label.padEnd(48)} ${fmt(performance.now() - start)}`);
   return result;
 }
 
@@ -85,6 +87,10 @@ try {
   await clock(`email (1 admin, ${emails[0]?.items.length ?? 0} items)`, async () => {
     for (const e of emails) await e.send();
   });
+
+  // What every approvals page, API list and decision does first: expire what is past its deadline, then read one page.
+  await clock('list: first page of 100 pending (after expiry)', () => listApprovalViews(db, { tenant: TENANT, status: 'pending' }));
+  await clock('list: last page of pending', () => listApprovalViews(db, { tenant: TENANT, status: 'pending', page: Math.ceil(first.opened.length / 100) }));
 
   const removals = (await listApprovals(db, { tenant: TENANT, kind: 'remove_user', status: 'pending', limit: BATCH + 1 })).filter(
     (a) => !((a.impact['roles'] as string[] | undefined) ?? []).includes('admin'),
