@@ -29,20 +29,16 @@ import { openApprovals } from '../src/approvals/open-approvals.js';
 import { actOn, recheckApproval, remediationClient, verifyGone } from '../src/approvals/remediate.js';
 import { gatherTenantSnapshot } from '../src/audit/tenant-snapshot.js';
 import { getApproval, listApprovals } from '../src/db/approvals.repository.js';
-import { openDatabase } from '../src/db/database.js';
-import { bindAuditKey } from '../src/db/executor.js';
-import { migrateToLatest } from '../src/db/migrate.js';
 import { addTenant, requireTenant, updateTenant } from '../src/db/tenants.repository.js';
 import { createMailer } from '../src/mail/transports.js';
 import { evaluate } from '../src/rules/engine.js';
 import { DEFAULT_POLICY } from '../src/rules/policy.js';
 import { parseSnapshot } from '../src/rules/snapshot.js';
-import { adminQuery, BENCH_DATABASE_URL, tenantArgs } from './bench-setup.js';
+import { BENCH_TENANT_ENV, openBenchLedger, tenantArgs } from './bench-setup.js';
 import { startSimProcess } from './sim-process.js';
 
 const values = tenantArgs();
 const { users } = values;
-const DB_URL = BENCH_DATABASE_URL;
 const BATCH = 50;
 
 const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
@@ -54,18 +50,14 @@ async function clock<T>(label: string, work: () => Promise<T>): Promise<T> {
 }
 
 const sim = await startSimProcess(users, values.seed);
-const schema = `bench_approvals_${randomBytes(4).toString('hex')}`;
 const outbox = mkdtempSync(join(tmpdir(), 'warden-bench-outbox-'));
-const env = { BENCH_OMNEO_TOKEN: 'sim-token', BENCH_OMNEO_TOKEN_SCIM: 'sim-token' };
+const env = BENCH_TENANT_ENV;
 const TENANT = 'bench';
 
-await adminQuery(`CREATE SCHEMA ${schema}`);
-const ledger = await openDatabase({ url: DB_URL, schema, poolSize: 4 });
-bindAuditKey(ledger.db, randomBytes(32));
-const db = ledger.db;
+const ledger = await openBenchLedger('bench_approvals');
+const { db, schema } = ledger;
 const mailer = createMailer({ outboxDir: outbox });
 try {
-  await migrateToLatest(db, { schema });
   await addTenant(db, { name: TENANT, baseUrl: sim.url, tokenEnv: 'BENCH_OMNEO_TOKEN', directory: `scim:${sim.origin}/scim/v2`, recipients: {} });
   // No cap in the way of the bulk decision: the cap's own path is tested, not measured.
   await updateTenant(db, TENANT, { maxRemovalsPerDay: 10_000 });
@@ -111,7 +103,6 @@ try {
 } finally {
   mailer.close();
   await ledger.close();
-  await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
   rmSync(outbox, { recursive: true, force: true });
   sim.stop();
 }

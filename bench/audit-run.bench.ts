@@ -13,17 +13,13 @@
  *   npm run bench:audit -- [--users 20000] [--seed bench]
  *   (DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test)
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
 import { gatherTenantSnapshot, ALL_PARTS } from '../src/audit/tenant-snapshot.js';
-import { openDatabase } from '../src/db/database.js';
-import { bindAuditKey } from '../src/db/executor.js';
 import { recordFindings } from '../src/db/findings.repository.js';
 import { claimRun, createRun, endAttempt } from '../src/db/job-runs.repository.js';
-import { migrateToLatest } from '../src/db/migrate.js';
 import { addTenant } from '../src/db/tenants.repository.js';
 import { sendDigest } from '../src/mail/send-digest.js';
 import { DIGEST_AUDIENCES } from '../src/mail/templates/digest.template.js';
@@ -31,29 +27,23 @@ import { createMailer } from '../src/mail/transports.js';
 import { evaluate, RULE_IDS } from '../src/rules/engine.js';
 import { DEFAULT_POLICY } from '../src/rules/policy.js';
 import { parseSnapshot } from '../src/rules/snapshot.js';
-import { adminQuery, BENCH_DATABASE_URL, tenantArgs } from './bench-setup.js';
+import { BENCH_TENANT_ENV, openBenchLedger, tenantArgs } from './bench-setup.js';
 import { startSimProcess } from './sim-process.js';
 
 const values = tenantArgs();
 const { users } = values;
-const DB_URL = BENCH_DATABASE_URL;
 
 const sim = await startSimProcess(users, values.seed);
 const { url, origin } = sim;
-const schema = `bench_audit_${randomBytes(4).toString('hex')}`;
 const outbox = mkdtempSync(join(tmpdir(), 'warden-bench-outbox-'));
-const env = { BENCH_OMNEO_TOKEN: 'sim-token', BENCH_OMNEO_TOKEN_SCIM: 'sim-token' };
+const env = BENCH_TENANT_ENV;
 const TENANT = 'bench';
 const fmt = (ms: number) => `${ms.toFixed(0).padStart(7)} ms`;
 
-await adminQuery(`CREATE SCHEMA ${schema}`);
-const ledger = await openDatabase({ url: DB_URL, schema, poolSize: 4 });
-// A throwaway key for the audit entries the set-up writes (the app derives the real one from WARDEN_SECRET_KEY).
-bindAuditKey(ledger.db, randomBytes(32));
-const db = ledger.db;
+const ledger = await openBenchLedger('bench_audit');
+const { db, schema } = ledger;
 const mailer = createMailer({ outboxDir: outbox });
 try {
-  await migrateToLatest(db, { schema });
   await addTenant(db, {
     name: TENANT,
     baseUrl: url,
@@ -107,7 +97,6 @@ try {
 } finally {
   mailer.close();
   await ledger.close();
-  await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
   rmSync(outbox, { recursive: true, force: true });
   sim.stop();
 }

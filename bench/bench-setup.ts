@@ -1,6 +1,11 @@
 /** What the benchmarks that talk to Postgres and the simulator share: their arguments and the throwaway schema's set-up. */
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import type { Kysely } from 'kysely';
 import pg from 'pg';
+import { openDatabase, type Database } from '../src/db/database.js';
+import { bindAuditKey } from '../src/db/executor.js';
+import { migrateToLatest } from '../src/db/migrate.js';
 
 /** The Postgres the benchmarks use: `DATABASE_URL`, else the local test database. */
 export const BENCH_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -28,3 +33,32 @@ export async function adminQuery(sql: string, url = BENCH_DATABASE_URL): Promise
     await client.end();
   }
 }
+
+/** A migrated ledger in a throwaway schema of the bench Postgres; `close` drops the schema. */
+export interface BenchLedger {
+  db: Kysely<Database>;
+  schema: string;
+  close(): Promise<void>;
+}
+
+export async function openBenchLedger(prefix: string): Promise<BenchLedger> {
+  const schema = `${prefix}_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE SCHEMA ${schema}`);
+  const ledger = await openDatabase({ url: BENCH_DATABASE_URL, schema, poolSize: 4 });
+  // A throwaway key for the audit entries the set-up writes (the app derives the real one from WARDEN_SECRET_KEY).
+  bindAuditKey(ledger.db, randomBytes(32));
+  const close = async () => {
+    await ledger.close();
+    await adminQuery(`DROP SCHEMA ${schema} CASCADE`);
+  };
+  try {
+    await migrateToLatest(ledger.db, { schema });
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return { db: ledger.db, schema, close };
+}
+
+/** Where the simulated tenant's platform and SCIM tokens are read (`warden sim` takes `sim-token`). */
+export const BENCH_TENANT_ENV = { BENCH_OMNEO_TOKEN: 'sim-token', BENCH_OMNEO_TOKEN_SCIM: 'sim-token' };
