@@ -60,8 +60,3 @@ export function readApprovalLink(key: Buffer, token: string, at: Date): Approval
 export function linkTokenHash(token: string): string {
   return sha256Hex(token);
 }
-
-/** The link's address under the web app's public URL. */
-export function approvalLinkUrl(publicUrl: string, token: string): string {
-  return `${publicUrl.replace(/\/+$/, '')}/approvals/link/${token}`;
-}

@@ -12,7 +12,8 @@ import type { Logger } from '../log/logger.js';
 import { sendApprovalRequest, sendRemediationOutcome } from '../mail/send-approvals.js';
 import type { RemediationOutcomeMail } from '../mail/templates/remediation-outcome.template.js';
 import type { Delivery, Mailer } from '../mail/transports.js';
-import { APPROVAL_LINK_TTL_MS, approvalLinkUrl, signApprovalLink } from './approval-links.js';
+import { approvalLinkUrl, approvalUrl, pendingApprovalsUrl } from '../mail/templates/digest-links.js';
+import { APPROVAL_LINK_TTL_MS, signApprovalLink } from './approval-links.js';
 import { affectedEmail, impactSentences } from './impact.js';
 
 export interface NotifyDeps {
@@ -28,11 +29,6 @@ export interface NotifyDeps {
 
 /** Items one approval email lists; the rest are counted, with a link to the list (a first audit of a large tenant may open thousands). */
 export const MAX_ITEMS_LISTED = 50;
-
-/** An approval's page on the web app. */
-export function approvalPageUrl(publicUrl: string, id: number): string {
-  return `${publicUrl.replace(/\/+$/, '')}/approvals/${id}`;
-}
 
 /** One admin's approval email, ready to send (the job sends each once). */
 export interface PendingApprovalEmail {
@@ -60,7 +56,7 @@ export async function approvalEmails(deps: NotifyDeps, tenant: Tenant, at: Date)
       items: pending,
       async send() {
         const items = pending.slice(0, MAX_ITEMS_LISTED).map((a) => {
-          const link = (decision: 'approved' | 'rejected') => approvalLinkUrl(deps.publicUrl!, signApprovalLink(key!, { approvalId: a.id, personId: person.id, decision, expiresAt }));
+          const link = (decision: 'approved' | 'rejected') => approvalLinkUrl({ publicUrl: deps.publicUrl! }, signApprovalLink(key!, { approvalId: a.id, personId: person.id, decision, expiresAt }));
           // About their own account: no links (they could not use them); another admin decides.
           const own = affectedEmail(a.impact) === person.email.toLowerCase();
           return {
@@ -71,7 +67,7 @@ export async function approvalEmails(deps: NotifyDeps, tenant: Tenant, at: Date)
             label: a.subject_label,
             expiresAt: a.expires_at.toISOString(),
             impact: impactSentences(a.impact),
-            ...(key === undefined || own ? {} : { links: { approve: link('approved'), reject: link('rejected'), page: approvalPageUrl(deps.publicUrl!, a.id) } }),
+            ...(key === undefined || own ? {} : { links: { approve: link('approved'), reject: link('rejected'), page: approvalUrl({ publicUrl: deps.publicUrl! }, a.id) } }),
           };
         });
         const delivery = await sendApprovalRequest(deps.mailer, {
@@ -82,7 +78,7 @@ export async function approvalEmails(deps: NotifyDeps, tenant: Tenant, at: Date)
             name: person.name,
             items,
             more: pending.length - items.length,
-            ...(deps.publicUrl === undefined ? {} : { listUrl: `${deps.publicUrl.replace(/\/+$/, '')}/approvals?tenant=${encodeURIComponent(tenant.name)}&state=pending` }),
+            ...(deps.publicUrl === undefined ? {} : { listUrl: pendingApprovalsUrl({ publicUrl: deps.publicUrl }, tenant.name) }),
           },
           ...(deps.logger === undefined ? {} : { logger: deps.logger }),
         });
@@ -127,7 +123,7 @@ export async function tellOutcome(deps: NotifyDeps, tenant: Tenant, approval: Ap
         label: approval.subject_label,
         outcome,
         reason,
-        ...(deps.publicUrl === undefined ? {} : { page: approvalPageUrl(deps.publicUrl, approval.id) }),
+        ...(deps.publicUrl === undefined ? {} : { page: approvalUrl({ publicUrl: deps.publicUrl }, approval.id) }),
       },
       ...(deps.logger === undefined ? {} : { logger: deps.logger }),
     });

@@ -1,8 +1,9 @@
 /**
- * Links from a digest into the web app, when `WARDEN_PUBLIC_URL` is set: the
- * findings page filtered as the digest's audience sees them (the tenant, the
- * audience's rule families, open findings only), each finding's own page, and
- * each pending approval's page (`/approvals/ID`).
+ * Links from Warden's emails into the web app, when `WARDEN_PUBLIC_URL` is set:
+ * the findings page filtered as the digest's audience sees them (the tenant,
+ * the audience's rule families, open findings only), each finding's own page,
+ * each approval's page (`/approvals/ID`), the tenant's pending approvals, and an
+ * approval email's signed links (`/approvals/link/TOKEN`).
  * Pure. Only ids go in a URL: the tenant's name, rule families, a state and
  * fingerprints (hashes of the finding's rule, tenant and subject), never a
  * subject's id or label, which may name a person.
@@ -72,4 +73,14 @@ export function approvalUrl(links: Pick<DigestLinks, 'publicUrl'>, id: number): 
 export function findingUrl(links: DigestLinks, tenant: string, fingerprint: string): string {
   if (!FINGERPRINT.test(fingerprint)) throw new InputError('fingerprint', 'must be a finding’s hex fingerprint');
   return `${baseOf(links.publicUrl)}/findings/${encodeURIComponent(tenant)}/${fingerprint}`;
+}
+
+/** The tenant's pending approvals: `/approvals?tenant=T&state=pending` (the approval email's "more" link). */
+export function pendingApprovalsUrl(links: Pick<DigestLinks, 'publicUrl'>, tenant: string): string {
+  return `${baseOf(links.publicUrl)}/approvals?${new URLSearchParams({ tenant, state: 'pending' }).toString()}`;
+}
+
+/** An approval email's signed link: `/approvals/link/TOKEN` (the token is base64url-safe: src/approvals/approval-links.ts). */
+export function approvalLinkUrl(links: Pick<DigestLinks, 'publicUrl'>, token: string): string {
+  return `${baseOf(links.publicUrl)}/approvals/link/${encodeURIComponent(token)}`;
 }

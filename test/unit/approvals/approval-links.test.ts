@@ -6,12 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   APPROVAL_LINK_TTL_MS,
-  approvalLinkUrl,
   linkTokenHash,
   readApprovalLink,
   signApprovalLink,
   type ApprovalLink,
 } from '../../../src/approvals/approval-links.js';
+import { approvalLinkUrl } from '../../../src/mail/templates/digest-links.js';
 
 const key = randomBytes(32);
 const NOW = new Date('2026-11-30T10:00:00.000Z');
@@ -108,7 +108,7 @@ describe('approval links', () => {
     const token = signApprovalLink(key, link);
     expect(linkTokenHash(token)).toMatch(/^[0-9a-f]{64}$/);
     expect(linkTokenHash(token)).not.toContain(token.split('.')[5]!);
-    expect(approvalLinkUrl('https://warden.example/', token)).toBe(`https://warden.example/approvals/link/${token}`);
-    expect(approvalLinkUrl('https://warden.example//', token)).toBe(`https://warden.example/approvals/link/${token}`);
+    expect(approvalLinkUrl({ publicUrl: 'https://warden.example/' }, token)).toBe(`https://warden.example/approvals/link/${token}`);
+    expect(approvalLinkUrl({ publicUrl: 'https://warden.example//' }, token)).toBe(`https://warden.example/approvals/link/${token}`);
   });
 });
