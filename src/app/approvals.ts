@@ -373,6 +373,11 @@ export async function listApprovalViews(db: Db, filter: ApprovalFilterInput, vie
   return rows.map(approvalView);
 }
 
+/** The statuses of approvals now, by id, in one query (what a decision ended in, for the CLI's report). */
+export async function approvalStatuses(db: Db, ids: readonly number[]): Promise<Map<number, ApprovalStatus>> {
+  return new Map([...(await approvalsById(db, ids))].map(([id, a]) => [id, a.status]));
+}
+
 /** One approval with its trail; a NotFoundError for an unknown id or one of a tenant `viewer` may not see. */
 export async function approvalDetail(db: Db, id: number, viewer?: Pick<Person, 'tenants'>): Promise<ApprovalDetail> {
   const approval = await getApproval(db, id);

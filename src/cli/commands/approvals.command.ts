@@ -12,13 +12,13 @@
 import { Option, type Command } from 'commander';
 import {
   approvalDetail,
+  approvalStatuses,
   APPROVALS_PAGE_SIZE,
   decideApprovals,
   listApprovalViews,
   parseApprovalIds,
   type ApprovalDetail,
   type ApprovalView,
-  type DecisionOutcome,
 } from '../../app/approvals.js';
 import { parseEmail, requirePerson } from '../../app/people.js';
 import { NotFoundError } from '../../db/errors.js';
@@ -155,12 +155,14 @@ export function registerApprovals(program: Command, io: CliIo, setExit: (code: n
               via: 'cli',
             }),
           );
-          const out: { outcome: DecisionOutcome; status: string; runFailed: boolean }[] = [];
+          const runFailed = new Set<number>();
           for (const outcome of outcomes) {
             // In process the run executes here: its end is known now. On the fleet a worker takes it.
             const run = outcome.run !== null && runner.mode === 'in-process' ? await runner.outcome(outcome.run, true) : undefined;
-            out.push({ outcome, status: (await approvalDetail(db, outcome.id)).status, runFailed: run?.status === 'failed' });
+            if (run?.status === 'failed') runFailed.add(outcome.id);
           }
+          const statuses = await approvalStatuses(db, outcomes.map((o) => o.id));
+          const out = outcomes.map((outcome) => ({ outcome, status: statuses.get(outcome.id) ?? 'unknown', runFailed: runFailed.has(outcome.id) }));
           return { by: person.email, mode: runner.mode, out };
         } finally {
           await runner.close();
