@@ -27,7 +27,7 @@ export type JobRunStatus = (typeof JOB_RUN_STATUSES)[number];
  */
 export const APPROVAL_STATUSES = ['pending', 'approved', 'rejected', 'expired', 'withdrawn', 'executed', 'verified', 'failed', 'refused'] as const;
 export type ApprovalStatus = (typeof APPROVAL_STATUSES)[number];
-export const ERASURE_REQUEST_STATUSES = ['received', 'purging', 'purged', 'verified', 'failed'] as const;
+export const ERASURE_REQUEST_STATUSES = ['received', 'purging', 'purged', 'verified', 'not_found', 'retained', 'failed'] as const;
 export type ErasureRequestStatus = (typeof ERASURE_REQUEST_STATUSES)[number];
 export const SECRET_LABELS = ['current', 'pending', 'previous', 'retired'] as const;
 export type SecretLabel = (typeof SECRET_LABELS)[number];
@@ -58,6 +58,16 @@ export interface TenantsTable {
   break_glass: ColumnType<string[], string[] | undefined, string[]>;
   /** Removals one admin may approve in 24 hours; more need a second admin. @defaultValue 10 */
   max_removals_per_day: ColumnType<number, number | undefined, number>;
+  /** The purge call's method: the platform's reference says DELETE, some platforms want POST. @defaultValue 'DELETE' */
+  purge_method: ColumnType<'DELETE' | 'POST', 'DELETE' | 'POST' | undefined, 'DELETE' | 'POST'>;
+  /** Requests per second the tenant's platform allows Warden's erasures, fleet-wide. @defaultValue null: no pacing (a 429 still pauses) */
+  platform_rate_limit: number | null;
+  /** How long verification keeps retrying before one more purge. @defaultValue 900 (15 minutes) */
+  erasure_verify_window_s: ColumnType<number, number | undefined, number>;
+  /** The platform's backup window: verified erasures are checked again after it. @defaultValue 35 */
+  backup_window_days: ColumnType<number, number | undefined, number>;
+  /** The salt of the identifier hashes, made on the tenant's first erasure. */
+  erasure_salt: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
 }
 
 export interface JobRunsTable {
@@ -189,14 +199,75 @@ export interface ErasureRequestsTable {
   profile_id: string;
   status: ColumnType<ErasureRequestStatus, ErasureRequestStatus | undefined, ErasureRequestStatus>;
   received_at: CreatedAt;
+  /** One calendar month after receipt, or later once extended (docs/rules.md "Erasure deadline"). */
   deadline_at: Date;
   purging_at: At;
   purged_at: At;
+  /** When the erasure was proven (`verified`, and `not_found` too). */
   verified_at: At;
   failed_at: At;
   attempts: ColumnType<number, number | undefined, number>;
   error: string | null;
-  certificate: Json<Record<string, unknown>> | null;
+  /** What the engineer gave to find the request again (a ticket number); never personal data. */
+  reference: string | null;
+  /** Who asked: a person's email, `cli:…`, or `api:…`. */
+  requested_by: ColumnType<string, string | undefined, string>;
+  /** The identifiers to search by, sealed (src/erasure/identifiers.ts); null once the request ended. */
+  identifiers: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
+  /** The kinds of identifier captured (`email`, `phone`), never their values. */
+  identifier_kinds: ColumnType<string[], string[] | undefined, string[]>;
+  /** Salted SHA-256 of each identifier (hex), kept after the request ends. */
+  identifier_hashes: ColumnType<string[], string[] | undefined, string[]>;
+  /** Purge rounds started (at most 2: one more after a verification window that failed). */
+  purge_rounds: ColumnType<number, number | undefined, number>;
+  /** Each purge call's answer in order: `accepted`, `not_found` or `unknown` (no answer). */
+  purge_answers: ColumnType<string[], string[] | undefined, string[]>;
+  /** The end of the current verification window. */
+  verify_until: At;
+  verify_tries: ColumnType<number, number | undefined, number>;
+  /** The last verification's checks, as the certificate lists them. */
+  checks: Json<unknown[]> | null;
+  extended_months: number | null;
+  extension_reason: string | null;
+  extended_by: string | null;
+  extended_at: At;
+  retained_reason: string | null;
+  retained_by: string | null;
+  retained_at: At;
+  /** When it reached `verified`, `not_found` or `retained`. */
+  ended_at: At;
+  next_reverify_at: At;
+  last_reverified_at: At;
+  reopened_count: ColumnType<number, number | undefined, number>;
+}
+
+export interface ErasureEventsTable {
+  id: Generated<number>;
+  request_id: number;
+  at: CreatedAt;
+  /** A person's email, `cli:…`, `api:…`, or `warden` for what the jobs do. */
+  actor: string;
+  /** `received`, `purge_call`, `purged`, `checked`, `verified`, `not_found`, `failed`, `retained`, `extended`, `retried`, `reopened`, `reverified`, `emailed`… */
+  event: string;
+  /** Ids, counts and answers only; `key` makes an event once-only (an email). */
+  detail: Json<Record<string, unknown>>;
+}
+
+export interface ErasureCertificatesTable {
+  id: Generated<number>;
+  request_id: number;
+  issued_at: CreatedAt;
+  outcome: 'verified' | 'not_found';
+  body: Json<Record<string, unknown>>;
+  /** SHA-256 of the body's canonical JSON, also recorded in the audit log. */
+  sha256: string;
+  superseded_at: At;
+}
+
+export interface PlatformPaceTable {
+  tenant: string;
+  next_at: CreatedAt;
+  paused_until: At;
 }
 
 export interface SecretVersionsTable {
@@ -324,6 +395,9 @@ export interface Database {
   approval_events: ApprovalEventsTable;
   approval_link_uses: ApprovalLinkUsesTable;
   erasure_requests: ErasureRequestsTable;
+  erasure_events: ErasureEventsTable;
+  erasure_certificates: ErasureCertificatesTable;
+  platform_pace: PlatformPaceTable;
   secret_versions: SecretVersionsTable;
   allowlist_entries: AllowlistEntriesTable;
   locations: LocationsTable;
@@ -349,6 +423,8 @@ export type NewApproval = Insertable<ApprovalsTable>;
 export type ApprovalEvent = Selectable<ApprovalEventsTable>;
 export type ErasureRequest = Selectable<ErasureRequestsTable>;
 export type NewErasureRequest = Insertable<ErasureRequestsTable>;
+export type ErasureEvent = Selectable<ErasureEventsTable>;
+export type ErasureCertificate = Selectable<ErasureCertificatesTable>;
 export type SecretVersion = Selectable<SecretVersionsTable>;
 export type NewSecretVersion = Insertable<SecretVersionsTable>;
 export type AllowlistEntry = Selectable<AllowlistEntriesTable>;

@@ -1,103 +1,444 @@
 /**
- * GDPR erasure requests (the erasure lifecycle: received → purging → purged → verified | failed):
- * `received → purging → purged → verified | failed`, idempotent per (tenant, profile).
+ * GDPR erasure requests (docs/architecture.md "Erasure"): idempotent per
+ * (tenant, profile), moved through
+ * `received → purging → purged → verified | not_found`, or `failed`, or
+ * `retained`, each step a guarded transition, with their trail
+ * (`erasure_events`) and certificates (`erasure_certificates`).
+ *
+ * Profile ids are customer identifiers: these functions never log, and their
+ * errors name request ids only.
  */
-import { sql } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { InputError } from '../errors.js';
-import { json, type ErasureRequest, type ErasureRequestStatus } from './database.js';
+import { appendAuditLog } from './audit-log.repository.js';
+import { canonicalJson } from './canonical-json.js';
+import { json, type Database, type ErasureCertificate, type ErasureEvent, type ErasureRequest, type ErasureRequestStatus } from './database.js';
 import { NotFoundError } from './errors.js';
-import type { Db } from './executor.js';
-import { requireTenant } from './tenants.repository.js';
+import { inTransaction, type Db } from './executor.js';
 import { transition } from './transition.js';
+import { createHash } from 'node:crypto';
 
-/** GDPR's one month, as docs/rules.md "Definitions" counts it. */
-export const ERASURE_DEADLINE_DAYS = 30;
+/** Statuses a request is still being worked on in (the PRV rules count `failed` open too). */
+export const IN_FLIGHT: readonly ErasureRequestStatus[] = ['received', 'purging', 'purged'];
+/** Statuses that end a request: the identifiers are wiped on reaching one. */
+export const ENDED: readonly ErasureRequestStatus[] = ['verified', 'not_found', 'retained'];
 
-export interface ReceiveErasureInput {
+export interface NewErasureInput {
   tenant: string;
   profileId: string;
-  /** @defaultValue now */
-  at?: Date;
+  receivedAt: Date;
+  deadlineAt: Date;
+  reference: string | null;
+  requestedBy: string;
+  identifiers: Uint8Array | null;
+  identifierKinds: string[];
+  identifierHashes: string[];
 }
 
-/** Records a request, or finds the one already received for the same profile. */
-export async function receiveErasureRequest(
-  db: Db,
-  input: ReceiveErasureInput,
-): Promise<{ request: ErasureRequest; created: boolean }> {
-  if (input.profileId.trim() === '') throw new InputError('profile_id', 'must not be empty');
-  const at = input.at ?? new Date();
-  await requireTenant(db, input.tenant);
-  const inserted = await db
-    .insertInto('erasure_requests')
-    .values({
-      tenant: input.tenant,
-      profile_id: input.profileId,
-      received_at: at,
-      deadline_at: new Date(at.getTime() + ERASURE_DEADLINE_DAYS * 86_400_000),
-    })
-    .onConflict((oc) => oc.columns(['tenant', 'profile_id']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  if (inserted !== undefined) return { request: inserted, created: true };
-  const existing = await db
-    .selectFrom('erasure_requests')
-    .selectAll()
-    .where('tenant', '=', input.tenant)
-    .where('profile_id', '=', input.profileId)
-    .executeTakeFirstOrThrow();
-  return { request: existing, created: false };
+/**
+ * Records requests, one statement per 1 000; a (tenant, profile) already
+ * held is left as it is and returned as not created. Rows come back in input
+ * order. Run it in a transaction to make a batch all or nothing.
+ */
+export async function receiveErasureRequests(db: Db, inputs: readonly NewErasureInput[]): Promise<{ request: ErasureRequest; created: boolean }[]> {
+  const created = new Map<string, ErasureRequest>();
+  for (let i = 0; i < inputs.length; i += 1000) {
+    const rows = await db
+      .insertInto('erasure_requests')
+      .values(
+        inputs.slice(i, i + 1000).map((r) => ({
+          tenant: r.tenant,
+          profile_id: r.profileId,
+          received_at: r.receivedAt,
+          deadline_at: r.deadlineAt,
+          reference: r.reference,
+          requested_by: r.requestedBy,
+          identifiers: r.identifiers,
+          identifier_kinds: r.identifierKinds,
+          identifier_hashes: r.identifierHashes,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['tenant', 'profile_id']).doNothing())
+      .returningAll()
+      .execute();
+    for (const row of rows) created.set(`${row.tenant}\0${row.profile_id}`, row);
+  }
+  const missing = inputs.filter((r) => !created.has(`${r.tenant}\0${r.profileId}`));
+  const existing = new Map<string, ErasureRequest>();
+  for (const tenant of new Set(missing.map((r) => r.tenant))) {
+    const ids = missing.filter((r) => r.tenant === tenant).map((r) => r.profileId);
+    for (let i = 0; i < ids.length; i += 1000) {
+      const rows = await db.selectFrom('erasure_requests').selectAll().where('tenant', '=', tenant).where('profile_id', 'in', ids.slice(i, i + 1000)).execute();
+      for (const row of rows) existing.set(`${row.tenant}\0${row.profile_id}`, row);
+    }
+  }
+  return inputs.map((r) => {
+    const key = `${r.tenant}\0${r.profileId}`;
+    const mine = created.get(key);
+    if (mine !== undefined) return { request: mine, created: true };
+    return { request: existing.get(key)!, created: false };
+  });
 }
 
-/** @public kept for a later issue (approvals, erasure, rotation); no command reaches it yet */
 export async function getErasureRequest(db: Db, id: number): Promise<ErasureRequest> {
   const row = await db.selectFrom('erasure_requests').selectAll().where('id', '=', id).executeTakeFirst();
   if (row === undefined) throw new NotFoundError('erasure_request', id);
   return row;
 }
 
-/** received | purging | failed → purging: a (re)try of the purge call. */
-export function markPurging(db: Db, id: number, at: Date): Promise<ErasureRequest> {
-  return transition(db, 'erasure_requests', id, ['received', 'purging', 'failed'], 'purging', {
-    purging_at: at,
-    attempts: sql`attempts + 1`,
-    error: null,
+/** The requests with these ids that exist (any order). */
+export function erasureRequestsByIds(db: Db, ids: readonly number[]): Promise<ErasureRequest[]> {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('erasure_requests').selectAll().where('id', 'in', [...ids]).execute();
+}
+
+/**
+ * Starts a purge round: `received → purging` (round 1), or `purged → purging`
+ * (round 2, after a verification window that did not see the profile go).
+ * Guarded on the round too, so two workers cannot both start one.
+ */
+export function startPurgeRound(db: Db, id: number, round: number, at: Date): Promise<ErasureRequest> {
+  return transitionWhere(db, id, round === 1 ? ['received'] : ['purged'], 'purging', { purge_rounds: round, purging_at: at, verify_until: null, verify_tries: 0, error: null }, round - 1);
+}
+
+/** Keys a purge call in the ledger before it is made: its answer is `unknown` until {@link recordPurgeAnswer}. */
+export async function recordPurgeCall(db: Db, id: number): Promise<number> {
+  const row = await db
+    .updateTable('erasure_requests')
+    .set({ purge_answers: sql<string[]>`array_append(purge_answers, 'unknown')`, attempts: sql<number>`attempts + 1` })
+    .where('id', '=', id)
+    .where('status', '=', 'purging')
+    .returning(sql<number>`cardinality(purge_answers)`.as('n'))
+    .executeTakeFirst();
+  if (row === undefined) throw await notInStatus(db, id, 'purging');
+  return row.n;
+}
+
+/** The answer of purge call `n` (1-based), as the platform gave it. */
+export async function recordPurgeAnswer(db: Db, id: number, n: number, answer: 'accepted' | 'not_found'): Promise<void> {
+  await sql`UPDATE erasure_requests SET purge_answers[${n}] = ${answer} WHERE id = ${id}`.execute(db);
+}
+
+/** `purging → purged`: the platform took the purge (or said the profile is not there); the verification window opens. */
+export function markPurged(db: Db, id: number, at: Date, windowMs: number): Promise<ErasureRequest> {
+  return transition(db, 'erasure_requests', id, ['purging'], 'purged', {
+    purged_at: at,
+    verify_until: new Date(at.getTime() + windowMs),
+    verify_tries: 0,
   });
 }
 
-/** purging → purged: the platform accepted the purge (not yet proof: verification follows). */
-export function markPurged(db: Db, id: number, at: Date): Promise<ErasureRequest> {
-  return transition(db, 'erasure_requests', id, ['purging'], 'purged', { purged_at: at });
+/** The checks of one verification that did not prove the erasure yet (the window is still open). */
+export async function recordChecks(db: Db, id: number, checks: unknown[]): Promise<ErasureRequest> {
+  const row = await db
+    .updateTable('erasure_requests')
+    .set({ checks: json(checks), verify_tries: sql<number>`verify_tries + 1` })
+    .where('id', '=', id)
+    .where('status', '=', 'purged')
+    .returningAll()
+    .executeTakeFirst();
+  if (row === undefined) throw await notInStatus(db, id, 'purged');
+  return row;
 }
 
-/** purged → verified, with the certificate of erasure (salted hashes of identifiers, never the identifiers). */
-export function markVerified(db: Db, id: number, at: Date, certificate: Record<string, unknown>): Promise<ErasureRequest> {
-  return transition(db, 'erasure_requests', id, ['purged'], 'verified', {
-    verified_at: at,
-    certificate: json(certificate),
+export interface ErasureProof {
+  outcome: 'verified' | 'not_found';
+  at: Date;
+  checks: unknown[];
+  /** The certificate, without its own hash. */
+  certificate: Record<string, unknown>;
+  nextReverifyAt: Date;
+}
+
+/**
+ * `purged → verified | not_found`, in one transaction: the certificate (the
+ * only current one of the request), its SHA-256 in the hash-chained audit log,
+ * and the identifiers wiped. A second run proving the same request finds it
+ * moved and writes nothing.
+ */
+export function proveErasure(db: Db, id: number, proof: ErasureProof): Promise<{ request: ErasureRequest; certificate: ErasureCertificate }> {
+  return inTransaction(db, async (trx) => {
+    const request = await transition(trx, 'erasure_requests', id, ['purged'], proof.outcome, {
+      verified_at: proof.at,
+      ended_at: proof.at,
+      checks: json(proof.checks),
+      identifiers: null,
+      next_reverify_at: proof.nextReverifyAt,
+      error: null,
+    });
+    const sha256 = createHash('sha256').update(canonicalJson(proof.certificate)).digest('hex');
+    const certificate = await trx
+      .insertInto('erasure_certificates')
+      .values({ request_id: id, issued_at: proof.at, outcome: proof.outcome, body: json(proof.certificate), sha256 })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await appendAuditLog(trx, {
+      actor: 'system:erasure',
+      action: 'erasure.certified',
+      subject: `erasure_request:${id}`,
+      details: { tenant: request.tenant, outcome: proof.outcome, certificate: certificate.id, sha256 },
+      at: proof.at,
+    });
+    await addErasureEvent(trx, id, 'warden', proof.outcome, { certificate: certificate.id, sha256 });
+    return { request, certificate };
   });
 }
 
-/** Any unfinished step → failed; `error` must not carry the profile's identifiers. */
+/** In flight → `failed` (PRV-04); `error` names no identifier. The identifiers stay sealed: a retry needs them. */
 export function markErasureFailed(db: Db, id: number, at: Date, error: string): Promise<ErasureRequest> {
-  return transition(db, 'erasure_requests', id, ['received', 'purging', 'purged'], 'failed', { failed_at: at, error });
+  return transition(db, 'erasure_requests', id, IN_FLIGHT, 'failed', { failed_at: at, error });
 }
+
+/** `failed → received`: a retry starts over with two fresh purge rounds. */
+export function reopenFailed(db: Db, id: number): Promise<ErasureRequest> {
+  return transition(db, 'erasure_requests', id, ['failed'], 'received', { purge_rounds: 0, verify_until: null, verify_tries: 0, error: null, failed_at: null });
+}
+
+/**
+ * `verified | not_found → received`: the profile came back (a restored
+ * backup). The certificate is superseded (kept), the request is open again,
+ * and its deadline is the one it had: already passed, so PRV-01 raises it.
+ */
+export function reopenErasure(db: Db, id: number, at: Date, detail: Record<string, unknown>): Promise<ErasureRequest> {
+  return inTransaction(db, async (trx) => {
+    const request = await transition(trx, 'erasure_requests', id, ['verified', 'not_found'], 'received', {
+      purge_rounds: 0,
+      verify_until: null,
+      verify_tries: 0,
+      ended_at: null,
+      next_reverify_at: null,
+      reopened_count: sql<number>`reopened_count + 1`,
+    });
+    await trx.updateTable('erasure_certificates').set({ superseded_at: at }).where('request_id', '=', id).where('superseded_at', 'is', null).execute();
+    await addErasureEvent(trx, id, 'warden', 'reopened', detail);
+    await appendAuditLog(trx, { actor: 'system:erasure', action: 'erasure.reopened', subject: `erasure_request:${id}`, details: { tenant: request.tenant, ...detail }, at });
+    return request;
+  });
+}
+
+/** A re-verification found the profile still gone: the next one is due at `next`. */
+export async function recordReverified(db: Db, id: number, at: Date, next: Date, checks: unknown[]): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await trx.updateTable('erasure_requests').set({ last_reverified_at: at, next_reverify_at: next }).where('id', '=', id).where('status', 'in', ['verified', 'not_found']).execute();
+    await addErasureEvent(trx, id, 'warden', 'reverified', { checks });
+  });
+}
+
+/** received | failed → `retained`: kept on purpose, for a recorded legal reason; the identifiers are wiped. */
+export function retainErasure(db: Db, id: number, at: Date, reason: string, by: string): Promise<ErasureRequest> {
+  return transition(db, 'erasure_requests', id, ['received', 'failed'], 'retained', { retained_reason: reason, retained_by: by, retained_at: at, ended_at: at, identifiers: null });
+}
+
+/** Extends an open request's deadline, once (the guard: `extended_months IS NULL`). */
+export async function extendErasureDeadline(db: Db, id: number, input: { months: number; reason: string; by: string; at: Date; deadlineAt: Date }): Promise<ErasureRequest | undefined> {
+  return db
+    .updateTable('erasure_requests')
+    .set({ extended_months: input.months, extension_reason: input.reason, extended_by: input.by, extended_at: input.at, deadline_at: input.deadlineAt })
+    .where('id', '=', id)
+    .where('extended_months', 'is', null)
+    .where('status', 'not in', [...ENDED])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+// The trail
+
+export async function addErasureEvent(db: Db, requestId: number, actor: string, event: string, detail: Record<string, unknown> = {}): Promise<void> {
+  await db.insertInto('erasure_events').values({ request_id: requestId, actor, event, detail: json(detail) }).execute();
+}
+
+/** Adds many requests' same event in one statement per 1 000 (an import). */
+export async function addErasureEvents(db: Db, requestIds: readonly number[], actor: string, event: string, detail: Record<string, unknown> = {}): Promise<void> {
+  for (let i = 0; i < requestIds.length; i += 1000) {
+    const chunk = requestIds.slice(i, i + 1000);
+    if (chunk.length > 0) await db.insertInto('erasure_events').values(chunk.map((id) => ({ request_id: id, actor, event, detail: json(detail) }))).execute();
+  }
+}
+
+/**
+ * Records a once-only event (`detail.key`): true when this call recorded it,
+ * false when it was already there. An email is keyed so before it is sent.
+ */
+export async function claimErasureEvent(db: Db, requestId: number, event: string, key: string, detail: Record<string, unknown> = {}): Promise<boolean> {
+  const row = await db
+    .insertInto('erasure_events')
+    .values({ request_id: requestId, actor: 'warden', event, detail: json({ ...detail, key }) })
+    .onConflict((oc) => oc.expression(sql`request_id, event, (detail->>'key')`).where(sql<boolean>`detail ? 'key'`).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export function erasureEvents(db: Db, requestId: number): Promise<ErasureEvent[]> {
+  return db.selectFrom('erasure_events').selectAll().where('request_id', '=', requestId).orderBy('id').execute();
+}
+
+// Certificates
+
+/** The request's current certificate, or undefined (not proven, or reopened since). */
+export function currentCertificate(db: Db, requestId: number): Promise<ErasureCertificate | undefined> {
+  return db.selectFrom('erasure_certificates').selectAll().where('request_id', '=', requestId).where('superseded_at', 'is', null).executeTakeFirst();
+}
+
+export async function countCurrentCertificates(db: Db, tenant: string): Promise<number> {
+  const row = await db
+    .selectFrom('erasure_certificates as c')
+    .innerJoin('erasure_requests as r', 'r.id', 'c.request_id')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('r.tenant', '=', tenant)
+    .where('c.superseded_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+// Reading
 
 export interface ListErasureOptions {
   tenant?: string;
+  /** Only these tenants (a viewer's). */
+  tenants?: readonly string[];
   status?: ErasureRequestStatus | readonly ErasureRequestStatus[];
-  /** Only requests received before this instant (stuck ones, for the sweep). */
+  /** Only requests received before this instant. */
   receivedBefore?: Date;
+  /** Requests with a smaller id than this (paging backwards from the newest). */
+  beforeId?: number;
   /** @defaultValue 1000 */
   limit?: number;
+  /** @defaultValue 'received' (oldest first) */
+  order?: 'received' | 'newest';
 }
 
 export function listErasureRequests(db: Db, options: ListErasureOptions = {}): Promise<ErasureRequest[]> {
   let query = db.selectFrom('erasure_requests').selectAll();
   if (options.tenant !== undefined) query = query.where('tenant', '=', options.tenant);
+  if (options.tenants !== undefined) query = options.tenants.length === 0 ? query.where(sql<boolean>`false`) : query.where('tenant', 'in', [...options.tenants]);
   if (options.status !== undefined) {
     query = query.where('status', 'in', typeof options.status === 'string' ? [options.status] : [...options.status]);
   }
   if (options.receivedBefore !== undefined) query = query.where('received_at', '<', options.receivedBefore);
-  return query.orderBy('received_at').orderBy('id').limit(options.limit ?? 1000).execute();
+  if (options.beforeId !== undefined) query = query.where('id', '<', options.beforeId);
+  query = options.order === 'newest' ? query.orderBy('id', 'desc') : query.orderBy('received_at').orderBy('id');
+  return query.limit(options.limit ?? 1000).execute();
 }
+
+export interface ErasureCounts {
+  counts: Record<ErasureRequestStatus, number>;
+  overdue: number;
+  dueWithinDays: number;
+  oldestOpen: Pick<ErasureRequest, 'id' | 'received_at' | 'deadline_at' | 'status'> | null;
+}
+
+/** Counts by status, and the open ones (neither verified, not_found nor retained) overdue or due soon, in two statements. */
+export async function erasureCounts(db: Db, tenants: readonly string[], now: Date, withinDays: number): Promise<ErasureCounts> {
+  const counts = { received: 0, purging: 0, purged: 0, verified: 0, not_found: 0, retained: 0, failed: 0 } as Record<ErasureRequestStatus, number>;
+  if (tenants.length === 0) return { counts, overdue: 0, dueWithinDays: 0, oldestOpen: null };
+  const soon = new Date(now.getTime() + withinDays * 86_400_000);
+  const rows = await db
+    .selectFrom('erasure_requests')
+    .select((eb) => [
+      'status',
+      eb.fn.countAll<string>().as('n'),
+      sql<string>`count(*) FILTER (WHERE deadline_at < ${now})`.as('overdue'),
+      sql<string>`count(*) FILTER (WHERE deadline_at >= ${now} AND deadline_at <= ${soon})`.as('soon'),
+    ])
+    .where('tenant', 'in', [...tenants])
+    .groupBy('status')
+    .execute();
+  let overdue = 0;
+  let dueWithinDays = 0;
+  for (const r of rows) {
+    counts[r.status] = Number(r.n);
+    if (!ENDED.includes(r.status)) {
+      overdue += Number(r.overdue);
+      dueWithinDays += Number(r.soon);
+    }
+  }
+  const oldestOpen =
+    (await db
+      .selectFrom('erasure_requests')
+      .select(['id', 'received_at', 'deadline_at', 'status'])
+      .where('tenant', 'in', [...tenants])
+      .where('status', 'not in', [...ENDED])
+      .orderBy('received_at')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst()) ?? null;
+  return { counts, overdue, dueWithinDays, oldestOpen };
+}
+
+/** Open requests (neither ended nor failed) due by `before`, for the deadline emails. */
+export function openRequestsDueBy(db: Db, before: Date, limit = 1000): Promise<ErasureRequest[]> {
+  return db.selectFrom('erasure_requests').selectAll().where('status', 'not in', [...ENDED]).where('deadline_at', '<=', before).orderBy('deadline_at').limit(limit).execute();
+}
+
+/** Requests whose erasure holds the identifier hash `hash` (a subject access request's lookup). */
+export function erasuresByIdentifierHash(db: Db, tenant: string, hash: string): Promise<ErasureRequest[]> {
+  return db.selectFrom('erasure_requests').selectAll().where('tenant', '=', tenant).where(sql<boolean>`identifier_hashes @> ARRAY[${hash}]::text[]`).orderBy('id').execute();
+}
+
+/** Ended requests whose re-verification is due by `now`. */
+export function reverificationsDue(db: Db, now: Date, limit = 1000): Promise<ErasureRequest[]> {
+  return db.selectFrom('erasure_requests').selectAll().where('status', 'in', ['verified', 'not_found']).where('next_reverify_at', '<=', now).orderBy('next_reverify_at').limit(limit).execute();
+}
+
+/**
+ * Requests that need a run and have none queued or running: in flight
+ * (received, purging, purged), or proven and due for re-verification. What
+ * `reconcile` gives a new erasure run (a lost enqueue, a run that died for good).
+ */
+export async function erasuresWithoutLiveRun(db: Db, now: Date, limit = 1000): Promise<ErasureRequest[]> {
+  return db
+    .selectFrom('erasure_requests as r')
+    .selectAll('r')
+    .where((eb) => eb.or([eb('r.status', 'in', [...IN_FLIGHT]), eb.and([eb('r.status', 'in', ['verified', 'not_found']), eb('r.next_reverify_at', '<=', now)])]))
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('job_runs as j')
+            .select(sql`1`.as('one'))
+            .where('j.kind', '=', 'erasure')
+            .where(sql`j.payload->>'request_id'`, '=', sql`r.id::text`)
+            .where('j.status', 'in', ['queued', 'running']),
+        ),
+      ),
+    )
+    .orderBy('r.id')
+    .limit(limit)
+    .execute();
+}
+
+// The tenant's salt
+
+/** The tenant's salt of identifier hashes: made once (the first caller's wins), then always the same. */
+export async function erasureSalt(db: Db, tenant: string, fresh: () => Uint8Array): Promise<Uint8Array> {
+  await db.updateTable('tenants').set({ erasure_salt: fresh() }).where('name', '=', tenant).where('erasure_salt', 'is', null).execute();
+  const row = await db.selectFrom('tenants').select('erasure_salt').where('name', '=', tenant).executeTakeFirst();
+  if (row?.erasure_salt == null) throw new NotFoundError('tenant', tenant);
+  return row.erasure_salt;
+}
+
+// Helpers
+
+async function transitionWhere(db: Db, id: number, from: readonly ErasureRequestStatus[], to: ErasureRequestStatus, set: Record<string, unknown>, roundsBefore: number): Promise<ErasureRequest> {
+  const row = await db
+    .updateTable('erasure_requests')
+    .set({ ...set, status: to } as never)
+    .where('id', '=', id)
+    .where('status', 'in', [...from])
+    .where('purge_rounds', '=', roundsBefore)
+    .returningAll()
+    .executeTakeFirst();
+  if (row !== undefined) return row;
+  return transition(db, 'erasure_requests', id, [], to);
+}
+
+async function notInStatus(db: Db, id: number, wanted: ErasureRequestStatus): Promise<Error> {
+  try {
+    await transition(db, 'erasure_requests', id, [], wanted);
+  } catch (err) {
+    return err as Error;
+  }
+  return new InputError('erasure_request', `request ${id} is not ${wanted}`);
+}
+
+export type ErasureRow = Selectable<Database['erasure_requests']>;

@@ -9,10 +9,13 @@ import type { Tenant } from '../db/database.js';
 import {
   markErasureFailed,
   markPurged,
-  markPurging,
-  markVerified,
-  receiveErasureRequest,
+  proveErasure,
+  receiveErasureRequests,
+  recordPurgeAnswer,
+  recordPurgeCall,
+  startPurgeRound,
 } from '../db/erasure.repository.js';
+import { erasureDeadline } from '../erasure/deadline.js';
 import type { Db } from '../db/executor.js';
 import { addCurrentVersion, createPendingVersion, listVersions } from '../db/secret-versions.repository.js';
 import { addPerson } from '../app/people.js';
@@ -96,18 +99,24 @@ export async function seedDemoTenant(db: Db, options: SeedDemoOptions): Promise<
   // The demo's erasure history, replayed through the request lifecycle.
   for (const r of demo.erasure_requests) {
     const received = new Date(r.received_at);
-    const { request, created } = await receiveErasureRequest(db, { tenant: name, profileId: String(r.profile_id), at: received });
+    const [received1] = await receiveErasureRequests(db, [
+      { tenant: name, profileId: String(r.profile_id), receivedAt: received, deadlineAt: erasureDeadline(received), reference: 'demo history', requestedBy: 'demo', identifiers: null, identifierKinds: [], identifierHashes: [] },
+    ]);
+    const { request, created } = received1!;
     if (!created || r.status === 'received') continue;
     const step = new Date(received.getTime() + 60_000);
     if (r.status === 'failed') {
       await markErasureFailed(db, request.id, step, 'demo history: the purge call was refused');
       continue;
     }
-    await markPurging(db, request.id, step);
+    await startPurgeRound(db, request.id, 1, step);
     if (r.status === 'purging') continue;
-    await markPurged(db, request.id, step);
+    await recordPurgeAnswer(db, request.id, await recordPurgeCall(db, request.id), 'accepted');
+    await markPurged(db, request.id, step, 0);
     if (r.status === 'verified') {
-      await markVerified(db, request.id, new Date(r.verified_at ?? step), { note: 'demo history: verified before Warden was set up' });
+      const at = new Date(r.verified_at ?? step);
+      // Verified before Warden was set up: the certificate says so, and lists no check Warden did not make.
+      await proveErasure(db, request.id, { outcome: 'verified', at, checks: [], certificate: { history: 'demo: verified before Warden was set up', request_id: request.id, tenant: name }, nextReverifyAt: new Date(at.getTime() + 35 * 86_400_000) });
     }
   }
   return tenant;

@@ -10,6 +10,7 @@ import * as runLeases from './2026-11-29T2300_run-leases.js';
 import * as auditLogKeyed from './2026-11-29T2310_audit-log-keyed.js';
 import * as peopleSignIn from './2026-11-30T0100_people-sign-in.js';
 import * as approvals from './2026-11-30T0500_approvals.js';
+import * as erasure from './2026-11-30T0800_erasure.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-29T1800_initial': initial,
@@ -18,4 +19,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-29T2310_audit-log-keyed': auditLogKeyed,
   '2026-11-30T0100_people-sign-in': peopleSignIn,
   '2026-11-30T0500_approvals': approvals,
+  '2026-11-30T0800_erasure': erasure,
 };

@@ -22,7 +22,7 @@ import {
   openApproval,
   withdrawApprovals,
 } from '../../../src/db/approvals.repository.js';
-import { markPurged, markPurging, markVerified, receiveErasureRequest } from '../../../src/db/erasure.repository.js';
+import { currentCertificate, markPurged, proveErasure, receiveErasureRequests, recordPurgeAnswer, recordPurgeCall, startPurgeRound } from '../../../src/db/erasure.repository.js';
 import {
   acceptedVersions,
   addCurrentVersion,
@@ -163,17 +163,23 @@ describe.each(BACKENDS)('ledger on %s', (backend) => {
 
   it('repository only: takes each erasure request once per profile through its statuses', async () => {
     await addTenant(t.db, acme);
-    const first = await receiveErasureRequest(t.db, { tenant: 'acme', profileId: '55', at: at(1) });
-    expect(first.request).toMatchObject({ status: 'received', deadline_at: at(31) });
-    expect(await receiveErasureRequest(t.db, { tenant: 'acme', profileId: '55', at: at(2) })).toEqual({ request: first.request, created: false });
-    const id = first.request.id;
-    await expect(markPurged(t.db, id, at(1))).rejects.toBeInstanceOf(InvalidTransitionError);
-    expect(await markPurging(t.db, id, at(1, 1))).toMatchObject({ status: 'purging', attempts: 1 });
-    await markPurged(t.db, id, at(1, 2));
-    const verified = await markVerified(t.db, id, at(1, 3), { checks: [{ name: 'profile-404', ok: true }] });
-    expect(verified).toMatchObject({ status: 'verified', verified_at: at(1, 3), certificate: { checks: [{ name: 'profile-404', ok: true }] } });
-    await expect(receiveErasureRequest(t.db, { tenant: 'nope', profileId: '1' })).rejects.toBeInstanceOf(UnknownTenantError);
-    await expect(receiveErasureRequest(t.db, { tenant: 'acme', profileId: '' })).rejects.toThrow('profile_id: must not be empty');
+    const input = (profileId: string, day: number) => ({ tenant: 'acme', profileId, receivedAt: at(day), deadlineAt: at(day + 30), reference: null, requestedBy: 'cli:test', identifiers: null, identifierKinds: [], identifierHashes: [] });
+    const [first] = await receiveErasureRequests(t.db, [input('55', 1)]);
+    expect(first!.request).toMatchObject({ status: 'received', deadline_at: at(31) });
+    expect(await receiveErasureRequests(t.db, [input('55', 2)])).toEqual([{ request: first!.request, created: false }]);
+    const id = first!.request.id;
+    await expect(markPurged(t.db, id, at(1), 1000)).rejects.toBeInstanceOf(InvalidTransitionError);
+    expect(await startPurgeRound(t.db, id, 1, at(1, 1))).toMatchObject({ status: 'purging', purge_rounds: 1 });
+    // A second start of the same round (another worker) is refused: the round was taken.
+    await expect(startPurgeRound(t.db, id, 1, at(1, 1))).rejects.toBeInstanceOf(InvalidTransitionError);
+    await recordPurgeAnswer(t.db, id, await recordPurgeCall(t.db, id), 'accepted');
+    await markPurged(t.db, id, at(1, 2), 60_000);
+    const proof = { outcome: 'verified' as const, at: at(1, 3), checks: [{ check: 'profile', passed: true }], certificate: { request_id: id }, nextReverifyAt: at(36) };
+    const { request } = await proveErasure(t.db, id, proof);
+    expect(request).toMatchObject({ status: 'verified', verified_at: at(1, 3), purge_answers: ['accepted'], identifiers: null });
+    await expect(proveErasure(t.db, id, proof)).rejects.toBeInstanceOf(InvalidTransitionError);
+    expect(await currentCertificate(t.db, id)).toMatchObject({ outcome: 'verified', body: { request_id: id } });
+    await expect(receiveErasureRequests(t.db, [{ ...input('1', 1), tenant: 'nope' }])).rejects.toThrow();
   });
 
   it('repository only: labels secret versions through create, set, test and finish', async () => {
