@@ -169,8 +169,11 @@ The words the rules use, exactly:
 - **Integration fingerprint** of a usage entry: the user agent's product name
   (the text before the first \`/\` or space), lower-cased; an empty or missing
   user agent is \`unknown\`.
-- **Erasure deadline**: \`received_at\` + \`erasure_deadline_days\`. A request is
-  **open** until its status is \`verified\`.
+- **Erasure deadline**: the request's \`deadline_at\` when present and not null;
+  otherwise \`received_at\` + \`erasure_deadline_days\`. A request is **open**
+  while its status is none of \`verified\`, \`not_found\` (the profile was proven
+  never held) and \`retained\` (kept on purpose, with a recorded legal reason);
+  \`failed\` is open.
 
 ## Decisions
 
@@ -192,6 +195,12 @@ Where the rules contract leaves a choice open, Warden decides so:
   accounts included; ACC-01 applies to machine accounts too (one registered to
   a departed person's email is still that person's).
 - **PRV-03** matches audits whose \`auditable_id\` equals the request's \`profile_id\`.
+- **A request's own deadline.** \`deadline_at\` is taken as given, even when it
+  is later than receipt + \`erasure_deadline_days\` (an extension) or earlier
+  than receipt: the policy value is only the fallback for a request without one.
+  The ledger records a deadline with every request, so \`warden snapshot\` and the
+  scheduled audits always carry one, and a tenant's \`erasure_deadline_days\`
+  counts only for snapshots whose requests have none.
 
 ## Subjects
 
@@ -266,8 +275,9 @@ without a zone is read as UTC. Ids may be strings or numbers.
 | | \`pending_since\` | timestamp or null | a rotation in progress |
 | \`erasure_requests[]\` | \`id\`, \`profile_id\` | id, required | |
 | | \`received_at\` | timestamp, required | |
-| | \`status\` | one of ${list(ERASURE_STATUSES)}, required | |
+| | \`status\` | one of ${list(ERASURE_STATUSES)}, required | \`verified\`, \`not_found\` and \`retained\` close the request ([Definitions](#definitions)) |
 | | \`verified_at\` | timestamp or null | |
+| | \`deadline_at\` | timestamp or null | the request's own deadline (a calendar month, or extended); absent or null: \`received_at\` + \`erasure_deadline_days\` |
 
 **Input errors.** A snapshot that is not valid JSON, lacks \`tenant\`, or has a
 value of the wrong type anywhere (a user without an id, a timestamp that does

@@ -37,7 +37,7 @@ export interface TenantSnapshot {
   allowlist?: { cidr: string; location_id: string | null; approved_remote_access: boolean; note: string | null }[];
   locations?: { id: string; name: string; closed_at: string | null }[];
   secrets?: { name: string; kind: string; current_version_created_at: string; pending_since: string | null }[];
-  erasure_requests?: { id: string; profile_id: string; received_at: string; status: string; verified_at: string | null }[];
+  erasure_requests?: { id: string; profile_id: string; received_at: string; status: string; verified_at: string | null; deadline_at: string }[];
 }
 
 /** Options of {@link gatherTenantSnapshot}. */
@@ -192,6 +192,8 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
       received_at: r.received_at.toISOString(),
       status: r.status,
       verified_at: r.verified_at?.toISOString() ?? null,
+      // The ledger's own deadline, fixed at receipt (or extended): the rules use it rather than the policy's count of days.
+      deadline_at: r.deadline_at.toISOString(),
     }));
   }
   return snapshot;

@@ -24,7 +24,7 @@ import { parseInstant } from './time.js';
 
 export const SECRET_KINDS = ['webhook-signing', 'barcode', 'api-token', 'machine-password'] as const;
 export const PERSON_STATUSES = ['active', 'terminated'] as const;
-export const ERASURE_STATUSES = ['received', 'purging', 'purged', 'verified', 'failed'] as const;
+export const ERASURE_STATUSES = ['received', 'purging', 'purged', 'verified', 'not_found', 'retained', 'failed'] as const;
 
 /** Epoch milliseconds. */
 export type Instant = number;
@@ -95,6 +95,8 @@ export interface ErasureRequest {
   received_at: Instant;
   status: (typeof ERASURE_STATUSES)[number];
   verified_at: Instant | null;
+  /** The request's own deadline (a calendar month, or an extension); null: receipt + `erasure_deadline_days`. */
+  deadline_at: Instant | null;
 }
 export interface Snapshot {
   tenant: string;
@@ -250,6 +252,7 @@ function readErasureRequest(item: unknown, w: Where): ErasureRequest {
     received_at: instant(r.received_at, w, 'received_at'),
     status: oneOf(r.status, ERASURE_STATUSES, w, 'status'),
     verified_at: optInstant(r.verified_at, w, 'verified_at'),
+    deadline_at: optInstant(r.deadline_at, w, 'deadline_at'),
   };
 }
 

@@ -98,6 +98,7 @@ export interface ErasureJson {
   received_at?: string;
   status?: string;
   verified_at?: string | null;
+  deadline_at?: string | null;
 }
 
 export interface SnapshotJson {

@@ -109,6 +109,10 @@ describe('timestamps', () => {
       [{ tenant: 'a', secrets: [{ name: 's', kind: 'barcode', current_version_created_at: 'x' }] }, 'snapshot.secrets[0].current_version_created_at'],
       [{ tenant: 'a', secrets: [{ name: 's', kind: 'barcode', current_version_created_at: T, pending_since: 'x' }] }, 'snapshot.secrets[0].pending_since'],
       [{ tenant: 'a', erasure_requests: [{ id: 'e', profile_id: 1, received_at: 'x', status: 'received' }] }, 'snapshot.erasure_requests[0].received_at'],
+      [
+        { tenant: 'a', erasure_requests: [{ id: 'e', profile_id: 1, received_at: T, status: 'received' }, { id: 'f', profile_id: 2, received_at: T, status: 'received', deadline_at: '2026-12-32' }] },
+        'snapshot.erasure_requests[1].deadline_at',
+      ],
     ];
     for (const [value, path] of cases) expect(rejection(value)).toEqual({ path, problem: 'not an ISO 8601 timestamp', message: `${path}: not an ISO 8601 timestamp` });
   });
@@ -161,7 +165,43 @@ describe('other fields', () => {
   it('rejects a status outside the enum', () => {
     const r = rejection({ tenant: 'a', erasure_requests: [{ id: 'e', profile_id: 1, received_at: T, status: 'done' }] });
     expect(r.path).toBe('snapshot.erasure_requests[0].status');
-    expect(r.problem).toBe('expected one of "received", "purging", "purged", "verified", "failed"');
+    expect(r.problem).toBe('expected one of "received", "purging", "purged", "verified", "not_found", "retained", "failed"');
+  });
+
+  it.each(['not found', 'Retained', 'NOT_FOUND', 'deleted', ''])('rejects the erasure status %j: statuses are spelt exactly', (status) => {
+    const r = rejection({ tenant: 'a', erasure_requests: [{ id: 'e', profile_id: 1, received_at: T, status }] });
+    expect(r.path).toBe('snapshot.erasure_requests[0].status');
+    expect(r.problem).toMatch(/^expected one of .*"not_found", "retained"/);
+  });
+
+  it.each(['not_found', 'retained'])('accepts the erasure status %s', (status) => {
+    expect(parseSnapshot({ tenant: 'a', erasure_requests: [{ id: 'e', profile_id: 1, received_at: T, status }] }).erasure_requests[0]!.status).toBe(status);
+  });
+
+  it.each([
+    [1767225600000, 'expected string, got number'],
+    [true, 'expected string, got boolean'],
+    [{}, 'expected string, got object'],
+    ['tomorrow', 'not an ISO 8601 timestamp'],
+    ['', 'not an ISO 8601 timestamp'],
+  ])('rejects an erasure deadline_at of %j, naming its path', (deadline_at, problem) => {
+    expect(rejection({ tenant: 'a', erasure_requests: [{ id: 'e', profile_id: 1, received_at: T, status: 'received', deadline_at }] })).toEqual({
+      path: 'snapshot.erasure_requests[0].deadline_at',
+      problem,
+      message: `snapshot.erasure_requests[0].deadline_at: ${problem}`,
+    });
+  });
+
+  it('reads an erasure deadline_at as epoch ms, and an absent or null one as null', () => {
+    const s = parseSnapshot({
+      tenant: 'a',
+      erasure_requests: [
+        { id: 'own', profile_id: 1, received_at: T, status: 'received', deadline_at: '2026-12-31' },
+        { id: 'null', profile_id: 2, received_at: T, status: 'received', deadline_at: null },
+        { id: 'absent', profile_id: 3, received_at: T, status: 'received' },
+      ],
+    });
+    expect(s.erasure_requests.map((r) => r.deadline_at)).toEqual([Date.UTC(2026, 11, 31), null, null]);
   });
 
   it('rejects a directory status outside active | terminated: a misspelt one would hide a departure', () => {

@@ -10,7 +10,7 @@ export const prv01 = defineRule({
   subject: 'erasure_request',
   action: 'escalate',
   requires_approval: false,
-  summary: 'An open erasure request (status not `verified`) whose deadline is before as-of.',
+  summary: 'An open erasure request (status none of `verified`, `not_found`, `retained`) whose deadline is before as-of.',
   why:
     'GDPR gives a month to erase a customer\'s data on request; a missed deadline is a breach the tenant must ' +
     'answer for, so it goes to someone who can act today.',

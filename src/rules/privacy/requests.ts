@@ -7,14 +7,26 @@ import type { Policy } from '../policy.js';
 import type { ErasureRequest } from '../snapshot.js';
 import { DAY_MS, iso } from '../time.js';
 
-/** Received, purging, purged or failed: only a `verified` erasure is done. */
+/**
+ * Statuses that end a request: erased and checked (`verified`), proven never
+ * held (`not_found`), or kept on purpose with a recorded legal reason
+ * (`retained`). Every other status, `failed` included, still owes an erasure.
+ */
+const CLOSED_STATUSES: ReadonlySet<ErasureRequest['status']> = new Set(['verified', 'not_found', 'retained']);
+
+/** Open until the erasure is verified, the profile proven never held, or the data retained on purpose. */
 export function isOpen(request: ErasureRequest): boolean {
-  return request.status !== 'verified';
+  return !CLOSED_STATUSES.has(request.status);
 }
 
-/** The day the erasure must be done by: receipt plus `erasure_deadline_days`. */
+/**
+ * The instant the erasure must be done by: the request's own `deadline_at`
+ * when it has one (set when it was received, or extended since), otherwise
+ * receipt plus `erasure_deadline_days`. An own deadline is taken as given,
+ * even past the policy's: the policy value is only the fallback.
+ */
 export function deadlineOf(request: ErasureRequest, policy: Policy): number {
-  return request.received_at + policy.erasure_deadline_days * DAY_MS;
+  return request.deadline_at ?? request.received_at + policy.erasure_deadline_days * DAY_MS;
 }
 
 /** The evidence every privacy finding carries. */
@@ -26,5 +38,5 @@ export function requestEvidence(request: ErasureRequest, policy: Policy) {
 export const REQUEST_EVIDENCE_DOC = {
   status: 'the request\'s status',
   received_at: 'when it was received',
-  deadline: 'its deadline (receipt + `erasure_deadline_days`)',
+  deadline: 'its deadline: the request\'s `deadline_at`, else receipt + `erasure_deadline_days`',
 } as const;
