@@ -9,11 +9,11 @@ import { runIdOf } from '../src/db/job-runs.repository.js';
 import { approvalEmails } from '../src/approvals/notify.js';
 import { requireTenant, tenantPolicy } from '../src/db/tenants.repository.js';
 import { DomainError, InputError } from '../src/errors.js';
-import { defineJob, type JobDefinition } from '../src/queue/define-job.js';
+import { defineJob, type JobContext, type JobDefinition } from '../src/queue/define-job.js';
 import { PermanentJobError } from '../src/queue/errors.js';
 import { parsePolicy } from '../src/rules/policy.js';
 import type { RuleFamily } from '../src/rules/types.js';
-import { requireApp } from './job-deps.js';
+import { requireApp, type AppDeps } from './job-deps.js';
 
 /**
  * Audit payloads carry nothing: the tenant is the run's, the data is gathered
@@ -26,6 +26,12 @@ export interface AuditJobOptions {
   family: RuleFamily;
   /** Cron pattern, in the tenant's time zone. */
   schedule: string;
+  /**
+   * More work after the audit is recorded (e.g. the erasure sweep's deadline
+   * emails); its counts join the run's.
+   * @defaultValue none
+   */
+  after?: (ctx: JobContext, app: AppDeps, tenant: string) => Promise<Record<string, number>>;
 }
 
 /** An audit job, with the rule family it runs: its runs are the ones that see (and resolve) that family's findings. */
@@ -33,7 +39,7 @@ export interface AuditJobDefinition extends JobDefinition<typeof auditPayload> {
   readonly family: RuleFamily;
 }
 
-export function defineAuditJob({ name, family, schedule }: AuditJobOptions): AuditJobDefinition {
+export function defineAuditJob({ name, family, schedule, after }: AuditJobOptions): AuditJobDefinition {
   const job = defineJob({
     name,
     payload: auditPayload,
@@ -65,7 +71,7 @@ export function defineAuditJob({ name, family, schedule }: AuditJobOptions): Aud
           if (emails.length > 0) counts['approval_emails'] = emails.length;
           if (opened.length > 0 && emails.length === 0) ctx.log.warn({ approvals: opened.length }, 'approvals opened, and the tenant has no admin to ask them of: add one with warden people add');
         }
-        return counts;
+        return after === undefined ? counts : { ...counts, ...(await after(ctx, app, ctx.tenant)) };
       } catch (err) {
         // A set-up problem (token variable unset, unknown tenant, bad directory
         // source) will not fix itself between retries: fail the run now, with the

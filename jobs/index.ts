@@ -3,6 +3,7 @@ import type { AnyJobDefinition } from '../src/queue/define-job.js';
 import type { AuditJobDefinition } from './define-audit-job.js';
 import { allowlistAuditJob } from './allowlist-audit.job.js';
 import { digestJob } from './digest.job.js';
+import { erasureJob } from './erasure.job.js';
 import { erasureSweepJob } from './erasure-sweep.job.js';
 import { reconcileJob } from './reconcile.job.js';
 import { remediationJob } from './remediation.job.js';
@@ -19,4 +20,4 @@ export const auditJobs: readonly AuditJobDefinition[] = [
   erasureSweepJob,
 ];
 
-export const jobs: readonly AnyJobDefinition[] = [reconcileJob, ...auditJobs, digestJob, remediationJob];
+export const jobs: readonly AnyJobDefinition[] = [reconcileJob, ...auditJobs, digestJob, remediationJob, erasureJob];

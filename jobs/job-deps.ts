@@ -37,6 +37,12 @@ export interface AppDeps {
    */
   webKey?: () => Buffer;
   /**
+   * The secret box's key (`WARDEN_SECRET_KEY`, or the embedded key file), read
+   * on first use: the erasure job opens a request's sealed identifiers with it.
+   * @defaultValue none: requests with identifiers cannot be verified by search
+   */
+  secretKey?: () => Buffer;
+  /**
    * Platform client tuning for every audit (timeouts, retries, page size).
    * @defaultValue the client's defaults
    */

@@ -22,11 +22,17 @@
  * that is failed; a refused or failed approval whose admins were never told
  * (its email failed, or its process died) is emailed now, once.
  *
+ * And the erasure requests (docs/architecture.md "Erasure"): one in flight
+ * (received, purging, purged) with no queued or running `erasure` run (its
+ * enqueue was lost, or its run died for good), or a proven one whose
+ * re-verification is due, gets a run now, which the pass below enqueues.
+ *
  * Payload: `{}` only.
  */
 import { z } from 'zod';
 import { tellOutcome } from '../src/approvals/notify.js';
 import { approvalsAwaitingRemediation, expireApprovals, markApprovalFailed, untoldOutcomes } from '../src/db/approvals.repository.js';
+import { erasuresWithoutLiveRun } from '../src/db/erasure.repository.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { defineJob, type JobContext, type TransportJobState } from '../src/queue/define-job.js';
 import { newRunId } from '../src/queue/run-id.js';
@@ -72,6 +78,19 @@ async function reconcileApprovals(ctx: JobContext): Promise<Record<string, numbe
   };
 }
 
+/** Erasure requests that need a run and have none get one; counts for the run's row. */
+async function reconcileErasures(ctx: JobContext): Promise<Record<string, number>> {
+  const app = ctx.deps.app;
+  if (app === undefined) return {};
+  let runs = 0;
+  for (const request of await erasuresWithoutLiveRun(app.db, new Date())) {
+    await ctx.ledger.createRun({ id: newRunId(), kind: 'erasure', tenant: request.tenant, payload: { request_id: request.id }, scheduledFor: null });
+    runs++;
+  }
+  if (runs > 0) ctx.log.info({ erasures: runs }, 'erasure runs created for requests that had none');
+  return runs > 0 ? { erasures_enqueued: runs } : {};
+}
+
 /** Why a run whose job the queue finished is being settled, for the ledger's `error`. */
 function reasonOf(state: TransportJobState): string {
   return state.state === 'failed' ? `the queue failed its job: ${state.reason}` : 'the queue completed its job but the run never ended';
@@ -86,6 +105,7 @@ export const reconcileJob = defineJob({
   async run(_payload, ctx) {
     const schedulers = await ctx.queue.ensureSchedules();
     const approvals = await reconcileApprovals(ctx);
+    const erasures = await reconcileErasures(ctx);
     let requeued = 0;
     let retried = 0;
     let failed = 0;
@@ -121,6 +141,6 @@ export const reconcileJob = defineJob({
       }
     }
     if (requeued > 0) ctx.log.info({ requeued }, 'runs re-enqueued');
-    return { schedulers, requeued, retried, failed, unknown, ...approvals };
+    return { schedulers, requeued, retried, failed, unknown, ...approvals, ...erasures };
   },
 });

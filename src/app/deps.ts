@@ -36,6 +36,7 @@ export function createAppDeps(options: CreateAppDepsOptions): OpenedAppDeps {
   const { config } = options;
   const mailer = createMailer({ ...mailerConfigOf(config), ...options.mailer });
   let key: Buffer | undefined;
+  let sealing: Buffer | undefined;
   return {
     db: options.db,
     env: options.env,
@@ -44,6 +45,7 @@ export function createAppDeps(options: CreateAppDepsOptions): OpenedAppDeps {
     allowPrivateNetworks: config.WARDEN_ALLOW_PRIVATE_NETWORKS ?? [],
     ...(config.WARDEN_PUBLIC_URL === undefined ? {} : { publicUrl: config.WARDEN_PUBLIC_URL }),
     webKey: () => (key ??= webKey(secretKey(config, config.WARDEN_DATA_DIR))),
+    secretKey: () => (sealing ??= secretKey(config, config.WARDEN_DATA_DIR)),
     ...(options.client === undefined ? {} : { client: options.client }),
     close: () => {
       mailer.close();

@@ -72,6 +72,12 @@ export interface JobRunner {
   /** Records the run in the ledger, then dispatches it; resolves to its run id. */
   enqueue(kind: string, payload: unknown, tenant: string | null): Promise<string>;
   /**
+   * Hands runs already written to the ledger (e.g. in an import's transaction)
+   * to the transport, in bulk; one that fails to go stays queued in the
+   * ledger, and reconcile enqueues it.
+   */
+  dispatch(kind: string, runs: readonly { id: string; tenant: string | null; payload: Record<string, unknown> }[]): Promise<void>;
+  /**
    * The run as the ledger has it: once it is over when `wait` (always so in
    * process, where the run executes here), else as it is now.
    */
@@ -106,6 +112,9 @@ export async function openJobRunner(app: RunnerParts, choice: RunnerChoice): Pro
     return {
       mode: 'in-process',
       enqueue: (kind, payload, tenant) => enqueue({ registry, ledger, dispatcher: runner }, kind, payload, { tenant }),
+      async dispatch(kind, runs) {
+        for (const run of runs) await runner.add({ ...run, kind, scheduledFor: null });
+      },
       async outcome(id) {
         await runner.settled(id);
         return read(id);
@@ -127,6 +136,7 @@ export async function openJobRunner(app: RunnerParts, choice: RunnerChoice): Pro
   return {
     mode: 'redis',
     enqueue: (kind, payload, tenant) => enqueue({ registry, ledger, dispatcher }, kind, payload, { tenant }),
+    dispatch: (kind, runs) => dispatcher.addBulk(kind, runs),
     async outcome(id, wait, options = {}) {
       const started = Date.now();
       let run = await read(id);

@@ -9,11 +9,10 @@
  * errors name request ids only.
  */
 import { sql, type Selectable } from 'kysely';
-import { InputError } from '../errors.js';
 import { appendAuditLog } from './audit-log.repository.js';
 import { canonicalJson } from './canonical-json.js';
 import { json, type Database, type ErasureCertificate, type ErasureEvent, type ErasureRequest, type ErasureRequestStatus } from './database.js';
-import { NotFoundError } from './errors.js';
+import { InvalidTransitionError, NotFoundError } from './errors.js';
 import { inTransaction, type Db } from './executor.js';
 import { transition } from './transition.js';
 import { createHash } from 'node:crypto';
@@ -115,7 +114,7 @@ export async function recordPurgeCall(db: Db, id: number): Promise<number> {
 }
 
 /** The answer of purge call `n` (1-based), as the platform gave it. */
-export async function recordPurgeAnswer(db: Db, id: number, n: number, answer: 'accepted' | 'not_found'): Promise<void> {
+export async function recordPurgeAnswer(db: Db, id: number, n: number, answer: 'accepted' | 'not_found' | 'rate_limited'): Promise<void> {
   await sql`UPDATE erasure_requests SET purge_answers[${n}] = ${answer} WHERE id = ${id}`.execute(db);
 }
 
@@ -366,9 +365,9 @@ export async function erasureCounts(db: Db, tenants: readonly string[], now: Dat
   return { counts, overdue, dueWithinDays, oldestOpen };
 }
 
-/** Open requests (neither ended nor failed) due by `before`, for the deadline emails. */
-export function openRequestsDueBy(db: Db, before: Date, limit = 1000): Promise<ErasureRequest[]> {
-  return db.selectFrom('erasure_requests').selectAll().where('status', 'not in', [...ENDED]).where('deadline_at', '<=', before).orderBy('deadline_at').limit(limit).execute();
+/** The tenant's open requests (failed included) due by `before`, for the deadline emails. */
+export function openRequestsDueBy(db: Db, tenant: string, before: Date, limit = 10_000): Promise<ErasureRequest[]> {
+  return db.selectFrom('erasure_requests').selectAll().where('tenant', '=', tenant).where('status', 'not in', [...ENDED]).where('deadline_at', '<=', before).orderBy('deadline_at').orderBy('id').limit(limit).execute();
 }
 
 /** Requests whose erasure holds the identifier hash `hash` (a subject access request's lookup). */
@@ -391,10 +390,11 @@ export async function erasuresWithoutLiveRun(db: Db, now: Date, limit = 1000): P
     .selectFrom('erasure_requests as r')
     .selectAll('r')
     .where((eb) => eb.or([eb('r.status', 'in', [...IN_FLIGHT]), eb.and([eb('r.status', 'in', ['verified', 'not_found']), eb('r.next_reverify_at', '<=', now)])]))
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('job_runs as j')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('job_runs as j')
             .select(sql`1`.as('one'))
             .where('j.kind', '=', 'erasure')
             .where(sql`j.payload->>'request_id'`, '=', sql`r.id::text`)
@@ -429,16 +429,14 @@ async function transitionWhere(db: Db, id: number, from: readonly ErasureRequest
     .returningAll()
     .executeTakeFirst();
   if (row !== undefined) return row;
-  return transition(db, 'erasure_requests', id, [], to);
+  throw await notInStatus(db, id, to);
 }
 
+/** Why a guarded step matched no row: the request is unknown, or in another status (an InvalidTransitionError naming it). */
 async function notInStatus(db: Db, id: number, wanted: ErasureRequestStatus): Promise<Error> {
-  try {
-    await transition(db, 'erasure_requests', id, [], wanted);
-  } catch (err) {
-    return err as Error;
-  }
-  return new InputError('erasure_request', `request ${id} is not ${wanted}`);
+  const current = await db.selectFrom('erasure_requests').select('status').where('id', '=', id).executeTakeFirst();
+  if (current === undefined) return new NotFoundError('erasure_request', id);
+  return new InvalidTransitionError('erasure_request', id, current.status, wanted);
 }
 
 export type ErasureRow = Selectable<Database['erasure_requests']>;

@@ -97,10 +97,15 @@ export function firstAdmin(db: Db): Promise<Person | undefined> {
 
 /** The enabled people with the admin role who may see `tenant` (their tenants include it, or they see all). */
 export function tenantAdmins(db: Db, tenant: string): Promise<Person[]> {
+  return tenantPeopleWithRole(db, tenant, 'admin');
+}
+
+/** The enabled people with `role` who may see `tenant` (their tenants include it, or they see all). */
+export function tenantPeopleWithRole(db: Db, tenant: string, role: string): Promise<Person[]> {
   return db
     .selectFrom('people')
     .selectAll()
-    .where(sql<boolean>`'admin' = any(roles)`)
+    .where(sql<boolean>`${role} = any(roles)`)
     .where('disabled_at', 'is', null)
     .where((eb) => eb.or([eb('tenants', 'is', null), eb(sql<boolean>`${tenant} = any(tenants)`, '=', true)]))
     .orderBy('id')

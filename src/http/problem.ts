@@ -9,6 +9,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { SignInRefusedError } from '../app/sign-in.js';
 import { ApprovalRefusedError } from '../approvals/errors.js';
+import { ErasureRefusedError } from '../erasure/errors.js';
 import { InvalidTransitionError, NotFoundError, UnknownTenantError } from '../db/errors.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -58,6 +59,7 @@ export function problemOf(err: unknown): Problem | undefined {
   if (err instanceof SignInRefusedError) return problem(400, err.message);
   if (err instanceof InvalidTransitionError) return problem(409, err.message);
   if (err instanceof ApprovalRefusedError) return problem(err.status, err.message);
+  if (err instanceof ErasureRefusedError) return problem(409, err.message);
   if (err instanceof InputError) return problem(400, err.message, err.path);
   const e = err as Partial<FastifyError>;
   if ((e.validation?.length ?? 0) > 0) return problem(400, e.message ?? 'the request is not valid', e.validationContext);

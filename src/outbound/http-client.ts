@@ -62,6 +62,15 @@ export interface HttpPolicy {
    * @defaultValue a policy that allows no private network
    */
   urlPolicy?: OutboundUrlPolicy;
+  /**
+   * A pace shared beyond this client (e.g. the fleet-wide rate of a tenant's
+   * platform, src/erasure/pace.ts): `take` is awaited before every attempt,
+   * retries included, and may throw to stop the request; `rateLimited` hears
+   * of every `429`, with its `Retry-After` when given, before the client
+   * decides whether to retry.
+   * @defaultValue none: no pacing beyond the retry policy
+   */
+  pace?: { take(): Promise<void>; rateLimited(retryAfterMs: number | undefined): Promise<void> };
 }
 
 /** Options of {@link HttpClient}. */
@@ -125,6 +134,7 @@ export class HttpClient {
   readonly #logger: Logger | undefined;
   readonly #random: () => number;
   readonly #urlPolicy: OutboundUrlPolicy;
+  readonly #pace: HttpPolicy['pace'];
 
   constructor(options: HttpClientOptions) {
     this.#urlPolicy = options.urlPolicy ?? new OutboundUrlPolicy();
@@ -142,6 +152,7 @@ export class HttpClient {
     this.#maxRetryAfterMs = nonNegative('maxRetryAfterMs', options.maxRetryAfterMs ?? 60_000);
     this.#logger = options.logger;
     this.#random = options.random ?? Math.random;
+    this.#pace = options.pace;
   }
 
   /**
@@ -156,6 +167,7 @@ export class HttpClient {
     const { method, route } = spec;
     const call: HttpCall = { method, route, resourceId: spec.resourceId };
     for (let attempt = 0; ; attempt++) {
+      await this.#pace?.take();
       const started = performance.now();
       const outcome = await this.#once(url, spec, call);
       const status = outcome.kind === 'answer' ? outcome.status : 0;
@@ -167,6 +179,7 @@ export class HttpClient {
         // Only a success must be JSON: a 5xx from a proxy is often HTML.
         if (accepted && outcome.unreadable) throw this.#errors.status(call, status, { problem: 'answer is not JSON', fields: [] });
         if (accepted) return { status, body: outcome.body };
+        if (status === 429) await this.#pace?.rateLimited(outcome.retryAfterMs);
       }
       const delay = this.#retryDelay(outcome, spec, attempt);
       if (delay === undefined) throw this.#finalError(outcome, call);

@@ -29,3 +29,20 @@ export class UnknownJobError extends InputError {
 export class PermanentJobError extends Error {
   override readonly name = 'PermanentJobError';
 }
+
+/**
+ * Thrown by a job to come back later without spending an attempt: the work
+ * is not failing, it is waiting (a verification window, a platform that asked
+ * for a pause). The run goes back to `queued`; BullMQ delays its job until
+ * `until` (the inline runner sleeps until then).
+ */
+export class RunDeferredError extends Error {
+  override readonly name = 'RunDeferredError';
+  constructor(
+    readonly until: Date,
+    /** Why, for the log: no identifier. */
+    readonly reason: string,
+  ) {
+    super(`deferred until ${until.toISOString()}: ${reason}`);
+  }
+}

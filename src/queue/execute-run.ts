@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../log/logger.js';
 import type { AnyJobDefinition, EffectResult, JobContext, JobDeps, OnceOptions, QueueControl } from './define-job.js';
-import { PayloadError, PermanentJobError } from './errors.js';
+import { PayloadError, PermanentJobError, RunDeferredError } from './errors.js';
 import { Lease, LeaseLostError } from './lease.js';
 import type { RunCounts, RunLedger } from './run-ledger.js';
 
@@ -44,7 +44,8 @@ export interface Delivery {
 /**
  * Outcome of {@link executeRun}: `duplicate` means the run was final or
  * unknown, and was not run; `leased` that another runner holds it under a live
- * lease until `until` (a transport may deliver it again then); `lease-lost`
+ * lease until `until` (a transport may deliver it again then); `deferred` that
+ * the job asked to come back at `until` ({@link RunDeferredError}); `lease-lost`
  * that this attempt lost the run to another runner while executing it, and
  * left its ending to that runner.
  */
@@ -52,6 +53,7 @@ export type Outcome =
   | { status: 'succeeded'; counts: RunCounts }
   | { status: 'duplicate' }
   | { status: 'leased'; until: Date }
+  | { status: 'deferred'; until: Date }
   | { status: 'lease-lost' };
 
 /** True when retrying cannot help: a bad payload or a job that said so. */
@@ -111,6 +113,12 @@ export async function executeRun(def: AnyJobDefinition, d: Delivery, env: RunEnv
   } catch (err) {
     lease.stop();
     if (lease.lost) return leaseLost();
+    if (err instanceof RunDeferredError) {
+      // Waiting is not failing: the run is queued again, with no error, and the transport brings it back at `until`.
+      if (!(await ledger.finish(d.runId, 'queued', {}, null, lease.owner))) return leaseLost();
+      logger().debug({ until: err.until.toISOString(), reason: err.reason }, 'run deferred');
+      return { status: 'deferred', until: err.until };
+    }
     const final = isPermanent(err) || d.attempt >= d.maxAttempts;
     const message = err instanceof PayloadError ? `invalid payload: ${err.message}` : errorMessage(err);
     if (!(await ledger.finish(d.runId, final ? 'failed' : 'queued', {}, message, lease.owner))) return leaseLost();

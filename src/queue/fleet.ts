@@ -538,6 +538,11 @@ function processorFor(def: AnyJobDefinition, env: RunEnvironment, leaseMs: numbe
         },
         env,
       );
+      if (outcome.status === 'deferred') {
+        // The job waits (a verification window, a platform's pause): back at `until`, without spending an attempt.
+        await job.moveToDelayed(outcome.until.getTime(), token);
+        throw new DelayedError();
+      }
       if (outcome.status === 'leased') {
         // Another runner holds the run (e.g. reconcile re-enqueued it after a flush while its worker still runs it):
         // come back when that lease ends, to find the run finished, or to take it over if its holder died.

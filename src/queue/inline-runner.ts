@@ -196,13 +196,17 @@ export class InlineRunner implements Dispatcher, QueueControl {
     await new Promise((resolve) => setImmediate(resolve));
     const slots = this.slots.get(run.kind)!;
     for (let attempt = 1; ; attempt++) {
+      let waitMs = backoff * 2 ** (attempt - 1);
       await slots.acquire();
       // Closing: a run that has not started its attempt leaves its row queued for reconcile.
       if (this.stopping.signal.aborted) return slots.release();
       try {
         const delivery = { runId: run.id, tenant: run.tenant, payload: run.payload, attempt, maxAttempts, scheduledFor: run.scheduledFor, leaseMs: this.leaseMs };
-        await executeRun(def, delivery, this.env);
-        return;
+        const outcome = await executeRun(def, delivery, this.env);
+        if (outcome.status !== 'deferred') return;
+        // Waiting is not an attempt: the same attempt number comes back at `until`.
+        attempt--;
+        waitMs = Math.max(0, outcome.until.getTime() - Date.now());
       } catch (err) {
         // executeRun has recorded the failure in the ledger already.
         if (isPermanent(err) || attempt >= maxAttempts || this.stopping.signal.aborted) return;
@@ -210,7 +214,7 @@ export class InlineRunner implements Dispatcher, QueueControl {
         slots.release();
       }
       try {
-        await sleep(backoff * 2 ** (attempt - 1), undefined, { signal: this.stopping.signal });
+        await sleep(waitMs, undefined, { signal: this.stopping.signal });
       } catch {
         return; // close() cut the wait short: the row says queued, reconcile retries it later.
       }

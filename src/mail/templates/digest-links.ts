@@ -84,3 +84,14 @@ export function pendingApprovalsUrl(links: Pick<DigestLinks, 'publicUrl'>, tenan
 export function approvalLinkUrl(links: Pick<DigestLinks, 'publicUrl'>, token: string): string {
   return `${baseOf(links.publicUrl)}/approvals/link/${encodeURIComponent(token)}`;
 }
+
+/** `/erasures/ID` under the public URL: an erasure request's page (its trail and certificate). */
+export function erasureUrl(links: Pick<DigestLinks, 'publicUrl'>, id: number): string {
+  if (!Number.isSafeInteger(id) || id < 1) throw new InputError('erasure request id', 'must be a positive whole number');
+  return `${baseOf(links.publicUrl)}/erasures/${id}`;
+}
+
+/** The tenant's erasure requests: `/erasures?tenant=T` (the deadline email's link). */
+export function erasuresUrl(links: Pick<DigestLinks, 'publicUrl'>, tenant: string): string {
+  return `${baseOf(links.publicUrl)}/erasures?${new URLSearchParams({ tenant }).toString()}`;
+}

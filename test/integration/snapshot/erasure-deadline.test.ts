@@ -1,7 +1,16 @@
 // The erasure part of a tenant's snapshot (docs/rules.md "Snapshot format"): every ledger request carries
 // its own deadline_at, and the privacy rules judge by it, not by the policy's erasure_deadline_days.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { markErasureFailed, receiveErasureRequest } from '../../../src/db/erasure.repository.js';
+import { markErasureFailed, receiveErasureRequests } from '../../../src/db/erasure.repository.js';
+import type { Db } from '../../../src/db/executor.js';
+
+/** A request received at `at` with the 30-day deadline the rows of this test are written with. */
+async function receiveErasureRequest(db: Db, input: { tenant: string; profileId: string; at: Date }) {
+  const [row] = await receiveErasureRequests(db, [
+    { tenant: input.tenant, profileId: input.profileId, receivedAt: input.at, deadlineAt: new Date(input.at.getTime() + 30 * 86_400_000), reference: null, requestedBy: 'test', identifiers: null, identifierKinds: [], identifierHashes: [] },
+  ]);
+  return row!;
+}
 import { addTenant } from '../../../src/db/tenants.repository.js';
 import { gatherTenantSnapshot } from '../../../src/audit/tenant-snapshot.js';
 import { evaluate } from '../../../src/rules/engine.js';
