@@ -63,6 +63,11 @@ dl.settings dd { margin: 0; }
 .status-failed { color: #8c1d18; }
 .status-running { color: #0b57d0; }
 .status-queued { color: #4b5563; }
+.status-verified, .status-not_found, .passed { color: #1e6b34; }
+.status-retained { color: #6b5300; }
+.status-received, .status-purging, .status-purged { color: #0b57d0; }
+.overdue { color: #8c1d18; font-weight: 700; }
+.due-soon { color: #a0430a; font-weight: 600; }
 svg.trend { display: block; margin: .25rem 0 .5rem; }
 svg.trend .trend-bar { fill: #0b57d0; }
 svg.trend .trend-failed { fill: #b3261e; }
