@@ -263,7 +263,7 @@ function certificateSection(d: ErasureDetail, text: string | undefined): SafeHtm
 <p>Certificate <strong>#${c.id}</strong>: ${c.outcome === 'verified' ? 'purged and proven gone' : 'the platform never held the profile, proven the same way'}, issued ${when(c.issued_at)}.</p>
 <p>SHA-256 <code id="certificate-sha256">${c.sha256}</code>, recorded in the audit log.</p>
 <p><a id="certificate-download" href="/api/v1/erasures/${d.request.id}/certificate" download="erasure-${d.request.id}-certificate.json">Download the certificate (JSON)</a></p>
-${text === undefined ? '' : html`<details><summary>The certificate as text</summary><pre id="certificate-text">${text}</pre></details>`}
+${text === undefined ? '' : html`<details><summary>The certificate as text</summary><pre id="certificate-text" class="certificate-text">${text}</pre></details>`}
 </div>`;
 }
 
