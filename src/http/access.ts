@@ -9,7 +9,8 @@
  * - `none`: no tenant, or a list the handler filters by {@link visibleTenants};
  * - `param`: the `:tenant` path parameter, checked before the handler runs;
  * - `query`: the optional `?tenant=` filter, checked likewise (the handler filters lists);
- * - `row`: the handler checks the tenant of the row it loads (`canSeeTenant`, src/app/people.ts).
+ * - `row`: the handler checks the tenant of the row it loads, or of the row a
+ *   body asks it to write (`canSeeTenant`, src/app/people.ts).
  * A tenant a person may not see answers 404, as one that does not exist.
  */
 import { canSeeTenant } from '../app/people.js';
@@ -50,6 +51,21 @@ const READ = (tenant: TenantScope): RouteAccess => ({ who: EVERY_ROLE, tenant })
 const REVIEW = (tenant: TenantScope): RouteAccess => ({ who: ['compliance', 'admin'], tenant });
 /** Deciding: admins only (the action checks again that they are an admin of that tenant, and not deciding about themselves). */
 const DECIDE = (tenant: TenantScope): RouteAccess => ({ who: ['admin'], tenant });
+/**
+ * GDPR erasure requests (docs/architecture.md "Erasure"): everyone reads them
+ * (compliance answers for them, admins see what is purged from their tenants).
+ * Engineers run the pipeline: they enqueue requests, extend a deadline and
+ * retry failed ones, as `warden purge` does; an admin who also runs it holds
+ * the engineer role too (approvals and the queue dashboard's actions are the
+ * admins', the purge pipeline is not).
+ */
+const ERASE = (tenant: TenantScope): RouteAccess => ({ who: ['engineer'], tenant });
+/**
+ * Keeping a subject's data on purpose is a legal decision with a recorded
+ * reason (a legal hold, an Art. 17(3) exemption): compliance's, as accepting a
+ * finding's risk is. It is recorded with who decided.
+ */
+const RETAIN = (tenant: TenantScope): RouteAccess => ({ who: ['compliance'], tenant });
 
 /** Keyed by `METHOD /url` as the route was declared; `/admin/queues/*` covers bull-board's routes. */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
@@ -91,6 +107,12 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // An emailed link is its own credential (signed, bound to one admin, once, 7 days); a signed-in other person is refused by the action.
   'GET /approvals/link/:token': ANYONE,
   'POST /approvals/link/:token': ANYONE,
+  'GET /erasures': READ('query'),
+  'POST /erasures': ERASE('row'),
+  'GET /erasures/:id': READ('row'),
+  'POST /erasures/:id/extend': ERASE('row'),
+  'POST /erasures/:id/retain': RETAIN('row'),
+  'POST /erasures/:id/retry': ERASE('row'),
 
   // JSON API.
   'GET /api/v1/openapi.json': ANYONE_UNSEEN,
@@ -108,6 +130,14 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /api/v1/approvals/:id/approve': DECIDE('row'),
   'POST /api/v1/approvals/:id/reject': DECIDE('row'),
   'POST /api/v1/approvals/approve': DECIDE('none'),
+  'GET /api/v1/erasures': READ('query'),
+  'POST /api/v1/erasures': ERASE('row'),
+  'GET /api/v1/erasures/status': READ('query'),
+  'GET /api/v1/erasures/:id': READ('row'),
+  'GET /api/v1/erasures/:id/certificate': READ('row'),
+  'POST /api/v1/erasures/:id/extend': ERASE('row'),
+  'POST /api/v1/erasures/:id/retain': RETAIN('row'),
+  'POST /api/v1/erasures/retry': ERASE('row'),
 };
 
 const PREFIXED = '/admin/queues';

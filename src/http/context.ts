@@ -25,4 +25,12 @@ export interface WebContext {
    * `remediation` run. Resolves to the run's id.
    */
   enqueue(kind: string, payload: unknown, tenant: string | null): Promise<string>;
+  /**
+   * Hands runs already written to the ledger to the job runner (an erasure
+   * request's run is written with the request, in one transaction). A run that
+   * does not go stays queued in the ledger, and reconcile enqueues it.
+   */
+  dispatch(kind: string, runs: readonly { id: string; tenant: string | null; payload: Record<string, unknown> }[]): Promise<void>;
+  /** The secret box's key: erasure requests' identifiers are sealed with it. */
+  secretKey(): Buffer;
 }

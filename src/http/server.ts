@@ -16,6 +16,7 @@ import type { SignInDeps } from '../app/sign-in.js';
 import { secretKey } from '../secrets/secret-box.js';
 import { webKey } from '../secrets/tokens.js';
 import { registerApprovalsApi } from './api/approvals.api.js';
+import { registerErasuresApi } from './api/erasures.api.js';
 import { registerFindingsApi } from './api/findings.api.js';
 import { registerMeApi } from './api/me.api.js';
 import { registerOpenApiApi, registerOpenApiDocument } from './api/openapi.api.js';
@@ -29,6 +30,7 @@ import { registerHomePage } from './pages/home.page.js';
 import { errorPage } from './pages/layout.js';
 import { registerApprovalsPages } from './pages/approvals.page.js';
 import { registerApprovalLinkPages } from './pages/approval-link.page.js';
+import { registerErasuresPages } from './pages/erasures.page.js';
 import { registerFindingsPages } from './pages/findings.page.js';
 import { registerRunsPages } from './pages/runs.page.js';
 import { registerSignIn } from './pages/sign-in.page.js';
@@ -48,9 +50,13 @@ const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Pro
   registerApprovalsPages,
   registerApprovalLinkPages,
   registerApprovalsApi,
+  registerErasuresPages,
+  registerErasuresApi,
   registerOpenApiApi,
   registerOps,
 ];
+
+const NO_RUNNER = 'this server has no job runner: reconcile enqueues the run';
 
 /** Request bodies above this are refused with 413. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -69,12 +75,14 @@ export interface ServerOptions {
   /** The clock. @defaultValue the system's */
   now?: () => Date;
   /**
-   * Where runs the web app asks for go (remediation of an approval): the
-   * app's job runner, executing in process or only enqueueing for the fleet.
-   * @defaultValue none: enqueueing fails, an approval stays approved without
-   * a run, and `reconcile` enqueues it (the decision is committed either way)
+   * Where runs the web app asks for go (remediation of an approval, an
+   * erasure request's run): the app's job runner, executing in process or
+   * only enqueueing for the fleet.
+   * @defaultValue none: enqueueing fails, an approval stays approved (an
+   * erasure request received) without a run going, and `reconcile` enqueues
+   * it (the decision or the request is committed either way)
    */
-  runner?: Pick<JobRunner, 'enqueue'>;
+  runner?: Pick<JobRunner, 'enqueue' | 'dispatch'>;
 }
 
 export interface WebServer {
@@ -90,7 +98,8 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   const log = app.log.child({ component: 'http' });
   const publicUrl = options.publicUrl ?? config.WARDEN_PUBLIC_URL;
   let listening = 'http://127.0.0.1';
-  const key = webKey(secretKey(config, config.WARDEN_DATA_DIR));
+  const sealing = secretKey(config, config.WARDEN_DATA_DIR);
+  const key = webKey(sealing);
   const ctx: WebContext = {
     app,
     db: app.database.db,
@@ -104,7 +113,9 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
     },
     now: options.now ?? (() => new Date()),
     enqueue: (kind, payload, tenant) =>
-      options.runner === undefined ? Promise.reject(new Error('this server has no job runner: reconcile enqueues the run')) : options.runner.enqueue(kind, payload, tenant),
+      options.runner === undefined ? Promise.reject(new Error(NO_RUNNER)) : options.runner.enqueue(kind, payload, tenant),
+    dispatch: (kind, runs) => (options.runner === undefined ? Promise.reject(new Error(NO_RUNNER)) : options.runner.dispatch(kind, runs)),
+    secretKey: () => sealing,
   };
 
   // Request lines are ours (below): fastify's own would carry URLs, and a URL may carry a sign-in token.

@@ -35,6 +35,7 @@ export async function registerOpenApiDocument(server: FastifyInstance): Promise<
         { name: 'runs', description: 'Job runs' },
         { name: 'findings', description: 'Findings and their suppressions' },
         { name: 'approvals', description: 'Approvals of removals and revocations, and their decisions' },
+        { name: 'erasures', description: 'GDPR erasure requests: enqueue, status, certificates of erasure, deadline extensions, retention, retries' },
         { name: 'meta', description: 'This document' },
       ],
       components: {

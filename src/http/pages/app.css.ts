@@ -26,6 +26,7 @@ th, td { text-align: left; padding: .4rem .6rem; border-bottom: 1px solid #d0d4d
 th { background: #eceff3; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .card { background: #fff; border: 1px solid #d0d4da; border-radius: 4px; padding: 1rem; margin: 0 0 1rem; }
+.card > h2:first-child { margin-top: 0; }
 .grid { display: grid; gap: 1rem; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); }
 form.inline { display: inline; }
 form.filters { display: flex; flex-wrap: wrap; gap: .75rem; align-items: flex-end; margin-bottom: 1rem; }
@@ -63,6 +64,12 @@ dl.settings dd { margin: 0; }
 .status-failed { color: #8c1d18; }
 .status-running { color: #0b57d0; }
 .status-queued { color: #4b5563; }
+.status-verified, .status-not_found, .passed { color: #1e6b34; }
+.status-retained { color: #6b5300; }
+.status-received, .status-purging, .status-purged { color: #0b57d0; }
+.overdue { color: #8c1d18; font-weight: 700; }
+.due-soon { color: #a0430a; font-weight: 600; }
+pre.certificate-text { white-space: pre-wrap; overflow-wrap: anywhere; }
 svg.trend { display: block; margin: .25rem 0 .5rem; }
 svg.trend .trend-bar { fill: #0b57d0; }
 svg.trend .trend-failed { fill: #b3261e; }

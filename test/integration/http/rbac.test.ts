@@ -2,8 +2,11 @@
 // no hand-picked subset) × anonymous × a person holding only one role, for
 // each role × a person holding every role but restricted to another tenant.
 // Each request is a real one: the demo tenant, a real finding's fingerprint,
-// a real run's id, a real approval's id and a link signed for its admin, a form with the signed-in agent's CSRF token (or the
-// same-origin headers bull-board's scripts send).
+// a real run's id, a real approval's id and a link signed for its admin, a
+// verified erasure request of the demo's history (its certificate, and
+// actions on it that answer 409, so the walk purges nothing), a form with the
+// signed-in agent's CSRF token (or the same-origin headers bull-board's
+// scripts send).
 //
 // - anonymous on a non-public route: 401 problem+json (API, operations),
 //   303 to /sign-in (a page GET), 401 or 403 (a page form);
@@ -23,6 +26,7 @@ import { ROLES, type Role } from '../../../src/db/database.js';
 import { listFindings } from '../../../src/db/findings.repository.js';
 import { listRuns } from '../../../src/db/job-runs.repository.js';
 import { listApprovals } from '../../../src/db/approvals.repository.js';
+import { listErasureRequests } from '../../../src/db/erasure.repository.js';
 import { findPersonByEmail } from '../../../src/db/people.repository.js';
 import { signApprovalLink } from '../../../src/approvals/approval-links.js';
 import { addTenant } from '../../../src/db/tenants.repository.js';
@@ -58,6 +62,8 @@ const FORMS: Readonly<Record<string, Record<string, string>>> = {
   // Rejections first (the table's order): the approvals after them answer 409, and nothing is removed by the walk.
   'POST /approvals/:id/decision': { decision: 'rejected', comment: 'rejected in the RBAC walk' },
   'POST /approvals/link/:token': { comment: 'rejected in the RBAC walk' },
+  'POST /erasures/:id/extend': { months: '1', reason: 'extended in the RBAC walk' },
+  'POST /erasures/:id/retain': { reason: 'retained in the RBAC walk' },
 };
 const JSON_BODIES: Readonly<Record<string, unknown>> = {
   'PUT /api/v1/findings/:tenant/:fingerprint/suppression': { reason: 'accepted in the RBAC walk', expires_at: new Date(Date.now() + 7 * 86_400_000).toISOString() },
@@ -65,6 +71,8 @@ const JSON_BODIES: Readonly<Record<string, unknown>> = {
   'PATCH /admin/queues/*': { priority: 1 },
   'POST /api/v1/approvals/:id/approve': {},
   'POST /api/v1/approvals/:id/reject': { comment: 'rejected in the RBAC walk' },
+  'POST /api/v1/erasures/:id/extend': { months: 1, reason: 'extended in the RBAC walk' },
+  'POST /api/v1/erasures/:id/retain': { reason: 'retained in the RBAC walk' },
 };
 /** Bodies that need the walk's data (filled in beforeAll). */
 const LATE_FORMS: Record<string, Record<string, string>> = {};
@@ -91,6 +99,8 @@ let registry: JobRegistry | undefined;
 let fingerprint: string;
 let runId: number;
 let approvalId: number;
+/** A verified erasure request of the demo tenant: every action on it is refused by its state, after access. */
+let erasureId: number;
 /** Links to the approval signed for the demo's admin: GET opens an approve link, POST confirms a reject link. */
 const linkTokens: Record<string, string> = {};
 const agents = new Map<string, Agent>();
@@ -106,7 +116,7 @@ async function agentFor(email: string, fresh: boolean): Promise<Agent> {
 function concrete(key: string, access: RouteAccess): { method: string; path: string } {
   const [method, url] = key.split(' ') as [string, string];
   if (url === '/admin/queues/*') return { method, path: QUEUE_PATHS[method]! };
-  const id = url.startsWith('/approvals') || url.startsWith('/api/v1/approvals') ? approvalId : runId;
+  const id = url.startsWith('/approvals') || url.startsWith('/api/v1/approvals') ? approvalId : url.startsWith('/erasures') || url.startsWith('/api/v1/erasures') ? erasureId : runId;
   let path = url.replace(':tenant', TENANT).replace(':fingerprint', fingerprint).replace(':id', String(id)).replace(':token', linkTokens[method] ?? '');
   if (access.tenant === 'query') path += `?tenant=${TENANT}`;
   return { method, path };
@@ -158,6 +168,12 @@ beforeAll(async () => {
   fingerprint = (await listFindings(db, { tenant: TENANT }))[0]!.fingerprint;
   runId = (await listRuns(db, { tenant: TENANT, limit: 1 }))[0]!.id;
   approvalId = (await listApprovals(db, { tenant: TENANT, status: 'pending' }))[0]!.id;
+  const [erasure] = await listErasureRequests(db, { tenants: [TENANT], status: 'verified', limit: 1, order: 'newest' });
+  erasureId = erasure!.id;
+  // The profile it was for: enqueueing it again returns it, and nothing runs.
+  LATE_FORMS['POST /erasures'] = { tenant: TENANT, profile_id: erasure!.profile_id };
+  LATE_JSON['POST /api/v1/erasures'] = { tenant: TENANT, profile_id: erasure!.profile_id };
+  LATE_JSON['POST /api/v1/erasures/retry'] = { ids: [erasureId] };
   LATE_FORMS['POST /approvals/bulk-approve'] = { ids: String(approvalId) };
   LATE_JSON['POST /api/v1/approvals/approve'] = { ids: [approvalId] };
   const demoAdmin = (await findPersonByEmail(db, 'admins@demo.example'))!;
