@@ -124,6 +124,21 @@ async function approve(a: Approval, enqueueFails = false): Promise<string | null
   return outcome!.run;
 }
 
+/**
+ * The counts of a reconcile run once it has ended. The demo's ledger holds erasure
+ * requests still in flight, which reconcile gives runs too (`erasures_enqueued`,
+ * requeued with the rest): `requeued` is given here without them.
+ */
+async function reconciled(runId: string): Promise<Record<string, number>> {
+  const run = await eventually(async () => {
+    const r = await ledger.get(runId);
+    return r !== undefined && r.status !== 'queued' && r.status !== 'running' ? r : undefined;
+  }, 20_000, 'reconcile to end');
+  const counts = { ...(run.counts as Record<string, number>) };
+  if (counts.requeued !== undefined) counts.requeued -= counts.erasures_enqueued ?? 0;
+  return counts;
+}
+
 /** Waits until the approval has ended (verified, refused or failed) and none of its runs is left queued or running. */
 async function settled(a: Approval, timeoutMs = 30_000): Promise<Approval> {
   return eventually(
@@ -253,7 +268,7 @@ describe('remediation on the fleet', () => {
     const reconcile = await enqueue({ registry: world.registry, ledger, dispatcher: queues }, 'reconcile', {}, { tenant: null });
     const done = await settled(gus);
     expect(done.status).toBe('verified');
-    expect((await ledger.get(reconcile))!.counts).toMatchObject({ requeued: 1 });
+    expect(await reconciled(reconcile)).toMatchObject({ requeued: 1 });
     expect(await answersTo(world.sim, DELETE_USER)).toEqual({ 204: 1 });
     expect((await runsOf(gus)).map((r) => [r.idempotency_key, r.status])).toEqual([[runId, 'succeeded']]);
     expectCleanLogs();
@@ -274,7 +289,7 @@ describe('remediation on the fleet', () => {
     const reconcile = await enqueue({ registry: world.registry, ledger, dispatcher: queues }, 'reconcile', {}, { tenant: null });
     const done = await settled(gus);
     expect(done.status).toBe('verified');
-    expect((await ledger.get(reconcile))!.counts).toMatchObject({ remediations_enqueued: 1 });
+    expect(await reconciled(reconcile)).toMatchObject({ remediations_enqueued: 1 });
     expect(await answersTo(world.sim, DELETE_USER)).toEqual({ 204: 1 });
     expect(await userExists(world.sim, '9')).toBe(false);
   });
@@ -292,7 +307,7 @@ describe('remediation on the fleet', () => {
     const reconcile = await enqueue({ registry: world.registry, ledger, dispatcher: queues }, 'reconcile', {}, { tenant: null });
     const done = await settled(gus);
     expect(done.status).toBe('failed');
-    expect((await ledger.get(reconcile))!.counts).toMatchObject({ approvals_failed: 1 });
+    expect(await reconciled(reconcile)).toMatchObject({ approvals_failed: 1 });
     expect(await answersTo(world.sim, DELETE_USER)).toEqual({});
     const told = async () => (await world.outbox()).filter((m) => (m.subject ?? '').includes(`approval #${gus.id} failed`));
     await eventually(async () => ((await told()).length === 1 ? true : undefined), 10_000, 'the failure email');
@@ -313,7 +328,7 @@ describe('remediation on the fleet', () => {
     const reconcile = await enqueue({ registry: world.registry, ledger, dispatcher: queues }, 'reconcile', {}, { tenant: null });
     const done = await settled(gus);
     expect(done.status).toBe('verified');
-    expect((await ledger.get(reconcile))!.counts).toMatchObject({ remediations_enqueued: 1, requeued: 1 });
+    expect(await reconciled(reconcile)).toMatchObject({ remediations_enqueued: 1, requeued: 1 });
     expect((await runsOf(gus)).map((r) => [r.status, r.payload])).toEqual([['succeeded', { approval_id: gus.id }]]);
     expect(await answersTo(world.sim, DELETE_USER)).toEqual({ 204: 1 });
     // A second reconcile finds nothing to do.
