@@ -152,6 +152,7 @@ function showText(d: ErasureDetail): string {
     d.certificate === null ? '  none' : `  ${cell(`${d.certificate.outcome}, issued ${d.certificate.issued_at}, sha256 ${d.certificate.sha256}`)} (\`warden purge certificate ${r.id}\`)`,
     '',
     'Trail',
+    ...(d.events.length === 0 ? ['  none recorded'] : []),
     ...d.events.map((e) => `  ${cell(e.at)}  ${cell(e.event)}  ${cell(e.actor)}${Object.keys(e.detail).length === 0 ? '' : `  ${cell(JSON.stringify(e.detail))}`}`),
     '',
   ];
