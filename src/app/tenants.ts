@@ -1,5 +1,5 @@
 /**
- * The tenant actions: add a tenant, set its policy and approval settings, remove it. One function
+ * The tenant actions: add a tenant, set its policy, approval and erasure settings, remove it. One function
  * each, called by `warden tenants add|set|remove` and by any HTTP route that
  * does the same: validation, the checks and the write are here, so every face
  * refuses the same input with the same message and writes nothing when it does.
@@ -10,7 +10,17 @@ import type { Environment } from '../config.js';
 import type { PolicyOverrides, Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import { inTransaction } from '../db/executor.js';
-import { addTenant, listTenants, removeTenant, setTenantApprovalSettings, setTenantPolicy, type ApprovalSettingsPatch, type NewTenantInput } from '../db/tenants.repository.js';
+import {
+  addTenant,
+  listTenants,
+  removeTenant,
+  setTenantApprovalSettings,
+  setTenantErasureSettings,
+  setTenantPolicy,
+  type ApprovalSettingsPatch,
+  type ErasureSettingsPatch,
+  type NewTenantInput,
+} from '../db/tenants.repository.js';
 import { readCsvRoster } from '../directory/csv-roster.js';
 import { parseDirectorySource } from '../directory/source.js';
 import { InputError } from '../errors.js';
@@ -181,10 +191,10 @@ export const MAX_REMOVALS_PER_DAY = { min: 0, max: 10_000 } as const;
 /** A break-glass list is a handful of emergency accounts, not a roster. */
 const MAX_BREAK_GLASS = 100;
 
-function wholeNumber(value: string | number, field: string, bounds: { min: number; max: number }): number {
+function wholeNumber(value: string | number, field: string, bounds: { min: number; max: number }, orElse?: string): number {
   const text = String(value).trim();
   const n = /^\d{1,6}$/.test(text) ? Number(text) : NaN;
-  if (!Number.isInteger(n) || n < bounds.min || n > bounds.max) throw new InputError(field, `must be a whole number from ${bounds.min} to ${bounds.max}`);
+  if (!Number.isInteger(n) || n < bounds.min || n > bounds.max) throw new InputError(field, `must be a whole number from ${bounds.min} to ${bounds.max}${orElse === undefined ? '' : ` ${orElse}`}`);
   return n;
 }
 
@@ -219,17 +229,85 @@ export function validateApprovalSettings(name: string, request: ApprovalSettings
 }
 
 /**
- * Changes a tenant's policy, its approval settings, or both, in one
- * transaction, each change written to the audit log: both land or neither.
- * An unknown tenant is an InputError naming `tenant`, and nothing is written.
+ * A change of a tenant's erasure settings as asked for (docs/operations.md
+ * "Erasure settings"); a field left out is not changed. Errors name these
+ * fields, which a face renames to its own (the CLI to its flags).
  */
-export async function setTenantAction(db: Db, change: { policy?: PolicyUpdate; settings?: ApprovalSettingsUpdate }, actor: string): Promise<Tenant> {
-  const names = [...new Set([change.policy?.tenant, change.settings?.tenant].filter((n) => n !== undefined))];
+export interface ErasureSettingsRequest {
+  /** `DELETE` (the platform's reference) or `POST` (platforms that want it), case-insensitive. */
+  purge_method?: string;
+  /** Requests per second the platform allows Warden's erasures fleet-wide, 1 to 100 000, or `none` (no pacing; a 429 still pauses). */
+  platform_rate_limit?: string | number | null;
+  /** How long verification keeps retrying before one more purge: `90s`, `15m`, `1h` or seconds, 1 s to 24 h (default 15m). */
+  erasure_verify_window?: string | number;
+  /** Days after which a proven erasure is checked again, 1 to 365 (default 35). */
+  backup_window_days?: string | number;
+}
+
+/** Erasure settings once {@link validateErasureSettings} has accepted them. */
+export type ErasureSettingsUpdate = { readonly tenant: string; readonly patch: ErasureSettingsPatch; readonly [checked]: true };
+
+/** Bounds of the erasure settings (the table's CHECK constraints say the same). */
+export const PLATFORM_RATE_LIMIT = { min: 1, max: 100_000 } as const;
+export const ERASURE_VERIFY_WINDOW_S = { min: 1, max: 86_400 } as const;
+export const BACKUP_WINDOW_DAYS = { min: 1, max: 365 } as const;
+
+const DURATION_UNITS_S: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** `90s`, `15m`, `1h`, or a whole number of seconds, as whole seconds within `bounds`. */
+export function durationSeconds(value: string | number, field: string, bounds: { min: number; max: number }): number {
+  const m = /^(\d{1,6})\s*(s|m|h)?$/i.exec(String(value).trim());
+  const s = m === null ? NaN : Number(m[1]) * DURATION_UNITS_S[(m[2] ?? 's').toLowerCase()]!;
+  if (!Number.isInteger(s) || s < bounds.min || s > bounds.max) {
+    throw new InputError(field, `must be a duration from ${bounds.min} s to ${bounds.max / 3600} h, e.g. 90s, 15m or 1h`);
+  }
+  return s;
+}
+
+/**
+ * Validates erasure settings without the ledger: the tenant's name, the purge
+ * method, the rate limit (or `none`), the verification window and the backup
+ * window within their bounds. At least one setting must be given.
+ */
+export function validateErasureSettings(name: string, request: ErasureSettingsRequest): ErasureSettingsUpdate {
+  const tenant = tenantName(name);
+  const patch: ErasureSettingsPatch = {};
+  if (request.purge_method !== undefined) {
+    const method = request.purge_method.trim().toUpperCase();
+    if (method !== 'DELETE' && method !== 'POST') throw new InputError('purge_method', 'must be DELETE or POST');
+    patch.purgeMethod = method;
+  }
+  if (request.platform_rate_limit !== undefined) {
+    const given = request.platform_rate_limit;
+    patch.platformRateLimit =
+      given === null || String(given).trim().toLowerCase() === 'none' ? null : wholeNumber(given, 'platform_rate_limit', PLATFORM_RATE_LIMIT, 'or none');
+  }
+  if (request.erasure_verify_window !== undefined) patch.erasureVerifyWindowS = durationSeconds(request.erasure_verify_window, 'erasure_verify_window', ERASURE_VERIFY_WINDOW_S);
+  if (request.backup_window_days !== undefined) patch.backupWindowDays = wholeNumber(request.backup_window_days, 'backup_window_days', BACKUP_WINDOW_DAYS);
+  if (Object.keys(patch).length === 0) throw new InputError('settings', 'give at least one setting: purge_method, platform_rate_limit, erasure_verify_window or backup_window_days');
+  return { tenant, patch } as ErasureSettingsUpdate;
+}
+
+/**
+ * Changes a tenant's policy, its approval settings, its erasure settings, or
+ * several, in one transaction, each change written to the audit log: all
+ * land or none. An unknown tenant is an InputError naming `tenant`, and
+ * nothing is written.
+ */
+export async function setTenantAction(
+  db: Db,
+  change: { policy?: PolicyUpdate; settings?: ApprovalSettingsUpdate; erasure?: ErasureSettingsUpdate },
+  actor: string,
+): Promise<Tenant> {
+  const names = [...new Set([change.policy?.tenant, change.settings?.tenant, change.erasure?.tenant].filter((n) => n !== undefined))];
   const name = names[0];
   if (name === undefined || names.length > 1) throw new InputError('tenant', 'give one tenant and at least one change');
   return inTransaction(db, async (trx) => {
-    const policy = change.policy === undefined ? undefined : await setTenantPolicy(trx, name, change.policy.overrides, actor);
-    return change.settings === undefined ? policy! : setTenantApprovalSettings(trx, name, change.settings.patch, actor);
+    let row: Tenant | undefined;
+    if (change.policy !== undefined) row = await setTenantPolicy(trx, name, change.policy.overrides, actor);
+    if (change.settings !== undefined) row = await setTenantApprovalSettings(trx, name, change.settings.patch, actor);
+    if (change.erasure !== undefined) row = await setTenantErasureSettings(trx, name, change.erasure.patch, actor);
+    return row!;
   });
 }
 

@@ -37,6 +37,7 @@ import { registerPeople } from './commands/people.command.js';
 import { registerServe } from './commands/serve.command.js';
 import { registerFindings } from './commands/findings.command.js';
 import { registerApprovals } from './commands/approvals.command.js';
+import { registerPurge } from './commands/purge.command.js';
 import { HELP_CONFIGURATION, environmentHelp } from './help.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
@@ -70,6 +71,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerPeople(program, io);
   registerFindings(program, io);
   registerApprovals(program, io, setExit);
+  registerPurge(program, io, setExit);
   return program;
 }
 

@@ -99,6 +99,11 @@ export interface TenantPatch {
   breakGlass?: string[];
   approvalExpiryDays?: number;
   maxRemovalsPerDay?: number;
+  purgeMethod?: 'DELETE' | 'POST';
+  /** Requests per second, or null for no pacing. */
+  platformRateLimit?: number | null;
+  erasureVerifyWindowS?: number;
+  backupWindowDays?: number;
 }
 
 export async function updateTenant(db: Db, name: string, patch: TenantPatch): Promise<Tenant> {
@@ -113,6 +118,10 @@ export async function updateTenant(db: Db, name: string, patch: TenantPatch): Pr
       ...(patch.breakGlass === undefined ? {} : { break_glass: patch.breakGlass }),
       ...(patch.approvalExpiryDays === undefined ? {} : { approval_expiry_days: patch.approvalExpiryDays }),
       ...(patch.maxRemovalsPerDay === undefined ? {} : { max_removals_per_day: patch.maxRemovalsPerDay }),
+      ...(patch.purgeMethod === undefined ? {} : { purge_method: patch.purgeMethod }),
+      ...(patch.platformRateLimit === undefined ? {} : { platform_rate_limit: patch.platformRateLimit }),
+      ...(patch.erasureVerifyWindowS === undefined ? {} : { erasure_verify_window_s: patch.erasureVerifyWindowS }),
+      ...(patch.backupWindowDays === undefined ? {} : { backup_window_days: patch.backupWindowDays }),
     })
     .where('name', '=', name)
     .returningAll()
@@ -169,6 +178,43 @@ export async function setTenantApprovalSettings(db: Db, name: string, patch: App
         ...(patch.breakGlass === undefined ? {} : { break_glass: patch.breakGlass }),
         ...(patch.approvalExpiryDays === undefined ? {} : { approval_expiry_days: patch.approvalExpiryDays }),
         ...(patch.maxRemovalsPerDay === undefined ? {} : { max_removals_per_day: patch.maxRemovalsPerDay }),
+      },
+    });
+    return row;
+  });
+}
+
+/** A tenant's erasure settings (docs/operations.md "Erasure settings"); each left out stays as it is. */
+export interface ErasureSettingsPatch {
+  /** The purge call's method. */
+  purgeMethod?: 'DELETE' | 'POST';
+  /** Requests per second the platform allows Warden's erasures, fleet-wide; null: no pacing. */
+  platformRateLimit?: number | null;
+  /** How long verification keeps retrying before one more purge, in seconds. */
+  erasureVerifyWindowS?: number;
+  /** Days after which a proven erasure is checked again (the platform's backup window). */
+  backupWindowDays?: number;
+}
+
+/**
+ * Changes the tenant's erasure settings (already validated by the caller) and
+ * records the change in the audit log, in one transaction: a slower pace or a
+ * shorter verification window changes what a certificate proves, so who
+ * changed it, and when, is part of the record.
+ * @param actor - who: a person's login, or `cli`
+ */
+export async function setTenantErasureSettings(db: Db, name: string, patch: ErasureSettingsPatch, actor: string): Promise<Tenant> {
+  return inTransaction(db, async (trx) => {
+    const row = await updateTenant(trx, name, patch);
+    await appendAuditLog(trx, {
+      actor,
+      action: 'tenant.erasure_settings_set',
+      subject: `tenant:${name}`,
+      details: {
+        ...(patch.purgeMethod === undefined ? {} : { purge_method: patch.purgeMethod }),
+        ...(patch.platformRateLimit === undefined ? {} : { platform_rate_limit: patch.platformRateLimit }),
+        ...(patch.erasureVerifyWindowS === undefined ? {} : { erasure_verify_window_s: patch.erasureVerifyWindowS }),
+        ...(patch.backupWindowDays === undefined ? {} : { backup_window_days: patch.backupWindowDays }),
       },
     });
     return row;

@@ -85,6 +85,10 @@ describe.each(backends)('warden tenants on $name', (backend) => {
       break_glass: [],
       approval_expiry_days: 14,
       max_removals_per_day: 10,
+      purge_method: 'DELETE',
+      platform_rate_limit: null,
+      erasure_verify_window_s: 900,
+      backup_window_days: 35,
     });
     expect(JSON.stringify(tenant)).not.toContain('tok-very-secret');
 
@@ -161,7 +165,9 @@ describe.each(backends)('warden tenants on $name', (backend) => {
     expect(await runCli(['tenants', 'set', 'pol', '--policy', join(dir, 'none.json')], env)).toMatchObject({ code: 2, stderr: `warden: --policy: cannot read "${join(dir, 'none.json')}" (ENOENT)\n` });
     expect(await runCli(['tenants', 'set', 'pol'], env)).toMatchObject({
       code: 2,
-      stderr: 'warden: --policy: give --policy FILE or --policy-reset, or an approval setting: --break-glass, --approval-expiry-days, --max-removals-per-day\n',
+      stderr:
+        'warden: --policy: give --policy FILE or --policy-reset, or an approval setting: --break-glass, --approval-expiry-days, --max-removals-per-day, ' +
+        'or an erasure setting: --purge-method, --platform-rate-limit, --erasure-verify-window, --backup-window-days\n',
     });
     expect((await runCli(['tenants', 'set', 'pol', '--policy', file, '--policy-reset'], env)).code).toBe(2);
     expect(await runCli(['tenants', 'set', 'nope', '--policy', file], env)).toMatchObject({ code: 2, stderr: 'warden: tenant: no tenant named "nope"\n' });

@@ -1,7 +1,15 @@
 /** `warden tenants add|list|show|set|remove`: who Warden audits, and by which policy. */
 import { Option, type Command } from 'commander';
 import { tenantName } from '../../app/tenant-input.js';
-import { addTenantAction, removeTenantAction, setTenantAction, validateApprovalSettings, validateNewTenant, validatePolicyChange } from '../../app/tenants.js';
+import {
+  addTenantAction,
+  removeTenantAction,
+  setTenantAction,
+  validateApprovalSettings,
+  validateErasureSettings,
+  validateNewTenant,
+  validatePolicyChange,
+} from '../../app/tenants.js';
 import type { Tenant } from '../../db/database.js';
 import { listTenants, requireTenant } from '../../db/tenants.repository.js';
 import { InputError } from '../../errors.js';
@@ -24,6 +32,18 @@ interface AddOptions {
   check: boolean;
 }
 
+interface SetOptions {
+  policy?: string;
+  policyReset?: boolean;
+  breakGlass?: string;
+  approvalExpiryDays?: string;
+  maxRemovalsPerDay?: string;
+  purgeMethod?: string;
+  platformRateLimit?: string;
+  erasureVerifyWindow?: string;
+  backupWindowDays?: string;
+}
+
 /** The tenant's settings as `list --format json` prints them. */
 function settingsOf(t: Tenant) {
   return {
@@ -36,7 +56,32 @@ function settingsOf(t: Tenant) {
     break_glass: t.break_glass,
     approval_expiry_days: t.approval_expiry_days,
     max_removals_per_day: t.max_removals_per_day,
+    purge_method: t.purge_method,
+    platform_rate_limit: t.platform_rate_limit,
+    erasure_verify_window_s: t.erasure_verify_window_s,
+    backup_window_days: t.backup_window_days,
   };
+}
+
+/** The command line's names of the erasure settings' fields (src/app/tenants.ts). */
+const ERASURE_FLAGS = {
+  purge_method: '--purge-method',
+  platform_rate_limit: '--platform-rate-limit',
+  erasure_verify_window: '--erasure-verify-window',
+  backup_window_days: '--backup-window-days',
+} as const;
+
+/** A number of seconds as a person writes it: `15m`, `90s`, `1h`. */
+function windowText(seconds: number): string {
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}
+
+/** The erasure settings in one line (`tenants show`, `tenants set`). */
+function erasureText(t: Tenant): string {
+  const pace = t.platform_rate_limit === null ? 'no rate limit' : `at most ${t.platform_rate_limit} request(s) a second fleet-wide`;
+  return `${t.purge_method} /profiles/{id}/purge, ${pace}; verification window ${windowText(t.erasure_verify_window_s)}; re-verified after ${t.backup_window_days} day(s)`;
 }
 
 /** The command line's names of the approval settings' fields (src/app/tenants.ts). */
@@ -59,6 +104,7 @@ function showText(t: Tenant): string {
     ['recipients', recipientsText || '-'],
     ['break-glass', t.break_glass.join(',') || '-'],
     ['approvals', `expire after ${t.approval_expiry_days} day(s); over ${t.max_removals_per_day} removal(s) in 24 hours a second admin must approve`],
+    ['erasure', erasureText(t)],
     ['policy', describePolicy(t.policy)],
   ];
   const rows = policyRows(t.policy);
@@ -152,16 +198,20 @@ export function registerTenants(program: Command, io: CliIo): void {
   tenants
     .command('set <name>')
     .description(
-      'change a tenant’s policy (the thresholds its scheduled audits use) and its approval settings. --policy FILE is ' +
-        'validated as `warden check --policy` validates it and replaces the whole policy: keys it leaves out go back to ' +
-        'their defaults. --policy-reset puts every key back to its default. The approval settings change only what is ' +
-        'given. All changes land together or not at all, each written to the audit log',
+      'change a tenant’s policy (the thresholds its scheduled audits use), its approval settings and its erasure settings. ' +
+        '--policy FILE is validated as `warden check --policy` validates it and replaces the whole policy: keys it leaves out ' +
+        'go back to their defaults. --policy-reset puts every key back to its default. The approval and erasure settings ' +
+        'change only what is given. All changes land together or not at all, each written to the audit log',
     )
     .addOption(new Option('--policy <file>', 'JSON object of policy overrides, e.g. {"inactive_days": 60}; - reads stdin'))
     .addOption(new Option('--policy-reset', 'drop every override: the tenant runs on the defaults').conflicts('policy'))
     .option('--break-glass <emails>', 'comma-separated emails of accounts Warden never removes (replaces the list; \'\' clears it)')
     .option('--approval-expiry-days <n>', 'days a pending approval stays open before it expires, 1 to 365 (default 14)')
     .option('--max-removals-per-day <n>', 'removals approved in 24 hours before each further one needs a second admin, 0 to 10000 (default 10)')
+    .option('--purge-method <method>', 'how the platform’s purge is called: DELETE (default) or POST /profiles/{id}/purge')
+    .option('--platform-rate-limit <n>', 'requests a second the platform allows Warden’s erasures, fleet-wide, 1 to 100000, or none (default none)')
+    .option('--erasure-verify-window <duration>', 'how long verification retries before one more purge, 1s to 24h, e.g. 90s, 15m (default 15m)')
+    .option('--backup-window-days <n>', 'the platform’s backup window: proven erasures are checked again after it, 1 to 365 (default 35)')
     .addHelpText(
       'after',
       examples(
@@ -170,15 +220,22 @@ export function registerTenants(program: Command, io: CliIo): void {
         'warden tenants set acme --policy-reset',
         'warden tenants set acme --break-glass root@acme.example,oncall@acme.example --max-removals-per-day 5',
         "warden tenants set acme --break-glass ''",
+        'warden tenants set acme --purge-method POST --platform-rate-limit 20 --erasure-verify-window 30m --backup-window-days 30',
       ),
     )
-    .action(async (name: string, opts: { policy?: string; policyReset?: boolean; breakGlass?: string; approvalExpiryDays?: string; maxRemovalsPerDay?: string }) => {
+    .action(async (name: string, opts: SetOptions) => {
       // The name is judged first, then the flags, then the file: the first problem is the one reported.
       tenantName(name);
       const settingsGiven = opts.breakGlass !== undefined || opts.approvalExpiryDays !== undefined || opts.maxRemovalsPerDay !== undefined;
+      const erasureGiven =
+        opts.purgeMethod !== undefined || opts.platformRateLimit !== undefined || opts.erasureVerifyWindow !== undefined || opts.backupWindowDays !== undefined;
       const policyGiven = opts.policy !== undefined || opts.policyReset === true;
-      if (!policyGiven && !settingsGiven) {
-        throw new InputError('--policy', 'give --policy FILE or --policy-reset, or an approval setting: --break-glass, --approval-expiry-days, --max-removals-per-day');
+      if (!policyGiven && !settingsGiven && !erasureGiven) {
+        throw new InputError(
+          '--policy',
+          'give --policy FILE or --policy-reset, or an approval setting: --break-glass, --approval-expiry-days, --max-removals-per-day, ' +
+            'or an erasure setting: --purge-method, --platform-rate-limit, --erasure-verify-window, --backup-window-days',
+        );
       }
       const settings = !settingsGiven
         ? undefined
@@ -189,9 +246,21 @@ export function registerTenants(program: Command, io: CliIo): void {
             ...(opts.maxRemovalsPerDay === undefined ? {} : { max_removals_per_day: opts.maxRemovalsPerDay }),
           })),
         );
+      const erasure = !erasureGiven
+        ? undefined
+        : await underFlags(ERASURE_FLAGS, () =>
+          Promise.resolve().then(() => validateErasureSettings(name, {
+            ...(opts.purgeMethod === undefined ? {} : { purge_method: opts.purgeMethod }),
+            ...(opts.platformRateLimit === undefined ? {} : { platform_rate_limit: opts.platformRateLimit }),
+            ...(opts.erasureVerifyWindow === undefined ? {} : { erasure_verify_window: opts.erasureVerifyWindow }),
+            ...(opts.backupWindowDays === undefined ? {} : { backup_window_days: opts.backupWindowDays }),
+          })),
+        );
       const change = !policyGiven ? undefined : opts.policy === undefined ? { reset: true as const } : { overrides: await readJson(opts.policy, '--policy', 'policy', io) };
       const policy = change === undefined ? undefined : validatePolicyChange(name, change);
-      const row = await withLedger(io, ({ db }) => setTenantAction(db, { ...(policy === undefined ? {} : { policy }), ...(settings === undefined ? {} : { settings }) }, cliActor()));
+      const row = await withLedger(io, ({ db }) =>
+        setTenantAction(db, { ...(policy === undefined ? {} : { policy }), ...(settings === undefined ? {} : { settings }), ...(erasure === undefined ? {} : { erasure }) }, cliActor()),
+      );
       const lines: string[] = [];
       if (policy !== undefined) lines.push(`tenant ${row.name}: policy is ${describePolicy(row.policy)}`);
       if (settings !== undefined) {
@@ -200,6 +269,7 @@ export function registerTenants(program: Command, io: CliIo): void {
             `approvals expire after ${row.approval_expiry_days} day(s); at most ${row.max_removals_per_day} removal(s) a day on one admin’s approval`,
         );
       }
+      if (erasure !== undefined) lines.push(`tenant ${row.name}: erasure by ${erasureText(row)}`);
       await write(io.stdout, `${lines.map(printable).join('\n')}\n`);
     });
 
