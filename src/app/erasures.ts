@@ -176,8 +176,8 @@ async function writeRequests(
     identifierHashes: d.identifiers.map((i) => identifierHash(salt, i)),
   }));
   const results = await inTransaction(deps.db, async (trx) => {
-    const rows = await receiveErasureRequests(trx, inputs);
-    progress?.(Math.floor(drafts.length / 2));
+    // The rows are most of the work: the bar follows them (runs, events and the dispatch are quick after).
+    const rows = await receiveErasureRequests(trx, inputs, (done) => progress?.(Math.floor(done * 0.9)));
     const created = rows.filter((r) => r.created);
     const runs = created.map((r) => ({ runKey: newRunId(), tenant, payload: { request_id: r.request.id } }));
     await createRuns(trx, 'erasure', runs, now);

@@ -39,7 +39,12 @@ export interface NewErasureInput {
  * held is left as it is and returned as not created. Rows come back in input
  * order. Run it in a transaction to make a batch all or nothing.
  */
-export async function receiveErasureRequests(db: Db, inputs: readonly NewErasureInput[]): Promise<{ request: ErasureRequest; created: boolean }[]> {
+export async function receiveErasureRequests(
+  db: Db,
+  inputs: readonly NewErasureInput[],
+  /** Told the rows written so far after each statement (an import's progress bar). */
+  progress?: (done: number) => void,
+): Promise<{ request: ErasureRequest; created: boolean }[]> {
   const created = new Map<string, ErasureRequest>();
   for (let i = 0; i < inputs.length; i += 1000) {
     const rows = await db
@@ -61,6 +66,7 @@ export async function receiveErasureRequests(db: Db, inputs: readonly NewErasure
       .returningAll()
       .execute();
     for (const row of rows) created.set(`${row.tenant}\0${row.profile_id}`, row);
+    progress?.(Math.min(inputs.length, i + 1000));
   }
   const missing = inputs.filter((r) => !created.has(`${r.tenant}\0${r.profileId}`));
   const existing = new Map<string, ErasureRequest>();
