@@ -145,6 +145,9 @@ async function drive(ctx: JobContext, app: AppDeps, tenant: Tenant, clients: Era
         found = await clients.purge.purgeProfile(request.profile_id);
       } catch (err) {
         if (err instanceof HttpStatusError && err.status === 429) await recordPurgeAnswer(app.db, id, n, 'rate_limited');
+        // The tenant's pace deferred the run before the call went out (the purge client makes one call, no retry):
+        // no call was made, and an `unknown` here would keep a profile never held from ever being `not_found`.
+        if (err instanceof RunDeferredError) await recordPurgeAnswer(app.db, id, n, 'not_sent');
         throw err;
       }
       await recordPurgeAnswer(app.db, id, n, found ? 'accepted' : 'not_found');
@@ -189,10 +192,11 @@ async function drive(ctx: JobContext, app: AppDeps, tenant: Tenant, clients: Era
 /**
  * True when the platform never held the profile: every purge call that was
  * answered said 404, and none went unanswered (a call that timed out may have
- * purged it, and the next one's 404 would then be its own doing).
+ * purged it, and the next one's 404 would then be its own doing). Calls
+ * refused with a 429 and calls never sent (the run deferred first) did nothing.
  */
 export function neverHeld(answers: readonly string[]): boolean {
-  const told = answers.filter((a) => a !== 'rate_limited');
+  const told = answers.filter((a) => a !== 'rate_limited' && a !== 'not_sent');
   return told.length > 0 && told.every((a) => a === 'not_found');
 }
 

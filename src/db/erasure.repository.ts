@@ -113,8 +113,8 @@ export async function recordPurgeCall(db: Db, id: number): Promise<number> {
   return row.n;
 }
 
-/** The answer of purge call `n` (1-based), as the platform gave it. */
-export async function recordPurgeAnswer(db: Db, id: number, n: number, answer: 'accepted' | 'not_found' | 'rate_limited'): Promise<void> {
+/** The answer of purge call `n` (1-based), as the platform gave it; `not_sent` when the call never went out (the run was deferred first). */
+export async function recordPurgeAnswer(db: Db, id: number, n: number, answer: 'accepted' | 'not_found' | 'rate_limited' | 'not_sent'): Promise<void> {
   await sql`UPDATE erasure_requests SET purge_answers[${n}] = ${answer} WHERE id = ${id}`.execute(db);
 }
 
