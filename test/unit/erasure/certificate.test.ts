@@ -70,7 +70,7 @@ describe('buildCertificate', () => {
       profile_id: '90210',
       reference: 'TICKET-7',
       outcome: 'verified',
-      outcome_meaning: expect.stringContaining('purged'),
+      outcome_meaning: 'the profile was purged and every check found it gone',
       received_at: '2025-01-31T09:00:00.000Z',
       deadline_at: '2025-02-28T09:00:00.000Z',
       deadline_extension: null,
@@ -82,7 +82,7 @@ describe('buildCertificate', () => {
         { kind: 'email', sha256: identifierHash(salt, identifiers[0]!) },
         { kind: 'phone', sha256: identifierHash(salt, identifiers[1]!) },
       ],
-      identifier_hashing: expect.stringContaining('salt'),
+      identifier_hashing: body.identifier_hashing,
       requested_by: 'cli:ops',
       reopened: 0,
     });
@@ -104,9 +104,10 @@ describe('buildCertificate', () => {
       checks,
       at: new Date(at),
     });
+    expect(other.outcome_meaning).toMatch(/did not hold the profile/);
+    expect(body.identifier_hashing).toMatch(/salt/);
     expect(other).toMatchObject({
       outcome: 'not_found',
-      outcome_meaning: expect.stringContaining('did not hold'),
       deadline_extension: { months: 2, reason: 'complex request', by: 'ops@acme.example' },
       purge: { method: 'POST', call: 'POST /profiles/{id}/purge' },
     });
