@@ -48,7 +48,10 @@ export interface Eraser {
   deps: ErasureActionDeps;
   /** Waits until nothing runs or waits (a deferred verification waits too). */
   idle(): Promise<void>;
-  /** Enqueues a run of `kind` (`{}` payload, fleet-wide: reconcile) and waits for everything to settle. */
+  /**
+   * Enqueues a run of `kind` (`{}` payload; tenant null for a fleet-wide job: reconcile) and waits for that run
+   * to end (not for the runs it enqueues: `idle()` waits for those).
+   */
   runJob(kind: string, tenant?: string | null): Promise<RunRecord>;
   close(): Promise<void>;
 }
@@ -102,7 +105,7 @@ export function eraser(world: ErasureWorld, options: EraserOptions = {}): Eraser
     idle: () => runner.idle(),
     async runJob(kind, tenant = null) {
       const id = await enqueue({ registry: world.registry, ledger, dispatcher: runner }, kind, {}, { tenant });
-      await runner.idle();
+      await runner.settled(id);
       const record = await ledger.get(id);
       if (record === undefined) throw new Error(`run ${id} vanished`);
       return record;
