@@ -80,9 +80,16 @@ export function parseReceivedAt(value: string | undefined, now: Date, field = 'r
   if (value === undefined || value.trim() === '') return now;
   const text = value.trim();
   const at = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(at.getTime())) throw new InputError(field, 'not an ISO 8601 instant or date');
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(at.getTime()) || !isCalendarDate(text.slice(0, 10))) throw new InputError(field, 'not an ISO 8601 instant or date');
   if (at.getTime() > now.getTime()) throw new InputError(field, 'is in the future');
   return at;
+}
+
+/** `YYYY-MM-DD` names a day the calendar has: Date would read 2025-02-30 as 2 March, and the deadline with it. */
+function isCalendarDate(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }
 
 function parseReference(value: string | undefined, field = 'reference'): string | null {
