@@ -207,10 +207,12 @@ export function runsOf(db: Db, id: number): Promise<{ idempotency_key: string; s
     .execute();
 }
 
+const COUNTED = ['erasure_requests', 'job_runs', 'erasure_events', 'audit_log', 'erasure_certificates'] as const;
+
 /** Rows in each table an erasure action writes. */
-export async function rowCounts(db: Db): Promise<Record<string, number>> {
-  const out: Record<string, number> = {};
-  for (const table of ['erasure_requests', 'job_runs', 'erasure_events', 'audit_log', 'erasure_certificates'] as const) {
+export async function rowCounts(db: Db): Promise<Record<(typeof COUNTED)[number], number>> {
+  const out = {} as Record<(typeof COUNTED)[number], number>;
+  for (const table of COUNTED) {
     const row = await db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
     out[table] = Number(row.n);
   }
