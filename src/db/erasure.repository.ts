@@ -268,6 +268,33 @@ export async function claimErasureEvent(db: Db, requestId: number, event: string
   return row !== undefined;
 }
 
+/** Forgets a once-only event {@link claimErasureEvent} recorded: its email could not be sent, so a later run may send it. */
+export async function releaseErasureEvent(db: Db, requestId: number, event: string, key: string): Promise<void> {
+  await db.deleteFrom('erasure_events').where('request_id', '=', requestId).where('event', '=', event).where(sql<string>`detail->>'key'`, '=', key).execute();
+}
+
+/**
+ * The tenant's requests the engineers may not have been told about yet: the
+ * failed ones, and those reopened since `since` (a restored backup). The
+ * emails are keyed per failure and per reopening, so telling again is a no-op
+ * for the ones already told.
+ */
+export function erasuresToTell(db: Db, tenant: string, since: Date, limit = 1000): Promise<ErasureRequest[]> {
+  return db
+    .selectFrom('erasure_requests as r')
+    .selectAll('r')
+    .where('r.tenant', '=', tenant)
+    .where((eb) =>
+      eb.or([
+        eb('r.status', '=', 'failed'),
+        eb.exists(eb.selectFrom('erasure_events as e').select(sql`1`.as('one')).whereRef('e.request_id', '=', 'r.id').where('e.event', '=', 'reopened').where('e.at', '>=', since)),
+      ]),
+    )
+    .orderBy('r.id')
+    .limit(limit)
+    .execute();
+}
+
 export function erasureEvents(db: Db, requestId: number): Promise<ErasureEvent[]> {
   return db.selectFrom('erasure_events').selectAll().where('request_id', '=', requestId).orderBy('id').execute();
 }
