@@ -20,6 +20,7 @@ import {
   simConfig,
   simCount,
   simFaults,
+  simRestoreProfile,
   freshProfiles,
   startErasureWorld,
   TENANT,
@@ -299,5 +300,37 @@ describe('dropped purges and the verification window', () => {
     await e.runJob('erasure-sweep', TENANT);
     const resolved = await world.db.db.selectFrom('findings').select('resolved_at').where('rule', '=', 'PRV-04').where('subject_id', '=', String(id)).executeTakeFirstOrThrow();
     expect(resolved.resolved_at).not.toBeNull();
+  }, 30_000);
+});
+
+describe('mail down', () => {
+  it('an email that could not be sent is not lost, and does not hold up the erasure: the sweep sends it once mail is back, once', async () => {
+    const down = eraserFor({ env: { ...world.appEnv, SMTP_URL: 'smtp://127.0.0.1:1' } });
+    await setErasureSettings(world.db.db, { erasure_verify_window_s: 1 });
+    await simConfig(world.sim, { purgeDropRate: 1 });
+    const failing = await enqueue(down, nextProfile());
+    await down.idle();
+    expect((await requestRow(world.db.db, failing)).status).toBe('failed');
+    expect(await failedEmails(failing)).toBe(0);
+    await simConfig(world.sim, { purgeDropRate: 0 });
+
+    // A verified request whose profile comes back, while mail is still down: purged again all the same.
+    const p = nextProfile();
+    const back = await enqueue(down, p);
+    await down.idle();
+    await world.db.db.updateTable('erasure_requests').set({ next_reverify_at: new Date(Date.now() - 1000) }).where('id', '=', back).execute();
+    await simRestoreProfile(world.sim, { id: p.id, email: p.email, mobile_phone: p.mobile_phone });
+    await down.runJob('reconcile');
+    await down.idle();
+    expect(await requestRow(world.db.db, back)).toMatchObject({ status: 'verified', reopened_count: 1 });
+    const reappeared = async () => (await world.outbox()).filter((m) => m.subject === `[Warden] ${TENANT}: erasure request #${back} reappeared`).length;
+    expect(await reappeared()).toBe(0);
+    // The sweep with mail down tells nobody (its run fails, and is retried); the keys stay free.
+    await down.runJob('erasure-sweep', TENANT);
+
+    const up = eraserFor();
+    for (let i = 0; i < 2; i++) expect((await up.runJob('erasure-sweep', TENANT)).status).toBe('succeeded');
+    expect(await failedEmails(failing)).toBe(1);
+    expect(await reappeared()).toBe(1);
   }, 30_000);
 });
