@@ -14,6 +14,9 @@ import type { Person } from '../../../src/db/database.js';
 import { createLogger, type Logger } from '../../../src/log/logger.js';
 import type { Simulator } from '../../../src/omneo/simulator/server.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
+import { Fleet } from '../../../src/queue/fleet.js';
+import type { QueueTransport } from '../../../src/queue/connection.js';
+import { cleanQueues, testTransport } from '../../support/queue.js';
 import { InlineRunner } from '../../../src/queue/inline-runner.js';
 import type { RunRecord } from '../../../src/queue/run-ledger.js';
 import type { OmneoClientOptions } from '../../../src/omneo/client.js';
@@ -217,4 +220,74 @@ export async function rowCounts(db: Db): Promise<Record<(typeof COUNTED)[number]
     out[table] = Number(row.n);
   }
   return out;
+}
+
+export interface FleetEraser {
+  /** The erasure actions, dispatching into BullMQ. */
+  deps: ErasureActionDeps;
+  fleets: Fleet[];
+  transport: QueueTransport;
+  close(): Promise<void>;
+}
+
+/**
+ * `workers` fleets (as many worker processes would be) on one Redis prefix of
+ * the test's own, each with the app's deps: the erasure runs go through
+ * BullMQ, so a deferral is a job moved to delayed.
+ */
+export async function fleetEraser(world: ErasureWorld, options: { workers?: number; concurrency?: number; log?: Logger } = {}): Promise<FleetEraser> {
+  const transport = testTransport();
+  const log = options.log ?? createLogger({ level: 'silent' });
+  const apps: OpenedAppDeps[] = [];
+  const fleets: Fleet[] = [];
+  for (let i = 0; i < (options.workers ?? 2); i++) {
+    const app = createAppDeps({ db: world.db.db, config: loadConfig(world.appEnv), env: world.appEnv, client: ERASURE_CLIENT });
+    apps.push(app);
+    fleets.push(
+      await Fleet.start({
+        transport,
+        registry: world.registry,
+        ledger: new JobRunsLedger(world.db.db),
+        deps: jobDeps(app),
+        log,
+        queues: ['erasure'],
+        upsertSchedules: false,
+        attempts: 5,
+        backoffMs: 50,
+        stalledIntervalMs: 5_000,
+        lockDurationMs: 10_000,
+        scheduleIntervalMs: 0,
+        ...(options.concurrency === undefined ? {} : { concurrency: options.concurrency }),
+      }),
+    );
+  }
+  const deps: ErasureActionDeps = {
+    db: world.db.db,
+    log,
+    secretKey: () => apps[0]!.secretKey!(),
+    async dispatch(kind, runs) {
+      for (const run of runs) await fleets[0]!.queues.add({ ...run, kind, scheduledFor: null });
+    },
+  };
+  return {
+    deps,
+    fleets,
+    transport,
+    async close() {
+      for (const f of fleets) await f.close();
+      for (const app of apps) await app.close();
+      await cleanQueues(transport, world.registry);
+    },
+  };
+}
+
+/** Resolves once every request in `ids` has left received/purging/purged. */
+export async function settledRequests(db: Db, ids: readonly number[], timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const open = await db.selectFrom('erasure_requests').select('id').where('id', 'in', [...ids]).where('status', 'in', ['received', 'purging', 'purged']).execute();
+    if (open.length === 0) return;
+    if (Date.now() > end) throw new Error(`${open.length} erasure request(s) still open`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
