@@ -74,6 +74,18 @@ describe('erasures on the fleet', () => {
     f = await fleetEraser(world);
     await simConfig(world.sim, { purgeLagMs: 2_000 });
     const ids = await enqueueAll(take(3));
+    // While it waits, its run is queued in the ledger with no error, and its job is delayed in BullMQ.
+    const waiting = await eventually(
+      async () => {
+        if ((await requestRow(world.db.db, ids[0]!)).verify_tries === 0) return undefined;
+        const run = (await runsOf(world.db.db, ids[0]!))[0]!;
+        const job = await f!.fleets[0]!.queues.queue('erasure').getJob(run.idempotency_key);
+        return run.status === 'queued' && (await job?.getState()) === 'delayed' ? run : undefined;
+      },
+      10_000,
+      'a deferred verification',
+    );
+    expect(waiting).toMatchObject({ status: 'queued', attempts: 1, error: null });
     await settledRequests(world.db.db, ids, 30_000);
     for (const id of ids) {
       const row = await requestRow(world.db.db, id);
