@@ -274,20 +274,28 @@ export async function releaseErasureEvent(db: Db, requestId: number, event: stri
 }
 
 /**
- * The tenant's requests the engineers may not have been told about yet: the
- * failed ones, and those reopened since `since` (a restored backup). The
- * emails are keyed per failure and per reopening, so telling again is a no-op
- * for the ones already told.
+ * The tenant's requests whose engineers were not told yet (their email's key,
+ * as src/erasure/notify.ts writes it, is not in the trail): failed ones, and
+ * ones reopened since `since` (a restored backup).
  */
 export function erasuresToTell(db: Db, tenant: string, since: Date, limit = 1000): Promise<ErasureRequest[]> {
+  const told = (key: ReturnType<typeof sql<string>>) =>
+    sql<boolean>`EXISTS (SELECT 1 FROM erasure_events e WHERE e.request_id = r.id AND e.event = 'emailed' AND e.detail->>'key' = ${key})`;
+  // The failure's key holds failed_at as JavaScript's toISOString writes it (milliseconds, Z).
+  const failedKey = sql<string>`'failed:' || to_char(r.failed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const reopenedKey = sql<string>`'reappeared:' || r.reopened_count`;
   return db
     .selectFrom('erasure_requests as r')
     .selectAll('r')
     .where('r.tenant', '=', tenant)
     .where((eb) =>
       eb.or([
-        eb('r.status', '=', 'failed'),
-        eb.exists(eb.selectFrom('erasure_events as e').select(sql`1`.as('one')).whereRef('e.request_id', '=', 'r.id').where('e.event', '=', 'reopened').where('e.at', '>=', since)),
+        eb.and([eb('r.status', '=', 'failed'), eb.not(told(failedKey))]),
+        eb.and([
+          eb('r.reopened_count', '>', 0),
+          eb.not(told(reopenedKey)),
+          eb.exists(eb.selectFrom('erasure_events as e').select(sql`1`.as('one')).whereRef('e.request_id', '=', 'r.id').where('e.event', '=', 'reopened').where('e.at', '>=', since)),
+        ]),
       ]),
     )
     .orderBy('r.id')
