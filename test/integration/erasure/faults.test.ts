@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { enqueueErasure, erasureCertificate, retryErasures } from '../../../src/app/erasures.js';
 import { createRuns } from '../../../src/db/job-runs.repository.js';
-import { erasureEvents } from '../../../src/db/erasure.repository.js';
+import { erasureEvents, erasuresToTell } from '../../../src/db/erasure.repository.js';
 import { pausePlatform } from '../../../src/db/platform-pace.repository.js';
 import { newRunId } from '../../../src/queue/run-id.js';
 import {
@@ -328,9 +328,13 @@ describe('mail down', () => {
     // The sweep with mail down tells nobody (its run fails, and is retried); the keys stay free.
     await down.runJob('erasure-sweep', TENANT);
 
+    const weekAgo = new Date(Date.now() - 7 * 86_400_000);
+    expect((await erasuresToTell(world.db.db, TENANT, weekAgo)).map((r) => r.id)).toEqual(expect.arrayContaining([failing, back]));
+
     const up = eraserFor();
     for (let i = 0; i < 2; i++) expect((await up.runJob('erasure-sweep', TENANT)).status).toBe('succeeded');
     expect(await failedEmails(failing)).toBe(1);
     expect(await reappeared()).toBe(1);
+    expect(await erasuresToTell(world.db.db, TENANT, weekAgo)).toEqual([]);
   }, 30_000);
 });
