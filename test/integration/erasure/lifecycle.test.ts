@@ -15,6 +15,7 @@ import {
   extendErasure,
   lookupErasures,
   retainErasureAction,
+  retryErasures,
   type ErasureActionDeps,
 } from '../../../src/app/erasures.js';
 import { verifyChain } from '../../../src/db/audit-log.repository.js';
@@ -24,12 +25,14 @@ import { createRuns } from '../../../src/db/job-runs.repository.js';
 import { addCalendarMonths } from '../../../src/erasure/deadline.js';
 import { ErasureRefusedError } from '../../../src/erasure/errors.js';
 import { InputError } from '../../../src/errors.js';
+import { NotFoundError } from '../../../src/db/errors.js';
 import { REVERIFY_EVERY_MS } from '../../../jobs/erasure.job.js';
 import { newRunId } from '../../../src/queue/run-id.js';
 import {
   eraser,
   freshProfiles,
   requestRow,
+  rowCounts,
   runsOf,
   simConfig,
   simApi,
@@ -328,6 +331,24 @@ describe('two runs of one request at once', () => {
     }
     expect(await verifyChain(world.db.db)).toMatchObject({ ok: true });
   }, 30_000);
+});
+
+describe('retry', () => {
+  it('re-opens failed requests only, all or none', async () => {
+    const failed = await enqueue(nextProfile(), { deps: held });
+    await markErasureFailed(world.db.db, failed, new Date(), 'test');
+    const done = await enqueue(nextProfile());
+    await e.idle();
+    const before = await rowCounts(world.db.db);
+    await expect(retryErasures(e.deps, [failed, done], 'cli:test')).rejects.toThrow(ErasureRefusedError);
+    await expect(retryErasures(e.deps, [failed, 99_999_999], 'cli:test')).rejects.toThrow(NotFoundError);
+    expect(await rowCounts(world.db.db)).toEqual(before);
+    expect((await requestRow(world.db.db, failed)).status).toBe('failed');
+    const out = await retryErasures(e.deps, [failed], 'cli:test');
+    expect(out.map((r) => r.id)).toEqual([failed]);
+    await e.idle();
+    expect(await requestRow(world.db.db, failed)).toMatchObject({ status: 'verified', error: null, failed_at: null });
+  });
 });
 
 describe('deadline arithmetic in the ledger', () => {
