@@ -20,7 +20,8 @@
  *   transaction. Otherwise, while the verification window is open, the run is
  *   deferred on a backoff (no attempt spent); once it closes, one more purge
  *   round and window; after that `failed` (PRV-04), and the engineers are
- *   emailed once.
+ *   emailed once (a send that fails does not hold the erasure up: the
+ *   erasure sweep sends it later).
  * - `verified` / `not_found` with a re-verification due: the profile and its
  *   transactions are checked again (the identifiers were wiped when it ended);
  *   a profile that came back reopens the request, which is purged again.
@@ -85,7 +86,7 @@ export const erasureJob = defineJob({
     const notify = { ...app, logger: ctx.log };
     if (request.status === 'failed') {
       // Failed by an earlier delivery that may have died before telling the engineers: tell them now, once.
-      await tellErasureFailed(notify, tenant, request, new Date());
+      await tell(ctx, id, () => tellErasureFailed(notify, tenant, request, new Date()));
       return { skipped: 1 };
     }
     if (request.status === 'retained') return { skipped: 1 };
@@ -101,7 +102,8 @@ export const erasureJob = defineJob({
         }
         request = await reopenErasure(app.db, id, new Date(), { checks });
         ctx.log.warn({ request: id }, 'an erased profile came back: request reopened, purging again');
-        await tellErasureReappeared(notify, tenant, request, new Date());
+        const reopened = request;
+        await tell(ctx, id, () => tellErasureReappeared(notify, tenant, reopened, new Date()));
       }
       return await drive(ctx, app, tenant, clients, request);
     } catch (err) {
@@ -122,7 +124,7 @@ export const erasureJob = defineJob({
       const current = await getErasureRequest(app.db, id);
       if (!['received', 'purging', 'purged'].includes(current.status)) return anotherRunHasIt(ctx, id);
       const failed = await markErasureFailed(app.db, id, new Date(), reason);
-      await tellErasureFailed(notify, tenant, failed, new Date());
+      await tell(ctx, id, () => tellErasureFailed(notify, tenant, failed, new Date()));
       throw new PermanentJobError(`erasure request ${id} failed: ${reason}`, { cause: err });
     }
   },
@@ -145,6 +147,9 @@ async function drive(ctx: JobContext, app: AppDeps, tenant: Tenant, clients: Era
         found = await clients.purge.purgeProfile(request.profile_id);
       } catch (err) {
         if (err instanceof HttpStatusError && err.status === 429) await recordPurgeAnswer(app.db, id, n, 'rate_limited');
+        // The tenant's pace deferred the run before the call went out (the purge client makes one call, no retry):
+        // no call was made, and an `unknown` here would keep a profile never held from ever being `not_found`.
+        if (err instanceof RunDeferredError) await recordPurgeAnswer(app.db, id, n, 'not_sent');
         throw err;
       }
       await recordPurgeAnswer(app.db, id, n, found ? 'accepted' : 'not_found');
@@ -181,7 +186,7 @@ async function drive(ctx: JobContext, app: AppDeps, tenant: Tenant, clients: Era
     const failedChecks = checks.filter((c) => !c.passed).map((c) => `${c.check}${c.identifier ? ` by ${c.identifier}` : ''}: ${c.result}`);
     const failed = await markErasureFailed(app.db, id, now, `still not proven gone after ${PURGE_ROUNDS} purge rounds and their verification windows (${failedChecks.join('; ')})`);
     ctx.log.warn({ request: id }, 'erasure failed: the profile is still there');
-    await tellErasureFailed({ ...app, logger: ctx.log }, tenant, failed, now);
+    await tell(ctx, id, () => tellErasureFailed({ ...app, logger: ctx.log }, tenant, failed, now));
     return { failed: 1 };
   }
 }
@@ -189,10 +194,11 @@ async function drive(ctx: JobContext, app: AppDeps, tenant: Tenant, clients: Era
 /**
  * True when the platform never held the profile: every purge call that was
  * answered said 404, and none went unanswered (a call that timed out may have
- * purged it, and the next one's 404 would then be its own doing).
+ * purged it, and the next one's 404 would then be its own doing). Calls
+ * refused with a 429 and calls never sent (the run deferred first) did nothing.
  */
 export function neverHeld(answers: readonly string[]): boolean {
-  const told = answers.filter((a) => a !== 'rate_limited');
+  const told = answers.filter((a) => a !== 'rate_limited' && a !== 'not_sent');
   return told.length > 0 && told.every((a) => a === 'not_found');
 }
 
@@ -207,6 +213,21 @@ function identifiersOf(app: AppDeps, request: ErasureRequest): Identifier[] {
 function reasonOf(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
   return message.split('\n')[0]!.slice(0, 300);
+}
+
+/**
+ * Tells the engineers. A mail problem is logged, and is never the erasure's
+ * failure: the email's key was given back, and the erasure sweep tells them
+ * within the hour.
+ */
+async function tell(ctx: JobContext, id: number, send: () => Promise<boolean>): Promise<void> {
+  try {
+    await send();
+  } catch (err) {
+    // The code or the class only: a refused recipient's message quotes addresses.
+    const error = (err as { code?: unknown }).code ?? (err as Error).name;
+    ctx.log.warn({ request: id, error }, 'erasure email not sent; the erasure sweep sends it later');
+  }
 }
 
 function anotherRunHasIt(ctx: JobContext, id: number): Record<string, number> {

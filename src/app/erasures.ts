@@ -42,7 +42,7 @@ import { NotFoundError } from '../db/errors.js';
 import { inTransaction, type Db } from '../db/executor.js';
 import { createRuns } from '../db/job-runs.repository.js';
 import { listTenants, requireTenant } from '../db/tenants.repository.js';
-import { readCsvRecords } from '../csv/csv-records.js';
+import { readCsvRecords, type CsvRecord } from '../csv/csv-records.js';
 import { certificateText } from '../erasure/certificate.js';
 import { erasureDeadline, MAX_EXTENSION_MONTHS } from '../erasure/deadline.js';
 import { distinctIdentifiers, identifierHash, identifierOf, MAX_IDENTIFIERS, parseIdentifier, sealIdentifiers, type Identifier } from '../erasure/identifiers.js';
@@ -80,9 +80,16 @@ export function parseReceivedAt(value: string | undefined, now: Date, field = 'r
   if (value === undefined || value.trim() === '') return now;
   const text = value.trim();
   const at = /^\d{4}-\d{2}-\d{2}$/.test(text) ? new Date(`${text}T00:00:00Z`) : new Date(text);
-  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(at.getTime())) throw new InputError(field, 'not an ISO 8601 instant or date');
+  if (!/^\d{4}-\d{2}-\d{2}/.test(text) || Number.isNaN(at.getTime()) || !isCalendarDate(text.slice(0, 10))) throw new InputError(field, 'not an ISO 8601 instant or date');
   if (at.getTime() > now.getTime()) throw new InputError(field, 'is in the future');
   return at;
+}
+
+/** `YYYY-MM-DD` names a day the calendar has: Date would read 2025-02-30 as 2 March, and the deadline with it. */
+function isCalendarDate(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
 }
 
 function parseReference(value: string | undefined, field = 'reference'): string | null {
@@ -245,7 +252,7 @@ export async function importErasures(deps: ErasureActionDeps, input: ImportErasu
   if (tenant === '') throw new InputError('tenant', 'must not be empty');
   await requireTenant(deps.db, tenant);
   if (!mayActOn(viewer, tenant)) throw new NotFoundError('tenant', tenant);
-  const records = readCsvRecords(input.text, input.source, 'profile_id');
+  const records = readErasureCsv(input.text, input.source);
   if (records.length === 0) throw new InputError(input.source, 'has no rows under its header');
   if (records.length > MAX_IMPORT_ROWS) throw new InputError(input.source, `has ${records.length} rows; at most ${MAX_IMPORT_ROWS} in one import (split the file)`);
   const unknown = Object.keys(records[0]!.cells).filter((c) => !IMPORT_COLUMNS.includes(c));
@@ -278,6 +285,20 @@ export async function importErasures(deps: ErasureActionDeps, input: ImportErasu
   const rows = await writeRequests(deps, tenant, drafts, actor, now, { action: 'erasure.imported', details: { source_rows: records.length, skipped: bad.length } }, (done) => progress?.(done, drafts.length));
   const created = rows.filter((r) => r.created).length;
   return { rows: records.length, created, existing: rows.length - created, skipped: bad, ids: rows.map((r) => r.request.id) };
+}
+
+/**
+ * The file's records. The CSV parser quotes the cell it choked on ("value is
+ * \"ann.lee\""), which may be an identifier: the error keeps the line and
+ * what is wrong, never the cell.
+ */
+function readErasureCsv(text: string, source: string): CsvRecord[] {
+  try {
+    return readCsvRecords(text, source, 'profile_id');
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(err.path, err.problem.replace(/,? value is .*$/s, '').replace(/got ".*?" at/s, 'got an unexpected character at'));
+  }
 }
 
 // Reading

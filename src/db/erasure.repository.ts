@@ -119,8 +119,8 @@ export async function recordPurgeCall(db: Db, id: number): Promise<number> {
   return row.n;
 }
 
-/** The answer of purge call `n` (1-based), as the platform gave it. */
-export async function recordPurgeAnswer(db: Db, id: number, n: number, answer: 'accepted' | 'not_found' | 'rate_limited'): Promise<void> {
+/** The answer of purge call `n` (1-based), as the platform gave it; `not_sent` when the call never went out (the run was deferred first). */
+export async function recordPurgeAnswer(db: Db, id: number, n: number, answer: 'accepted' | 'not_found' | 'rate_limited' | 'not_sent'): Promise<void> {
   await sql`UPDATE erasure_requests SET purge_answers[${n}] = ${answer} WHERE id = ${id}`.execute(db);
 }
 
@@ -272,6 +272,41 @@ export async function claimErasureEvent(db: Db, requestId: number, event: string
     .returning('id')
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** Forgets a once-only event {@link claimErasureEvent} recorded: its email could not be sent, so a later run may send it. */
+export async function releaseErasureEvent(db: Db, requestId: number, event: string, key: string): Promise<void> {
+  await db.deleteFrom('erasure_events').where('request_id', '=', requestId).where('event', '=', event).where(sql<string>`detail->>'key'`, '=', key).execute();
+}
+
+/**
+ * The tenant's requests whose engineers were not told yet (their email's key,
+ * as src/erasure/notify.ts writes it, is not in the trail): failed ones, and
+ * ones reopened since `since` (a restored backup).
+ */
+export function erasuresToTell(db: Db, tenant: string, since: Date, limit = 1000): Promise<ErasureRequest[]> {
+  const told = (key: ReturnType<typeof sql<string>>) =>
+    sql<boolean>`EXISTS (SELECT 1 FROM erasure_events e WHERE e.request_id = r.id AND e.event = 'emailed' AND e.detail->>'key' = ${key})`;
+  // The failure's key holds failed_at as JavaScript's toISOString writes it (milliseconds, Z).
+  const failedKey = sql<string>`'failed:' || to_char(r.failed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+  const reopenedKey = sql<string>`'reappeared:' || r.reopened_count`;
+  return db
+    .selectFrom('erasure_requests as r')
+    .selectAll('r')
+    .where('r.tenant', '=', tenant)
+    .where((eb) =>
+      eb.or([
+        eb.and([eb('r.status', '=', 'failed'), eb.not(told(failedKey))]),
+        eb.and([
+          eb('r.reopened_count', '>', 0),
+          eb.not(told(reopenedKey)),
+          eb.exists(eb.selectFrom('erasure_events as e').select(sql`1`.as('one')).whereRef('e.request_id', '=', 'r.id').where('e.event', '=', 'reopened').where('e.at', '>=', since)),
+        ]),
+      ]),
+    )
+    .orderBy('r.id')
+    .limit(limit)
+    .execute();
 }
 
 export function erasureEvents(db: Db, requestId: number): Promise<ErasureEvent[]> {

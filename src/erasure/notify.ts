@@ -2,11 +2,13 @@
  * Who hears about erasure requests and when: the tenant's engineers (people
  * with the engineer role who may see the tenant, and the tenant's `engineers`
  * digest recipients). Each email is keyed in the request's trail before it is
- * sent (`claimErasureEvent`), so a job that runs twice sends it once.
+ * sent (`claimErasureEvent`), so a job that runs twice sends it once; a send
+ * that fails gives its key back, so the next run (the erasure sweep re-tells
+ * every hour) sends it.
  */
 import type { ErasureRequest, Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
-import { claimErasureEvent } from '../db/erasure.repository.js';
+import { claimErasureEvent, releaseErasureEvent } from '../db/erasure.repository.js';
 import { tenantPeopleWithRole } from '../db/people.repository.js';
 import type { Logger } from '../log/logger.js';
 import { sendErasureAlert } from '../mail/send-erasure.js';
@@ -46,8 +48,11 @@ function itemOf(deps: ErasureNotifyDeps, request: ErasureRequest, now: Date): Er
 export async function tellErasureFailed(deps: ErasureNotifyDeps, tenant: Tenant, request: ErasureRequest, now: Date): Promise<boolean> {
   const to = await engineersOf(deps.db, tenant);
   if (to.length === 0) return noEngineers(deps, tenant, 'failed');
-  if (!(await claimErasureEvent(deps.db, request.id, 'emailed', `failed:${request.failed_at?.toISOString() ?? ''}`, { to: to.length }))) return false;
-  await sendErasureAlert(deps.mailer, { from: deps.mailFrom, to, data: { kind: 'failed', tenant: tenant.name, item: itemOf(deps, request, now), reason: request.error ?? 'unknown' }, ...(deps.logger ? { logger: deps.logger } : {}) });
+  const key = `failed:${request.failed_at?.toISOString() ?? ''}`;
+  if (!(await claimErasureEvent(deps.db, request.id, 'emailed', key, { to: to.length }))) return false;
+  await orRelease(deps, [{ id: request.id, key }], () =>
+    sendErasureAlert(deps.mailer, { from: deps.mailFrom, to, data: { kind: 'failed', tenant: tenant.name, item: itemOf(deps, request, now), reason: request.error ?? 'unknown' }, ...(deps.logger ? { logger: deps.logger } : {}) }),
+  );
   return true;
 }
 
@@ -55,8 +60,11 @@ export async function tellErasureFailed(deps: ErasureNotifyDeps, tenant: Tenant,
 export async function tellErasureReappeared(deps: ErasureNotifyDeps, tenant: Tenant, request: ErasureRequest, now: Date): Promise<boolean> {
   const to = await engineersOf(deps.db, tenant);
   if (to.length === 0) return noEngineers(deps, tenant, 'reappeared');
-  if (!(await claimErasureEvent(deps.db, request.id, 'emailed', `reappeared:${request.reopened_count}`, { to: to.length }))) return false;
-  await sendErasureAlert(deps.mailer, { from: deps.mailFrom, to, data: { kind: 'reappeared', tenant: tenant.name, item: itemOf(deps, request, now) }, ...(deps.logger ? { logger: deps.logger } : {}) });
+  const key = `reappeared:${request.reopened_count}`;
+  if (!(await claimErasureEvent(deps.db, request.id, 'emailed', key, { to: to.length }))) return false;
+  await orRelease(deps, [{ id: request.id, key }], () =>
+    sendErasureAlert(deps.mailer, { from: deps.mailFrom, to, data: { kind: 'reappeared', tenant: tenant.name, item: itemOf(deps, request, now) }, ...(deps.logger ? { logger: deps.logger } : {}) }),
+  );
   return true;
 }
 
@@ -70,19 +78,36 @@ export async function tellErasureDeadlines(deps: ErasureNotifyDeps, tenant: Tena
   const to = await engineersOf(deps.db, tenant);
   if (to.length === 0) return noEngineers(deps, tenant, 'deadlines').then(() => 0);
   const fresh: ErasureRequest[] = [];
+  const claimed: { id: number; key: string }[] = [];
   for (const request of due) {
     const state = request.deadline_at.getTime() < now.getTime() ? 'overdue' : 'due_soon';
-    if (await claimErasureEvent(deps.db, request.id, 'emailed', `${state}:${request.deadline_at.toISOString()}`, { to: to.length })) fresh.push(request);
+    const key = `${state}:${request.deadline_at.toISOString()}`;
+    if (await claimErasureEvent(deps.db, request.id, 'emailed', key, { to: to.length })) {
+      fresh.push(request);
+      claimed.push({ id: request.id, key });
+    }
   }
   if (fresh.length === 0) return 0;
   const items = fresh.slice(0, MAX_LISTED).map((r) => itemOf(deps, r, now));
-  await sendErasureAlert(deps.mailer, {
-    from: deps.mailFrom,
-    to,
-    data: { kind: 'deadlines', tenant: tenant.name, items, more: fresh.length - items.length, ...(deps.publicUrl === undefined ? {} : { list: erasuresUrl({ publicUrl: deps.publicUrl }, tenant.name) }) },
-    ...(deps.logger ? { logger: deps.logger } : {}),
-  });
+  await orRelease(deps, claimed, () =>
+    sendErasureAlert(deps.mailer, {
+      from: deps.mailFrom,
+      to,
+      data: { kind: 'deadlines', tenant: tenant.name, items, more: fresh.length - items.length, ...(deps.publicUrl === undefined ? {} : { list: erasuresUrl({ publicUrl: deps.publicUrl }, tenant.name) }) },
+      ...(deps.logger ? { logger: deps.logger } : {}),
+    }),
+  );
   return fresh.length;
+}
+
+/** Sends; when the send fails, the claims are given back (so a later run sends it) and the error goes on. */
+async function orRelease(deps: ErasureNotifyDeps, claims: readonly { id: number; key: string }[], send: () => Promise<unknown>): Promise<void> {
+  try {
+    await send();
+  } catch (err) {
+    for (const c of claims) await releaseErasureEvent(deps.db, c.id, 'emailed', c.key);
+    throw err;
+  }
 }
 
 async function noEngineers(deps: ErasureNotifyDeps, tenant: Tenant, what: string): Promise<false> {

@@ -141,6 +141,19 @@ export class PlatformStore {
     return { found: true, dropped: false };
   }
 
+  /**
+   * Puts a profile back with its transactions, as a platform restoring a
+   * backup would (a purge undone, a soft delete forgotten). For tests of
+   * re-verification: `POST /__sim/profiles`.
+   */
+  restoreProfile(profile: OmneoProfile, transactions: OmneoTransaction[], nowMs: number): void {
+    this.#settle(nowMs);
+    this.#purging.delete(profile.id);
+    this.#softDeleted.delete(profile.id);
+    this.#profiles.set(profile.id, { ...profile });
+    this.#transactions.set(profile.id, transactions.map((t) => ({ ...t })));
+  }
+
   #settle(nowMs: number): void {
     for (const [id, at] of this.#purging) {
       if (at > nowMs) continue;

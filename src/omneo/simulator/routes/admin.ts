@@ -1,13 +1,14 @@
 /**
  * The simulator's admin endpoints under `/__sim/` that tests drive it with:
  * stats, fault settings, scripted faults, secrets, signed webhook
- * deliveries, and tokens set as the platform's own admins would (for any
- * user, with an expiry). They bypass faults and stats.
+ * deliveries, tokens set as the platform's own admins would (for any
+ * user, with an expiry), and profiles put back as a restored backup would.
+ * They bypass faults and stats.
  */
 import { sign, WEBHOOK_SIGNATURE_HEADER } from '../../../secrets/hmac.js';
 import { invalid, noContent, notFound, type Answer } from '../answers.js';
 import { checkFaults, type ScriptedFault } from '../faults.js';
-import type { OmneoToken } from '../../types.js';
+import type { OmneoProfile, OmneoToken, OmneoTransaction } from '../../types.js';
 import type { SimState } from './route.js';
 
 /** What the admin endpoints reach beyond the shared state. */
@@ -53,6 +54,36 @@ export function adminHandler(state: SimState, controls: AdminControls): AdminHan
     token.updated_at = now;
     store.tokens.set(token.id, token);
     return { status: 200, body: { data: structuredClone(token) } };
+  }
+
+  /**
+   * `POST /__sim/profiles` `{ id, first_name?, last_name?, email?, mobile_phone?, transactions? }`:
+   * puts profile `id` back (or creates it) with `transactions` transactions (@defaultValue 1),
+   * as a platform restoring a backup brings a purged profile back.
+   */
+  function restoreProfile(body: unknown): Answer {
+    const input = (body ?? {}) as Record<string, unknown>;
+    const errors: Record<string, string[]> = {};
+    const text = (v: unknown) => v === undefined || v === null || typeof v === 'string';
+    if (!Number.isInteger(input.id) || (input.id as number) < 1) errors.id = ['The id must be a positive integer.'];
+    for (const key of ['first_name', 'last_name', 'email', 'mobile_phone'] as const) if (!text(input[key])) errors[key] = [`The ${key} must be a string or null.`];
+    const count = input.transactions ?? 1;
+    if (!Number.isInteger(count) || (count as number) < 0 || (count as number) > 100) errors.transactions = ['The transactions field must be an integer from 0 to 100.'];
+    if (Object.keys(errors).length) return invalid(errors);
+    const id = input.id as number;
+    const now = new Date().toISOString();
+    const profile: OmneoProfile = {
+      id,
+      first_name: (input.first_name as string | undefined) ?? 'Restored',
+      last_name: (input.last_name as string | undefined) ?? 'Profile',
+      email: (input.email as string | null | undefined) ?? null,
+      mobile_phone: (input.mobile_phone as string | null | undefined) ?? null,
+      created_at: now,
+      updated_at: now,
+    };
+    const transactions: OmneoTransaction[] = Array.from({ length: count as number }, (_, i) => ({ id: id * 1000 + i + 1, profile_id: id, total: 10 + i, currency: 'AUD', transacted_at: now }));
+    store.restoreProfile(profile, transactions, Date.now());
+    return { status: 200, body: { data: profile } };
   }
 
   async function deliverWebhook(body: unknown): Promise<Answer> {
@@ -110,6 +141,7 @@ export function adminHandler(state: SimState, controls: AdminControls): AdminHan
     }
     if (method === 'POST' && path === '/__sim/webhooks/deliver') return deliverWebhook(body);
     if (method === 'POST' && path === '/__sim/tokens') return setToken(body);
+    if (method === 'POST' && path === '/__sim/profiles') return restoreProfile(body);
     return notFound();
   };
 }
