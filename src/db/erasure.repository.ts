@@ -213,6 +213,8 @@ export function reopenErasure(db: Db, id: number, at: Date, detail: Record<strin
       ended_at: null,
       next_reverify_at: null,
       reopened_count: sql<number>`reopened_count + 1`,
+      // The superseded certificate keeps when it was proven; the open request is not proven any more.
+      verified_at: null,
     });
     await trx.updateTable('erasure_certificates').set({ superseded_at: at }).where('request_id', '=', id).where('superseded_at', 'is', null).execute();
     await addErasureEvent(trx, id, 'warden', 'reopened', detail);

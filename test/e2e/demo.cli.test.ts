@@ -74,11 +74,11 @@ describe('warden demo on embedded defaults', () => {
     const audits = first.runs.filter((r) => r.kind !== 'digest');
     expect(audits.map((r) => [r.counts?.created, r.counts?.persisting])).toEqual(DEMO_FINDINGS.map((n) => [n, 0]));
     // Three digests (one per audience), the approval emails the access and tokens audits sent the demo's admin,
-    // and the engineers' email about the demo's overdue erasure requests.
+    // and the engineers' emails about the demo's erasure requests: its overdue ones, and the one that failed before Warden.
     const approvalEmails = audits.reduce((n, r) => n + (r.counts?.approval_emails ?? 0), 0);
     expect(approvalEmails).toBeGreaterThan(0);
-    const deadlineEmails = audits.reduce((n, r) => n + (r.counts?.deadline_emails ?? 0), 0);
-    expect(deadlineEmails).toBe(1);
+    const deadlineEmails = audits.reduce((n, r) => n + (r.counts?.deadline_emails ?? 0) + (r.counts?.late_emails ?? 0), 0);
+    expect(deadlineEmails).toBe(2);
     expect(first.emails).toHaveLength(3 + approvalEmails + deadlineEmails);
 
     // The compliance officer's email: every family in the CSV, the headline in the body.
@@ -101,7 +101,7 @@ describe('warden demo on embedded defaults', () => {
     expect(second.open).toEqual(first.open);
     // Three more digests; no approval is asked twice, and the engineers are not told of the same deadlines again.
     expect(again.map((r) => r.counts?.approval_emails ?? 0)).toEqual(audits.map(() => 0));
-    expect(again.map((r) => r.counts?.deadline_emails ?? 0)).toEqual(audits.map(() => 0));
+    expect(again.map((r) => (r.counts?.deadline_emails ?? 0) + (r.counts?.late_emails ?? 0))).toEqual(audits.map(() => 0));
     expect(readdirSync(join(dir, 'outbox')).filter((f) => f.endsWith('.eml'))).toHaveLength(6 + approvalEmails + deadlineEmails);
   });
 });
@@ -132,7 +132,7 @@ describe('warden demo through the real fleet', () => {
     expect(report).toMatchObject({ ledger: 'postgres', queue: 'redis' });
     expect(report.runs.every((r) => r.status === 'succeeded')).toBe(true);
     expectEveryFamily(report);
-    expect(report.emails).toHaveLength(3 + report.runs.reduce((n, r) => n + (r.counts?.approval_emails ?? 0) + (r.counts?.deadline_emails ?? 0), 0));
+    expect(report.emails).toHaveLength(3 + report.runs.reduce((n, r) => n + (r.counts?.approval_emails ?? 0) + (r.counts?.deadline_emails ?? 0) + (r.counts?.late_emails ?? 0), 0));
     const second = await demo(env);
     expect(second.runs.filter((r) => r.kind !== 'digest').map((r) => [r.counts?.created, r.counts?.persisting])).toEqual(DEMO_FINDINGS.map((n) => [0, n]));
   });
