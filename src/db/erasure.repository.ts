@@ -8,10 +8,10 @@
  * Profile ids are customer identifiers: these functions never log, and their
  * errors name request ids only.
  */
-import { sql, type Selectable } from 'kysely';
+import { sql } from 'kysely';
 import { appendAuditLog } from './audit-log.repository.js';
 import { canonicalJson } from './canonical-json.js';
-import { json, type Database, type ErasureCertificate, type ErasureEvent, type ErasureRequest, type ErasureRequestStatus } from './database.js';
+import { json, type ErasureCertificate, type ErasureEvent, type ErasureRequest, type ErasureRequestStatus } from './database.js';
 import { InvalidTransitionError, NotFoundError } from './errors.js';
 import { inTransaction, type Db } from './executor.js';
 import { transition } from './transition.js';
@@ -322,17 +322,6 @@ export function currentCertificate(db: Db, requestId: number): Promise<ErasureCe
   return db.selectFrom('erasure_certificates').selectAll().where('request_id', '=', requestId).where('superseded_at', 'is', null).executeTakeFirst();
 }
 
-export async function countCurrentCertificates(db: Db, tenant: string): Promise<number> {
-  const row = await db
-    .selectFrom('erasure_certificates as c')
-    .innerJoin('erasure_requests as r', 'r.id', 'c.request_id')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('r.tenant', '=', tenant)
-    .where('c.superseded_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 // Reading
 
 export interface ListErasureOptions {
@@ -418,11 +407,6 @@ export function erasuresByIdentifierHash(db: Db, tenant: string, hash: string): 
   return db.selectFrom('erasure_requests').selectAll().where('tenant', '=', tenant).where(sql<boolean>`identifier_hashes @> ARRAY[${hash}]::text[]`).orderBy('id').execute();
 }
 
-/** Ended requests whose re-verification is due by `now`. */
-export function reverificationsDue(db: Db, now: Date, limit = 1000): Promise<ErasureRequest[]> {
-  return db.selectFrom('erasure_requests').selectAll().where('status', 'in', ['verified', 'not_found']).where('next_reverify_at', '<=', now).orderBy('next_reverify_at').limit(limit).execute();
-}
-
 /**
  * Requests that need a run and have none queued or running: in flight
  * (received, purging, purged), or proven and due for re-verification. What
@@ -482,4 +466,3 @@ async function notInStatus(db: Db, id: number, wanted: ErasureRequestStatus): Pr
   return new InvalidTransitionError('erasure_request', id, current.status, wanted);
 }
 
-export type ErasureRow = Selectable<Database['erasure_requests']>;
