@@ -15,10 +15,13 @@ export interface SimProcess {
   stop(): void;
 }
 
-/** Starts the simulator with `users` accounts and resolves once it listens. */
-export async function startSimProcess(users: number, seed: string): Promise<SimProcess> {
+/**
+ * Starts the simulator with `users` accounts and resolves once it listens.
+ * @param args - more `warden sim` flags (e.g. `--profiles`, `--rate-limit`, `--latency-ms`)
+ */
+export async function startSimProcess(users: number, seed: string, args: readonly string[] = []): Promise<SimProcess> {
   const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'warden.js');
-  const child = spawn(process.execPath, [cli, 'sim', '--users', String(users), '--seed', seed, '--port', '0'], {
+  const child = spawn(process.execPath, [cli, 'sim', '--users', String(users), '--seed', seed, '--port', '0', ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise<string>((resolve, reject) => {

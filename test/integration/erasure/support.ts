@@ -12,7 +12,7 @@ import { addPerson } from '../../../src/app/people.js';
 import { loadConfig } from '../../../src/config.js';
 import type { Person } from '../../../src/db/database.js';
 import { createLogger, type Logger } from '../../../src/log/logger.js';
-import type { Simulator } from '../../../src/omneo/simulator/server.js';
+import type { Simulator, SimulatorOptions } from '../../../src/omneo/simulator/server.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
 import { Fleet } from '../../../src/queue/fleet.js';
 import type { QueueTransport } from '../../../src/queue/connection.js';
@@ -37,8 +37,9 @@ export interface ErasureWorld extends JobsWorld {
   engineer: Person;
 }
 
-export async function startErasureWorld(): Promise<ErasureWorld> {
-  const world = await startWorld('postgres', { outbox: true });
+/** @param options.simulator - the simulator's options (e.g. more `profiles` than the demo's 50 synthetic ones) */
+export async function startErasureWorld(options: { simulator?: SimulatorOptions } = {}): Promise<ErasureWorld> {
+  const world = await startWorld('postgres', { outbox: true, ...options });
   const appEnv = { ...world.env, WARDEN_PUBLIC_URL: PUBLIC_URL, WARDEN_SECRET_KEY: TEST_SECRET_KEY };
   const engineer = await addPerson(world.db.db, { email: ENGINEER, name: 'Erin Engineer', roles: ['engineer'] }, 'test');
   return { ...world, appEnv, engineer };

@@ -15,7 +15,7 @@ import type { Db } from '../../../src/db/executor.js';
 import type { MailerConfig } from '../../../src/mail/transports.js';
 import { DEMO_TOKEN_ENV, seedDemoTenant } from '../../../src/demo/seed-demo.js';
 import { createLogger } from '../../../src/log/logger.js';
-import { startSimulator, type Simulator } from '../../../src/omneo/simulator/server.js';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../../src/omneo/simulator/server.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
 import { InlineRunner } from '../../../src/queue/inline-runner.js';
 import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
@@ -41,10 +41,13 @@ export interface JobsWorld {
   close(): Promise<void>;
 }
 
-/** @param options.outbox - send email to a temporary outbox folder of the world's own, removed by close() */
-export async function startWorld(backend: Backend, options: { outbox?: boolean } = {}): Promise<JobsWorld> {
+/**
+ * @param options.outbox - send email to a temporary outbox folder of the world's own, removed by close()
+ * @param options.simulator - the simulator's options (e.g. more `profiles`), besides its port
+ */
+export async function startWorld(backend: Backend, options: { outbox?: boolean; simulator?: SimulatorOptions } = {}): Promise<JobsWorld> {
   const outboxDir = options.outbox === true ? mkdtempSync(join(tmpdir(), 'warden-world-outbox-')) : undefined;
-  const sim = await startSimulator({ port: 0 });
+  const sim = await startSimulator({ ...options.simulator, port: 0 });
   const db = await createTestDatabase(backend);
   const secretKey = randomBytes(32);
   await seedDemoTenant(db.db, { simulator: sim, secretKey });
