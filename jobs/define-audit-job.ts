@@ -27,8 +27,8 @@ export interface AuditJobOptions {
   /** Cron pattern, in the tenant's time zone. */
   schedule: string;
   /**
-   * More work after the audit is recorded (e.g. the erasure sweep's deadline
-   * emails); its counts join the run's.
+   * More work after the audit (e.g. the erasure sweep's deadline emails); its
+   * counts join the run's. Done also when the audit failed (then best effort).
    * @defaultValue none
    */
   after?: (ctx: JobContext, app: AppDeps, tenant: string) => Promise<Record<string, number>>;
@@ -73,6 +73,9 @@ export function defineAuditJob({ name, family, schedule, after }: AuditJobOption
         }
         return after === undefined ? counts : { ...counts, ...(await after(ctx, app, ctx.tenant)) };
       } catch (err) {
+        // What comes after the audit must not depend on it (the erasure sweep's deadline emails matter most
+        // when the platform is down): it is done anyway, and the audit's error is the run's.
+        if (after !== undefined) await after(ctx, app, ctx.tenant).catch((e: unknown) => ctx.log.warn({ error: (e as Error).message }, 'work after the audit failed too'));
         // A set-up problem (token variable unset, unknown tenant, bad directory
         // source) will not fix itself between retries: fail the run now, with the
         // error's safe message (it names the variable, never its value).

@@ -40,12 +40,19 @@ import {
   proveErasure,
   recordChecks,
   recordPurgeAnswer,
+  forgetPurgeCall,
+  otherLiveErasureRun,
+  recordReverifyFailed,
   recordPurgeCall,
   recordReverified,
   reopenErasure,
   startPurgeRound,
 } from '../src/db/erasure.repository.js';
-import { requireTenant } from '../src/db/tenants.repository.js';
+import { requireTenant, tenantPolicy } from '../src/db/tenants.repository.js';
+import { runIdOf } from '../src/db/job-runs.repository.js';
+import { runAudit } from '../src/audit/run-audit.js';
+import { parsePolicy } from '../src/rules/policy.js';
+import { MAX_PAUSE_MS } from '../src/erasure/pace.js';
 import { buildCertificate } from '../src/erasure/certificate.js';
 import { erasureClients, type ErasureClients } from '../src/erasure/erasure-client.js';
 import { openIdentifiers, type Identifier } from '../src/erasure/identifiers.js';
@@ -64,6 +71,8 @@ export const erasurePayload = z.strictObject({ request_id: z.number().int().posi
 export const PURGE_ROUNDS = 2;
 /** Re-verification after the first one (after the backup window): once a quarter. */
 export const REVERIFY_EVERY_MS = 91 * 86_400_000;
+/** A re-verification that could not be made is tried again after a day. */
+const REVERIFY_RETRY_MS = 86_400_000;
 /** The verification backoff: 2 s, doubling, at most a minute (never past the window's end). */
 const VERIFY_BACKOFF_MS = 2_000;
 const VERIFY_BACKOFF_CAP_MS = 60_000;
@@ -82,18 +91,21 @@ export const erasureJob = defineJob({
       if (err instanceof NotFoundError) throw new PermanentJobError(err.message);
       throw err;
     }
-    const tenant = await requireTenant(app.db, request.tenant);
-    const notify = { ...app, logger: ctx.log };
-    if (request.status === 'failed') {
-      // Failed by an earlier delivery that may have died before telling the engineers: tell them now, once.
-      await tell(ctx, id, () => tellErasureFailed(notify, tenant, request, new Date()));
-      return { skipped: 1 };
-    }
     if (request.status === 'retained') return { skipped: 1 };
     const reverifying = request.status === 'verified' || request.status === 'not_found';
     if (reverifying && (request.next_reverify_at === null || request.next_reverify_at.getTime() > Date.now())) return { skipped: 1 };
-    const clients = erasureClients({ ...app, logger: ctx.log, signal: ctx.signal }, tenant);
+    let tenant: Tenant | undefined;
     try {
+      // Inside the try: a set-up problem (the token variable unset) fails the request and tells the engineers, not only the run.
+      tenant = await requireTenant(app.db, request.tenant);
+      const notify = { ...app, logger: ctx.log };
+      if (request.status === 'failed') {
+        // Failed by an earlier delivery that may have died before telling the engineers: tell them now, once.
+        const failed = request;
+        await tell(ctx, id, () => tellErasureFailed(notify, tenant!, failed, new Date()));
+        return { skipped: 1 };
+      }
+      const clients = erasureClients({ ...app, logger: ctx.log, signal: ctx.signal }, tenant);
       if (reverifying) {
         const checks = await verifyErasure(clients.verify, request.profile_id, []);
         if (checks.every((c) => c.passed)) {
@@ -103,7 +115,8 @@ export const erasureJob = defineJob({
         request = await reopenErasure(app.db, id, new Date(), { checks });
         ctx.log.warn({ request: id }, 'an erased profile came back: request reopened, purging again');
         const reopened = request;
-        await tell(ctx, id, () => tellErasureReappeared(notify, tenant, reopened, new Date()));
+        await tell(ctx, id, () => tellErasureReappeared(notify, tenant!, reopened, new Date()));
+        await auditPrivacy(ctx, app, tenant.name);
       }
       return await drive(ctx, app, tenant, clients, request);
     } catch (err) {
@@ -111,24 +124,57 @@ export const erasureJob = defineJob({
       if (err instanceof RunDeferredError || err instanceof LeaseLostError || ctx.signal.aborted) throw err;
       if (err instanceof HttpStatusError && err.status === 429) {
         // The pace hook paused the tenant already: wait for it without spending an attempt.
-        const retryAfter = (err as { retryAfterMs?: number }).retryAfterMs ?? 1_000;
+        const retryAfter = Math.min((err as { retryAfterMs?: number }).retryAfterMs ?? 1_000, MAX_PAUSE_MS);
         throw new RunDeferredError(new Date(Date.now() + retryAfter), 'the platform answered 429');
       }
-      // Another run moved the request on while this one worked: it carries on from the row.
-      if (err instanceof InvalidTransitionError) return anotherRunHasIt(ctx, id);
+      // Another run moved the request on while this one worked: it carries on from the row. With no other
+      // run alive, the row did not move the way this run expects: an error, retried and, at the end, failed.
+      if (err instanceof InvalidTransitionError && (await otherLiveErasureRun(app.db, id, ctx.runId))) return anotherRunHasIt(ctx, id);
       const permanent = err instanceof PermanentJobError || err instanceof InputError || err instanceof DomainError;
       const last = permanent || ctx.attempt >= ctx.queue.maxAttempts('erasure');
       const reason = reasonOf(err);
       await addErasureEvent(app.db, id, 'warden', 'attempt_failed', { attempt: ctx.attempt, error: reason, last });
       if (!last) throw err;
       const current = await getErasureRequest(app.db, id);
+      if (reverifying && (current.status === 'verified' || current.status === 'not_found')) {
+        // A re-verification that could not be made: tried again tomorrow, said in the trail (not a failed erasure).
+        await recordReverifyFailed(app.db, id, new Date(Date.now() + REVERIFY_RETRY_MS), reason);
+        throw new PermanentJobError(`re-verification of erasure request ${id} not made: ${reason}`, { cause: err });
+      }
       if (!['received', 'purging', 'purged'].includes(current.status)) return anotherRunHasIt(ctx, id);
       const failed = await markErasureFailed(app.db, id, new Date(), reason);
-      await tell(ctx, id, () => tellErasureFailed(notify, tenant, failed, new Date()));
+      if (tenant !== undefined) {
+        const told = tenant;
+        await tell(ctx, id, () => tellErasureFailed({ ...app, logger: ctx.log }, told, failed, new Date()));
+      }
       throw new PermanentJobError(`erasure request ${id} failed: ${reason}`, { cause: err });
     }
   },
 });
+
+/**
+ * The tenant's privacy audit, right after a proven erasure was reopened, so
+ * that the finding (PRV-01: open and due) is raised whatever happens next (the
+ * second purge may be proven before the hourly sweep). A failure is logged:
+ * the sweep raises it then, if the request is still open.
+ */
+async function auditPrivacy(ctx: JobContext, app: AppDeps, tenant: string): Promise<void> {
+  try {
+    const runId = await runIdOf(app.db, ctx.runId);
+    if (runId === undefined) return;
+    await runAudit(app.db, tenant, {
+      family: 'privacy',
+      runId,
+      policy: parsePolicy(await tenantPolicy(app.db, tenant)),
+      env: app.env,
+      allowPrivateNetworks: app.allowPrivateNetworks,
+      logger: ctx.log,
+      ...(app.client === undefined ? {} : { client: app.client }),
+    });
+  } catch (err) {
+    ctx.log.warn({ error: reasonOf(err) }, 'privacy audit after a reopened erasure not made; the hourly sweep makes it');
+  }
+}
 
 /** Moves the request from where it stands to an end (or a deferral). */
 async function drive(ctx: JobContext, app: AppDeps, tenant: Tenant, clients: ErasureClients, start: ErasureRequest): Promise<Record<string, number>> {
@@ -148,8 +194,8 @@ async function drive(ctx: JobContext, app: AppDeps, tenant: Tenant, clients: Era
       } catch (err) {
         if (err instanceof HttpStatusError && err.status === 429) await recordPurgeAnswer(app.db, id, n, 'rate_limited');
         // The tenant's pace deferred the run before the call went out (the purge client makes one call, no retry):
-        // no call was made, and an `unknown` here would keep a profile never held from ever being `not_found`.
-        if (err instanceof RunDeferredError) await recordPurgeAnswer(app.db, id, n, 'not_sent');
+        // no call was made, so it is taken back; an `unknown` here would keep a profile never held from being `not_found`.
+        if (err instanceof RunDeferredError) await forgetPurgeCall(app.db, id, n);
         throw err;
       }
       await recordPurgeAnswer(app.db, id, n, found ? 'accepted' : 'not_found');
@@ -195,10 +241,10 @@ async function drive(ctx: JobContext, app: AppDeps, tenant: Tenant, clients: Era
  * True when the platform never held the profile: every purge call that was
  * answered said 404, and none went unanswered (a call that timed out may have
  * purged it, and the next one's 404 would then be its own doing). Calls
- * refused with a 429 and calls never sent (the run deferred first) did nothing.
+ * refused with a 429 did nothing (a call never sent is taken back: `forgetPurgeCall`).
  */
 export function neverHeld(answers: readonly string[]): boolean {
-  const told = answers.filter((a) => a !== 'rate_limited' && a !== 'not_sent');
+  const told = answers.filter((a) => a !== 'rate_limited');
   return told.length > 0 && told.every((a) => a === 'not_found');
 }
 

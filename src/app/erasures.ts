@@ -510,14 +510,19 @@ export async function retainErasureAction(deps: ErasureActionDeps, id: number, i
   });
 }
 
-/** Re-opens failed requests (`warden purge retry ID…`): all checked first, then each back to `received` with a new run. */
+/**
+ * Re-opens failed requests, and retained ones whose legal hold has ended
+ * (`warden purge retry ID…`): all checked first, then each back to `received`
+ * with a new run. A retained request's identifiers were wiped when it was
+ * retained: its verification checks the profile and its transactions only.
+ */
 export async function retryErasures(deps: ErasureActionDeps, ids: readonly number[], actor: string, viewer?: Person): Promise<{ id: number; run: string }[]> {
   const now = deps.now?.() ?? new Date();
   const rows = await erasureRequestsByIds(deps.db, ids);
   for (const id of ids) {
     const row = rows.find((r) => r.id === id);
     if (row === undefined || !mayActOn(viewer, row.tenant)) throw new NotFoundError('erasure_request', id);
-    if (row.status !== 'failed') throw new ErasureRefusedError(`erasure request ${id} is ${row.status}: only a failed request can be retried`);
+    if (row.status !== 'failed' && row.status !== 'retained') throw new ErasureRefusedError(`erasure request ${id} is ${row.status}: only a failed request, or a retained one whose hold has ended, can be retried`);
   }
   const out = await inTransaction(deps.db, async (trx) => {
     const runs: { id: number; run: string; tenant: string }[] = [];

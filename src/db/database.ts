@@ -220,7 +220,7 @@ export interface ErasureRequestsTable {
   identifier_hashes: ColumnType<string[], string[] | undefined, string[]>;
   /** Purge rounds started (at most 2: one more after a verification window that failed). */
   purge_rounds: ColumnType<number, number | undefined, number>;
-  /** Each purge call's answer in order: `accepted`, `not_found`, `rate_limited` (429), `not_sent` (deferred before it went out) or `unknown` (no answer). */
+  /** Each purge call's answer in order: `accepted`, `not_found`, `rate_limited` (429; refusals in a row are one entry) or `unknown` (no answer). */
   purge_answers: ColumnType<string[], string[] | undefined, string[]>;
   /** The end of the current verification window. */
   verify_until: At;

@@ -119,9 +119,28 @@ export async function recordPurgeCall(db: Db, id: number): Promise<number> {
   return row.n;
 }
 
-/** The answer of purge call `n` (1-based), as the platform gave it; `not_sent` when the call never went out (the run was deferred first). */
-export async function recordPurgeAnswer(db: Db, id: number, n: number, answer: 'accepted' | 'not_found' | 'rate_limited' | 'not_sent'): Promise<void> {
+/**
+ * The answer of purge call `n` (1-based), as the platform gave it. A 429
+ * right after another is not kept: refusals in a row are one entry, not one
+ * per try (a platform out of quota would otherwise grow the row without end).
+ */
+export async function recordPurgeAnswer(db: Db, id: number, n: number, answer: 'accepted' | 'not_found' | 'rate_limited'): Promise<void> {
+  if (answer === 'rate_limited' && n > 1) {
+    const { numAffectedRows } = await sql`UPDATE erasure_requests SET purge_answers = purge_answers[1:${n - 1}]
+      WHERE id = ${id} AND cardinality(purge_answers) = ${n} AND purge_answers[${n - 1}] = 'rate_limited'`.execute(db);
+    if ((numAffectedRows ?? 0n) > 0n) return;
+  }
   await sql`UPDATE erasure_requests SET purge_answers[${n}] = ${answer} WHERE id = ${id}`.execute(db);
+}
+
+/**
+ * Takes back purge call `n`, keyed but never sent (the run was deferred by the
+ * tenant's pace before the call went out): a call that was not made must not
+ * read as one whose answer was lost.
+ */
+export async function forgetPurgeCall(db: Db, id: number, n: number): Promise<void> {
+  await sql`UPDATE erasure_requests SET purge_answers = purge_answers[1:${n - 1}], attempts = attempts - 1
+    WHERE id = ${id} AND cardinality(purge_answers) = ${n}`.execute(db);
 }
 
 /** `purging → purged`: the platform took the purge (or said the profile is not there); the verification window opens. */
@@ -194,19 +213,28 @@ export function markErasureFailed(db: Db, id: number, at: Date, error: string): 
   return transition(db, 'erasure_requests', id, IN_FLIGHT, 'failed', { failed_at: at, error });
 }
 
-/** `failed → received`: a retry starts over with two fresh purge rounds. */
+/**
+ * `failed | retained → received`: a retry starts over with two fresh purge
+ * rounds (a retained request's legal hold has ended; its retention stays in
+ * the trail).
+ */
 export function reopenFailed(db: Db, id: number): Promise<ErasureRequest> {
-  return transition(db, 'erasure_requests', id, ['failed'], 'received', { purge_rounds: 0, verify_until: null, verify_tries: 0, error: null, failed_at: null });
+  return transition(db, 'erasure_requests', id, ['failed', 'retained'], 'received', { purge_rounds: 0, verify_until: null, verify_tries: 0, error: null, failed_at: null, ended_at: null });
 }
 
 /**
  * `verified | not_found → received`: the profile came back (a restored
  * backup). The certificate is superseded (kept), the request is open again,
- * and its deadline is the one it had: already passed, so PRV-01 raises it.
+ * and due at once (the deadline it had is kept in the trail): the erasure job
+ * audits the tenant's privacy rules right after, so PRV-01 raises it.
  */
 export function reopenErasure(db: Db, id: number, at: Date, detail: Record<string, unknown>): Promise<ErasureRequest> {
   return inTransaction(db, async (trx) => {
+    const before = await getErasureRequest(trx, id);
+    detail = { ...detail, deadline_was: before.deadline_at.toISOString() };
     const request = await transition(trx, 'erasure_requests', id, ['verified', 'not_found'], 'received', {
+      // The data was to be gone already: it is due again at once (PRV-01 raises it while it stays).
+      deadline_at: at,
       purge_rounds: 0,
       verify_until: null,
       verify_tries: 0,
@@ -229,6 +257,31 @@ export async function recordReverified(db: Db, id: number, at: Date, next: Date,
     await trx.updateTable('erasure_requests').set({ last_reverified_at: at, next_reverify_at: next }).where('id', '=', id).where('status', 'in', ['verified', 'not_found']).execute();
     await addErasureEvent(trx, id, 'warden', 'reverified', { checks });
   });
+}
+
+/**
+ * A re-verification that could not be made (the platform down, the token
+ * refused, on its last attempt): tried again after `next`, and said in the trail.
+ */
+export async function recordReverifyFailed(db: Db, id: number, next: Date, error: string): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await trx.updateTable('erasure_requests').set({ next_reverify_at: next }).where('id', '=', id).where('status', 'in', ['verified', 'not_found']).execute();
+    await addErasureEvent(trx, id, 'warden', 'reverify_failed', { error, next: next.toISOString() });
+  });
+}
+
+/** Whether another run of the request is queued or running (not the run `runKey`). */
+export async function otherLiveErasureRun(db: Db, requestId: number, runKey: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('job_runs')
+    .select('id')
+    .where('kind', '=', 'erasure')
+    .where(sql`payload->>'request_id'`, '=', String(requestId))
+    .where('status', 'in', ['queued', 'running'])
+    .where('idempotency_key', '<>', runKey)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 /** received | failed → `retained`: kept on purpose, for a recorded legal reason; the identifiers are wiped. */

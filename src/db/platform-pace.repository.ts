@@ -9,31 +9,46 @@ import type { Db } from './executor.js';
 
 const interval = (ms: number) => sql<string>`make_interval(secs => ${ms / 1000})`;
 
-/** A slot: wait `waitMs`, then call; or the tenant is paused for `pausedMs` more (no slot was taken). */
+/**
+ * The answer to a request for a slot: `booked` (call after `waitMs`), or not
+ * booked because the tenant is paused (`pausedMs` more) or its slots are
+ * taken further ahead than the caller would wait (`waitMs`, nothing booked).
+ */
 export interface PaceSlot {
+  booked: boolean;
   waitMs: number;
   pausedMs: number;
 }
 
+/** Makes the tenant's pace row if it has none (once per client is enough). */
+export async function ensurePaceRow(db: Db, tenant: string): Promise<void> {
+  await sql`INSERT INTO platform_pace (tenant) VALUES (${tenant}) ON CONFLICT (tenant) DO NOTHING`.execute(db);
+}
+
 /**
- * Takes the tenant's next slot, `intervalMs` after the last one handed out
- * (0 = no pacing, only the pause is checked). While the tenant is paused, no
- * slot is taken: the caller waits the pause out and asks again.
+ * Books the tenant's next slot, `intervalMs` after the last one booked (0 =
+ * no pacing, only the pause is checked), when it is at most `maxWaitMs` away.
+ * A slot further away, or a paused tenant, books nothing: a caller that will
+ * not wait for it must not take it from the callers that will (a booked slot
+ * nobody uses would push every later one back). Call {@link ensurePaceRow} first.
  */
-export async function takePlatformSlot(db: Db, tenant: string, intervalMs: number): Promise<PaceSlot> {
+export async function takePlatformSlot(db: Db, tenant: string, intervalMs: number, maxWaitMs: number): Promise<PaceSlot> {
   const gap = interval(intervalMs);
-  const { rows } = await sql<{ wait_ms: number; paused_ms: number }>`
-    INSERT INTO platform_pace AS p (tenant, next_at) VALUES (${tenant}, clock_timestamp() + ${gap})
-    ON CONFLICT (tenant) DO UPDATE SET next_at = CASE
-      WHEN p.paused_until > clock_timestamp() THEN p.next_at
-      ELSE GREATEST(p.next_at, clock_timestamp()) + ${gap} END
+  const { rows } = await sql<{ ahead_ms: number; paused_ms: number }>`
+    UPDATE platform_pace AS p SET next_at = CASE
+        WHEN o.paused_until > o.now THEN p.next_at
+        WHEN GREATEST(o.next_at, o.now) > o.now + ${interval(maxWaitMs)} THEN p.next_at
+        ELSE GREATEST(o.next_at, o.now) + ${gap} END
+    FROM (SELECT next_at, paused_until, clock_timestamp() AS now FROM platform_pace WHERE tenant = ${tenant} FOR UPDATE) AS o
+    WHERE p.tenant = ${tenant}
     RETURNING
-      CASE WHEN p.paused_until > clock_timestamp() THEN 0
-        ELSE GREATEST(0, extract(epoch FROM (p.next_at - ${gap}) - clock_timestamp()) * 1000) END::float8 AS wait_ms,
-      CASE WHEN p.paused_until > clock_timestamp()
-        THEN extract(epoch FROM p.paused_until - clock_timestamp()) * 1000 ELSE 0 END::float8 AS paused_ms`.execute(db);
-  const row = rows[0]!;
-  return { waitMs: Number(row.wait_ms), pausedMs: Number(row.paused_ms) };
+      (extract(epoch FROM o.next_at - o.now) * 1000)::float8 AS ahead_ms,
+      (CASE WHEN o.paused_until > o.now THEN extract(epoch FROM o.paused_until - o.now) * 1000 ELSE 0 END)::float8 AS paused_ms`.execute(db);
+  const row = rows[0];
+  if (row === undefined) return { booked: true, waitMs: 0, pausedMs: 0 };
+  const pausedMs = Math.max(0, Number(row.paused_ms));
+  const waitMs = Math.max(0, Number(row.ahead_ms));
+  return { booked: pausedMs === 0 && waitMs <= maxWaitMs, waitMs, pausedMs };
 }
 
 /** Pauses the tenant's calls for `ms` from now (a longer pause already set stands). */

@@ -31,7 +31,7 @@ export interface ErasureClients {
 }
 
 export function erasureClients(deps: ErasureClientDeps, tenant: Tenant): ErasureClients {
-  const pace = platformPace({ db: deps.db, tenant: tenant.name, ratePerSecond: tenant.platform_rate_limit, ...(deps.signal === undefined ? {} : { signal: deps.signal }) });
+  const pace = platformPace({ db: deps.db, tenant: tenant.name, ratePerSecond: tenant.platform_rate_limit, ...(deps.signal === undefined ? {} : { signal: deps.signal }), ...(deps.logger === undefined ? {} : { logger: deps.logger }) });
   const options = {
     urlPolicy: new OutboundUrlPolicy({ allowPrivateNetworks: deps.allowPrivateNetworks }),
     ...deps.client,

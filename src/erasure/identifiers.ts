@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
-import { openSecret, sealSecret, secretAad } from '../secrets/secret-box.js';
+import { openSecret, sealSecret } from '../secrets/secret-box.js';
 
 export const IDENTIFIER_KINDS = ['email', 'phone'] as const;
 export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
@@ -62,9 +62,13 @@ export function distinctIdentifiers(list: readonly Identifier[]): Identifier[] {
   return [...seen.values()].sort((a, b) => (a.kind + a.value < b.kind + b.value ? -1 : 1));
 }
 
-/** What binds a request's sealed identifiers to it: its tenant and profile (unique together). */
+/**
+ * What binds a request's sealed identifiers to it: its tenant and profile
+ * (unique together), under a label of their own, so that no secret version's
+ * binding (`tenant\0name\0version`, src/secrets/secret-box.ts) can equal one.
+ */
 function aad(tenant: string, profileId: string): Buffer {
-  return secretAad(tenant, `erasure:${profileId}`, 1);
+  return Buffer.from(`erasure-identifiers\0${tenant}\0${profileId}`, 'utf8');
 }
 
 export function sealIdentifiers(list: readonly Identifier[], key: Buffer, tenant: string, profileId: string): Uint8Array {

@@ -134,6 +134,11 @@ export class OmneoClient {
     return this.#item<OmneoProfile>('/profiles/{id}', id);
   }
 
+  /** Every profile, one page at a time. */
+  profilePages(): AsyncGenerator<OmneoProfile[]> {
+    return this.#pages<OmneoProfile>('/profiles');
+  }
+
   /** Profiles matching a free-text search, one page at a time. */
   searchProfiles(search: string): AsyncGenerator<OmneoProfile[]> {
     return this.#pages<OmneoProfile>('/profiles', { search });

@@ -50,8 +50,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ADD COLUMN ended_at timestamptz,
     ADD COLUMN next_reverify_at timestamptz,
     ADD COLUMN last_reverified_at timestamptz,
-    ADD COLUMN reopened_count integer NOT NULL DEFAULT 0,
-    DROP COLUMN certificate`.execute(db);
+    ADD COLUMN reopened_count integer NOT NULL DEFAULT 0`.execute(db);
+  // Rows already past their first purge call are in round 1 (a window that closes on them starts round 2).
+  await sql`UPDATE erasure_requests SET purge_rounds = 1 WHERE status IN ('purging', 'purged')`.execute(db);
   // The sweep finds what is due for re-verification, and the status page counts by status, through these.
   await sql`CREATE INDEX erasure_requests_reverify_idx ON erasure_requests (next_reverify_at) WHERE status IN ('verified', 'not_found')`.execute(db);
   await sql`CREATE INDEX erasure_requests_tenant_status_idx ON erasure_requests (tenant, status, deadline_at)`.execute(db);
@@ -80,6 +81,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     superseded_at timestamptz
   )`.execute(db);
   await sql`CREATE UNIQUE INDEX erasure_certificates_current_idx ON erasure_certificates (request_id) WHERE superseded_at IS NULL`.execute(db);
+  // A certificate written before this migration moves to the new table with its hash (of its jsonb text), not lost with its column.
+  await sql`INSERT INTO erasure_certificates (request_id, issued_at, outcome, body, sha256)
+    SELECT id, COALESCE(verified_at, received_at), 'verified', certificate, encode(sha256(convert_to(certificate::text, 'UTF8')), 'hex')
+    FROM erasure_requests WHERE certificate IS NOT NULL AND status = 'verified'`.execute(db);
+  await sql`ALTER TABLE erasure_requests DROP COLUMN certificate`.execute(db);
   await sql`CREATE TABLE platform_pace (
     tenant text PRIMARY KEY REFERENCES tenants (name) ON UPDATE CASCADE ON DELETE CASCADE,
     next_at timestamptz NOT NULL DEFAULT now(),
