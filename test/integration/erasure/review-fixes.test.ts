@@ -299,7 +299,7 @@ describe('a call never sent', () => {
 });
 
 describe('the control call', () => {
-  it('a base URL where every route answers 404: never certified, the request fails', async () => {
+  it('a base URL where every route answers 404: a request with no identifiers to search by (their searches would fail first) is never certified, it fails', async () => {
     const moved = `${world.sim.origin}/api/v9`;
     // What that path answers: 404 JSON to every route, the profile list included.
     const probe = await fetch(`${moved}/profiles`, { headers: { authorization: `Bearer ${world.sim.token}` } });
@@ -308,10 +308,12 @@ describe('the control call', () => {
     await world.db.db.updateTable('tenants').set({ base_url: moved }).where('name', '=', TENANT).execute();
     const e2 = eraserFor({ backoffMs: 5 });
     const p = nextProfile();
-    const id = await enqueue(e2.deps, p);
+    // The profile id alone (a CSV import may carry nothing more): the profile and its transactions answer 404 too.
+    const id = (await enqueueErasure(e2.deps, { tenant: TENANT, profileId: String(p.id) }, 'cli:test')).request.id;
     await e2.idle();
     const row = await requestRow(world.db.db, id);
     expect(row.status).toBe('failed');
+    expect(row.purge_answers).toEqual(['not_found']);
     expect(row.error).toMatch(/\/profiles\b.*404|404.*\/profiles\b/);
     expect(row.error).not.toContain(String(p.id));
     expect(row.verified_at).toBeNull();
