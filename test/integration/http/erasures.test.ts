@@ -458,8 +458,8 @@ describe('the pages', () => {
     expect(after).toContain('extended by 1 month');
     expect(after).not.toContain(`action="/erasures/${open.id}/extend"`);
     // A refused form is a page naming why, not a stack trace.
-    const refused = await engineer.post(`/erasures/${open.id}/retry`, { form: { _csrf: csrfOf(engPage) } });
+    const refused = await engineer.post(`/erasures/${open.id}/extend`, { form: { _csrf: csrfOf(engPage), months: '1', reason: 'once more' } });
     expect(refused.status).toBe(409);
-    expect(await refused.text()).toContain('only a failed request can be retried');
+    expect(await refused.text()).toContain(`erasure request ${open.id} is retained: only an open request's deadline can be extended`);
   });
 });
