@@ -387,7 +387,7 @@ describe('warden purge status, list, show', () => {
     const d = JSON.parse(r.stdout) as { request: View; events: { event: string }[]; checks: { check: string; passed: boolean }[]; certificate: { outcome: string } | null };
     expect(Object.keys(d).sort()).toEqual(['certificate', 'checks', 'events', 'request']);
     expect(d.events.map((e) => e.event)).toEqual(expect.arrayContaining(['received', 'purge_round', 'purged']));
-    expect(d.checks.map((c) => [c.check, c.passed])).toEqual([['profile', true], ['search', true], ['search', true], ['transactions', true]]);
+    expect(d.checks.map((c) => [c.check, c.passed])).toEqual([['control', true], ['profile', true], ['search', true], ['search', true], ['transactions', true]]);
     expect(d.certificate).toMatchObject({ outcome: 'verified' });
     const text = await run(['purge', 'show', String(erased.id)]);
     expect(text.stdout).toContain(`Erasure request ${erased.id}, tenant demo (DSR-1)`);
@@ -522,7 +522,7 @@ describe('warden purge retry', () => {
   it('refuses a request that did not fail (exit 5, nothing changed); re-opens a failed one, which then ends verified', async () => {
     const before = await ledger();
     expect(await run(['purge', 'retry', String(erased.id)])).toEqual(
-      expect.objectContaining({ code: 5, stdout: '', stderr: `warden: erasure request ${erased.id} is verified: only a failed request can be retried\n` }),
+      expect.objectContaining({ code: 5, stdout: '', stderr: `warden: erasure request ${erased.id} is verified: only a failed request, or a retained one whose hold has ended, can be retried\n` }),
     );
     expect(await run(['purge', 'retry', '99999999'])).toMatchObject({ code: 4 });
     expect(await run(['purge', 'retry', 'x'])).toEqual(expect.objectContaining({ code: 2, stderr: 'warden: ID: not a request id: "x"\n' }));

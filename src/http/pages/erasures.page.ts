@@ -235,12 +235,12 @@ ${csrfField(req, reply)}
 </form>`);
     } else needs.push('Retaining the data for a legal reason needs the compliance role.');
   }
-  if (v.status === 'failed') {
+  if (v.status === 'failed' || v.status === 'retained') {
     if (engineer) {
       forms.push(html`<form method="post" action="${action('retry')}" class="stacked" aria-labelledby="retry-h">
 <h3 id="retry-h">Retry</h3>
 ${csrfField(req, reply)}
-<p class="muted">Re-open the request: a new run purges the profile and verifies again.</p>
+<p class="muted">${v.status === 'retained' ? 'The legal hold has ended? Re-open the request: a new run purges the profile and verifies it (its identifiers were wiped when it was retained: the profile and its transactions are checked).' : 'Re-open the request: a new run purges the profile and verifies again.'}</p>
 <div><button type="submit">Retry the erasure</button></div>
 </form>`);
     } else needs.push('Retrying needs the engineer role.');

@@ -25,6 +25,11 @@ import { sql } from 'kysely';
 import type { Db } from '../../../src/db/executor.js';
 import type { ErasureRequest } from '../../../src/db/database.js';
 import { TEST_SECRET_KEY } from '../../support/db.js';
+import { Writable } from 'node:stream';
+import type { ParsedMail } from 'mailparser';
+import { createRuns } from '../../../src/db/job-runs.repository.js';
+import { DEMO_TOKEN_ENV } from '../../../src/demo/seed-demo.js';
+import { newRunId } from '../../../src/queue/run-id.js';
 import { startWorld, TENANT, type JobsWorld } from '../jobs/support.js';
 
 export { TENANT };
@@ -291,4 +296,40 @@ export async function settledRequests(db: Db, ids: readonly number[], timeoutMs 
     if (Date.now() > end) throw new Error(`${open.length} erasure request(s) still open`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/**
+ * Runs request `id`'s erasure job once more, as a duplicate delivery, a
+ * reconcile or a second worker would: a new run in the ledger, dispatched.
+ * Returns the run's key.
+ */
+export async function runAgain(db: Db, deps: ErasureActionDeps, id: number, tenant = TENANT): Promise<string> {
+  const run = newRunId();
+  await createRuns(db, 'erasure', [{ runKey: run, tenant, payload: { request_id: id } }], new Date());
+  await deps.dispatch('erasure', [{ id: run, tenant, payload: { request_id: id } }]);
+  return run;
+}
+
+/** The engineers' emails about request `id` (`failed`, `reappeared`) in the world's outbox. */
+export async function requestEmails(world: ErasureWorld, id: number, kind: 'failed' | 'reappeared', tenant = TENANT): Promise<ParsedMail[]> {
+  return (await world.outbox()).filter((m) => m.subject === `[Warden] ${tenant}: erasure request #${id} ${kind}`);
+}
+
+/** The world's app env without the demo tenant's platform token variable: a set-up error for every platform call. */
+export function withoutToken(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  delete out[DEMO_TOKEN_ENV];
+  return out;
+}
+
+/** A logger at `level` writing to memory: its lines, parsed. */
+export function capturedLog(level = 'debug'): { log: Logger; lines: Record<string, unknown>[] } {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { log: createLogger({ level }, sink), lines };
 }

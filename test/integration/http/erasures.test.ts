@@ -144,7 +144,7 @@ describe('enqueueing by API', () => {
     const detail = await reach(out.request.id, ['verified', 'not_found', 'failed']);
     expect(detail.request.status).toBe('verified');
     expect(detail.request.identifiers_held).toBe(false);
-    expect(detail.checks.map((c) => (c as { passed: boolean }).passed)).toEqual([true, true, true, true]);
+    expect(detail.checks.map((c) => (c as { passed: boolean }).passed)).toEqual([true, true, true, true, true]);
     expect(detail.events.map((e) => e.event)).toEqual(expect.arrayContaining(['received', 'purge_round', 'purged']));
     expect(detail.certificate).toMatchObject({ outcome: 'verified', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) as string });
     expect((await simApi(world.sim, 'GET', `/profiles/${p.id}`)).status).toBe(404);
@@ -457,9 +457,11 @@ describe('the pages', () => {
     expect(after).toContain('legal hold');
     expect(after).toContain('extended by 1 month');
     expect(after).not.toContain(`action="/erasures/${open.id}/extend"`);
+    // Once the hold ends an engineer may re-open it: the page offers the retry.
+    expect(after).toContain(`action="/erasures/${open.id}/retry"`);
     // A refused form is a page naming why, not a stack trace.
-    const refused = await engineer.post(`/erasures/${open.id}/retry`, { form: { _csrf: csrfOf(engPage) } });
+    const refused = await engineer.post(`/erasures/${open.id}/extend`, { form: { _csrf: csrfOf(engPage), months: '1', reason: 'once more' } });
     expect(refused.status).toBe(409);
-    expect(await refused.text()).toContain('only a failed request can be retried');
+    expect(await refused.text()).toContain(`erasure request ${open.id} is retained: only an open request&#39;s deadline can be extended`);
   });
 });
