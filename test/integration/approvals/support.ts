@@ -18,6 +18,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createLogger, type Logger } from '../../../src/log/logger.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
 import { InlineRunner } from '../../../src/queue/inline-runner.js';
+import { simApi } from '../../support/sim-api.js';
 import type { ScriptedFault, Simulator } from '../../../src/omneo/simulator/server.js';
 import { findPersonByEmail } from '../../../src/db/people.repository.js';
 import { TEST_SECRET_KEY } from '../../support/db.js';
@@ -138,17 +139,6 @@ export function remediator(
 
 // The simulator, over HTTP
 
-/** A call to the simulator's API as the tenant's integration (its bearer token). */
-export async function simApi(sim: Simulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${sim.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${sim.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? null : (JSON.parse(text) as unknown) };
-}
-
 /** Whether the platform still answers for the user. */
 export async function userExists(sim: Simulator, id: string): Promise<boolean> {
   const { status } = await simApi(sim, 'GET', `/users/${id}`);
@@ -218,3 +208,5 @@ export async function raceUnderTenantLock<T>(db: Db, tenant: string, waiters: nu
   });
   return raced;
 }
+
+export { simApi };

@@ -12,6 +12,7 @@ import { addPerson } from '../../../src/app/people.js';
 import { loadConfig } from '../../../src/config.js';
 import type { Person } from '../../../src/db/database.js';
 import { createLogger, type Logger } from '../../../src/log/logger.js';
+import { simApi } from '../../support/sim-api.js';
 import type { Simulator, SimulatorOptions } from '../../../src/omneo/simulator/server.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
 import { Fleet } from '../../../src/queue/fleet.js';
@@ -124,17 +125,6 @@ export function eraser(world: ErasureWorld, options: EraserOptions = {}): Eraser
       await app.close();
     },
   };
-}
-
-/** A call to the simulator's API as the tenant's integration. */
-export async function simApi(sim: Simulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${sim.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${sim.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? null : (JSON.parse(text) as unknown) };
 }
 
 export interface SimProfile {
@@ -333,3 +323,5 @@ export function capturedLog(level = 'debug'): { log: Logger; lines: Record<strin
   });
   return { log: createLogger({ level }, sink), lines };
 }
+
+export { simApi };
