@@ -66,7 +66,7 @@ const identifiersOf = (p: SimProfile) => {
 
 /** When the good file's requests were received: a few days ago, so their deadline is still ahead. */
 const RECEIVED_DAY = new Date(Date.now() - 5 * 86_400_000).toISOString().slice(0, 10);
-const QUEUED_IN_LEDGER = 'their runs are queued in the ledger: `warden worker` takes them within five minutes (its reconcile), or `warden run reconcile` runs them here';
+const QUEUED_IN_LEDGER = 'their runs are queued in the ledger: a running `warden worker` takes them within five minutes (its reconcile)';
 /** Every test here runs the binary a few times (a second or two each). */
 const SLOW = 180_000;
 

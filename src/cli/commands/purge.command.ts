@@ -299,7 +299,7 @@ export function registerPurge(program: Command, io: CliIo, setExit: (code: numbe
       if (opts.format === 'json') return write(io.stdout, json(result));
       const runs =
         config.REDIS_URL === undefined
-          ? `their runs are queued in the ledger: \`warden worker\` takes them within five minutes (its reconcile), or \`warden run reconcile\` runs them here`
+          ? `their runs are queued in the ledger: a running \`warden worker\` takes them within five minutes (its reconcile)`
           : 'their runs are queued for the workers';
       await write(io.stdout, importText(file, opts.tenant, result, runs));
     });
