@@ -98,7 +98,7 @@ async function flushPrefix(t: QueueTransport): Promise<number> {
 
 /** The run's requests as the ledger has them now. */
 function requestsOf(ids: readonly number[]) {
-  return world.db.db.selectFrom('erasure_requests').select(['id', 'profile_id', 'status', 'purge_rounds', 'identifiers', 'error']).where('id', 'in', ids).execute();
+  return world.db.db.selectFrom('erasure_requests').select(['id', 'profile_id', 'status', 'purge_rounds', 'identifiers', 'identifier_kinds', 'error']).where('id', 'in', ids).execute();
 }
 
 async function endedCount(ids: readonly number[]): Promise<number> {
@@ -169,8 +169,8 @@ describe('erasure chaos', () => {
     expect(rows.filter((r) => !(ENDED as readonly string[]).includes(r.status))).toEqual([]);
     // The platform never lacked any of them, so none is not_found.
     expect(rows.filter((r) => r.status === 'not_found')).toEqual([]);
-    // Ended: the sealed identifiers are wiped.
-    expect(rows.filter((r) => r.identifiers !== null)).toEqual([]);
+    // Proven: the sealed identifiers are wiped. A failed request keeps them sealed: a retry searches by them again.
+    expect(rows.filter((r) => r.status !== 'failed' && r.identifiers !== null).map((r) => r.id)).toEqual([]);
     // A second round only where a purge was dropped (a carried-out one shows within 300 ms, well inside the window)…
     for (const r of rows.filter((x) => x.purge_rounds > 1)) expect(dropped.has(r.profile_id), `request ${r.id} had a second round`).toBe(true);
     // …and failed only where the platform kept refusing: dropped purges, both rounds, the profile still there.
@@ -180,6 +180,7 @@ describe('erasure chaos', () => {
       expect(r.purge_rounds).toBe(2);
       expect(r.error).toMatch(/still not proven gone after 2 purge rounds/);
       expect((await simApi(world.sim, 'GET', `/profiles/${r.profile_id}`)).status).toBe(200);
+      expect(r.identifiers === null).toBe(r.identifier_kinds.length === 0);
     }
     // Verified means gone.
     const verified = rows.filter((r) => r.status === 'verified');
