@@ -8,7 +8,7 @@
  * run are `reconcile`'s (every 5 minutes), not this job's.
  * Default schedule: hourly, at five past, in the tenant's time zone (README.md "Jobs"). Payload: `{}`.
  */
-import { erasuresToTell, openRequestsDueBy } from '../src/db/erasure.repository.js';
+import { erasuresToTell } from '../src/db/erasure.repository.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { tellErasureDeadlines, tellErasureFailed, tellErasureReappeared } from '../src/erasure/notify.js';
 import { defineAuditJob } from './define-audit-job.js';
@@ -32,8 +32,7 @@ export const erasureSweepJob = defineAuditJob({
       const told = request.status === 'failed' ? await tellErasureFailed(notify, tenant, request, now) : await tellErasureReappeared(notify, tenant, request, now);
       if (told) late++;
     }
-    const due = await openRequestsDueBy(app.db, tenantName, new Date(now.getTime() + DUE_SOON_DAYS * 86_400_000));
-    const told = due.length === 0 ? 0 : await tellErasureDeadlines(notify, tenant, due, now);
+    const told = await tellErasureDeadlines(notify, tenant, new Date(now.getTime() + DUE_SOON_DAYS * 86_400_000), now);
     return { ...(told > 0 ? { deadline_emails: 1, deadline_requests_told: told } : {}), ...(late > 0 ? { late_emails: late } : {}) };
   },
 });

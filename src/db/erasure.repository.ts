@@ -329,9 +329,14 @@ export async function claimErasureEvent(db: Db, requestId: number, event: string
   return row !== undefined;
 }
 
-/** Forgets a once-only event {@link claimErasureEvent} recorded: its email could not be sent, so a later run may send it. */
-export async function releaseErasureEvent(db: Db, requestId: number, event: string, key: string): Promise<void> {
-  await db.deleteFrom('erasure_events').where('request_id', '=', requestId).where('event', '=', event).where(sql<string>`detail->>'key'`, '=', key).execute();
+/** Forgets once-only events {@link claimErasureEvent} recorded (one statement): their email could not be sent, so a later run may send it. */
+export async function releaseErasureEvents(db: Db, event: string, claims: readonly { id: number; key: string }[]): Promise<void> {
+  if (claims.length === 0) return;
+  await db
+    .deleteFrom('erasure_events')
+    .where('event', '=', event)
+    .where((eb) => eb.or(claims.map((c) => eb.and([eb('request_id', '=', c.id), eb(sql<string>`detail->>'key'`, '=', c.key)]))))
+    .execute();
 }
 
 /**
@@ -450,14 +455,43 @@ export async function erasureCounts(db: Db, tenants: readonly string[], now: Dat
   return { counts, overdue, dueWithinDays, oldestOpen };
 }
 
-/** The tenant's open requests (failed included) due by `before`, for the deadline emails. */
-export function openRequestsDueBy(db: Db, tenant: string, before: Date, limit = 10_000): Promise<ErasureRequest[]> {
-  return db.selectFrom('erasure_requests').selectAll().where('tenant', '=', tenant).where('status', 'not in', [...ENDED]).where('deadline_at', '<=', before).orderBy('deadline_at').orderBy('id').limit(limit).execute();
+/**
+ * Claims, in one statement, the deadline email of each of the tenant's open
+ * requests (failed included) due by `before` that has not had one for its
+ * state yet: `due_soon:DEADLINE` or `overdue:DEADLINE` (overdue once the
+ * deadline is before `now`), keyed as {@link claimErasureEvent} keys. The
+ * requests claimed now, oldest deadline first; an hourly sweep over thousands
+ * of due requests writes only the new ones.
+ */
+export async function claimDeadlineEmails(db: Db, tenant: string, before: Date, now: Date, detail: Record<string, unknown> = {}): Promise<{ request: ErasureRequest; key: string }[]> {
+  const { rows } = await sql<{ request_id: number; key: string }>`
+    INSERT INTO erasure_events (request_id, actor, event, detail)
+    SELECT r.id, 'warden', 'emailed', ${json(detail)}::jsonb || jsonb_build_object('key',
+      CASE WHEN r.deadline_at < ${now} THEN 'overdue:' ELSE 'due_soon:' END
+        || to_char(r.deadline_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+    FROM erasure_requests r
+    WHERE r.tenant = ${tenant} AND r.status NOT IN ('verified', 'not_found', 'retained') AND r.deadline_at <= ${before}
+    ON CONFLICT (request_id, event, (detail->>'key')) WHERE detail ? 'key' DO NOTHING
+    RETURNING request_id, detail->>'key' AS key`.execute(db);
+  if (rows.length === 0) return [];
+  const keyOf = new Map(rows.map((r) => [r.request_id, r.key]));
+  const requests = await erasureRequestsByIds(db, [...keyOf.keys()]);
+  return requests
+    .sort((a, b) => a.deadline_at.getTime() - b.deadline_at.getTime() || a.id - b.id)
+    .map((request) => ({ request, key: keyOf.get(request.id)! }));
 }
 
-/** Requests whose erasure holds the identifier hash `hash` (a subject access request's lookup). */
-export function erasuresByIdentifierHash(db: Db, tenant: string, hash: string): Promise<ErasureRequest[]> {
-  return db.selectFrom('erasure_requests').selectAll().where('tenant', '=', tenant).where(sql<boolean>`identifier_hashes @> ARRAY[${hash}]::text[]`).orderBy('id').execute();
+/** Requests whose erasure holds the identifier hash `hash` (a subject access request's lookup), each with whether it has a current certificate. */
+export async function erasuresByIdentifierHash(db: Db, tenant: string, hash: string): Promise<(ErasureRequest & { certified: boolean })[]> {
+  const rows = await db
+    .selectFrom('erasure_requests as r')
+    .selectAll('r')
+    .select((eb) => eb.exists(eb.selectFrom('erasure_certificates as c').select(sql`1`.as('one')).whereRef('c.request_id', '=', 'r.id').where('c.superseded_at', 'is', null)).as('certified'))
+    .where('r.tenant', '=', tenant)
+    .where(sql<boolean>`r.identifier_hashes @> ARRAY[${hash}]::text[]`)
+    .orderBy('r.id')
+    .execute();
+  return rows.map((r) => ({ ...r, certified: Boolean(r.certified) }));
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import type { ErasureRequest, Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
-import { claimErasureEvent, releaseErasureEvent } from '../db/erasure.repository.js';
+import { claimDeadlineEmails, claimErasureEvent, releaseErasureEvents } from '../db/erasure.repository.js';
 import { tenantPeopleWithRole } from '../db/people.repository.js';
 import type { Logger } from '../log/logger.js';
 import { sendErasureAlert } from '../mail/send-erasure.js';
@@ -69,35 +69,32 @@ export async function tellErasureReappeared(deps: ErasureNotifyDeps, tenant: Ten
 }
 
 /**
- * Emails the engineers the tenant's requests that became due within 7 days or
- * overdue since they were last told: each request once when due soon, once
- * when overdue. Returns how many requests the email listed (0: none sent).
+ * Emails the engineers the tenant's open requests that became due by
+ * `before` (within 7 days, or overdue) since they were last told: each request
+ * once when due soon, once when overdue, claimed in one statement
+ * (`claimDeadlineEmails`). Returns how many requests the email listed (0: none sent).
  */
-export async function tellErasureDeadlines(deps: ErasureNotifyDeps, tenant: Tenant, due: readonly ErasureRequest[], now: Date): Promise<number> {
-  if (due.length === 0) return 0;
+export async function tellErasureDeadlines(deps: ErasureNotifyDeps, tenant: Tenant, before: Date, now: Date): Promise<number> {
   const to = await engineersOf(deps.db, tenant);
-  if (to.length === 0) return noEngineers(deps, tenant, 'deadlines').then(() => 0);
-  const fresh: ErasureRequest[] = [];
-  const claimed: { id: number; key: string }[] = [];
-  for (const request of due) {
-    const state = request.deadline_at.getTime() < now.getTime() ? 'overdue' : 'due_soon';
-    const key = `${state}:${request.deadline_at.toISOString()}`;
-    if (await claimErasureEvent(deps.db, request.id, 'emailed', key, { to: to.length })) {
-      fresh.push(request);
-      claimed.push({ id: request.id, key });
-    }
+  if (to.length === 0) {
+    noEngineers(deps, tenant, 'deadlines');
+    return 0;
   }
-  if (fresh.length === 0) return 0;
-  const items = fresh.slice(0, MAX_LISTED).map((r) => itemOf(deps, r, now));
-  await orRelease(deps, claimed, () =>
-    sendErasureAlert(deps.mailer, {
-      from: deps.mailFrom,
-      to,
-      data: { kind: 'deadlines', tenant: tenant.name, items, more: fresh.length - items.length, ...(deps.publicUrl === undefined ? {} : { list: erasuresUrl({ publicUrl: deps.publicUrl }, tenant.name) }) },
-      ...(deps.logger ? { logger: deps.logger } : {}),
-    }),
+  const claimed = await claimDeadlineEmails(deps.db, tenant.name, before, now, { to: to.length });
+  if (claimed.length === 0) return 0;
+  const items = claimed.slice(0, MAX_LISTED).map((c) => itemOf(deps, c.request, now));
+  await orRelease(
+    deps,
+    claimed.map((c) => ({ id: c.request.id, key: c.key })),
+    () =>
+      sendErasureAlert(deps.mailer, {
+        from: deps.mailFrom,
+        to,
+        data: { kind: 'deadlines', tenant: tenant.name, items, more: claimed.length - items.length, ...(deps.publicUrl === undefined ? {} : { list: erasuresUrl({ publicUrl: deps.publicUrl }, tenant.name) }) },
+        ...(deps.logger ? { logger: deps.logger } : {}),
+      }),
   );
-  return fresh.length;
+  return claimed.length;
 }
 
 /** Sends; when the send fails, the claims are given back (so a later run sends it) and the error goes on. */
@@ -105,12 +102,12 @@ async function orRelease(deps: ErasureNotifyDeps, claims: readonly { id: number;
   try {
     await send();
   } catch (err) {
-    for (const c of claims) await releaseErasureEvent(deps.db, c.id, 'emailed', c.key);
+    await releaseErasureEvents(deps.db, 'emailed', claims);
     throw err;
   }
 }
 
-async function noEngineers(deps: ErasureNotifyDeps, tenant: Tenant, what: string): Promise<false> {
+function noEngineers(deps: ErasureNotifyDeps, tenant: Tenant, what: string): false {
   deps.logger?.warn({ tenant: tenant.name, what }, 'no engineer to email about erasure requests: add a person with the engineer role, or engineers= recipients');
-  return Promise.resolve(false);
+  return false;
 }
