@@ -284,6 +284,92 @@ export interface SecretVersionsTable {
   tested_at: At;
   finished_at: At;
   retired_at: At;
+  /** An API token's id on the platform (so the old one can be revoked); null for other kinds. */
+  platform_ref: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When a consumer was first and last seen using this version (a delivery it signed, a request it made). */
+  first_seen_at: ColumnType<At, At | undefined, At>;
+  last_seen_at: ColumnType<At, At | undefined, At>;
+}
+
+export const SECRET_KINDS = ['webhook-signing', 'barcode', 'api-token', 'machine-password'] as const;
+export type SecretKind = (typeof SECRET_KINDS)[number];
+
+export interface SecretsTable {
+  tenant: string;
+  name: string;
+  kind: SecretKind;
+  /** Rotated when its current version is this old (the `secret-rotation` job). @defaultValue 90 */
+  rotate_every_days: ColumnType<number, number | undefined, number>;
+  /** How long the previous version stays accepted after a rotation finishes. @defaultValue 86 400 (24 h) */
+  overlap_s: ColumnType<number, number | undefined, number>;
+  /** api-token and machine-password: the platform user the secret belongs to. */
+  machine_user_id: ColumnType<number | null, number | null | undefined, number | null>;
+  created_at: CreatedAt;
+}
+
+export const ROTATION_STATES = ['create', 'set', 'test', 'finish', 'overlap', 'done', 'rolled_back'] as const;
+export type RotationState = (typeof ROTATION_STATES)[number];
+export const ROTATION_REASONS = ['policy', 'manual', 'emergency', 'departed-owner'] as const;
+export type RotationReason = (typeof ROTATION_REASONS)[number];
+
+export interface SecretRotationsTable {
+  id: Generated<number>;
+  tenant: string;
+  name: string;
+  /** The pending version, once `create` made it. */
+  version_id: ColumnType<number | null, number | null | undefined, number | null>;
+  reason: RotationReason;
+  /** No overlap: the previous version is retired the moment the new one is proven. */
+  emergency: ColumnType<boolean, boolean | undefined, boolean>;
+  state: RotationState;
+  requested_by: string;
+  started_at: Date;
+  state_at: Date;
+  /** Tries of the current step (its backoff). */
+  tries: ColumnType<number, number | undefined, number>;
+  /** What the current step waits for, in words (shown on the status, the page and the digest). */
+  waiting_for: ColumnType<string | null, string | null | undefined, string | null>;
+  finished_at: ColumnType<At, At | undefined, At>;
+  /** When the previous version is retired (finish + overlap; finish itself in an emergency). */
+  retire_at: ColumnType<At, At | undefined, At>;
+  ended_at: ColumnType<At, At | undefined, At>;
+}
+
+export interface SecretRotationEventsTable {
+  id: Generated<number>;
+  rotation_id: number;
+  at: CreatedAt;
+  actor: string;
+  event: string;
+  /** Ids and outcomes only, never a value; `key` makes an event once-only (an email, a platform call). */
+  detail: Json<Record<string, unknown>>;
+}
+
+export const DELIVERY_REFUSALS = ['missing-signature', 'bad-signature', 'replayed', 'no-secret'] as const;
+export type DeliveryRefusal = (typeof DELIVERY_REFUSALS)[number];
+
+export interface WebhookDeliveriesTable {
+  id: Generated<string>;
+  tenant: string;
+  received_at: Date;
+  accepted: boolean;
+  version_id: number | null;
+  label: SecretLabel | null;
+  reason: DeliveryRefusal | null;
+  body_sha256: string;
+  bytes: number;
+}
+
+export interface SecretRetrievalsTable {
+  id: Generated<number>;
+  tenant: string;
+  name: string;
+  version_id: number;
+  token_hash: string;
+  person_id: number;
+  created_at: Date;
+  expires_at: Date;
+  used_at: ColumnType<At, At | undefined, At>;
 }
 
 export interface AllowlistEntriesTable {
@@ -399,6 +485,11 @@ export interface Database {
   erasure_certificates: ErasureCertificatesTable;
   platform_pace: PlatformPaceTable;
   secret_versions: SecretVersionsTable;
+  secrets: SecretsTable;
+  secret_rotations: SecretRotationsTable;
+  secret_rotation_events: SecretRotationEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  secret_retrievals: SecretRetrievalsTable;
   allowlist_entries: AllowlistEntriesTable;
   locations: LocationsTable;
   audit_log: AuditLogTable;
@@ -424,6 +515,10 @@ export type ApprovalEvent = Selectable<ApprovalEventsTable>;
 export type ErasureRequest = Selectable<ErasureRequestsTable>;
 export type NewErasureRequest = Insertable<ErasureRequestsTable>;
 export type ErasureEvent = Selectable<ErasureEventsTable>;
+export type Secret = Selectable<SecretsTable>;
+export type SecretRotation = Selectable<SecretRotationsTable>;
+export type SecretRotationEvent = Selectable<SecretRotationEventsTable>;
+export type WebhookDelivery = Selectable<WebhookDeliveriesTable>;
 export type ErasureCertificate = Selectable<ErasureCertificatesTable>;
 export type SecretVersion = Selectable<SecretVersionsTable>;
 export type NewSecretVersion = Insertable<SecretVersionsTable>;
