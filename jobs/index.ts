@@ -7,7 +7,8 @@ import { erasureJob } from './erasure.job.js';
 import { erasureSweepJob } from './erasure-sweep.job.js';
 import { reconcileJob } from './reconcile.job.js';
 import { remediationJob } from './remediation.job.js';
-import { secretAgeJob } from './secret-age.job.js';
+import { rotationJob } from './rotation.job.js';
+import { secretRotationJob } from './secret-rotation.job.js';
 import { staleAccountsJob } from './stale-accounts.job.js';
 import { tokenHygieneJob } from './token-hygiene.job.js';
 
@@ -16,8 +17,8 @@ export const auditJobs: readonly AuditJobDefinition[] = [
   staleAccountsJob,
   tokenHygieneJob,
   allowlistAuditJob,
-  secretAgeJob,
+  secretRotationJob,
   erasureSweepJob,
 ];
 
-export const jobs: readonly AnyJobDefinition[] = [reconcileJob, ...auditJobs, digestJob, remediationJob, erasureJob];
+export const jobs: readonly AnyJobDefinition[] = [reconcileJob, ...auditJobs, digestJob, remediationJob, erasureJob, rotationJob];

@@ -9,16 +9,16 @@
 import { sql } from 'kysely';
 import { InputError } from '../errors.js';
 import { secretAad } from '../secrets/secret-box.js';
-import type { RotationStep, SecretLabel, SecretVersion } from './database.js';
+import type { RotationStep, SecretKind, SecretLabel, SecretVersion } from './database.js';
 import { NotFoundError } from './errors.js';
 import { inTransaction, type Db } from './executor.js';
 import { requireTenant } from './tenants.repository.js';
 
-/** A second rotation was started while one is already pending. */
+/** A second rotation was asked for while one is under way: refused, whoever asked first. */
 export class RotationInProgressError extends InputError {
   override readonly name = 'RotationInProgressError';
   constructor(tenant: string, secret: string) {
-    super('secret', `${JSON.stringify(secret)} of ${JSON.stringify(tenant)} already has a pending version`);
+    super('NAME', `${JSON.stringify(secret)} of ${JSON.stringify(tenant)} already has a rotation under way: let it finish, or roll it back (warden secrets rollback)`);
   }
 }
 
@@ -26,7 +26,10 @@ export interface NewSecretVersionInput {
   tenant: string;
   /** The secret's name, e.g. `webhook-signing`. */
   name: string;
+  /** One of `SECRET_KINDS` (src/db/database.ts): the database refuses any other. */
   kind: string;
+  /** An API token's id on the platform. @defaultValue null */
+  platformRef?: string | null;
   /**
    * Seals the new value with the associated data it is given (`tenant\0name\0version`,
    * src/secrets/secret-box.ts `secretAad`), e.g. `(aad) => sealSecret(value, key, aad)`.
@@ -45,6 +48,12 @@ async function nextVersionId(db: Db): Promise<number> {
 /** Records the first value of a secret as `current` (e.g. one imported at onboarding). */
 export async function addCurrentVersion(db: Db, input: NewSecretVersionInput): Promise<SecretVersion> {
   await requireTenant(db, input.tenant);
+  // The secret's row (its kind and rotation policy, at their defaults) comes with its first version.
+  await db
+    .insertInto('secrets')
+    .values({ tenant: input.tenant, name: input.name, kind: input.kind as SecretKind, ...(input.at === undefined ? {} : { created_at: input.at }) })
+    .onConflict((oc) => oc.columns(['tenant', 'name']).doNothing())
+    .execute();
   const id = await nextVersionId(db);
   return db
     .insertInto('secret_versions')
@@ -56,92 +65,16 @@ export async function addCurrentVersion(db: Db, input: NewSecretVersionInput): P
       label: 'current',
       encrypted_value: input.seal(secretAad(input.tenant, input.name, id)),
       created_at: input.at ?? new Date(),
+      platform_ref: input.platformRef ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
 
-/** Rotation step 1, create: a new `pending` version. Only one can be pending at a time. */
-export async function createPendingVersion(db: Db, input: NewSecretVersionInput): Promise<SecretVersion> {
-  return inTransaction(db, async (trx) => {
-    await requireTenant(trx, input.tenant);
-    const pending = await getVersion(trx, input.tenant, input.name, 'pending');
-    if (pending !== undefined) throw new RotationInProgressError(input.tenant, input.name);
-    const id = await nextVersionId(trx);
-    return trx
-      .insertInto('secret_versions')
-      .values({
-        id,
-        tenant: input.tenant,
-        name: input.name,
-        kind: input.kind,
-        label: 'pending',
-        encrypted_value: input.seal(secretAad(input.tenant, input.name, id)),
-        created_at: input.at ?? new Date(),
-        step: 'create',
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-  });
-}
-
-/** Rotation steps 2 and 3: the pending version was handed to the other side (`set`) or proven to work (`test`). */
-export async function recordRotationStep(db: Db, id: number, step: Extract<RotationStep, 'set' | 'test'>, at: Date): Promise<SecretVersion> {
-  const expected: RotationStep = step === 'set' ? 'create' : 'set';
-  const row = await db
-    .updateTable('secret_versions')
-    .set(step === 'set' ? { step, set_at: at } : { step, tested_at: at })
-    .where('id', '=', id)
-    .where('label', '=', 'pending')
-    .where('step', '=', expected)
-    .returningAll()
-    .executeTakeFirst();
-  if (row !== undefined) return row;
-  const current = await db.selectFrom('secret_versions').select(['label', 'step']).where('id', '=', id).executeTakeFirst();
-  if (current === undefined) throw new NotFoundError('secret_version', id);
-  throw new InputError('secret_version', `version ${id} is ${current.label} at step ${current.step ?? 'none'}, it cannot take step ${step}`);
-}
-
-/**
- * Rotation step 4, finish, in one transaction: previous → retired,
- * current → previous (still accepted for the overlap window), tested pending → current.
- */
-export async function finishRotation(db: Db, tenant: string, name: string, at: Date): Promise<SecretVersion> {
-  return inTransaction(db, async (trx) => {
-    const pending = await getVersion(trx, tenant, name, 'pending');
-    if (pending === undefined) throw new InputError('secret', `${JSON.stringify(name)} of ${JSON.stringify(tenant)} has no pending version`);
-    if (pending.step !== 'test') throw new InputError('secret', `the pending version of ${JSON.stringify(name)} has not passed its test step`);
-    const scope = (label: SecretLabel) =>
-      trx.updateTable('secret_versions').where('tenant', '=', tenant).where('name', '=', name).where('label', '=', label);
-    await scope('previous').set({ label: 'retired', retired_at: at }).execute();
-    await scope('current').set({ label: 'previous' }).execute();
-    return scope('pending').set({ label: 'current', step: 'finish', finished_at: at }).returningAll().executeTakeFirstOrThrow();
-  });
-}
-
-/**
- * Retires `previous` versions whose overlap window ended (their successor finished before `finishedBefore`).
- * @public kept for a later issue (approvals, erasure, rotation); no command reaches it yet
- */
-export async function retirePrevious(db: Db, finishedBefore: Date, at: Date = new Date()): Promise<number[]> {
-  const rows = await db
-    .updateTable('secret_versions as v')
-    .set({ label: 'retired', retired_at: at })
-    .where('v.label', '=', 'previous')
-    .where((eb) =>
-      eb.exists(
-        eb
-          .selectFrom('secret_versions as c')
-          .select('c.id')
-          .whereRef('c.tenant', '=', 'v.tenant')
-          .whereRef('c.name', '=', 'v.name')
-          .where('c.label', '=', 'current')
-          .where('c.finished_at', '<', finishedBefore),
-      ),
-    )
-    .returning('v.id')
-    .execute();
-  return rows.map((r) => r.id);
+export async function getVersionById(db: Db, id: number): Promise<SecretVersion> {
+  const row = await db.selectFrom('secret_versions').selectAll().where('id', '=', id).executeTakeFirst();
+  if (row === undefined) throw new NotFoundError('secret_version', id);
+  return row;
 }
 
 export function getVersion(db: Db, tenant: string, name: string, label: Exclude<SecretLabel, 'retired'>): Promise<SecretVersion | undefined> {

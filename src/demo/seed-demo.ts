@@ -17,7 +17,8 @@ import {
 } from '../db/erasure.repository.js';
 import { erasureDeadline } from '../erasure/deadline.js';
 import type { Db } from '../db/executor.js';
-import { addCurrentVersion, createPendingVersion, listVersions } from '../db/secret-versions.repository.js';
+import { addCurrentVersion, listVersions } from '../db/secret-versions.repository.js';
+import { recordCreated, startRotation } from '../db/secret-rotations.repository.js';
 import { addPerson } from '../app/people.js';
 import { findPersonByEmail } from '../db/people.repository.js';
 import { addTenant, getTenant, updateTenant } from '../db/tenants.repository.js';
@@ -92,7 +93,10 @@ export async function seedDemoTenant(db: Db, options: SeedDemoOptions): Promise<
     const seal = (aad: Buffer) => sealSecret(newSecretValue(), options.secretKey, aad);
     await addCurrentVersion(db, { ...version, seal, at: new Date(s.current_version_created_at) });
     if (s.pending_since !== null) {
-      await createPendingVersion(db, { ...version, seal, at: new Date(s.pending_since) });
+      // A rotation left at `set` since then (SEC-02): the daily secret-rotation job gives it a run.
+      const at = new Date(s.pending_since);
+      const rotation = await startRotation(db, { tenant: name, name: s.name, reason: 'policy', requestedBy: DEMO_ACTOR, at });
+      await recordCreated(db, rotation, { kind: s.kind, seal }, at);
     }
   }
 

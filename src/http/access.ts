@@ -25,10 +25,12 @@ export interface RouteAccess {
    * How a form or script signed in by cookie proves it came from Warden's own
    * pages (unsafe methods only; API keys need neither): `token`, the CSRF token
    * of every form; `same-origin`, the browser's `Sec-Fetch-Site` and `Origin`
-   * headers, for bull-board's own scripts, which cannot carry a token.
+   * headers, for bull-board's own scripts, which cannot carry a token;
+   * `none`, for a machine's call that proves itself otherwise (the webhook
+   * receiver: the platform's HMAC signature).
    * @defaultValue `token`
    */
-  csrf?: 'token' | 'same-origin';
+  csrf?: 'token' | 'same-origin' | 'none';
   /**
    * Public routes only: `ignored` answers without looking at any credentials
    * (health checks must not touch the ledger, nor fail on a load balancer's
@@ -72,6 +74,8 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // Operations.
   'GET /healthz': ANYONE_UNSEEN,
   'GET /readyz': ANYONE_UNSEEN,
+  // The platform's deliveries: signed with the tenant's webhook secret, which is the whole proof.
+  'POST /webhooks/omneo/:tenant': { who: 'public', tenant: 'none', credentials: 'ignored', csrf: 'none' },
   'GET /metrics': { who: ['admin', 'engineer'], tenant: 'none' },
   'GET /admin/queues/*': { who: ['admin', 'engineer'], tenant: 'none' },
   'POST /admin/queues/*': { who: ['admin'], tenant: 'none', csrf: 'same-origin' },

@@ -122,7 +122,7 @@ export function registerAccessHooks(server: FastifyInstance, ctx: WebContext, co
 
 /** Why an unsafe request may not go on, or undefined when it may. */
 function csrfRefusal(ctx: WebContext, req: FastifyRequest): CsrfError | undefined {
-  if (!UNSAFE.has(req.method) || req.access === undefined) return undefined;
+  if (!UNSAFE.has(req.method) || req.access === undefined || req.access.csrf === 'none') return undefined;
   // An API key is not sent by a browser on its own: no cross-site request carries one.
   if (req.principal?.apiKeyId !== undefined) return undefined;
   if (req.access.csrf === 'same-origin') return sameOrigin(req) ? undefined : new CsrfError();

@@ -24,6 +24,7 @@ import { registerRunsApi } from './api/runs.api.js';
 import { registerTenantsApi } from './api/tenants.api.js';
 import { registerAccessHooks } from './auth.hook.js';
 import { registerOps } from './ops.routes.js';
+import { registerWebhookReceiver } from './webhooks.routes.js';
 import type { WebContext } from './context.js';
 import { APP_CSS } from './pages/app.css.js';
 import { registerHomePage } from './pages/home.page.js';
@@ -54,6 +55,7 @@ const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Pro
   registerErasuresApi,
   registerOpenApiApi,
   registerOps,
+  registerWebhookReceiver,
 ];
 
 const NO_RUNNER = 'this server has no job runner: reconcile enqueues the run';

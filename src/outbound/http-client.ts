@@ -120,6 +120,13 @@ type Attempt =
 /** Statuses that send the client elsewhere, with a `Location`. */
 const REDIRECTS: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
 
+/**
+ * The user agent of every outbound call: the platform records it with each
+ * token's use, so a rotation can tell the integration's own use of a new
+ * token from Warden's test of it (src/rotation/api-token.rotator.ts).
+ */
+export const WARDEN_USER_AGENT = 'warden';
+
 export class HttpClient {
   readonly #baseUrl: string;
   readonly #token: string | undefined;
@@ -206,6 +213,7 @@ export class HttpClient {
         headers: {
           ...(this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` }),
           accept: this.#accept,
+          'user-agent': WARDEN_USER_AGENT,
           ...(spec.body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: spec.body === undefined ? undefined : JSON.stringify(spec.body),

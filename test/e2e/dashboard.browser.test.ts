@@ -91,14 +91,14 @@ describe('the dashboard in a browser', () => {
     await inspect('runs');
 
     // Filter by job, with the form.
-    await page.getByLabel('Job').selectOption('secret-age');
+    await page.getByLabel('Job').selectOption('secret-rotation');
     await page.getByRole('button', { name: 'Filter' }).click();
-    await page.waitForURL(/\/runs\?.*kind=secret-age/);
+    await page.waitForURL(/\/runs\?.*kind=secret-rotation/);
     await expect(page.locator('table tbody tr').count()).resolves.toBe(1);
 
     await page.locator('table tbody tr th a').first().click();
     await page.waitForURL(/\/runs\/\d+$/);
-    await expect(page.locator('h1').innerText()).resolves.toMatch(/^Run #\d+: secret-age$/);
+    await expect(page.locator('h1').innerText()).resolves.toMatch(/^Run #\d+: secret-rotation$/);
     await expect(page.locator('dl').innerText()).resolves.toContain('succeeded');
     await inspect('run');
   });

@@ -66,7 +66,7 @@ describe('warden demo on embedded defaults', () => {
       ['stale-accounts', 'succeeded'],
       ['token-hygiene', 'succeeded'],
       ['allowlist-audit', 'succeeded'],
-      ['secret-age', 'succeeded'],
+      ['secret-rotation', 'succeeded'],
       ['erasure-sweep', 'succeeded'],
       ['digest', 'succeeded'],
     ]);

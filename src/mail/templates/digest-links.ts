@@ -95,3 +95,13 @@ export function erasureUrl(links: Pick<DigestLinks, 'publicUrl'>, id: number): s
 export function erasuresUrl(links: Pick<DigestLinks, 'publicUrl'>, tenant: string): string {
   return `${baseOf(links.publicUrl)}/erasures?${new URLSearchParams({ tenant }).toString()}`;
 }
+
+/** A secret's one-time retrieval page: `/secrets/retrieve/TOKEN` (base64url, src/secrets/tokens.ts `newToken`). */
+export function secretRetrievalUrl(links: Pick<DigestLinks, 'publicUrl'>, token: string): string {
+  return `${baseOf(links.publicUrl)}/secrets/retrieve/${encodeURIComponent(token)}`;
+}
+
+/** The tenant's secrets: `/secrets?tenant=T` (ages, rotations, a new retrieval link). */
+export function secretsUrl(links: Pick<DigestLinks, 'publicUrl'>, tenant: string): string {
+  return `${baseOf(links.publicUrl)}/secrets?${new URLSearchParams({ tenant }).toString()}`;
+}

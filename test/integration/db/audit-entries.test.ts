@@ -6,7 +6,8 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { replaceAllowlist, replaceLocations } from '../../../src/db/allowlist.repository.js';
 import { verifyChain } from '../../../src/db/audit-log.repository.js';
-import { addCurrentVersion, createPendingVersion, listVersions } from '../../../src/db/secret-versions.repository.js';
+import { addCurrentVersion, listVersions } from '../../../src/db/secret-versions.repository.js';
+import { recordCreated, startRotation } from '../../../src/db/secret-rotations.repository.js';
 import { liftSuppression, suppressFinding } from '../../../src/db/suppressions.repository.js';
 import { addTenant, removeTenant } from '../../../src/db/tenants.repository.js';
 import { TenantInUseError } from '../../../src/db/errors.js';
@@ -93,7 +94,8 @@ describe.each(BACKENDS)('audit entries on %s', (backend) => {
     await addTenant(t.db, { ...acme, name: 'beta' });
     const seal = (aad: Buffer) => sealSecret(newSecretValue(), key, aad);
     const current = await addCurrentVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', seal });
-    const pending = await createPendingVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', seal });
+    const rotation = await startRotation(t.db, { tenant: 'acme', name: 'webhook-signing', reason: 'manual', requestedBy: 'ann', at: new Date() });
+    const { version: pending } = await recordCreated(t.db, rotation, { kind: 'webhook-signing', seal }, new Date());
     const other = await addCurrentVersion(t.db, { tenant: 'beta', name: 'webhook-signing', kind: 'webhook-signing', seal });
     const open = async (id: number) => {
       const [v] = (await listVersions(t.db, id === other.id ? 'beta' : 'acme')).filter((r) => r.id === id);

@@ -26,11 +26,10 @@ import { currentCertificate, markPurged, proveErasure, receiveErasureRequests, r
 import {
   acceptedVersions,
   addCurrentVersion,
-  createPendingVersion,
-  finishRotation,
-  recordRotationStep,
+  getVersion,
   RotationInProgressError,
 } from '../../../src/db/secret-versions.repository.js';
+import { recordCreated, recordFinished, recordRetired, recordStep, startRotation } from '../../../src/db/secret-rotations.repository.js';
 import { listAllowlist, replaceAllowlist, replaceLocations } from '../../../src/db/allowlist.repository.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../../support/db.js';
 
@@ -182,23 +181,31 @@ describe.each(BACKENDS)('ledger on %s', (backend) => {
     await expect(receiveErasureRequests(t.db, [{ ...input('1', 1), tenant: 'nope' }])).rejects.toThrow();
   });
 
-  it('repository only: labels secret versions through create, set, test and finish', async () => {
+  it('repository only: labels secret versions through create, set, test, finish and the overlap', async () => {
     await addTenant(t.db, acme);
     const v1 = await addCurrentVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', seal: () => new Uint8Array([1, 2, 3]), at: at(1) });
     expect(Array.from(v1.encrypted_value)).toEqual([1, 2, 3]);
-    const v2 = await createPendingVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', seal: () => new Uint8Array([4]), at: at(2) });
-    await expect(createPendingVersion(t.db, { tenant: 'acme', name: 'webhook-signing', kind: 'webhook-signing', seal: () => new Uint8Array([5]) })).rejects.toBeInstanceOf(RotationInProgressError);
-    await expect(recordRotationStep(t.db, v2.id, 'test', at(2))).rejects.toThrow(/cannot take step test/);
-    await expect(finishRotation(t.db, 'acme', 'webhook-signing', at(2))).rejects.toThrow(/has not passed its test step/);
-    await recordRotationStep(t.db, v2.id, 'set', at(2, 1));
-    await recordRotationStep(t.db, v2.id, 'test', at(2, 2));
-    const current = await finishRotation(t.db, 'acme', 'webhook-signing', at(2, 3));
+    const started = await startRotation(t.db, { tenant: 'acme', name: 'webhook-signing', reason: 'manual', requestedBy: 'ann', at: at(2) });
+    await expect(startRotation(t.db, { tenant: 'acme', name: 'webhook-signing', reason: 'policy', requestedBy: 'warden', at: at(2) })).rejects.toBeInstanceOf(RotationInProgressError);
+    const { rotation: atSet, version: v2 } = await recordCreated(t.db, started, { kind: 'webhook-signing', seal: () => new Uint8Array([4]) }, at(2));
+    expect(atSet).toMatchObject({ state: 'set', version_id: v2.id });
+    // A step out of turn is refused by the guarded move, and changes nothing.
+    await expect(recordStep(t.db, atSet, 'test', at(2))).rejects.toBeInstanceOf(InvalidTransitionError);
+    await expect(recordFinished(t.db, atSet, at(2), at(3))).rejects.toBeInstanceOf(InvalidTransitionError);
+    const atTest = await recordStep(t.db, atSet, 'set', at(2, 1));
+    const atFinish = await recordStep(t.db, atTest, 'test', at(2, 2));
+    const overlap = await recordFinished(t.db, atFinish, at(2, 3), at(3));
+    expect(overlap).toMatchObject({ state: 'overlap', finished_at: at(2, 3), retire_at: at(3) });
+    const current = await getVersion(t.db, 'acme', 'webhook-signing', 'current');
     expect(current).toMatchObject({ id: v2.id, label: 'current', step: 'finish', set_at: at(2, 1), tested_at: at(2, 2) });
     const accepted = await acceptedVersions(t.db, 'acme', 'webhook-signing');
     expect(accepted.map((v) => [v.id, v.label])).toEqual([
       [v2.id, 'current'],
       [v1.id, 'previous'],
     ]);
+    const done = await recordRetired(t.db, overlap, at(3));
+    expect(done).toMatchObject({ state: 'done', ended_at: at(3) });
+    expect((await acceptedVersions(t.db, 'acme', 'webhook-signing')).map((v) => v.id)).toEqual([v2.id]);
   });
 
   it('replaces the allowlist and locations in one transaction and says what changed', async () => {

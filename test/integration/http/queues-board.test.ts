@@ -132,10 +132,10 @@ describe('the queue dashboard', () => {
   });
 
   it('counts the waiting jobs of each queue in /metrics, and reports Redis in /readyz', async () => {
-    await queues.queue('secret-age').add('secret-age', { tenant: null, payload: {} }, { jobId: 'board-test-waiting' });
-    await queues.queue('secret-age').add('secret-age', { tenant: null, payload: {} }, { jobId: 'board-test-later', delay: 3_600_000 });
+    await queues.queue('secret-rotation').add('secret-rotation', { tenant: null, payload: {} }, { jobId: 'board-test-waiting' });
+    await queues.queue('secret-rotation').add('secret-rotation', { tenant: null, payload: {} }, { jobId: 'board-test-later', delay: 3_600_000 });
     const m = parsePrometheus(await (await admin.get('/metrics', { headers: { accept: 'text/plain' } })).text());
-    expect(sampleValue(m, 'warden_queue_waiting_jobs', { queue: 'secret-age' })).toBe(2);
+    expect(sampleValue(m, 'warden_queue_waiting_jobs', { queue: 'secret-rotation' })).toBe(2);
     expect(sampleValue(m, 'warden_queue_waiting_jobs', { queue: 'digest' })).toBe(0);
     expect(m.get('warden_queue_waiting_jobs')!.samples).toHaveLength(world.app.registry.names.length);
     const ready = await fetch(`${world.url}/readyz`);
@@ -157,15 +157,15 @@ describe('the queue dashboard in Chromium', () => {
       page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`));
       await page.goto(`${world.url}/admin/queues`);
       for (const name of world.app.registry.names) await page.locator(`nav a[title="${name}"]`).waitFor();
-      await page.goto(`${world.url}/admin/queues/queue/secret-age`);
-      await page.locator('h1', { hasText: 'secret-age' }).waitFor();
+      await page.goto(`${world.url}/admin/queues/queue/secret-rotation`);
+      await page.locator('h1', { hasText: 'secret-rotation' }).waitFor();
       await page.getByText('board-test-waiting').first().waitFor();
       await screenshot(page, 'queues-board');
       // What bull-board's scripts send: a same-origin fetch from the page.
-      const status = await page.evaluate(async () => (await fetch('api/queues/secret-age/pause', { method: 'PUT' })).status);
+      const status = await page.evaluate(async () => (await fetch('api/queues/secret-rotation/pause', { method: 'PUT' })).status);
       expect(status).toBe(200);
-      expect(await queues.queue('secret-age').isPaused()).toBe(true);
-      expect((await queueEntries()).at(-1)).toMatchObject({ actor: 'admin@acme.example', action: 'queue.pause', subject: 'queue:secret-age' });
+      expect(await queues.queue('secret-rotation').isPaused()).toBe(true);
+      expect((await queueEntries()).at(-1)).toMatchObject({ actor: 'admin@acme.example', action: 'queue.pause', subject: 'queue:secret-rotation' });
       expect(problems).toEqual([]);
       // bull-board's own UI has serious axe violations Warden cannot fix (icon buttons without names,
       // low-contrast badges, an SVG logo without alt text: rules button-name, color-contrast,

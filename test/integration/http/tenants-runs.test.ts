@@ -17,7 +17,7 @@ import { SEVERITIES } from '../../../src/rules/types.js';
 import { startWebWorld, type Agent, type WebWorld } from '../../support/web.js';
 
 const JSON_ACCEPT = { headers: { accept: 'application/json' } };
-/** Extra secret-age runs: with the six of the first audit, more than one page of 50. */
+/** Extra secret-rotation runs: with the six of the first audit, more than one page of 50. */
 const EXTRA_RUNS = 50;
 
 let world: WebWorld;
@@ -46,7 +46,7 @@ beforeAll(async () => {
 
   const runner = await world.app.openRunner({ work: true });
   try {
-    for (let i = 0; i < EXTRA_RUNS; i++) await runner.outcome(await runner.enqueue('secret-age', {}, 'demo'), true);
+    for (let i = 0; i < EXTRA_RUNS; i++) await runner.outcome(await runner.enqueue('secret-rotation', {}, 'demo'), true);
   } finally {
     await runner.close();
   }
@@ -98,14 +98,14 @@ describe('the dashboard', () => {
     const { body } = await json<{ dashboard: TenantDashboard }>(everyone, '/api/v1/tenants/demo');
     const trend = Object.fromEntries(body.dashboard.trend.map((t) => [t.family, t]));
     expect(Object.keys(trend)).toEqual([...RULE_FAMILIES]);
-    expect(trend.secrets!.kind).toBe('secret-age');
+    expect(trend.secrets!.kind).toBe('secret-rotation');
     expect(trend.secrets!.points).toHaveLength(12);
     const ids = trend.secrets!.points.map((p) => p.run_id);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(trend.access!.points).toHaveLength(1);
     expect(trend.access!.points[0]).toMatchObject({ status: 'succeeded', findings: expect.any(Number) as unknown, created: expect.any(Number) as unknown });
 
-    const secretJob = body.dashboard.jobs.find((j) => j.kind === 'secret-age')!;
+    const secretJob = body.dashboard.jobs.find((j) => j.kind === 'secret-rotation')!;
     expect(secretJob.last_run?.id).toBe(ids.at(-1));
     expect(secretJob.family).toBe('secrets');
     expect(new Date(secretJob.next_fire_at!).getTime()).toBeGreaterThan(Date.now());
@@ -215,9 +215,9 @@ describe('runs', () => {
   });
 
   it('filters by kind and status', async () => {
-    const { body } = await json<RunsPage>(everyone, '/api/v1/runs?kind=secret-age&status=succeeded');
+    const { body } = await json<RunsPage>(everyone, '/api/v1/runs?kind=secret-rotation&status=succeeded');
     expect(body.total).toBe(1 + EXTRA_RUNS);
-    expect(body.runs.every((r) => r.kind === 'secret-age' && r.status === 'succeeded')).toBe(true);
+    expect(body.runs.every((r) => r.kind === 'secret-rotation' && r.status === 'succeeded')).toBe(true);
     expect((await json<RunsPage>(everyone, '/api/v1/runs?status=queued')).body.runs.map((r) => r.id).sort()).toEqual([otherRunId, fleetRunId].sort());
   });
 

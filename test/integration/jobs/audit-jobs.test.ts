@@ -19,7 +19,7 @@ const FINDINGS_OF_JOB: Record<string, number> = {
   'stale-accounts': 7,
   'token-hygiene': 8,
   'allowlist-audit': 8,
-  'secret-age': 2,
+  'secret-rotation': 2,
   'erasure-sweep': 4,
 };
 
@@ -27,7 +27,7 @@ const FAMILY_OF_JOB: Record<string, RuleFamily> = {
   'stale-accounts': 'access',
   'token-hygiene': 'tokens',
   'allowlist-audit': 'network',
-  'secret-age': 'secrets',
+  'secret-rotation': 'secrets',
   'erasure-sweep': 'privacy',
 };
 

@@ -106,13 +106,13 @@ describe('schedules', () => {
       } finally {
         redis.disconnect();
       }
-      await queues.queue('secret-age').removeJobScheduler('secret-age@globex');
+      await queues.queue('secret-rotation').removeJobScheduler('secret-rotation@globex');
       const broken = await warden(['schedules'], env);
       expect(broken.code).toBe(1);
       const lines = broken.stdout.split('\n');
       expect(lines[0]).toMatch(/^job\s+tenant\s+time zone\s+pattern\s+next \(UTC\)\s+next jobs\s+state$/);
       expect(lines.find((l) => l.startsWith('digest ') && l.includes('acme'))).toMatch(/Australia\/Sydney\s+0 8 \* \* 1\s+\S+ \S+\s+0\s+no next job$/);
-      expect(lines.find((l) => l.startsWith('secret-age') && l.includes('globex'))).toMatch(/Europe\/Berlin\s+\S.*\s+-\s+0\s+no scheduler$/);
+      expect(lines.find((l) => l.startsWith('secret-rotation') && l.includes('globex'))).toMatch(/Europe\/Berlin\s+\S.*\s+-\s+0\s+no scheduler$/);
       expect(lines.filter((l) => /no next job|no scheduler/.test(l))).toHaveLength(2);
     } finally {
       await queues.close();

@@ -56,7 +56,7 @@ describe('historyOf', () => {
 describe('jobKindOf', () => {
   it('names the audit job of each family', () => {
     expect(['access', 'tokens', 'network', 'secrets', 'privacy'].map((f) => jobKindOf(f as never))).toEqual([
-      'stale-accounts', 'token-hygiene', 'allowlist-audit', 'secret-age', 'erasure-sweep',
+      'stale-accounts', 'token-hygiene', 'allowlist-audit', 'secret-rotation', 'erasure-sweep',
     ]);
   });
 });
