@@ -36,9 +36,14 @@ export const EXIT = {
 } as const;
 
 export async function readAll(stream: Readable): Promise<string> {
+  return (await readBytes(stream)).toString('utf8');
+}
+
+/** The stream's exact bytes (what a signature covers: decoding and re-encoding could change them). */
+export async function readBytes(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 /** Writes pieces in order, waiting whenever the stream asks to (backpressure). */

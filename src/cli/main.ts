@@ -8,7 +8,7 @@
  * | status | meaning | raised as |
  * |---|---|---|
  * | 0 | done | |
- * | 1 | unexpected failure, a failed run, a broken audit-log chain | any other error (one line; `WARDEN_DEBUG=1` adds the stack) |
+ * | 1 | unexpected failure, a failed run, a broken audit-log chain, an invalid signature (`sign verify-webhook`) | any other error (one line; `WARDEN_DEBUG=1` adds the stack) |
  * | 2 | bad input: a flag, file, variable or unusable folder; nothing was changed | `InputError` (src/errors.ts), commander's usage errors |
  * | 3 | `check --fail-on` matched a finding | (set by the command) |
  * | 4 | a row asked for by id does not exist | `NotFoundError` (src/db/errors.ts) |
@@ -38,6 +38,7 @@ import { registerServe } from './commands/serve.command.js';
 import { registerFindings } from './commands/findings.command.js';
 import { registerApprovals } from './commands/approvals.command.js';
 import { registerPurge } from './commands/purge.command.js';
+import { registerSign } from './commands/sign.command.js';
 import { HELP_CONFIGURATION, environmentHelp } from './help.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
@@ -72,6 +73,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerFindings(program, io);
   registerApprovals(program, io, setExit);
   registerPurge(program, io, setExit);
+  registerSign(program, io, setExit);
   return program;
 }
 

@@ -79,6 +79,27 @@ export class OmneoClient {
   }
 
   /**
+   * Sets a user's password (a machine user's, when it is rotated). The password
+   * travels in the request body only, which the outbound layer never logs; a
+   * refusal (`422`) names the field, never its value.
+   */
+  async setUserPassword(id: number | string, password: string): Promise<void> {
+    // Setting the same password again leaves the same state: safe to retry.
+    await this.#request({ method: 'PUT', route: '/users/{id}', resourceId: String(id), body: { password }, idempotent: true });
+  }
+
+  /**
+   * Whether the platform lets `email` sign in with `password` (`POST /auth/login`):
+   * the proof that a password set through the API is the one the platform holds.
+   * @returns `true` on a 2xx, `false` on 401, 403 or 422 (refused, or not even a candidate)
+   */
+  async login(email: string, password: string): Promise<boolean> {
+    // A login changes nothing on the platform, so an attempt whose fate is unknown may be sent again.
+    const { status } = await this.#request({ method: 'POST', route: '/auth/login', body: { email, password }, idempotent: true, accept: [401, 403, 422] });
+    return status >= 200 && status < 300;
+  }
+
+  /**
    * Deletes a user. On the platform this also deletes every API token the user created.
    * @returns `true` when deleted now, `false` when it was already gone
    */

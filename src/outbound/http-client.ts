@@ -98,6 +98,18 @@ export interface HttpRequest {
   /** The id filling the `{id}` of the route. Never logged. */
   resourceId?: string | undefined;
   query?: HttpQuery;
+  /**
+   * A query string (without its `?`) sent exactly as given, instead of `query`: one whose
+   * bytes are signed (a barcode token), which encoding `query` parameters could change.
+   * One the URL would re-encode is refused ({@link isVerbatimQuery}). Never logged, like `query`.
+   */
+  rawQuery?: string;
+  /**
+   * How the answer's body is read: `json`, parsed (a success must be JSON); `discard`, read
+   * in full within the timeout and dropped (an image), its content type in the answer.
+   * @defaultValue 'json'
+   */
+  read?: 'json' | 'discard';
   /** Sent as JSON. */
   body?: unknown;
   /** Safe to send again after an attempt whose fate is unknown (5xx, timeout, reset). */
@@ -106,15 +118,17 @@ export interface HttpRequest {
   accept?: readonly number[];
 }
 
-/** A JSON answer (`undefined` body when empty). */
+/** A JSON answer (`undefined` body when empty, or read with `discard`). */
 export interface HttpAnswer {
   status: number;
   body: unknown;
+  /** The answer's `content-type` header, when it had one. */
+  contentType?: string | undefined;
 }
 
 /** An attempt's outcome before the retry decision: an answer, or no answer at all. */
 type Attempt =
-  | { kind: 'answer'; status: number; body: unknown; retryAfterMs: number | undefined; unreadable: boolean; redirectedTo?: string }
+  | { kind: 'answer'; status: number; body: unknown; contentType?: string | undefined; retryAfterMs: number | undefined; unreadable: boolean; redirectedTo?: string }
   | { kind: 'failed'; error: HttpError };
 
 /** Statuses that send the client elsewhere, with a `Location`. */
@@ -170,6 +184,12 @@ export class HttpClient {
   async request(spec: HttpRequest): Promise<HttpAnswer> {
     const url = new URL(this.#baseUrl + fill(spec.route, spec.resourceId));
     for (const [k, v] of Object.entries(spec.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
+    if (spec.rawQuery !== undefined) {
+      if (spec.query !== undefined) throw new Error('a request takes query or rawQuery, not both');
+      // The value is not quoted: a signed query carries its token.
+      if (!isVerbatimQuery(spec.rawQuery)) throw new InputError('query', 'holds characters a URL would percent-encode (a space, a quote, #, <, > or a control character): encode them before signing');
+      url.search = spec.rawQuery;
+    }
     // Logs and errors get the template, never the concrete path nor the query.
     const { method, route } = spec;
     const call: HttpCall = { method, route, resourceId: spec.resourceId };
@@ -185,7 +205,7 @@ export class HttpClient {
         const accepted = (status >= 200 && status < 300) || spec.accept?.includes(status);
         // Only a success must be JSON: a 5xx from a proxy is often HTML.
         if (accepted && outcome.unreadable) throw this.#errors.status(call, status, { problem: 'answer is not JSON', fields: [] });
-        if (accepted) return { status, body: outcome.body };
+        if (accepted) return { status, body: outcome.body, contentType: outcome.contentType };
         if (status === 429) await this.#pace?.rateLimited(outcome.retryAfterMs);
       }
       const delay = this.#retryDelay(outcome, spec, attempt);
@@ -225,6 +245,13 @@ export class HttpClient {
         await res.body?.cancel();
         return { kind: 'answer', status: res.status, body: undefined, unreadable: false, retryAfterMs: undefined, redirectedTo: originOf(res.headers.get('location'), url) };
       }
+      const contentType = res.headers.get('content-type') ?? undefined;
+      const retryAfterMs = parseRetryAfter(res.headers.get('retry-after'), Date.now());
+      if (spec.read === 'discard') {
+        // Read to its end all the same: the timeout covers the body, and the connection can be reused.
+        await res.arrayBuffer();
+        return { kind: 'answer', status: res.status, body: undefined, contentType, unreadable: false, retryAfterMs };
+      }
       const text = await res.text();
       let body: unknown = undefined;
       let unreadable = false;
@@ -235,7 +262,7 @@ export class HttpClient {
           unreadable = true;
         }
       }
-      return { kind: 'answer', status: res.status, body, unreadable, retryAfterMs: parseRetryAfter(res.headers.get('retry-after'), Date.now()) };
+      return { kind: 'answer', status: res.status, body, contentType, unreadable, retryAfterMs };
     } catch (err) {
       const e = err as { name?: string; cause?: { code?: string; name?: string } };
       if (e.name === 'TimeoutError' || e.cause?.name === 'TimeoutError') return { kind: 'failed', error: this.#errors.timeout(call, this.#timeoutMs) };
@@ -274,6 +301,18 @@ export class HttpClient {
     if (status === 503 && retryAfterMs !== undefined && retryAfterMs <= this.#maxRetryAfterMs) return retryAfterMs;
     return backoff;
   }
+}
+
+/**
+ * Whether a query string (without its `?`) reaches the server byte for byte:
+ * the URL parser percent-encodes spaces, quotes, `<`, `>`, control and
+ * non-ASCII characters in a query, and a `#` would end it. A signed query
+ * that is not verbatim would arrive with a token that no longer matches.
+ */
+export function isVerbatimQuery(query: string): boolean {
+  const url = new URL('http://host/');
+  url.search = query;
+  return query === '' ? url.search === '' : url.search === `?${query}`;
 }
 
 /**

@@ -41,8 +41,11 @@ export interface BinResult {
   ms: number;
 }
 
-/** Runs `warden args…` to its end; fails the test when it outlives `timeoutMs`. */
-export function warden(args: string[], env: Record<string, string>, options: { cwd: string; timeoutMs?: number }): Promise<BinResult> {
+/**
+ * Runs `warden args…` to its end; fails the test when it outlives `timeoutMs`.
+ * `stdin`, when given, is written to the child's standard input, which is then closed.
+ */
+export function warden(args: string[], env: Record<string, string>, options: { cwd: string; timeoutMs?: number; stdin?: string | Uint8Array }): Promise<BinResult> {
   const started = Date.now();
   const timeoutMs = options.timeoutMs ?? 60_000;
   return new Promise((done, fail) => {
@@ -51,6 +54,7 @@ export function warden(args: string[], env: Record<string, string>, options: { c
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    if (options.stdin !== undefined) child.stdin.end(options.stdin);
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       fail(new Error(`warden ${args.join(' ')} did not finish in ${timeoutMs} ms; stderr: ${stderr.slice(-2000)}`));

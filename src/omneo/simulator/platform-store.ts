@@ -1,10 +1,11 @@
 /**
- * The simulator's in-memory platform: users, tokens, audits, profiles and
- * transactions, with the platform's side effects (deleting a user deletes its
- * tokens; a soft delete is audited; a purge may lag or be silently dropped).
+ * The simulator's in-memory platform: users (and the hashes of their
+ * passwords), tokens, audits, profiles and transactions, with the platform's
+ * side effects (deleting a user deletes its tokens; a soft delete is audited;
+ * a purge may lag or be silently dropped).
  * No HTTP here: the server maps requests onto these methods.
  */
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { OmneoAudit, OmneoProfile, OmneoToken, OmneoTransaction, OmneoUser } from '../types.js';
 import type { PlatformData } from './demo-tenant.js';
 
@@ -28,6 +29,11 @@ export class PlatformStore {
   readonly droppedPurgeIds: number[] = [];
   /** Bearer secret → token id, for tokens created through the API. */
   readonly #secrets = new Map<string, string>();
+  /**
+   * User id → salted SHA-256 of the password set through the API. Kept apart from
+   * the user objects, which the API answers as they are: the password is never one of their fields.
+   */
+  readonly #passwords = new Map<number, { salt: Buffer; hash: Buffer }>();
   #nextAuditId: number;
   #nextTokenId = 1;
 
@@ -54,9 +60,32 @@ export class PlatformStore {
     const index = this.users.findIndex((u) => String(u.id) === id);
     if (index < 0) return false;
     const [user] = this.users.splice(index, 1);
+    this.#passwords.delete(user!.id);
     for (const [tokenId, token] of this.tokens) if (String(token.user_id) === id) this.#dropToken(tokenId);
     this.#audit(actorId, 'deleted', 'User', user!.id, null, nowMs);
     return true;
+  }
+
+  /**
+   * Sets a user's password; only its salted hash is kept. A fast hash is enough
+   * here: the simulator's point is never to hold the text, not to resist cracking.
+   * @returns `false` when there is no such user
+   */
+  setPassword(id: string, password: string): boolean {
+    const user = this.getUser(id);
+    if (!user) return false;
+    const salt = randomBytes(16);
+    this.#passwords.set(user.id, { salt, hash: passwordHash(salt, password) });
+    return true;
+  }
+
+  /** The id of the user with this email (any case) whose password this is, if any. */
+  login(email: string, password: string): number | undefined {
+    const wanted = email.trim().toLowerCase();
+    const user = this.users.find((u) => u.email.toLowerCase() === wanted);
+    const stored = user === undefined ? undefined : this.#passwords.get(user.id);
+    if (stored === undefined) return undefined;
+    return timingSafeEqual(stored.hash, passwordHash(stored.salt, password)) ? user!.id : undefined;
   }
 
   createToken(name: string, scopes: string[], ownerId: number | null, nowMs: number): { accessToken: string; token: OmneoToken } {
@@ -183,4 +212,8 @@ export class PlatformStore {
       created_at: new Date(nowMs).toISOString(),
     });
   }
+}
+
+function passwordHash(salt: Buffer, password: string): Buffer {
+  return createHash('sha256').update(salt).update(password, 'utf8').digest();
 }

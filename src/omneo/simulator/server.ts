@@ -56,7 +56,10 @@ export interface SimulatorOptions extends Partial<SimulatorFaults> {
   tokens?: string[];
   /** @defaultValue 'sim-webhook-secret' */
   webhookSecret?: string;
-  /** @defaultValue 'sim-barcode-secret' */
+  /**
+   * The barcode secret accepted at start (`POST /__sim/secrets` sets several).
+   * @defaultValue 'sim-barcode-secret'
+   */
   barcodeSecret?: string;
   /**
    * Largest `page[size]` a list accepts.
@@ -114,7 +117,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     purgeDropRate: options.purgeDropRate ?? 0,
     retryAfterFormat: options.retryAfterFormat ?? 'seconds',
   };
-  const secrets = { webhook: options.webhookSecret ?? 'sim-webhook-secret', barcode: options.barcodeSecret ?? 'sim-barcode-secret' };
+  const secrets = { webhook: options.webhookSecret ?? 'sim-webhook-secret', barcode: [options.barcodeSecret ?? 'sim-barcode-secret'] };
   const bearers = options.tokens ?? [DEFAULT_SIM_TOKEN];
   if (bearers.length === 0 || bearers.some((t) => t.length === 0)) throw new InputError('tokens', 'at least one non-empty token is needed');
 

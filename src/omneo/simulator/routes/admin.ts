@@ -86,6 +86,26 @@ export function adminHandler(state: SimState, controls: AdminControls): AdminHan
     return { status: 200, body: { data: profile } };
   }
 
+  /**
+   * `POST /__sim/secrets` `{ webhook?, barcode? }`: the webhook signing secret (one:
+   * the platform signs with one), and the barcode secret or secrets (a list while the
+   * platform's support keeps the old one valid beside the new); each replaces what was held.
+   */
+  function setSecrets(body: unknown): Answer {
+    const input = (body ?? {}) as { webhook?: unknown; barcode?: unknown };
+    const errors: Record<string, string[]> = {};
+    const nonEmpty = (v: unknown): v is string => typeof v === 'string' && v !== '';
+    if (input.webhook !== undefined && !nonEmpty(input.webhook)) errors.webhook = ['The webhook secret must be a non-empty string.'];
+    const barcode = typeof input.barcode === 'string' ? [input.barcode] : input.barcode;
+    if (barcode !== undefined && (!Array.isArray(barcode) || barcode.length === 0 || !barcode.every(nonEmpty))) {
+      errors.barcode = ['The barcode secret must be a non-empty string or a non-empty array of non-empty strings.'];
+    }
+    if (Object.keys(errors).length) return invalid(errors);
+    if (nonEmpty(input.webhook)) secrets.webhook = input.webhook;
+    if (barcode !== undefined) secrets.barcode = [...(barcode as string[])];
+    return noContent();
+  }
+
   async function deliverWebhook(body: unknown): Promise<Answer> {
     const input = (body ?? {}) as { url?: unknown; event?: unknown };
     if (typeof input.url !== 'string' || !/^https?:\/\//.test(input.url)) return invalid({ url: ['The url must be an http(s) URL.'] });
@@ -128,17 +148,7 @@ export function adminHandler(state: SimState, controls: AdminControls): AdminHan
       controls.scripted.push(...(list as ScriptedFault[]));
       return noContent();
     }
-    if (method === 'POST' && path === '/__sim/secrets') {
-      const input = (body ?? {}) as { webhook?: unknown; barcode?: unknown };
-      const errors: Record<string, string[]> = {};
-      for (const key of ['webhook', 'barcode'] as const) {
-        if (input[key] !== undefined && (typeof input[key] !== 'string' || input[key] === '')) errors[key] = [`The ${key} secret must be a non-empty string.`];
-      }
-      if (Object.keys(errors).length) return invalid(errors);
-      if (typeof input.webhook === 'string') secrets.webhook = input.webhook;
-      if (typeof input.barcode === 'string') secrets.barcode = input.barcode;
-      return noContent();
-    }
+    if (method === 'POST' && path === '/__sim/secrets') return setSecrets(body);
     if (method === 'POST' && path === '/__sim/webhooks/deliver') return deliverWebhook(body);
     if (method === 'POST' && path === '/__sim/tokens') return setToken(body);
     if (method === 'POST' && path === '/__sim/profiles') return restoreProfile(body);

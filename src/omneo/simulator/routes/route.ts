@@ -18,7 +18,11 @@ export interface SimState {
   /** The HR roster the SCIM directory serves. */
   people: readonly DirectoryPerson[];
   faults: SimulatorFaults;
-  secrets: { webhook: string; barcode: string };
+  /**
+   * The platform's secrets: the one webhooks are signed with, and every barcode
+   * secret a token may be made with (old and new, while both are accepted).
+   */
+  secrets: { webhook: string; barcode: string[] };
   /** Seeded randomness of the faults. */
   random: () => number;
   /** Largest `page[size]` a list accepts. */
@@ -46,7 +50,7 @@ export interface Route {
   /** What the stats count the request under, e.g. `GET /api/v3/users/{id}`. */
   name: string;
   handler: Handler;
-  /** Public: no bearer token (the barcode service authenticates by its own token). */
+  /** Public: no bearer token (the barcode service authenticates by its own token, the login by a password). */
   open?: boolean;
 }
 
