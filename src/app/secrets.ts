@@ -26,7 +26,7 @@ import {
   startRotation,
 } from '../db/secret-rotations.repository.js';
 import { acceptedVersions, addCurrentVersion, getVersion, getVersionById, listVersions } from '../db/secret-versions.repository.js';
-import { requireTenant } from '../db/tenants.repository.js';
+import { getTenant, requireTenant } from '../db/tenants.repository.js';
 import { recordAccepted, recordRefused } from '../db/webhook-deliveries.repository.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
@@ -374,8 +374,7 @@ export type WebhookAnswer = { accepted: true; version: number; label: SecretVers
  */
 export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'now'>, tenant: string, rawBody: Buffer, signature: string | readonly string[] | undefined): Promise<WebhookAnswer> {
   const at = deps.now?.() ?? new Date();
-  const known = await deps.db.selectFrom('tenants').select('name').where('name', '=', tenant).executeTakeFirst();
-  if (known === undefined) return { accepted: false, reason: 'unknown-tenant' };
+  if ((await getTenant(deps.db, tenant)) === undefined) return { accepted: false, reason: 'unknown-tenant' };
   const input = { tenant, at, bodySha256: createHash('sha256').update(rawBody).digest('hex'), bytes: rawBody.length };
   const versions = (await webhookSecretsOf(deps.db, tenant)).flat();
   if (versions.length === 0) {

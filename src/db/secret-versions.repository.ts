@@ -9,9 +9,9 @@
 import { sql } from 'kysely';
 import { InputError } from '../errors.js';
 import { secretAad } from '../secrets/secret-box.js';
-import type { RotationStep, SecretKind, SecretLabel, SecretVersion } from './database.js';
+import type { SecretKind, SecretLabel, SecretVersion } from './database.js';
 import { NotFoundError } from './errors.js';
-import { inTransaction, type Db } from './executor.js';
+import type { Db } from './executor.js';
 import { requireTenant } from './tenants.repository.js';
 
 /** A second rotation was asked for while one is under way: refused, whoever asked first. */

@@ -23,18 +23,19 @@ import { problem } from './problem.js';
 const RATE_LIMIT = 600;
 
 export async function registerWebhookReceiver(server: FastifyInstance, ctx: WebContext): Promise<void> {
-  await server.register(async (scope) => {
+  await server.register((scope, _options, done) => {
     // Raw bytes whatever the content type, in this scope only.
     scope.removeAllContentTypeParsers();
     scope.addContentTypeParser('*', { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
     scope.post('/webhooks/omneo/:tenant', { config: { rateLimit: { max: RATE_LIMIT, timeWindow: 60_000 } } }, async (req, reply) => {
       const { tenant } = req.params as { tenant: string };
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const answer = await receiveWebhook({ db: ctx.db, secretKey: ctx.secretKey, now: ctx.now }, tenant, body, req.headers[WEBHOOK_SIGNATURE_HEADER]);
+      const answer = await receiveWebhook({ db: ctx.db, secretKey: () => ctx.secretKey(), now: () => ctx.now() }, tenant, body, req.headers[WEBHOOK_SIGNATURE_HEADER]);
       if (answer.accepted) return reply.code(204).send();
       ctx.log.warn({ route: 'webhooks/omneo', reason: answer.reason }, 'webhook delivery refused');
       const detail = answer.reason === 'replayed' ? 'this delivery was accepted before' : answer.reason === 'missing-signature' ? `the ${WEBHOOK_SIGNATURE_HEADER} header is missing` : 'the signature does not verify';
       return reply.code(401).type('application/problem+json').send(JSON.stringify(problem(401, detail)));
     });
+    done();
   });
 }

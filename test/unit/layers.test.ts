@@ -18,6 +18,7 @@ const LAYERS: readonly (readonly [prefix: string, rank: number])[] = [
   ['src/audit/', 3],
   ['src/approvals/', 3],
   ['src/erasure/', 3],
+  ['src/rotation/', 3],
   ['src/mail/', 3],
   ['src/queue/', 3],
   ['src/db/', 2],
