@@ -372,16 +372,25 @@ export type WebhookAnswer = { accepted: true; version: number; label: SecretVers
  * refused with why. The body itself is never kept (only its SHA-256, which
  * also refuses a replay of a body accepted before).
  */
-export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'now'>, tenant: string, rawBody: Buffer, signature: string | readonly string[] | undefined): Promise<WebhookAnswer> {
+export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'now' | 'log'>, tenant: string, rawBody: Buffer, signature: string | readonly string[] | undefined): Promise<WebhookAnswer> {
   const at = deps.now?.() ?? new Date();
   if ((await getTenant(deps.db, tenant)) === undefined) return { accepted: false, reason: 'unknown-tenant' };
   const input = { tenant, at, bodySha256: createHash('sha256').update(rawBody).digest('hex'), bytes: rawBody.length };
-  const versions = (await webhookSecretsOf(deps.db, tenant)).flat();
-  if (versions.length === 0) {
+  // A version this key cannot open (sealed under another WARDEN_SECRET_KEY, or altered) verifies nothing: said once per delivery, never a 500.
+  const opened: { version: SecretVersion; value: Buffer }[] = [];
+  for (const version of (await webhookSecretsOf(deps.db, tenant)).flat()) {
+    try {
+      opened.push({ version, value: openVersion(version, deps.secretKey()) });
+    } catch (err) {
+      deps.log?.error({ tenant, secret: version.name, version: version.id, error: (err as Error).message }, 'a webhook secret version does not open with this WARDEN_SECRET_KEY');
+    }
+  }
+  if (opened.length === 0) {
     await recordRefused(deps.db, input, 'no-secret');
     return { accepted: false, reason: 'no-secret' };
   }
-  const values = versions.map((v) => openVersion(v, deps.secretKey()));
+  const versions = opened.map((o) => o.version);
+  const values = opened.map((o) => o.value);
   try {
     const verdict = verifyWebhook(rawBody, signature, values);
     if (!verdict.ok) {

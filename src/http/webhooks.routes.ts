@@ -30,7 +30,7 @@ export async function registerWebhookReceiver(server: FastifyInstance, ctx: WebC
     scope.post('/webhooks/omneo/:tenant', { config: { rateLimit: { max: RATE_LIMIT, timeWindow: 60_000 } } }, async (req, reply) => {
       const { tenant } = req.params as { tenant: string };
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const answer = await receiveWebhook({ db: ctx.db, secretKey: () => ctx.secretKey(), now: () => ctx.now() }, tenant, body, req.headers[WEBHOOK_SIGNATURE_HEADER]);
+      const answer = await receiveWebhook({ db: ctx.db, secretKey: () => ctx.secretKey(), now: () => ctx.now(), log: ctx.log }, tenant, body, req.headers[WEBHOOK_SIGNATURE_HEADER]);
       if (answer.accepted) return reply.code(204).send();
       ctx.log.warn({ route: 'webhooks/omneo', reason: answer.reason }, 'webhook delivery refused');
       const detail = answer.reason === 'replayed' ? 'this delivery was accepted before' : answer.reason === 'missing-signature' ? `the ${WEBHOOK_SIGNATURE_HEADER} header is missing` : 'the signature does not verify';

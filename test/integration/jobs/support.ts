@@ -3,7 +3,6 @@
  * ledger of the test's own, and one run of a job through the real inline
  * runner (the same executeRun as the fleet), read back from the ledger.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +20,7 @@ import { InlineRunner } from '../../../src/queue/inline-runner.js';
 import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { JobRegistry } from '../../../src/queue/registry.js';
 import type { RunRecord } from '../../../src/queue/run-ledger.js';
-import { createTestDatabase, type Backend, type TestDatabase } from '../../support/db.js';
+import { createTestDatabase, TEST_SECRET_KEY, type Backend, type TestDatabase } from '../../support/db.js';
 
 export const TENANT = 'demo';
 
@@ -49,7 +48,8 @@ export async function startWorld(backend: Backend, options: { outbox?: boolean; 
   const outboxDir = options.outbox === true ? mkdtempSync(join(tmpdir(), 'warden-world-outbox-')) : undefined;
   const sim = await startSimulator({ ...options.simulator, port: 0 });
   const db = await createTestDatabase(backend);
-  const secretKey = randomBytes(32);
+  // The key the app deps of these tests are given (WARDEN_SECRET_KEY), so the seeded secrets open.
+  const secretKey = Buffer.from(TEST_SECRET_KEY, 'base64');
   await seedDemoTenant(db.db, { simulator: sim, secretKey });
   const env: NodeJS.ProcessEnv = {
     [DEMO_TOKEN_ENV]: sim.token,
