@@ -52,13 +52,17 @@ async function driveRotations(ctx: JobContext, app: AppDeps, tenant: string): Pr
   return counts;
 }
 
-/** Puts a run already in the ledger on its queue; one that does not go now stays queued for reconcile. */
+/**
+ * Puts a run already in the ledger on its queue. One that does not go now (no
+ * Redis, or a runner that does not serve `rotation`, as `warden demo`'s) stays
+ * queued in the ledger, where reconcile and tomorrow's run find it: not a fault.
+ */
 async function hand(ctx: JobContext, runKey: string): Promise<void> {
   const run = await ctx.ledger.get(runKey);
   if (run === undefined) return;
   try {
     await ctx.queue.requeue(run);
   } catch (err) {
-    ctx.log.warn({ run: runKey, error: (err as Error).message }, 'rotation run not enqueued now; reconcile will');
+    ctx.log.info({ run: runKey, error: (err as Error).message }, 'rotation run left queued in the ledger; reconcile hands it over');
   }
 }
