@@ -9,6 +9,7 @@ import type { Db } from '../db/executor.js';
 import { listAllowlist, listLocations } from '../db/allowlist.repository.js';
 import { listErasureRequests } from '../db/erasure.repository.js';
 import { listVersions } from '../db/secret-versions.repository.js';
+import { listRotations } from '../db/secret-rotations.repository.js';
 import { requireTenant } from '../db/tenants.repository.js';
 import { readDirectory, parseDirectorySource } from '../directory/source.js';
 import type { DirectoryPerson } from '../directory/types.js';
@@ -177,6 +178,13 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
       } else if (v.label === 'pending') {
         pending.set(v.name, v.created_at);
       }
+    }
+    // A rotation before `finish` is pending from its start, even before `create` made a version
+    // (an API token the platform keeps refusing to make): SEC-02 sees a rotation stuck anywhere.
+    for (const r of await listRotations(db, { tenant: tenant.name, open: true })) {
+      if (r.state === 'overlap') continue;
+      const since = pending.get(r.name);
+      if (since === undefined || r.started_at < since) pending.set(r.name, r.started_at);
     }
     for (const [name, since] of pending) {
       const secret = byName.get(name);
