@@ -13,6 +13,7 @@
  * Default schedule: daily at 06:45, in the tenant's time zone (README.md
  * "Jobs"). Payload: `{}`.
  */
+import { webhookSignatureFailures } from '../src/audit/observers.js';
 import { listFindings } from '../src/db/findings.repository.js';
 import { RotationInProgressError } from '../src/db/secret-versions.repository.js';
 import { rotationsWithoutLiveRun, secretsDue, startRotation, tokenSecretsOf } from '../src/db/secret-rotations.repository.js';
@@ -22,7 +23,7 @@ import { newRunId } from '../src/queue/run-id.js';
 import { defineAuditJob } from './define-audit-job.js';
 import type { AppDeps } from './job-deps.js';
 
-export const secretRotationJob = defineAuditJob({ name: 'secret-rotation', family: 'secrets', schedule: '45 6 * * *', after: driveRotations });
+export const secretRotationJob = defineAuditJob({ name: 'secret-rotation', family: 'secrets', schedule: '45 6 * * *', after: driveRotations, observe: [webhookSignatureFailures] });
 
 async function driveRotations(ctx: JobContext, app: AppDeps, tenant: string): Promise<Record<string, number>> {
   const now = new Date();
