@@ -131,14 +131,14 @@ describe('the secrets section of the digest', () => {
     expect(r.text).toContain(`  <img src=x>\\u202e ${EMAIL_MASK} (barcode\\u0007): 1 day old`);
     for (const part of [r.subject, r.html, r.text]) {
       expect(part).not.toContain(STAFF_EMAIL);
-      expect(part).not.toMatch(/[\u0007\u202e\u001b]/);
+      for (const c of ['\u0007', '\u202e', '\u001b']) expect(part).not.toContain(c);
     }
   });
 
   it('shows only the fields it knows: a value slipped into the data never reaches the email', () => {
     const value = 'whsec_THIS-IS-THE-VALUE-0123456789abcdef';
     const leaky = secrets().map((s) => ({ ...s, value, encrypted_value: value, rotation: s.rotation === null ? null : { ...s.rotation, value } }));
-    const r = digest({ secrets: leaky as DigestSecret[] });
+    const r = digest({ secrets: leaky });
     for (const part of [r.subject, r.html, r.text]) expect(part).not.toContain(value);
   });
 
