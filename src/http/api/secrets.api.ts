@@ -116,7 +116,7 @@ export function registerSecretsApi(server: FastifyInstance, ctx: WebContext): vo
         tags: TAGS,
         summary: 'Start a rotation (202 with the rotation and its run); 409 while one is under way. Emergency: no overlap, the old version retired the moment the new one is proven',
         params: SecretParams,
-        body: z.strictObject({ emergency: z.boolean().optional().describe('a suspected incident: no overlap') }).optional(),
+        body: z.strictObject({ emergency: z.boolean().optional().describe('a suspected incident: no overlap') }).nullish(),
         response: { 202: z.object({ rotation: RotationViewSchema, run: z.string().describe('the run that drives it') }), ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
