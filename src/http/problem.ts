@@ -79,10 +79,10 @@ export function problemOf(err: unknown): Problem | undefined {
   return undefined;
 }
 
-/** Pages are answered with HTML (the queue dashboard's page too); the API, metrics, health checks and the dashboard's own API and files with problem+json. */
+/** Pages are answered with HTML (the queue dashboard's page too); the API, the webhook receiver, metrics, health checks and the dashboard's own API and files with problem+json. */
 export function wantsHtml(req: FastifyRequest): boolean {
   const path = req.url.split('?')[0]!;
-  if (path.startsWith('/api/') || path === '/metrics' || path === '/healthz' || path === '/readyz' || path.startsWith('/admin/queues/api/') || path.startsWith('/admin/queues/static/')) return false;
+  if (path.startsWith('/api/') || path.startsWith('/webhooks/') || path === '/metrics' || path === '/healthz' || path === '/readyz' || path.startsWith('/admin/queues/api/') || path.startsWith('/admin/queues/static/')) return false;
   return req.headers.accept === undefined || req.headers.accept.includes('text/html') || req.headers.accept.includes('*/*');
 }
 
