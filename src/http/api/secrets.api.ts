@@ -49,7 +49,7 @@ export const SecretParams = z.object({ tenant: z.string().min(1).max(100), name:
 /** A rotation id in a path. */
 export const RotationParams = z.object({ id: z.coerce.number().int().min(1).max(2 ** 31 - 1) });
 
-export const RotationViewSchema = z.object({
+const RotationViewSchema = z.object({
   id: z.number().int(),
   tenant: z.string(),
   secret: z.string(),
@@ -88,7 +88,7 @@ const SecretStatusSchema = z.object({
   versions: z.array(VersionViewSchema).describe('the live versions (current, pending, previous): never a value'),
 });
 
-export const RotationDetailSchema = z.object({
+const RotationDetailSchema = z.object({
   rotation: RotationViewSchema,
   events: z.array(z.object({ at: Instant, actor: z.string(), event: z.string(), detail: z.record(z.string(), z.unknown()) })).describe('the journal, oldest first: steps and outcomes, never a value'),
 });

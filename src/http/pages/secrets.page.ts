@@ -70,7 +70,7 @@ const REFUSAL_TEXT: Readonly<Record<NonNullable<DeliveryView['reason']>, string>
   'no-secret': 'no webhook secret held to verify it',
 };
 
-export function rotationPath(id: number): string {
+function rotationPath(id: number): string {
   return `/secrets/rotations/${id}`;
 }
 
