@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { appendAuditLog } from '../db/audit-log.repository.js';
-import { SECRET_KINDS, type Person, type Secret, type SecretKind, type SecretRotation, type SecretVersion } from '../db/database.js';
+import { SECRET_KINDS, type Person, type Secret, type SecretKind, type SecretRotation, type SecretVersion, type WebhookDelivery } from '../db/database.js';
 import { NotFoundError } from '../db/errors.js';
 import { inTransaction, type Db } from '../db/executor.js';
 import { findPersonById } from '../db/people.repository.js';
@@ -29,7 +29,7 @@ import {
 } from '../db/secret-rotations.repository.js';
 import { acceptedVersions, addCurrentVersion, getVersion, getVersionById, listVersions } from '../db/secret-versions.repository.js';
 import { getTenant, requireTenant } from '../db/tenants.repository.js';
-import { recordAccepted, recordRefused } from '../db/webhook-deliveries.repository.js';
+import { recentDeliveries, recordAccepted, recordRefused } from '../db/webhook-deliveries.repository.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { HttpStatusError } from '../outbound/errors.js';
@@ -390,6 +390,27 @@ export async function rotationDetail(deps: Pick<SecretActionDeps, 'db'>, id: num
   if (!mayActOn(viewer, rotation.tenant)) throw new NotFoundError('secret_rotation', id);
   const events = await rotationEvents(deps.db, id);
   return { rotation: rotationView(rotation), events: events.map((e) => ({ at: e.at.toISOString(), actor: e.actor, event: e.event, detail: e.detail })) };
+}
+
+/** One delivery the receiver saw: which version verified it, or why it was refused. Never its body. */
+export interface DeliveryView {
+  received_at: string;
+  accepted: boolean;
+  /** The version that verified it, and its label then. */
+  version: number | null;
+  label: SecretVersion['label'] | null;
+  reason: WebhookDelivery['reason'];
+  bytes: number;
+}
+
+/** How many deliveries {@link webhookDeliveries} gives at most. */
+const MAX_DELIVERIES = 200;
+
+/** The tenant's latest webhook deliveries, newest first (the secrets page: is the platform signing with the new secret yet?). */
+export async function webhookDeliveries(deps: Pick<SecretActionDeps, 'db'>, tenant: string, viewer?: Person, limit = 20): Promise<DeliveryView[]> {
+  const row = await visibleTenant(deps.db, tenant, viewer);
+  const rows = await recentDeliveries(deps.db, row.name, Math.max(1, Math.min(MAX_DELIVERIES, Math.floor(limit))));
+  return rows.map((d) => ({ received_at: d.received_at.toISOString(), accepted: d.accepted, version: d.version_id, label: d.label, reason: d.reason, bytes: d.bytes }));
 }
 
 // Reading a value: the one-time page
