@@ -50,19 +50,6 @@ export async function recordRefused(db: Db, input: DeliveryInput, reason: Delive
     .execute();
 }
 
-/** The tenant's refused deliveries since `since`, by reason. */
-export async function refusalsSince(db: Db, tenant: string, since: Date): Promise<Partial<Record<DeliveryRefusal, number>>> {
-  const rows = await db
-    .selectFrom('webhook_deliveries')
-    .select(['reason', (eb) => eb.fn.countAll<string>().as('n')])
-    .where('tenant', '=', tenant)
-    .where('accepted', '=', false)
-    .where('received_at', '>=', since)
-    .groupBy('reason')
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.reason!, Number(r.n)]));
-}
-
 /** The tenant's latest deliveries, newest first (the secrets page). */
 export function recentDeliveries(db: Db, tenant: string, limit = 50): Promise<WebhookDelivery[]> {
   return db.selectFrom('webhook_deliveries').selectAll().where('tenant', '=', tenant).orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
