@@ -122,7 +122,7 @@ describe.each(backends)('changing the secret key on $name', ({ name, schema }) =
     expect(await state()).toEqual(before);
   }, SLOW);
 
-  it('refuses to rewrap without WARDEN_OLD_SECRET_KEY, naming it', async () => {
+  it('refuses to rewrap without WARDEN_OLD_SECRET_KEY, naming it, and a bad batch size, naming the flag', async () => {
     const before = await state();
     const r = await run(['secrets', 'rewrap'], { ...withB, LOG_LEVEL: 'warn' });
     expect(r).toMatchObject({
@@ -130,6 +130,13 @@ describe.each(backends)('changing the secret key on $name', ({ name, schema }) =
       stdout: '',
       stderr: 'warden: WARDEN_OLD_SECRET_KEY: must be the previous secret key, the one the values are sealed under: rewrap moves them from it to WARDEN_SECRET_KEY\n',
     });
+    for (const size of ['0', '-1', 'many', '1.5']) {
+      expect(await run(['secrets', 'rewrap', '--batch-size', size], { ...withBandA, LOG_LEVEL: 'warn' })).toMatchObject({
+        code: 2,
+        stdout: '',
+        stderr: 'warden: --batch-size: expected a whole number, 1 to 999999\n',
+      });
+    }
     expect(await state()).toEqual(before);
   }, SLOW);
 
