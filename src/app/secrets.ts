@@ -38,10 +38,10 @@ import { newRunId } from '../queue/run-id.js';
 import { rollBackRotation } from '../rotation/drive-rotation.js';
 import { newRetrievalLink } from '../rotation/notify.js';
 import { rotationClients, type RotationClients } from '../rotation/rotation-clients.js';
-import { openVersion, sealer } from '../rotation/secret-values.js';
+import { sealer } from '../rotation/secret-values.js';
 import { sendRotationLink } from '../mail/send-rotation.js';
 import { secretsUrl } from '../mail/templates/digest-links.js';
-import { secretKey } from '../secrets/secret-box.js';
+import { openSecret, secretAad, secretKey, type Keyring } from '../secrets/secret-box.js';
 import { sha256Hex } from '../secrets/tokens.js';
 import { verifyWebhook } from '../secrets/webhook-verifier.js';
 import type { Tenant } from '../db/database.js';
@@ -53,8 +53,15 @@ export interface SecretActionDeps {
   db: Db;
   /** Hands runs already in the ledger to the queue (the app's job runner `dispatch`). */
   dispatch(kind: 'rotation', runs: readonly { id: string; tenant: string; payload: { rotation_id: number } }[]): Promise<void>;
-  /** The key values are sealed and opened with (`WARDEN_SECRET_KEY`). */
+  /** The key values are sealed with (`WARDEN_SECRET_KEY`). */
   secretKey(): Buffer;
+  /**
+   * The keys values are opened with: `secretKey`, and `WARDEN_OLD_SECRET_KEY` during a key change
+   * (src/secrets/secret-box.ts `Keyring`), so the receiver and the retrieval page keep working while
+   * `warden secrets rewrap` moves the values.
+   * @defaultValue `secretKey` alone
+   */
+  keyring?(): Keyring;
   /** The tenant's platform clients (an imported API token is checked with `/auth/verify`; a rollback undoes outside). */
   clients(tenant: Tenant): RotationClients;
   mailer: Mailer;
@@ -452,13 +459,13 @@ export async function retrievalLinkState(deps: Pick<SecretActionDeps, 'db' | 'no
  * audit-log entry written in the same transaction as the use. Undefined when
  * the link is unknown, someone else's, used or expired (one answer for all).
  */
-export async function retrieveSecret(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'now'>, token: string, person: Person, actor: string): Promise<{ tenant: string; secret: string; version: number; label: string; value: string } | undefined> {
+export async function retrieveSecret(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'keyring' | 'now'>, token: string, person: Person, actor: string): Promise<{ tenant: string; secret: string; version: number; label: string; value: string } | undefined> {
   const fresh = await findPersonById(deps.db, person.id);
   if (fresh === undefined || fresh.disabled_at !== null || !fresh.roles.includes('admin')) return undefined;
   const link = await useRetrieval(deps.db, sha256Hex(token), person.id, actor, deps.now?.() ?? new Date());
   if (link === undefined) return undefined;
   const version = await getVersionById(deps.db, link.version_id);
-  return { tenant: link.tenant, secret: link.name, version: version.id, label: version.label, value: openVersion(version, deps.secretKey()).toString('utf8') };
+  return { tenant: link.tenant, secret: link.name, version: version.id, label: version.label, value: openStored(version, deps).toString('utf8') };
 }
 
 // The webhook receiver
@@ -472,7 +479,7 @@ export type WebhookAnswer = { accepted: true; version: number; label: SecretVers
  * refused with why. The body itself is never kept (only its SHA-256, which
  * also refuses a replay of a body accepted before).
  */
-export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'now' | 'log'>, tenant: string, rawBody: Buffer, signature: string | readonly string[] | undefined): Promise<WebhookAnswer> {
+export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'keyring' | 'now' | 'log'>, tenant: string, rawBody: Buffer, signature: string | readonly string[] | undefined): Promise<WebhookAnswer> {
   const at = deps.now?.() ?? new Date();
   if ((await getTenant(deps.db, tenant)) === undefined) return { accepted: false, reason: 'unknown-tenant' };
   const input = { tenant, at, bodySha256: createHash('sha256').update(rawBody).digest('hex'), bytes: rawBody.length };
@@ -480,7 +487,7 @@ export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secret
   const opened: { version: SecretVersion; value: Buffer }[] = [];
   for (const version of (await webhookSecretsOf(deps.db, tenant)).flat()) {
     try {
-      opened.push({ version, value: openVersion(version, deps.secretKey()) });
+      opened.push({ version, value: openStored(version, deps) });
     } catch (err) {
       deps.log?.error({ tenant, secret: version.name, version: version.id, error: (err as Error).message }, 'a webhook secret version does not open with this WARDEN_SECRET_KEY');
     }
@@ -503,6 +510,11 @@ export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secret
   } finally {
     for (const value of values) value.fill(0);
   }
+}
+
+/** A version's value, opened with the key of the keyring that sealed it (the old one too, during a key change). */
+function openStored(version: SecretVersion, deps: Pick<SecretActionDeps, 'secretKey' | 'keyring'>): Buffer {
+  return openSecret(version.encrypted_value, deps.keyring?.() ?? deps.secretKey(), secretAad(version.tenant, version.name, version.id));
 }
 
 /** The accepted versions of each webhook-signing secret of the tenant, pending first (the likeliest during a switch). */
@@ -529,6 +541,7 @@ export function secretActionDeps(app: App, runner: Pick<JobRunner, 'dispatch'> |
     log: app.log,
     dispatch: runner === undefined ? () => Promise.resolve() : (kind, runs) => runner.dispatch(kind, runs),
     secretKey: () => (key ??= deps.secretKey?.() ?? secretKey(app.config, app.config.WARDEN_DATA_DIR)),
+    keyring: () => app.keyring(),
     clients: (tenant) =>
       rotationClients({ env: deps.env, allowPrivateNetworks: deps.allowPrivateNetworks, ...(deps.client === undefined ? {} : { client: deps.client }), logger: app.log }, tenant),
     mailer: deps.mailer,

@@ -8,6 +8,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ledgerKeysLoader, loadLedgerKeys } from '../../../src/app/ledger-keys.js';
 import { rewrapSecrets } from '../../../src/app/rewrap.js';
+import { receiveWebhook } from '../../../src/app/secrets.js';
 import { verifyChain } from '../../../src/db/audit-log.repository.js';
 import { receiveErasureRequests } from '../../../src/db/erasure.repository.js';
 import { bindAuditKey, type Db } from '../../../src/db/executor.js';
@@ -15,6 +16,7 @@ import { addCurrentVersion } from '../../../src/db/secret-versions.repository.js
 import { addTenant } from '../../../src/db/tenants.repository.js';
 import { openIdentifiers, sealIdentifiers, type Identifier } from '../../../src/erasure/identifiers.js';
 import { auditLogKey, keyId, openSecret, sealedKeyId, sealSecret, secretAad, TamperedSecretError, UnknownSecretKeyError, type Keyring } from '../../../src/secrets/secret-box.js';
+import { sign } from '../../../src/secrets/hmac.js';
 import { webKey } from '../../../src/secrets/tokens.js';
 import { BACKENDS, createTestDatabase, type TestDatabase } from '../../support/db.js';
 
@@ -147,6 +149,29 @@ describe.each(BACKENDS)('rewrap on %s', (backend) => {
     expect(again).toEqual({ from: keyId(OLD), to: keyId(NEW), rewrapped: { ledger_keys: 0, secret_versions: 0, erasure_requests: 0 }, total: 0 });
     expect({ versions: await sealedVersions(), erasures: await sealedErasures(), keys: await sealedLedgerKeys() }).toEqual(snapshot);
     expect(await auditRows()).toHaveLength(entriesBefore + 1);
+  });
+
+  it('the webhook receiver accepts every delivery through the change: before, during, after the rewrap, and with the old key dropped', async () => {
+    const value = Buffer.from(randomBytes(32).toString('base64url'), 'utf8');
+    await addCurrentVersion(t.db, { tenant: 'acme', name: 'omneo-webhooks', kind: 'webhook-signing', seal: (aad) => sealSecret(value, OLD, aad) });
+    let n = 0;
+    const deliver = (ring: Keyring) => {
+      const body = JSON.stringify({ event: 'profile.updated', n: ++n });
+      return receiveWebhook({ db: t.db, secretKey: () => ring.current, keyring: () => ring }, 'acme', Buffer.from(body), sign(value.toString('utf8'), body));
+    };
+    expect(await deliver({ current: OLD })).toMatchObject({ accepted: true });
+    // Restarted with the new key and the old one: the version, still under the old key, opens.
+    const ring = { current: NEW, old: OLD };
+    expect(await deliver(ring)).toMatchObject({ accepted: true });
+    await rewrapSecrets({ db: bindRing(t.db, ring), keyring: ring }, { actor: 'ann' });
+    expect(await deliver(ring)).toMatchObject({ accepted: true });
+    expect(await deliver({ current: NEW })).toMatchObject({ accepted: true });
+    // What the keyring spares: a secret still under the old key is refused by a process that has only the new one.
+    const other = Buffer.from(randomBytes(32).toString('base64url'), 'utf8');
+    await addCurrentVersion(t.db, { tenant: 'acme', name: 'other-hooks', kind: 'webhook-signing', seal: (aad) => sealSecret(other, OLD, aad) });
+    const signed = (body: string) => [Buffer.from(body), sign(other.toString('utf8'), body)] as const;
+    expect(await receiveWebhook({ db: t.db, secretKey: () => NEW }, 'acme', ...signed('{"n":"a"}'))).toEqual({ accepted: false, reason: 'bad-signature' });
+    expect(await receiveWebhook({ db: t.db, secretKey: () => NEW, keyring: () => ring }, 'acme', ...signed('{"n":"b"}'))).toMatchObject({ accepted: true });
   });
 
   it('refuses to run without the old key, reading and changing nothing', async () => {
