@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SecretKind, SecretVersion } from '../db/database.js';
-import { openSecret, secretAad, sealSecret } from '../secrets/secret-box.js';
+import { openSecret, secretAad, sealSecret, type Keyring } from '../secrets/secret-box.js';
 
 /** A new random value for a secret Warden makes itself. */
 export function newValue(kind: Exclude<SecretKind, 'api-token'>): Buffer {
@@ -18,7 +18,7 @@ export function sealer(value: Buffer, key: Buffer): (aad: Buffer) => Uint8Array 
   return (aad) => sealSecret(value, key, aad);
 }
 
-/** A version's plain value; throws when the key is not the one it was sealed with, or the row was moved or altered. */
-export function openVersion(version: SecretVersion, key: Buffer): Buffer {
+/** A version's plain value (a keyring opens it with the key its header names); throws when the key is not the one it was sealed with, or the row was moved or altered. */
+export function openVersion(version: SecretVersion, key: Buffer | Keyring): Buffer {
   return openSecret(version.encrypted_value, key, secretAad(version.tenant, version.name, version.id));
 }
