@@ -76,6 +76,9 @@ export async function driveRotation(deps: RotationDeps, id: number): Promise<Dri
   const tenant = await requireTenant(deps.db, rotation.tenant);
   const secret = await requireSecret(deps.db, rotation.tenant, rotation.name);
   const rotator = rotatorFor(secret.kind);
+  // The key and the row before any step: a worker given another WARDEN_SECRET_KEY (or a current version altered or
+  // moved) would otherwise seal a new value nobody else can open and email the admins a link to it.
+  openVersion(await currentOf(deps.db, secret), deps.secretKey()).fill(0);
   const clients = deps.clients(tenant);
   const context = (r: SecretRotation): RotatorContext => ({
     db: deps.db,

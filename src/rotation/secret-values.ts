@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SecretKind, SecretVersion } from '../db/database.js';
-import { openSecret, secretAad, sealSecret } from '../secrets/secret-box.js';
+import { DomainError } from '../errors.js';
+import { keyId, openSecret, secretAad, sealSecret, sealedKeyId } from '../secrets/secret-box.js';
 
 /** A new random value for a secret Warden makes itself. */
 export function newValue(kind: Exclude<SecretKind, 'api-token'>): Buffer {
@@ -18,7 +19,30 @@ export function sealer(value: Buffer, key: Buffer): (aad: Buffer) => Uint8Array 
   return (aad) => sealSecret(value, key, aad);
 }
 
-/** A version's plain value; throws when the key is not the one it was sealed with, or the row was moved or altered. */
+/**
+ * A version that does not open with this process's key: the key is not the
+ * one that sealed it (a wrong `WARDEN_SECRET_KEY`), or its row was altered or
+ * moved from another. The message names the version and key ids (they name
+ * a key, they do not reveal it), never a value.
+ */
+export class VersionNotOpenedError extends DomainError {
+  override readonly name = 'VersionNotOpenedError';
+  constructor(version: SecretVersion, key: Buffer) {
+    const sealedUnder = sealedKeyId(version.encrypted_value);
+    const why =
+      sealedUnder !== undefined && sealedUnder !== keyId(key)
+        ? `it is sealed under key ${sealedUnder}, and this WARDEN_SECRET_KEY is key ${keyId(key)}`
+        : 'it was altered, or moved from another row';
+    super(`secret ${JSON.stringify(version.name)} of ${JSON.stringify(version.tenant)}: version ${version.id} does not open: ${why}`);
+  }
+}
+
+/** A version's plain value; throws {@link VersionNotOpenedError} when the key is not the one it was sealed with, or the row was moved or altered. */
 export function openVersion(version: SecretVersion, key: Buffer): Buffer {
-  return openSecret(version.encrypted_value, key, secretAad(version.tenant, version.name, version.id));
+  try {
+    return openSecret(version.encrypted_value, key, secretAad(version.tenant, version.name, version.id));
+  } catch {
+    // GCM's own message ("unable to authenticate data") says nothing of where to look.
+    throw new VersionNotOpenedError(version, key);
+  }
 }
