@@ -351,14 +351,27 @@ export async function retrievalLinkState(deps: Pick<SecretActionDeps, 'db' | 'no
  * Uses a retrieval link, once: the value of its version, opened, with the
  * audit-log entry written in the same transaction as the use. Undefined when
  * the link is unknown, someone else's, used or expired (one answer for all).
+ * The value is opened before the link is spent: one that does not open (a
+ * wrong key, a row altered or moved) throws `VersionNotOpenedError`, and
+ * neither costs the admin their link nor writes a read to the audit log.
  */
 export async function retrieveSecret(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'now'>, token: string, person: Person, actor: string): Promise<{ tenant: string; secret: string; version: number; label: string; value: string } | undefined> {
   const fresh = await findPersonById(deps.db, person.id);
   if (fresh === undefined || fresh.disabled_at !== null || !fresh.roles.includes('admin')) return undefined;
-  const link = await useRetrieval(deps.db, sha256Hex(token), person.id, actor, deps.now?.() ?? new Date());
-  if (link === undefined) return undefined;
-  const version = await getVersionById(deps.db, link.version_id);
-  return { tenant: link.tenant, secret: link.name, version: version.id, label: version.label, value: openVersion(version, deps.secretKey()).toString('utf8') };
+  const hash = sha256Hex(token);
+  const now = deps.now?.() ?? new Date();
+  const found = await findRetrieval(deps.db, hash);
+  if (found === undefined || found.person_id !== person.id || found.used_at !== null || found.expires_at.getTime() <= now.getTime()) return undefined;
+  const version = await getVersionById(deps.db, found.version_id);
+  const value = openVersion(version, deps.secretKey());
+  try {
+    // The guarded use decides a race (two clicks at once open it once).
+    const link = await useRetrieval(deps.db, hash, person.id, actor, now);
+    if (link === undefined) return undefined;
+    return { tenant: link.tenant, secret: link.name, version: version.id, label: version.label, value: value.toString('utf8') };
+  } finally {
+    value.fill(0);
+  }
 }
 
 // The webhook receiver
