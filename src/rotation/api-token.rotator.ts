@@ -13,7 +13,8 @@
  * - before finish: the platform saw the token used by something other than
  *   Warden (its user agent), i.e. the integration installed it.
  * - at the end of the overlap, the old token is revoked (keyed first); a
- *   rollback revokes the new one.
+ *   rollback revokes the new one, and so does a create that finds the
+ *   rotation moved on when it stores the token (a rollback meanwhile).
  */
 import { claimRotationEvent, rotationEvents, addRotationEvent } from '../db/secret-rotations.repository.js';
 import { listVersions } from '../db/secret-versions.repository.js';
@@ -61,6 +62,12 @@ export const apiTokenRotator: Rotator = {
   },
   async rollback(ctx, pending) {
     await revokeToken(ctx, pending, 'revoke_pending');
+  },
+  async discard(ctx, platformRef) {
+    // As Warden: the token is the integration's, made for a rotation that no longer wants it.
+    await ctx.platform().deleteToken(platformRef);
+    await addRotationEvent(ctx.db, ctx.rotation.id, 'warden', 'orphan_token_revoked', { token: platformRef });
+    ctx.logger?.warn({ rotation: ctx.rotation.id, token: platformRef }, 'a token made after the rotation moved on (rolled back, or made by another worker) was revoked');
   },
 };
 

@@ -36,7 +36,7 @@ import {
 } from '../db/secret-rotations.repository.js';
 import { getVersion, getVersionById } from '../db/secret-versions.repository.js';
 import { requireTenant } from '../db/tenants.repository.js';
-import { NotFoundError } from '../db/errors.js';
+import { InvalidTransitionError, NotFoundError } from '../db/errors.js';
 import { DomainError } from '../errors.js';
 import { askAdmins, type RotationNotifyDeps } from './notify.js';
 import { rotatorFor } from './rotators.js';
@@ -102,8 +102,15 @@ export async function driveRotation(deps: RotationDeps, id: number): Promise<Dri
       case 'create': {
         const current = await currentOf(deps.db, secret);
         const made = await rotator.create(ctx, current);
-        ({ rotation } = await recordCreated(deps.db, rotation, { kind: secret.kind, seal: sealer(made.value, deps.secretKey()), platformRef: made.platformRef ?? null }, now()));
-        made.value.fill(0);
+        try {
+          ({ rotation } = await recordCreated(deps.db, rotation, { kind: secret.kind, seal: sealer(made.value, deps.secretKey()), platformRef: made.platformRef ?? null }, now()));
+        } catch (err) {
+          // Moved on while the value was made (a rollback): what was made outside must not stay valid unheld.
+          if (err instanceof InvalidTransitionError && made.platformRef !== undefined) await discard(rotator, ctx, made.platformRef);
+          throw err;
+        } finally {
+          made.value.fill(0);
+        }
         break;
       }
       case 'set': {
@@ -195,6 +202,17 @@ export class RollbackIncompleteError extends DomainError {
         ? `the new token made by rotation ${rotation.id} is still valid on the platform: revoke it there (version ${rotation.version_id})`
         : `the platform still has the new password of rotation ${rotation.id}; Warden holds the old one as current: rotate again (warden secrets rotate ${rotation.name} --tenant ${rotation.tenant})`;
     super(`secret: rotation ${rotation.id} is rolled back in Warden, but the platform could not be told (${reason}); ${left}`);
+  }
+}
+
+/** A create's result that could not be stored, undone outside; a failure is journalled and logged (with the token's id) for a person to finish. */
+async function discard(rotator: Rotator, ctx: RotatorContext, platformRef: string): Promise<void> {
+  try {
+    await rotator.discard?.(ctx, platformRef);
+  } catch (err) {
+    const reason = (err as Error).message.split('\n')[0]!.slice(0, 300);
+    await addRotationEvent(ctx.db, ctx.rotation.id, 'warden', 'orphan_token_left', { token: platformRef, error: reason });
+    ctx.logger?.error({ rotation: ctx.rotation.id, token: platformRef, error: reason }, 'a token made after the rotation moved on could not be revoked: revoke it on the platform');
   }
 }
 

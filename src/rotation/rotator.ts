@@ -52,4 +52,10 @@ export interface Rotator {
   retire?(ctx: RotatorContext, previous: SecretVersion): Promise<void>;
   /** Undoing what `create` and `set` did outside, on a rollback (a new token revoked, the old password put back). */
   rollback?(ctx: RotatorContext, pending: SecretVersion, current: SecretVersion): Promise<void>;
+  /**
+   * Undoing a `create` whose value could not be stored: the rotation moved on
+   * meanwhile (rolled back, or another worker's create won), and what it made
+   * outside (a token) would stay valid with nobody holding it.
+   */
+  discard?(ctx: RotatorContext, platformRef: string): Promise<void>;
 }
