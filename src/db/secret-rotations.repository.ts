@@ -319,6 +319,26 @@ export function rotationsWithoutLiveRun(db: Db, tenant?: string, limit = 1000): 
   return query.orderBy('r.id').limit(limit).execute();
 }
 
+/**
+ * Whether an older run of rotation `rotationId` than run `runKey` is queued
+ * or running (a live lease or not: a run whose worker died comes back).
+ * That one drives the rotation: two runs of one rotation at once (two daily
+ * jobs giving it one each) would both make a token or send an email, each
+ * step being guarded only when it is stored.
+ */
+export async function olderLiveRun(db: Db, rotationId: number, runKey: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('job_runs as j')
+    .select('j.idempotency_key')
+    .where('j.kind', '=', 'rotation')
+    .where(sql`j.payload->>'rotation_id'`, '=', String(rotationId))
+    .where('j.status', 'in', ['queued', 'running'])
+    .where('j.idempotency_key', '!=', runKey)
+    .where('j.id', '<', (eb) => eb.selectFrom('job_runs').select('id').where('idempotency_key', '=', runKey))
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 // Versions, as a rotation moves them
 
 /**
