@@ -12,8 +12,8 @@ import { driveRotation, type RotationDeps } from '../../../src/rotation/drive-ro
 import { rotationClients } from '../../../src/rotation/rotation-clients.js';
 import { sign } from '../../../src/secrets/hmac.js';
 import { TEST_SECRET_KEY } from '../../support/db.js';
-import { simApi } from '../../support/sim-api.js';
 import { startWorld, TENANT, type JobsWorld } from '../jobs/support.js';
+import { simAdmin } from './support.js';
 
 const key = Buffer.from(TEST_SECRET_KEY, 'base64');
 
@@ -37,7 +37,7 @@ describe('rotation engine (smoke)', () => {
     const db = world.db.db;
     const admin = await addPerson(db, { email: 'ada@demo.example', name: 'Ada Admin', roles: ['admin'] }, 'test');
     const oldSecret = 'o'.repeat(40);
-    await simApi(world.sim, 'POST', '/__sim/secrets', { webhook: oldSecret });
+    await simAdmin(world.sim, '/__sim/secrets', { webhook: oldSecret });
     await addSecret({ ...deps, dispatch: () => Promise.resolve() }, { tenant: TENANT, name: 'omneo-webhooks', kind: 'webhook-signing', value: oldSecret }, 'cli:test');
     const deliver = async (secret: string, body: string) => receiveWebhook({ db, secretKey: () => key }, TENANT, Buffer.from(body), sign(secret, body));
 
