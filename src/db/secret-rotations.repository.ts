@@ -196,7 +196,10 @@ export async function startRotation(db: Db, input: StartRotationInput): Promise<
       .onConflict((oc) => oc.columns(['tenant', 'name']).where(sql<boolean>`state NOT IN ('done', 'rolled_back')`).doNothing())
       .returningAll()
       .executeTakeFirst();
-    if (row === undefined) throw new RotationInProgressError(input.tenant, input.name);
+    if (row === undefined) {
+      const open = await trx.selectFrom('secret_rotations').select(['state', 'retire_at']).where('tenant', '=', secret.tenant).where('name', '=', secret.name).where('state', 'in', [...OPEN_STATES]).executeTakeFirst();
+      throw new RotationInProgressError(input.tenant, input.name, open?.state === 'overlap' ? (open.retire_at ?? undefined) : undefined);
+    }
     await trx.insertInto('secret_rotation_events').values({ rotation_id: row.id, at: input.at, actor: input.requestedBy, event: 'started', detail: json({ reason: input.reason, emergency: row.emergency }) }).execute();
     if (input.runKey !== undefined) await createRuns(trx, 'rotation', [{ runKey: input.runKey, tenant: secret.tenant, payload: { rotation_id: row.id } }], input.at);
     await appendAuditLog(trx, {
