@@ -97,6 +97,29 @@ describe('at once', () => {
     await w.runner.idle();
   }, 60_000);
 
+  it('a request during the overlap is refused with when it may come, not with a rollback that is refused too', async () => {
+    const NAME = 'barcode-in-overlap';
+    const old = random();
+    // A worker of its own: its run waits an hour for the end of the overlap, and is stopped with it.
+    const own = worker(world);
+    try {
+      await simAdmin(world.sim, '/__sim/secrets', { barcode: old });
+      await importSecret(own.deps, { name: NAME, kind: 'barcode', value: old, overlapS: 3_600 });
+      const started = await rotateSecret(own.deps, { tenant: TENANT, name: NAME }, 'cli:test');
+      await rotationIn(world.db, started.rotation.id, ['test']);
+      await simAdmin(world.sim, '/__sim/secrets', { barcode: [old, await adminReads(world, NAME)] });
+      const overlap = await rotationIn(world.db, started.rotation.id, ['overlap']);
+
+      const again = rotateSecret(own.deps, { tenant: TENANT, name: NAME }, 'cli:test');
+      await expect(again).rejects.toBeInstanceOf(RotationInProgressError);
+      await expect(again).rejects.toThrow(`until ${overlap.retire_at!.toISOString()}`);
+      await expect(again).rejects.not.toThrow(/roll/);
+      await expect(rollbackSecret(own.deps, { tenant: TENANT, name: NAME }, 'cli:test')).rejects.toThrow(/has finished/);
+    } finally {
+      await own.close();
+    }
+  }, 60_000);
+
   it('two runs of one API-token rotation at once make one pending version, one new token and one email per admin', async () => {
     const NAME = 'token-two-runs';
     const old = await newIntegrationToken('two-runs');
