@@ -6,8 +6,9 @@
  * - `create`: the rotator makes the new value; it is sealed and stored as the
  *   `pending` version in the same transaction that moves the rotation to
  *   `set` (so a crash leaves either nothing or the version, never two).
- * - `set`: the rotator's platform part, then each admin's email with a
- *   one-time link to the value (keyed in the journal before it is sent).
+ * - `set`: once someone can be told (a public URL, an admin), the rotator's
+ *   platform part, then each admin's email with a one-time link to the
+ *   value (keyed in the journal before it is sent, marked sent after).
  * - `test`: proof from the outside that the new value works; until then the
  *   step waits on a backoff (propagation, the platform's support).
  * - `finish`: unless an emergency, waits until the consumers are seen using
@@ -38,7 +39,7 @@ import { getVersion, getVersionById } from '../db/secret-versions.repository.js'
 import { requireTenant } from '../db/tenants.repository.js';
 import { InvalidTransitionError, NotFoundError } from '../db/errors.js';
 import { DomainError } from '../errors.js';
-import { askAdmins, type RotationNotifyDeps } from './notify.js';
+import { askAdmins, nobodyToAsk, type RotationNotifyDeps } from './notify.js';
 import { rotatorFor } from './rotators.js';
 import type { Rotator, RotatorContext, StepResult } from './rotator.js';
 import { openVersion, sealer } from './secret-values.js';
@@ -115,6 +116,10 @@ export async function driveRotation(deps: RotationDeps, id: number): Promise<Dri
       }
       case 'set': {
         const pending = await pendingOf(deps.db, rotation);
+        // Whom to tell comes first: a password changed on the platform with nobody to give the new one to
+        // stops its integration, for nothing.
+        const nobody = await nobodyToAsk(deps, tenant);
+        if (nobody !== undefined) return wait(rotation, nobody);
         const done = await rotator.set(ctx, pending);
         if (!done.done) return wait(rotation, done.waitingFor);
         const overlapH = rotation.emergency || !rotator.overlaps ? 0 : secret.overlap_s / 3600;

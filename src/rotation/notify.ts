@@ -41,13 +41,25 @@ export async function newRetrievalLink(deps: Pick<RotationNotifyDeps, 'db' | 'pu
 }
 
 /**
+ * Why nobody can be sent the new value now (no public URL for the link, no
+ * admin), or undefined when someone can: asked before `set` changes anything
+ * on the platform.
+ */
+export async function nobodyToAsk(deps: Pick<RotationNotifyDeps, 'db' | 'publicUrl'>, tenant: Tenant): Promise<string | undefined> {
+  if (deps.publicUrl === undefined) return 'WARDEN_PUBLIC_URL, to send the admins a link to the new value (the retrieval page is on the web app)';
+  const admins = await tenantPeopleWithRole(deps.db, tenant.name, 'admin');
+  if (admins.length === 0) return `an admin of ${tenant.name} to send the new value to (warden people add --role admin)`;
+  return undefined;
+}
+
+/**
  * Sends each admin not yet sent one the rotation request for `pending`.
  * @returns what the step still waits for, or undefined when every admin has been sent theirs
  */
 export async function askAdmins(deps: RotationNotifyDeps, tenant: Tenant, secret: Secret, rotation: SecretRotation, pending: SecretVersion, overlapHours: number, now: Date): Promise<string | undefined> {
-  if (deps.publicUrl === undefined) return 'WARDEN_PUBLIC_URL, to send the admins a link to the new value (the retrieval page is on the web app)';
+  const nobody = await nobodyToAsk(deps, tenant);
+  if (nobody !== undefined || deps.publicUrl === undefined) return nobody;
   const admins = await tenantPeopleWithRole(deps.db, tenant.name, 'admin');
-  if (admins.length === 0) return `an admin of ${tenant.name} to send the new value to (warden people add --role admin)`;
   let unsent = 0;
   const sent = new Set((await rotationEvents(deps.db, rotation.id, 'email_sent')).map((e) => e.detail['key']));
   for (const admin of admins) {
