@@ -196,6 +196,25 @@ describe('the platform failing', () => {
     expect(tokens.filter((t) => t.name === 'create-down' && !t.revoked).map((t) => t.id)).toEqual([made.token.id]);
   }, 60_000);
 
+  it('with nobody to tell (no WARDEN_PUBLIC_URL for the link): a machine password is not changed on the platform, and the rotation says what it waits for', async () => {
+    const NAME = 'password-untold';
+    const old = randomBytes(30).toString('base64url');
+    expect((await simApi(world.sim, 'PUT', `/users/${MACHINE_USER.id}`, { password: old })).status).toBe(200);
+    await importSecret(w.deps, { name: NAME, kind: 'machine-password', value: old, machineUserId: MACHINE_USER.id });
+    const untold = worker(world, { env: { WARDEN_PUBLIC_URL: undefined } });
+    try {
+      const started = await rotateSecret(untold.deps, { tenant: TENANT, name: NAME }, 'cli:test');
+      await waitsAt(started.rotation.id, 'set', 1, /WARDEN_PUBLIC_URL/);
+      // The integration signs in with the password it has: nobody could have been given the new one.
+      expect(await login(old)).toBe(200);
+      expect(await rotationEmails(world, NAME)).toEqual([]);
+      await rollbackSecret(untold.deps, { tenant: TENANT, name: NAME }, 'cli:test');
+      expect(await login(old)).toBe(200);
+    } finally {
+      await untold.close();
+    }
+  }, 60_000);
+
   it('rolled back while the platform fails: the rotation ends, its deferred run ends with it', async () => {
     const NAME = 'barcode-rolled-back-down';
     const old = randomBytes(32).toString('base64url');

@@ -134,15 +134,16 @@ export interface Worker {
 }
 
 export interface WorkerOptions {
-  /** Replaces variables of the app's environment (e.g. another `WARDEN_SECRET_KEY`). */
-  env?: Record<string, string>;
+  /** Replaces variables of the app's environment (e.g. another `WARDEN_SECRET_KEY`); undefined unsets one. */
+  env?: Record<string, string | undefined>;
   /** @defaultValue {@link ROTATION_CLIENT} */
   client?: Omit<OmneoClientOptions, 'baseUrl' | 'token'>;
 }
 
 /** A worker on the world's ledger: the app's job deps built from its environment, the real inline runner, a captured log. */
 export function worker(world: Pick<RotationWorld, 'web' | 'db'>, options: WorkerOptions = {}): Worker {
-  const env = { ...world.web.app.env, ...options.env };
+  const env: NodeJS.ProcessEnv = { ...world.web.app.env, ...options.env };
+  for (const [name, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[name];
   const client = options.client ?? ROTATION_CLIENT;
   const app = createAppDeps({ db: world.db, config: loadConfig(env), env, client });
   const { log, lines } = capturedLog('debug');
