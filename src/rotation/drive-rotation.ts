@@ -180,9 +180,9 @@ export async function rollBackRotation(deps: RotationDeps, rotation: SecretRotat
   const secret = await requireSecret(deps.db, rotation.tenant, rotation.name);
   const rotator: Rotator = rotatorFor(secret.kind);
   const ended = await recordRolledBack(deps.db, rotation, actor, now());
-  if (rotation.version_id === null || rotator.rollback === undefined) return ended;
+  if (rotator.rollback === undefined) return ended;
   const clients = deps.clients(tenant);
-  const pending = await getVersionById(deps.db, rotation.version_id);
+  const pending = rotation.version_id === null ? undefined : await getVersionById(deps.db, rotation.version_id);
   const current = await currentOf(deps.db, secret);
   try {
     await rotator.rollback(
@@ -204,7 +204,9 @@ export class RollbackIncompleteError extends DomainError {
   constructor(rotation: SecretRotation, kind: Secret['kind'], reason: string) {
     const left =
       kind === 'api-token'
-        ? `the new token made by rotation ${rotation.id} is still valid on the platform: revoke it there (version ${rotation.version_id})`
+        ? rotation.version_id === null
+          ? `a token made by rotation ${rotation.id}'s cut-short create may still be valid on the platform: revoke any token of the integration's name made since ${rotation.started_at.toISOString()}`
+          : `the new token made by rotation ${rotation.id} is still valid on the platform: revoke it there (version ${rotation.version_id})`
         : `the platform still has the new password of rotation ${rotation.id}; Warden holds the old one as current: rotate again (warden secrets rotate ${rotation.name} --tenant ${rotation.tenant})`;
     super(`secret: rotation ${rotation.id} is rolled back in Warden, but the platform could not be told (${reason}); ${left}`);
   }
