@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rotateSecret, type SecretActionDeps } from '../../../src/app/secrets.js';
+import { rollbackSecret, rotateSecret, type SecretActionDeps } from '../../../src/app/secrets.js';
 import type { OmneoToken } from '../../../src/omneo/types.js';
 import type { QueueTransport } from '../../../src/queue/connection.js';
 import { QueueSet } from '../../../src/queue/fleet.js';
@@ -162,6 +162,26 @@ describe('a worker killed between steps', () => {
     expect((await tokensNamed('kill-create')).filter((t) => !t.revoked).map((t) => t.id)).toEqual([versions[1]!.platform_ref]);
     expect(await leaksOf(world, [made.accessToken, value], { logs: childLogs(), mails })).toEqual([]);
     await killChildren(children);
+  }, 120_000);
+
+  it('api-token, killed after the platform made the token, then rolled back: the orphan is revoked by the rollback', async () => {
+    const NAME = 'kill-create-rollback';
+    const made = (await simApi(world.sim, 'POST', '/auth/api-tokens', { name: 'kill-rollback', scopes: ['read-profiles'] })).body as { accessToken: string; token: OmneoToken };
+    await importSecret(deps, { name: NAME, kind: 'api-token', value: made.accessToken });
+    const madeBefore = answered('POST', '/auth/api-tokens', 201);
+    await simAdmin(world.sim, '/__sim/faults', { faults: [{}, { delayMs: 1_500 }] });
+    const first = await spawn();
+    const started = await rotateSecret(deps, { tenant: TENANT, name: NAME }, 'cli:test');
+    await journalled(started.rotation.id, 'token_create_call');
+    await sleep(200);
+    await kill(first);
+    await platformDid('POST', '/auth/api-tokens', 201, madeBefore + 1);
+    expect((await tokensNamed('kill-rollback')).filter((t) => !t.revoked)).toHaveLength(2);
+
+    // No worker resumes it: an operator rolls it back instead.
+    await rollbackSecret(deps, { tenant: TENANT, name: NAME }, 'cli:test');
+    expect((await tokensNamed('kill-rollback')).filter((t) => !t.revoked).map((t) => t.id)).toEqual([made.token.id]);
+    expect(await journal(world.db, started.rotation.id)).toEqual(expect.arrayContaining(['rolled_back', 'orphan_token_revoked']));
   }, 120_000);
 
   it('webhook-signing, after create while emailing the admins, then after set waiting at test: each admin emailed once, done', async () => {
