@@ -14,7 +14,7 @@ import type { ParsedMail } from 'mailparser';
 import { createApp } from '../../../src/app/create-app.js';
 import { createAppDeps, jobDeps, type OpenedAppDeps } from '../../../src/app/deps.js';
 import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
-import { addPerson } from '../../../src/app/people.js';
+import { addPerson, requirePerson } from '../../../src/app/people.js';
 import { addSecret, retrieveSecret, rollbackSecret, type SecretActionDeps } from '../../../src/app/secrets.js';
 import { loadConfig } from '../../../src/config.js';
 import type { Person, SecretRotation, SecretVersion } from '../../../src/db/database.js';
@@ -70,7 +70,7 @@ export async function startRotationWorld(): Promise<RotationWorld> {
   const db = web.app.database.db;
   await seedDemoTenant(db, { simulator: web.sim, secretKey: Buffer.from(TEST_SECRET_KEY, 'base64') });
   await addPerson(db, { email: ADMIN_EMAILS[1], name: 'Ada Admin', roles: ['admin'] }, 'test');
-  const admins = await db.selectFrom('people').selectAll().where('email', 'in', [...ADMIN_EMAILS]).orderBy('id').execute();
+  const admins = await Promise.all(ADMIN_EMAILS.map((email) => requirePerson(db, email)));
   for (const s of await db.selectFrom('secrets').select('name').where('tenant', '=', TENANT).execute()) await setSecretPolicy(db, TENANT, s.name, { rotateEveryDays: 3650 });
   const quiet = worker({ web, db });
   try {
@@ -83,7 +83,7 @@ export async function startRotationWorld(): Promise<RotationWorld> {
     db,
     sim: web.sim,
     receiver: `${web.url}/webhooks/omneo/${TENANT}`,
-    admins: admins as unknown as Person[],
+    admins,
     close: () => web.close(),
   };
 }
