@@ -1,9 +1,10 @@
 /**
  * What the five audit jobs share: a payload of ids only (`{}` for a scheduled
  * run), a tenant schedule, and {@link runAudit} of one rule family. Each job
- * file only names its family and its schedule.
+ * file only names its family, its schedule and the observed rules it records.
  */
 import { z } from 'zod';
+import type { Observer } from '../src/audit/observers.js';
 import { APPROVING_FAMILIES, runAudit } from '../src/audit/run-audit.js';
 import { runIdOf } from '../src/db/job-runs.repository.js';
 import { approvalEmails } from '../src/approvals/notify.js';
@@ -32,14 +33,22 @@ export interface AuditJobOptions {
    * @defaultValue none
    */
   after?: (ctx: JobContext, app: AppDeps, tenant: string) => Promise<Record<string, number>>;
+  /**
+   * Observed rules of the family (src/audit/observers.ts, docs/rules.md
+   * "Observed rules") the audit runs and records with the snapshot rules.
+   * @defaultValue none
+   */
+  observe?: readonly Observer[];
 }
 
 /** An audit job, with the rule family it runs: its runs are the ones that see (and resolve) that family's findings. */
 export interface AuditJobDefinition extends JobDefinition<typeof auditPayload> {
   readonly family: RuleFamily;
+  /** The ids of the observed rules its runs record and resolve. */
+  readonly observes: readonly string[];
 }
 
-export function defineAuditJob({ name, family, schedule, after }: AuditJobOptions): AuditJobDefinition {
+export function defineAuditJob({ name, family, schedule, after, observe = [] }: AuditJobOptions): AuditJobDefinition {
   const job = defineJob({
     name,
     payload: auditPayload,
@@ -60,6 +69,7 @@ export function defineAuditJob({ name, family, schedule, after }: AuditJobOption
           env: app.env,
           allowPrivateNetworks: app.allowPrivateNetworks,
           logger: ctx.log,
+          observe,
           ...(app.client === undefined ? {} : { client: app.client }),
         });
         ctx.log.info({ family, ...counts }, 'audit recorded');
@@ -84,5 +94,5 @@ export function defineAuditJob({ name, family, schedule, after }: AuditJobOption
       }
     },
   });
-  return Object.freeze({ ...job, family });
+  return Object.freeze({ ...job, family, observes: observe.map((o) => o.rule.id) });
 }

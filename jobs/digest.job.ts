@@ -21,6 +21,9 @@
  *   approvals wait for an admin, and the oldest 20 with their age in days,
  *   each linked to its page with `WARDEN_PUBLIC_URL`. Approvals past their
  *   deadline are expired first, so none is listed that nobody can decide.
+ * - **Shared secrets** (admins and engineers): each secret's age, next
+ *   rotation by policy, and the rotation under way with what it waits for,
+ *   linked to the tenant's secrets page with `WARDEN_PUBLIC_URL`. Never a value.
  * - **The audit log's head** (hash and entry count) is in each email, so any
  *   reader holds an anchor to check the log against later (`warden audit-log verify --head`).
  * - Each audience's email is sent once per run (`ctx.once`, effect
@@ -32,13 +35,14 @@
  */
 import { z } from 'zod';
 import { AUDIENCE_FAMILIES, digestFindings, findingsFor, previousDigestAt } from '../src/audit/digest-findings.js';
+import { digestSecrets } from '../src/audit/digest-secrets.js';
 import { countApprovals, expireApprovals, listApprovals } from '../src/db/approvals.repository.js';
 import { auditLogHead } from '../src/db/audit-log.repository.js';
 import type { Db } from '../src/db/executor.js';
 import { requireApp } from './job-deps.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { sendDigest } from '../src/mail/send-digest.js';
-import { APPROVALS_AUDIENCES, DIGEST_AUDIENCES, type DigestData } from '../src/mail/templates/digest.template.js';
+import { APPROVALS_AUDIENCES, DIGEST_AUDIENCES, SECRETS_AUDIENCES, type DigestData } from '../src/mail/templates/digest.template.js';
 import { defineJob } from '../src/queue/define-job.js';
 import { PermanentJobError } from '../src/queue/errors.js';
 
@@ -84,6 +88,7 @@ export const digestJob = defineJob({
     // Exported with every digest: a head kept by a reader later proves the log was not cut (docs/operations.md).
     const { hash, count } = await auditLogHead(app.db);
     const approvals = await pendingApprovals(app.db, tenant.name, at);
+    const secrets = await digestSecrets(app.db, tenant.name);
 
     let emails = 0;
     let interrupted = 0;
@@ -103,6 +108,7 @@ export const digestJob = defineJob({
             policy: tenant.policy,
             auditLogHead: { hash, count },
             ...(APPROVALS_AUDIENCES.includes(audience) ? { approvals } : {}),
+            ...(SECRETS_AUDIENCES.includes(audience) ? { secrets } : {}),
             // With WARDEN_PUBLIC_URL: the findings page filtered as this audience's share, and each finding's page.
             ...(app.publicUrl === undefined ? {} : { links: { publicUrl: app.publicUrl, families: AUDIENCE_FAMILIES[audience] } }),
           },

@@ -14,6 +14,7 @@
  * Default schedule: daily at 06:45, in the tenant's time zone (README.md
  * "Jobs"). Payload: `{}`.
  */
+import { webhookSignatureFailures } from '../src/audit/observers.js';
 import { listFindings } from '../src/db/findings.repository.js';
 import { RotationInProgressError } from '../src/db/secret-versions.repository.js';
 import { rotationsWithoutLiveRun, secretsDue, startRotation, tokenSecretsOf } from '../src/db/secret-rotations.repository.js';
@@ -23,7 +24,7 @@ import { newRunId } from '../src/queue/run-id.js';
 import { defineAuditJob } from './define-audit-job.js';
 import type { AppDeps } from './job-deps.js';
 
-export const secretRotationJob = defineAuditJob({ name: 'secret-rotation', family: 'secrets', schedule: '45 6 * * *', after: driveRotations });
+export const secretRotationJob = defineAuditJob({ name: 'secret-rotation', family: 'secrets', schedule: '45 6 * * *', after: driveRotations, observe: [webhookSignatureFailures] });
 
 async function driveRotations(ctx: JobContext, app: AppDeps, tenant: string): Promise<Record<string, number>> {
   const now = new Date();
@@ -53,13 +54,17 @@ async function driveRotations(ctx: JobContext, app: AppDeps, tenant: string): Pr
   return counts;
 }
 
-/** Puts a run already in the ledger on its queue; one that does not go now stays queued for reconcile. */
+/**
+ * Puts a run already in the ledger on its queue. One that does not go now (no
+ * Redis, or a runner that does not serve `rotation`, as `warden demo`'s) stays
+ * queued in the ledger, where reconcile and tomorrow's run find it: not a fault.
+ */
 async function hand(ctx: JobContext, runKey: string): Promise<void> {
   const run = await ctx.ledger.get(runKey);
   if (run === undefined) return;
   try {
     await ctx.queue.requeue(run);
   } catch (err) {
-    ctx.log.warn({ run: runKey, error: (err as Error).message }, 'rotation run not enqueued now; reconcile will');
+    ctx.log.info({ run: runKey, error: (err as Error).message }, 'rotation run left queued in the ledger; reconcile hands it over');
   }
 }

@@ -7,8 +7,10 @@
  */
 import { CSV_COLUMNS, FORMATS } from '../src/report/findings.format.js';
 import { evaluate, fingerprint, RULE_FAMILIES, RULES } from '../src/rules/engine.js';
+import type { ObservedRule } from '../src/rules/observed/observed-rule.js';
 import { DEFAULT_POLICY, parsePolicy } from '../src/rules/policy.js';
 import type { Rule } from '../src/rules/rule.js';
+import { OBSERVED_RULES } from '../src/rules/registry.js';
 import { ERASURE_STATUSES, parseSnapshot, PERSON_STATUSES, SECRET_KINDS } from '../src/rules/snapshot.js';
 import { SEVERITIES, type RuleFamily } from '../src/rules/types.js';
 
@@ -24,8 +26,8 @@ const code = (s: string) => `\`${s}\``;
 const list = (xs: readonly string[]) => xs.map(code).join(', ');
 const prefixOf = (family: RuleFamily) => RULES.find((r) => r.family === family)!.id.slice(0, 3);
 const anchor = (heading: string) => `#${heading.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')}`;
-const ruleHeading = (r: Rule) => `${r.id} ${r.name}`;
-const severityOf = (r: Rule) => (r.escalation ? `${r.severity}, or ${r.escalation.severity} when ${r.escalation.when}` : r.severity);
+const ruleHeading = (r: Rule | ObservedRule) => `${r.id} ${r.name}`;
+const severityOf = (r: Rule | ObservedRule) => (r.escalation ? `${r.severity}, or ${r.escalation.severity} when ${r.escalation.when}` : r.severity);
 
 function ruleTable(): string {
   const rows = RULES.map(
@@ -72,6 +74,36 @@ function familySections(): string {
       .join('\n')
       .trimEnd(),
   ).join('\n\n');
+}
+
+function observedTable(): string {
+  const rows = OBSERVED_RULES.map(
+    (r) =>
+      `| [${r.id}](${anchor(ruleHeading(r))}) | ${r.name} | ${r.family} | ${r.severity} | ${r.subject} | ${r.action} | ${r.requires_approval ? 'yes' : 'no'} | ${r.summary} |`,
+  );
+  return ['| id | name | family | severity | subject | action | approval | fires on |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n');
+}
+
+function observedSection(r: ObservedRule): string {
+  const evidence = Object.entries(r.evidence).map(([k, v]) => `| ${code(k)} | ${v} |`);
+  return [
+    `### ${ruleHeading(r)}`,
+    '',
+    `- family: ${r.family}`,
+    `- severity: ${severityOf(r)}`,
+    `- subject: ${r.subject}`,
+    `- action: ${r.action}`,
+    `- requires_approval: ${r.requires_approval}`,
+    `- observes: ${r.observes}`,
+    '',
+    `**Fires on:** ${r.summary}`,
+    '',
+    `**Why.** ${r.why}`,
+    '',
+    '| evidence field | holds |',
+    '|---|---|',
+    ...evidence,
+  ].join('\n');
 }
 
 function policyTable(): string {
@@ -127,6 +159,7 @@ from the code, and a unit test fails when they and this file disagree.
 
 - [Rules](#rules)
 ${RULE_FAMILIES.map((f) => `- [${prefixOf(f)}: ${f}](${anchor(`${prefixOf(f)}: ${f}`)})`).join('\n')}
+- [Observed rules](#observed-rules)
 - [Definitions](#definitions)
 - [Decisions](#decisions)
 - [Subjects](#subjects)
@@ -146,6 +179,30 @@ approve the action before Warden may carry it out. A rule lives in
 ${ruleTable()}
 
 ${familySections()}
+
+## Observed rules
+
+Rules of what Warden itself observed, not of a tenant snapshot: its webhook
+receiver's refused deliveries. They are **not part of \`warden check\`**, which
+neither runs nor lists them. Its input is a snapshot and nothing else, so the
+same snapshot, policy and as-of give the same findings on any machine; what
+these rules read is Warden's own record of events at its side (kept in its
+ledger), which no snapshot carries and the snapshot format has no place for.
+
+The audit job of the rule's family (for \`secrets\`, \`secret-rotation\`) reads
+the observation from the ledger at each run, judges it with the rule's pure
+check as of the run's instant, and records the findings in the same call as
+the family's snapshot rules: the same fingerprint, and the same lifecycle
+(new, persisting, resolved by the first run that no longer produces them),
+pages, filters, digests and suppressions as any finding. Their thresholds are
+constants of the rule, stated in its summary, not policy keys: the policy is
+the snapshot contract's. An observed rule lives in
+\`src/rules/observed/ID-NAME.ts\` and is listed in \`OBSERVED_RULES\`
+(\`src/rules/registry.ts\`); \`src/audit/observers.ts\` reads its observation.
+
+${observedTable()}
+
+${OBSERVED_RULES.map(observedSection).join('\n\n')}
 
 ## Definitions
 

@@ -29,7 +29,7 @@ import { listTenants } from '../db/tenants.repository.js';
 import { InputError } from '../errors.js';
 import { maskEmails } from '../mail/templates/mask.js';
 import { toCsv, type CsvLeadingColumns } from '../report/findings.format.js';
-import { familyOf, RULE_FAMILIES, RULE_IDS, ruleById } from '../rules/registry.js';
+import { ALL_RULE_IDS, familyOf, RULE_FAMILIES, ruleById } from '../rules/registry.js';
 import { SEVERITIES, type Action, type Finding, type RuleFamily, type Severity, type SubjectType } from '../rules/types.js';
 
 export { FINDING_STATES, type FindingStateFilter };
@@ -96,12 +96,12 @@ export async function tenantNames(db: Db): Promise<string[]> {
   return (await listTenants(db)).map((t) => t.name);
 }
 
-/** What the filter form offers: the tenants given, the families, the rules (by family) and severities. */
+/** What the filter form offers: the tenants given, the families, the rules (by family, observed ones too) and severities. */
 export function filterChoices(visible: readonly string[]) {
   return {
     tenants: [...visible].sort(),
     families: RULE_FAMILIES,
-    rules: RULE_FAMILIES.map((family) => ({ family, rules: RULE_IDS[family].map((id) => ({ id, name: ruleById(id)!.name })) })),
+    rules: RULE_FAMILIES.map((family) => ({ family, rules: ALL_RULE_IDS[family].map((id) => ({ id, name: ruleById(id)!.name })) })),
     severities: SEVERITIES,
     states: FINDING_STATES,
   };
@@ -116,7 +116,8 @@ function queryOf(visible: readonly string[], filter: FindingsFilter, at: Date): 
     // A rule of another family than the one asked for selects nothing, as both filters together say.
     rules = filter.family === undefined || familyOf(filter.rule) === filter.family ? [filter.rule] : [];
   } else if (filter.family !== undefined) {
-    rules = RULE_IDS[filter.family];
+    // The observed rules too: HOOK-01 is a secrets finding like SEC-01.
+    rules = ALL_RULE_IDS[filter.family];
   }
   return {
     tenants: filter.tenant === undefined ? visible : [filter.tenant],

@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { appendAuditLog } from '../db/audit-log.repository.js';
-import { SECRET_KINDS, type Person, type Secret, type SecretKind, type SecretRotation, type SecretVersion } from '../db/database.js';
+import { SECRET_KINDS, type Person, type Secret, type SecretKind, type SecretRotation, type SecretVersion, type WebhookDelivery } from '../db/database.js';
 import { NotFoundError } from '../db/errors.js';
 import { inTransaction, type Db } from '../db/executor.js';
 import { findPersonById } from '../db/people.repository.js';
@@ -22,25 +22,31 @@ import {
   listSecrets,
   openRotation,
   PENDING_STATES,
+  requireSecret,
   rotationEvents,
+  setSecretPolicy as setSecretPolicyRow,
   startRotation,
 } from '../db/secret-rotations.repository.js';
 import { acceptedVersions, addCurrentVersion, getVersion, getVersionById, listVersions } from '../db/secret-versions.repository.js';
 import { getTenant, requireTenant } from '../db/tenants.repository.js';
-import { recordAccepted, recordRefused } from '../db/webhook-deliveries.repository.js';
+import { recentDeliveries, recordAccepted, recordRefused } from '../db/webhook-deliveries.repository.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { HttpStatusError } from '../outbound/errors.js';
 import type { Mailer } from '../mail/transports.js';
 import { newRunId } from '../queue/run-id.js';
 import { rollBackRotation } from '../rotation/drive-rotation.js';
 import { newRetrievalLink } from '../rotation/notify.js';
-import type { RotationClients } from '../rotation/rotation-clients.js';
+import { rotationClients, type RotationClients } from '../rotation/rotation-clients.js';
 import { openVersion, sealer } from '../rotation/secret-values.js';
 import { sendRotationLink } from '../mail/send-rotation.js';
 import { secretsUrl } from '../mail/templates/digest-links.js';
+import { secretKey } from '../secrets/secret-box.js';
 import { sha256Hex } from '../secrets/tokens.js';
 import { verifyWebhook } from '../secrets/webhook-verifier.js';
 import type { Tenant } from '../db/database.js';
+import type { App } from './create-app.js';
+import type { JobRunner } from './job-runner.js';
 import { canSeeTenant } from './people.js';
 
 export interface SecretActionDeps {
@@ -76,6 +82,14 @@ export function parseSecretKind(value: string | undefined, field = '--kind'): Se
   const kind = (value ?? '').trim();
   if (!(SECRET_KINDS as readonly string[]).includes(kind)) throw new InputError(field, `must be one of ${SECRET_KINDS.join(', ')}`);
   return kind as SecretKind;
+}
+
+/** A secret's rotation policy as given: each part checked, each optional. */
+function parsePolicy(input: { rotateEveryDays?: number | undefined; overlapHours?: number | undefined }): { rotateEveryDays?: number; overlapS?: number } {
+  const { rotateEveryDays, overlapHours } = input;
+  if (rotateEveryDays !== undefined && (!Number.isInteger(rotateEveryDays) || rotateEveryDays < 1 || rotateEveryDays > 3650)) throw new InputError('--rotate-every', 'must be a whole number of days from 1 to 3650');
+  if (overlapHours !== undefined && (!Number.isFinite(overlapHours) || overlapHours < 0 || overlapHours > 720)) throw new InputError('--overlap', 'must be a number of hours from 0 to 720');
+  return { ...(rotateEveryDays === undefined ? {} : { rotateEveryDays }), ...(overlapHours === undefined ? {} : { overlapS: Math.round(overlapHours * 3600) }) };
 }
 
 function mayActOn(viewer: Person | undefined, tenant: string): boolean {
@@ -128,18 +142,25 @@ export async function addSecret(deps: SecretActionDeps, input: AddSecretInput, a
   if (value === '') throw new InputError('value', 'is empty');
   if (Buffer.byteLength(value) < MIN_VALUE_BYTES && kind !== 'api-token') throw new InputError('value', `must be at least ${MIN_VALUE_BYTES} characters (the platform’s practice)`);
   if (Buffer.byteLength(value) > MAX_VALUE_BYTES) throw new InputError('value', `must be at most ${MAX_VALUE_BYTES} bytes`);
-  const rotateEveryDays = input.rotateEveryDays;
-  if (rotateEveryDays !== undefined && (!Number.isInteger(rotateEveryDays) || rotateEveryDays < 1 || rotateEveryDays > 3650)) throw new InputError('--rotate-every', 'must be a whole number of days from 1 to 3650');
-  const overlapHours = input.overlapHours;
-  if (overlapHours !== undefined && (!Number.isFinite(overlapHours) || overlapHours < 0 || overlapHours > 720)) throw new InputError('--overlap', 'must be a number of hours from 0 to 720');
+  const policy = parsePolicy(input);
   if (kind === 'machine-password' && (input.machineUserId === undefined || !Number.isSafeInteger(input.machineUserId) || input.machineUserId < 1)) {
     throw new InputError('--user', 'a machine password needs the platform user id it belongs to');
   }
+  // Kept on the row and used by nothing for the other kinds: refused rather than stored (an api-token's user is the platform's answer).
+  if (kind !== 'machine-password' && input.machineUserId !== undefined) throw new InputError('--user', 'applies to a machine-password only');
   const tenant = await visibleTenant(deps.db, input.tenant, viewer);
   let machineUserId = input.machineUserId ?? null;
   let platformRef: string | null = null;
   if (kind === 'api-token') {
-    const identity = await deps.clients(tenant).platform(value).verify();
+    const identity = await deps
+      .clients(tenant)
+      .platform(value)
+      .verify()
+      .catch((err: unknown) => {
+        // The token is what was given: a refusal is bad input, not a failure of Warden's.
+        if (err instanceof HttpStatusError && err.refusedCredentials) throw new InputError('value', `the platform refused it (/auth/verify answered ${err.status})`);
+        throw err;
+      });
     if (identity.token_id === null) throw new InputError('value', 'is not an API token the platform made (/auth/verify answered no token id)');
     platformRef = identity.token_id;
     machineUserId = identity.user_id;
@@ -152,8 +173,7 @@ export async function addSecret(deps: SecretActionDeps, input: AddSecretInput, a
         tenant: tenant.name,
         name,
         kind,
-        ...(rotateEveryDays === undefined ? {} : { rotateEveryDays }),
-        ...(overlapHours === undefined ? {} : { overlapS: Math.round(overlapHours * 3600) }),
+        ...policy,
         machineUserId,
       });
       const row = await addCurrentVersion(trx, { tenant: tenant.name, name, kind, seal: sealer(plain, deps.secretKey()), at: now, platformRef });
@@ -164,6 +184,65 @@ export async function addSecret(deps: SecretActionDeps, input: AddSecretInput, a
   } finally {
     plain.fill(0);
   }
+}
+
+// Policy
+
+export interface SecretPolicyInput {
+  tenant: string;
+  name: string;
+  /** Rotate when the current version is this many days old. @defaultValue unchanged */
+  rotateEveryDays?: number | undefined;
+  /** How long the previous version stays accepted after a rotation finishes. @defaultValue unchanged */
+  overlapHours?: number | undefined;
+}
+
+export interface SecretPolicyView {
+  tenant: string;
+  name: string;
+  kind: SecretKind;
+  rotate_every_days: number;
+  overlap_hours: number;
+  /** When the policy starts the next rotation (the current version's age reaches `rotate_every_days`). */
+  next_rotation_at: string | null;
+}
+
+/**
+ * Changes a secret's rotation policy: what is given, checked as on import;
+ * the row and its audit-log entry (`secret.policy_set`, before and after) in
+ * one transaction. A rotation under way keeps going; a new overlap applies
+ * from its `finish` on, and the daily `secret-rotation` job reads the new age.
+ */
+export async function setSecretPolicy(deps: Pick<SecretActionDeps, 'db' | 'now'>, input: SecretPolicyInput, actor: string, viewer?: Person): Promise<SecretPolicyView> {
+  const name = parseSecretName(input.name);
+  const policy = parsePolicy(input);
+  if (policy.rotateEveryDays === undefined && policy.overlapS === undefined) throw new InputError('--rotate-every', 'nothing to change: give --rotate-every, --overlap or both');
+  const tenant = await visibleTenant(deps.db, input.tenant, viewer);
+  const now = deps.now?.() ?? new Date();
+  return inTransaction(deps.db, async (trx) => {
+    const before = await requireSecret(trx, tenant.name, name);
+    const after = await setSecretPolicyRow(trx, tenant.name, name, policy);
+    await appendAuditLog(trx, {
+      actor,
+      action: 'secret.policy_set',
+      subject: `secret:${tenant.name}/${name}`,
+      details: {
+        rotate_every_days: after.rotate_every_days,
+        overlap_hours: after.overlap_s / 3600,
+        before: { rotate_every_days: before.rotate_every_days, overlap_hours: before.overlap_s / 3600 },
+      },
+      at: now,
+    });
+    const current = await getVersion(trx, tenant.name, name, 'current');
+    return {
+      tenant: after.tenant,
+      name: after.name,
+      kind: after.kind,
+      rotate_every_days: after.rotate_every_days,
+      overlap_hours: after.overlap_s / 3600,
+      next_rotation_at: current === undefined ? null : new Date(current.created_at.getTime() + after.rotate_every_days * 86_400_000).toISOString(),
+    };
+  });
 }
 
 // Rotate, roll back
@@ -313,6 +392,27 @@ export async function rotationDetail(deps: Pick<SecretActionDeps, 'db'>, id: num
   return { rotation: rotationView(rotation), events: events.map((e) => ({ at: e.at.toISOString(), actor: e.actor, event: e.event, detail: e.detail })) };
 }
 
+/** One delivery the receiver saw: which version verified it, or why it was refused. Never its body. */
+export interface DeliveryView {
+  received_at: string;
+  accepted: boolean;
+  /** The version that verified it, and its label then. */
+  version: number | null;
+  label: SecretVersion['label'] | null;
+  reason: WebhookDelivery['reason'];
+  bytes: number;
+}
+
+/** How many deliveries {@link webhookDeliveries} gives at most. */
+const MAX_DELIVERIES = 200;
+
+/** The tenant's latest webhook deliveries, newest first (the secrets page: is the platform signing with the new secret yet?). */
+export async function webhookDeliveries(deps: Pick<SecretActionDeps, 'db'>, tenant: string, viewer?: Person, limit = 20): Promise<DeliveryView[]> {
+  const row = await visibleTenant(deps.db, tenant, viewer);
+  const rows = await recentDeliveries(deps.db, row.name, Math.max(1, Math.min(MAX_DELIVERIES, Math.floor(limit))));
+  return rows.map((d) => ({ received_at: d.received_at.toISOString(), accepted: d.accepted, version: d.version_id, label: d.label, reason: d.reason, bytes: d.bytes }));
+}
+
 // Reading a value: the one-time page
 
 /**
@@ -423,4 +523,29 @@ async function webhookSecretsOf(db: Db, tenant: string): Promise<SecretVersion[]
   const secrets: Secret[] = (await listSecrets(db, tenant)).filter((s) => s.kind === 'webhook-signing');
   const order = { pending: 0, current: 1, previous: 2, retired: 3 } as const;
   return Promise.all(secrets.map(async (s) => (await acceptedVersions(db, tenant, s.name)).sort((a, b) => order[a.label] - order[b.label])));
+}
+
+// The actions' dependencies
+
+/**
+ * The secrets actions' dependencies over the app, for every face: the
+ * ledger, the secret key, the tenant's platform clients (the app's
+ * environment, private networks and client tuning), the mailer, and the job
+ * runner a new rotation's run is handed to (none: the run stays queued in
+ * the ledger, and a running `warden worker` takes it with its reconcile).
+ */
+export function secretActionDeps(app: App, runner: Pick<JobRunner, 'dispatch'> | undefined): SecretActionDeps {
+  const deps = app.deps();
+  let key: Buffer | undefined;
+  return {
+    db: app.database.db,
+    log: app.log,
+    dispatch: runner === undefined ? () => Promise.resolve() : (kind, runs) => runner.dispatch(kind, runs),
+    secretKey: () => (key ??= deps.secretKey?.() ?? secretKey(app.config, app.config.WARDEN_DATA_DIR)),
+    clients: (tenant) =>
+      rotationClients({ env: deps.env, allowPrivateNetworks: deps.allowPrivateNetworks, ...(deps.client === undefined ? {} : { client: deps.client }), logger: app.log }, tenant),
+    mailer: deps.mailer,
+    mailFrom: deps.mailFrom,
+    ...(deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }),
+  };
 }

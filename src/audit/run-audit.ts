@@ -1,8 +1,9 @@
 /**
  * One audit run of one rule family for one tenant, the body of every audit job:
  * gather only the snapshot parts the family reads, validate them as `warden check`
- * does, run that family's rules as of the run's instant, and record the findings
- * (new / persisting / resolved) in one transaction.
+ * does, run that family's rules as of the run's instant, add the findings of the
+ * observed rules the job names (what Warden itself saw: src/audit/observers.ts),
+ * and record all of them (new / persisting / resolved) in one transaction.
  */
 import type { Environment } from '../config.js';
 import type { Db } from '../db/executor.js';
@@ -11,10 +12,11 @@ import type { Approval } from '../db/database.js';
 import { requireTenant } from '../db/tenants.repository.js';
 import { openApprovals } from '../approvals/open-approvals.js';
 import type { Logger } from '../log/logger.js';
-import { evaluate, RULE_IDS } from '../rules/engine.js';
+import { compareFindings, evaluate, RULE_IDS, summarize } from '../rules/engine.js';
 import { DEFAULT_POLICY, type Policy } from '../rules/policy.js';
 import { parseSnapshot } from '../rules/snapshot.js';
 import type { RuleFamily, Severity } from '../rules/types.js';
+import type { Observer } from './observers.js';
 import { gatherTenantSnapshot, type GatherOptions, type SnapshotPart } from './tenant-snapshot.js';
 
 /**
@@ -49,6 +51,13 @@ export interface AuditRunOptions {
   /** Private networks outbound calls may reach. @defaultValue none */
   allowPrivateNetworks?: GatherOptions['allowPrivateNetworks'];
   logger?: Logger;
+  /**
+   * Observed rules of the family to run too (src/audit/observers.ts): their
+   * findings are recorded with the snapshot rules', and the run resolves those
+   * of their findings it no longer produces.
+   * @defaultValue none
+   */
+  observe?: readonly Observer[];
 }
 
 /** What a run reports to its `job_runs` row: findings by severity and by lifecycle. */
@@ -87,16 +96,23 @@ export async function runAudit(db: Db, tenant: string, options: AuditRunOptions)
   // The same gate as `warden check`: a platform answer the rules cannot read fails the run, naming the path.
   const snapshot = parseSnapshot(raw);
   const result = evaluate(snapshot, options.policy ?? DEFAULT_POLICY, now.getTime(), [options.family]);
+  const observers = options.observe ?? [];
+  for (const o of observers) {
+    // The family's job is the one that resolves the rule's findings and that pages link a finding's runs to.
+    if (o.rule.family !== options.family) throw new Error(`observed rule ${o.rule.id} is of the ${o.rule.family} family, not ${options.family}`);
+  }
+  const observed = (await Promise.all(observers.map((o) => o.findings(db, tenant, now)))).flat();
+  const findings = [...result.findings, ...observed].sort(compareFindings);
   const outcome = await recordFindings(db, {
     tenant,
     runId: options.runId,
-    rules: RULE_IDS[options.family],
-    findings: result.findings,
+    rules: [...RULE_IDS[options.family], ...observers.map((o) => o.rule.id)],
+    findings,
     at: now,
   });
   const counts: AuditRunCounts = {
-    findings: result.findings.length,
-    ...result.summary,
+    findings: findings.length,
+    ...summarize(findings),
     created: outcome.created.length,
     reopened: outcome.reopened.length,
     persisting: outcome.persisting.length,
@@ -105,7 +121,7 @@ export async function runAudit(db: Db, tenant: string, options: AuditRunOptions)
   if (!APPROVING_FAMILIES.has(options.family)) return { counts, opened: [] };
   const approvals = await openApprovals(db, {
     tenant: await requireTenant(db, tenant),
-    findings: result.findings,
+    findings,
     resolved: outcome.resolved,
     snapshot,
     at: now,

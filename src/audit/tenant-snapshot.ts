@@ -8,8 +8,8 @@ import type { Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import { listAllowlist, listLocations } from '../db/allowlist.repository.js';
 import { listErasureRequests } from '../db/erasure.repository.js';
-import { listRotations, PENDING_STATES } from '../db/secret-rotations.repository.js';
 import { listVersions } from '../db/secret-versions.repository.js';
+import { listRotations } from '../db/secret-rotations.repository.js';
 import { requireTenant } from '../db/tenants.repository.js';
 import { readDirectory, parseDirectorySource } from '../directory/source.js';
 import type { DirectoryPerson } from '../directory/types.js';
@@ -171,15 +171,21 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
 
   if (parts.has('secrets')) {
     const byName = new Map<string, NonNullable<TenantSnapshot['secrets']>[number]>();
+    const pending = new Map<string, Date>();
     for (const v of await listVersions(db, tenant.name)) {
       if (v.label === 'current') {
         byName.set(v.name, { name: v.name, kind: v.kind, current_version_created_at: v.created_at.toISOString(), pending_since: null });
+      } else if (v.label === 'pending') {
+        pending.set(v.name, v.created_at);
       }
     }
-    // Pending from the rotation's start, not from its pending version's: a rotation stuck at `create` (the
-    // platform down while an API token is made) has none, and is as stuck.
-    const pending = new Map<string, Date>();
-    for (const r of await listRotations(db, { tenant: tenant.name, open: true })) if (PENDING_STATES.includes(r.state)) pending.set(r.name, r.started_at);
+    // A rotation before `finish` is pending from its start, even before `create` made a version
+    // (an API token the platform keeps refusing to make): SEC-02 sees a rotation stuck anywhere.
+    for (const r of await listRotations(db, { tenant: tenant.name, open: true })) {
+      if (r.state === 'overlap') continue;
+      const since = pending.get(r.name);
+      if (since === undefined || r.started_at < since) pending.set(r.name, r.started_at);
+    }
     for (const [name, since] of pending) {
       const secret = byName.get(name);
       if (secret) secret.pending_since = since.toISOString();

@@ -39,7 +39,7 @@ export function findRetrieval(db: Db, tokenHash: string): Promise<SecretRetrieva
  * Uses the link once: only an unused, unexpired link of `personId` is taken
  * (a guarded update, so two clicks at once open it once), and the audit log
  * records who read which version, in the same transaction.
- * @returns the link, or undefined when it is used, expired or someone else's
+ * @returns the link, or undefined when it is used, expired, someone else's, or its version is retired
  */
 export async function useRetrieval(db: Db, tokenHash: string, personId: number, actor: string, at: Date): Promise<SecretRetrieval | undefined> {
   return inTransaction(db, async (trx) => {
@@ -50,6 +50,8 @@ export async function useRetrieval(db: Db, tokenHash: string, personId: number, 
       .where('person_id', '=', personId)
       .where('used_at', 'is', null)
       .where('expires_at', '>', at)
+      // A version retired since the link was made (a rollback, the end of an overlap) is no one's to read any more.
+      .where((eb) => eb.exists(eb.selectFrom('secret_versions as v').select('v.id').whereRef('v.id', '=', 'secret_retrievals.version_id').where('v.label', '!=', 'retired')))
       .returningAll()
       .executeTakeFirst();
     if (row === undefined) return undefined;

@@ -50,20 +50,26 @@ export async function recordRefused(db: Db, input: DeliveryInput, reason: Delive
     .execute();
 }
 
-/** The tenant's refused deliveries since `since`, by reason. */
-export async function refusalsSince(db: Db, tenant: string, since: Date): Promise<Partial<Record<DeliveryRefusal, number>>> {
-  const rows = await db
-    .selectFrom('webhook_deliveries')
-    .select(['reason', (eb) => eb.fn.countAll<string>().as('n')])
-    .where('tenant', '=', tenant)
-    .where('accepted', '=', false)
-    .where('received_at', '>=', since)
-    .groupBy('reason')
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.reason!, Number(r.n)]));
-}
-
 /** The tenant's latest deliveries, newest first (the secrets page). */
 export function recentDeliveries(db: Db, tenant: string, limit = 50): Promise<WebhookDelivery[]> {
   return db.selectFrom('webhook_deliveries').selectAll().where('tenant', '=', tenant).orderBy('received_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+/**
+ * The tenant's refused deliveries received after `after` and up to `until`,
+ * each with its reason and instant, oldest first: what an observed rule counts
+ * (src/rules/observed/hook-01-webhook-signature-failures.ts). Two columns a
+ * row, from the (tenant, received_at) index.
+ */
+export function refusalsWithin(db: Db, tenant: string, window: { after: Date; until: Date }): Promise<{ reason: DeliveryRefusal; received_at: Date }[]> {
+  return db
+    .selectFrom('webhook_deliveries')
+    .select(['reason', 'received_at'])
+    .where('tenant', '=', tenant)
+    .where('accepted', '=', false)
+    .where('received_at', '>', window.after)
+    .where('received_at', '<=', window.until)
+    .orderBy('received_at')
+    .$narrowType<{ reason: DeliveryRefusal }>()
+    .execute();
 }

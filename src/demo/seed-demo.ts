@@ -25,6 +25,7 @@ import { addTenant, getTenant, updateTenant } from '../db/tenants.repository.js'
 import type { Role } from '../db/database.js';
 import type { DemoTenant } from '../omneo/simulator/demo-tenant.js';
 import { newSecretValue, sealSecret } from '../secrets/secret-box.js';
+import { newValue } from '../rotation/secret-values.js';
 
 /** Who the demo's changes are recorded as in the audit log. */
 const DEMO_ACTOR = 'system:demo';
@@ -90,7 +91,8 @@ export async function seedDemoTenant(db: Db, options: SeedDemoOptions): Promise<
   for (const s of demo.secrets) {
     if (known.has(s.name)) continue;
     const version = { tenant: name, name: s.name, kind: s.kind };
-    const seal = (aad: Buffer) => sealSecret(newSecretValue(), options.secretKey, aad);
+    // Text, as every value is kept (src/rotation/secret-values.ts): the retrieval page shows it, and a consumer is given it.
+    const seal = (aad: Buffer) => sealSecret(s.kind === 'api-token' ? Buffer.from(`omneo_demo_${newSecretValue().toString('hex')}`) : newValue(s.kind), options.secretKey, aad);
     await addCurrentVersion(db, { ...version, seal, at: new Date(s.current_version_created_at) });
     if (s.pending_since !== null) {
       // A rotation left at `set` since then (SEC-02): the daily secret-rotation job gives it a run.

@@ -68,6 +68,17 @@ const ERASE = (tenant: TenantScope): RouteAccess => ({ who: ['engineer'], tenant
  * finding's risk is. It is recorded with who decided.
  */
 const RETAIN = (tenant: TenantScope): RouteAccess => ({ who: ['compliance'], tenant });
+/**
+ * Shared secrets (docs/architecture.md "Secrets on the web"): everyone reads
+ * their status (never a value). Rotating and rolling back are for admins and
+ * engineers: engineers run the integrations the secrets belong to, as they
+ * run the purge pipeline, and admins answer for an incident (an emergency
+ * rotation); compliance reviews the journal and the audit log. Reading a
+ * value is admins' alone: a one-time link emailed to the admin who asked
+ * (or who must install the new value), and the page it opens.
+ */
+const ROTATE = (tenant: TenantScope): RouteAccess => ({ who: ['admin', 'engineer'], tenant });
+const REVEAL = (tenant: TenantScope): RouteAccess => ({ who: ['admin'], tenant });
 
 /** Keyed by `METHOD /url` as the route was declared; `/admin/queues/*` covers bull-board's routes. */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
@@ -117,6 +128,14 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /erasures/:id/extend': ERASE('row'),
   'POST /erasures/:id/retain': RETAIN('row'),
   'POST /erasures/:id/retry': ERASE('row'),
+  'GET /secrets': READ('query'),
+  'GET /secrets/rotations/:id': READ('row'),
+  'POST /secrets/:tenant/:name/rotate': ROTATE('param'),
+  'POST /secrets/:tenant/:name/rollback': ROTATE('param'),
+  'POST /secrets/:tenant/:name/retrieval-link': REVEAL('param'),
+  // The link's own check (its admin, once, an hour) is the action's; a link that opens nothing answers one neutral 404.
+  'GET /secrets/retrieve/:token': REVEAL('none'),
+  'POST /secrets/retrieve/:token': REVEAL('none'),
 
   // JSON API.
   'GET /api/v1/openapi.json': ANYONE_UNSEEN,
@@ -142,6 +161,11 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /api/v1/erasures/:id/extend': ERASE('row'),
   'POST /api/v1/erasures/:id/retain': RETAIN('row'),
   'POST /api/v1/erasures/retry': ERASE('row'),
+  // No route reads a value: the one-time retrieval page is the only way.
+  'GET /api/v1/secrets': READ('query'),
+  'POST /api/v1/secrets/:tenant/:name/rotate': ROTATE('param'),
+  'POST /api/v1/secrets/:tenant/:name/rollback': ROTATE('param'),
+  'GET /api/v1/secrets/rotations/:id': READ('row'),
 };
 
 const PREFIXED = '/admin/queues';

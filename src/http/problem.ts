@@ -11,8 +11,10 @@ import { SignInRefusedError } from '../app/sign-in.js';
 import { ApprovalRefusedError } from '../approvals/errors.js';
 import { ErasureRefusedError } from '../erasure/errors.js';
 import { InvalidTransitionError, NotFoundError, UnknownTenantError } from '../db/errors.js';
+import { RotationInProgressError } from '../db/secret-versions.repository.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
+import { RollbackIncompleteError } from '../rotation/drive-rotation.js';
 import { AccessError, CsrfError } from './errors.js';
 
 export interface Problem {
@@ -60,6 +62,10 @@ export function problemOf(err: unknown): Problem | undefined {
   if (err instanceof InvalidTransitionError) return problem(409, err.message);
   if (err instanceof ApprovalRefusedError) return problem(err.status, err.message);
   if (err instanceof ErasureRefusedError) return problem(409, err.message);
+  // A second rotation while one is under way: the request was fine, the secret's state refuses it.
+  if (err instanceof RotationInProgressError) return problem(409, err.message, err.path);
+  // Rolled back in Warden, the platform not told: the message says what is left to do by hand.
+  if (err instanceof RollbackIncompleteError) return problem(409, err.message);
   if (err instanceof InputError) return problem(400, err.message, err.path);
   const e = err as Partial<FastifyError>;
   if ((e.validation?.length ?? 0) > 0) return problem(400, e.message ?? 'the request is not valid', e.validationContext);
@@ -73,10 +79,10 @@ export function problemOf(err: unknown): Problem | undefined {
   return undefined;
 }
 
-/** Pages are answered with HTML (the queue dashboard's page too); the API, metrics, health checks and the dashboard's own API and files with problem+json. */
+/** Pages are answered with HTML (the queue dashboard's page too); the API, the webhook receiver, metrics, health checks and the dashboard's own API and files with problem+json. */
 export function wantsHtml(req: FastifyRequest): boolean {
   const path = req.url.split('?')[0]!;
-  if (path.startsWith('/api/') || path === '/metrics' || path === '/healthz' || path === '/readyz' || path.startsWith('/admin/queues/api/') || path.startsWith('/admin/queues/static/')) return false;
+  if (path.startsWith('/api/') || path.startsWith('/webhooks/') || path === '/metrics' || path === '/healthz' || path === '/readyz' || path.startsWith('/admin/queues/api/') || path.startsWith('/admin/queues/static/')) return false;
   return req.headers.accept === undefined || req.headers.accept.includes('text/html') || req.headers.accept.includes('*/*');
 }
 

@@ -21,6 +21,7 @@ import { registerFindingsApi } from './api/findings.api.js';
 import { registerMeApi } from './api/me.api.js';
 import { registerOpenApiApi, registerOpenApiDocument } from './api/openapi.api.js';
 import { registerRunsApi } from './api/runs.api.js';
+import { registerSecretsApi } from './api/secrets.api.js';
 import { registerTenantsApi } from './api/tenants.api.js';
 import { registerAccessHooks } from './auth.hook.js';
 import { registerOps } from './ops.routes.js';
@@ -34,6 +35,7 @@ import { registerApprovalLinkPages } from './pages/approval-link.page.js';
 import { registerErasuresPages } from './pages/erasures.page.js';
 import { registerFindingsPages } from './pages/findings.page.js';
 import { registerRunsPages } from './pages/runs.page.js';
+import { registerSecretsPages } from './pages/secrets.page.js';
 import { registerSignIn } from './pages/sign-in.page.js';
 import { registerTenantsPages } from './pages/tenants.page.js';
 import { errorHandler, problem, wantsHtml } from './problem.js';
@@ -53,6 +55,8 @@ const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Pro
   registerApprovalsApi,
   registerErasuresPages,
   registerErasuresApi,
+  registerSecretsPages,
+  registerSecretsApi,
   registerOpenApiApi,
   registerOps,
   registerWebhookReceiver,

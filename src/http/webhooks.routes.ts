@@ -30,10 +30,13 @@ export async function registerWebhookReceiver(server: FastifyInstance, ctx: WebC
     scope.post('/webhooks/omneo/:tenant', { config: { rateLimit: { max: RATE_LIMIT, timeWindow: 60_000 } } }, async (req, reply) => {
       const { tenant } = req.params as { tenant: string };
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const answer = await receiveWebhook({ db: ctx.db, secretKey: () => ctx.secretKey(), now: () => ctx.now(), log: ctx.log }, tenant, body, req.headers[WEBHOOK_SIGNATURE_HEADER]);
+      const signature = req.headers[WEBHOOK_SIGNATURE_HEADER];
+      const answer = await receiveWebhook({ db: ctx.db, secretKey: () => ctx.secretKey(), now: () => ctx.now(), log: ctx.log }, tenant, body, signature);
       if (answer.accepted) return reply.code(204).send();
       ctx.log.warn({ route: 'webhooks/omneo', reason: answer.reason }, 'webhook delivery refused');
-      const detail = answer.reason === 'replayed' ? 'this delivery was accepted before' : answer.reason === 'missing-signature' ? `the ${WEBHOOK_SIGNATURE_HEADER} header is missing` : 'the signature does not verify';
+      // An unknown tenant, or one without a secret, is checked for nothing: it answers as a known one would the same request.
+      const missing = answer.reason === 'missing-signature' || ((answer.reason === 'unknown-tenant' || answer.reason === 'no-secret') && (signature === undefined || signature === ''));
+      const detail = answer.reason === 'replayed' ? 'this delivery was accepted before' : missing ? `the ${WEBHOOK_SIGNATURE_HEADER} header is missing` : 'the signature does not verify';
       return reply.code(401).type('application/problem+json').send(JSON.stringify(problem(401, detail)));
     });
     done();

@@ -21,6 +21,7 @@ import { claimRotationEvent, rotationEvents, addRotationEvent } from '../db/secr
 import { listVersions } from '../db/secret-versions.repository.js';
 import type { SecretVersion } from '../db/database.js';
 import { HttpStatusError } from '../outbound/errors.js';
+import { InvalidTransitionError } from '../db/errors.js';
 import { WARDEN_USER_AGENT } from '../outbound/http-client.js';
 import { DONE, type Rotator, type RotatorContext } from './rotator.js';
 
@@ -35,7 +36,10 @@ export const apiTokenRotator: Rotator = {
     const identity = await asIntegration.verify();
     const calls = await rotationEvents(ctx.db, ctx.rotation.id, 'token_create_call');
     if (calls.length > 0) await revokeOrphans(ctx, calls[0]!.at, identity.name, identity.user_id);
-    await claimRotationEvent(ctx.db, ctx.rotation.id, 'token_create_call', `call:${calls.length + 1}`, { name: identity.name, scopes: identity.scopes.length });
+    // Two workers on one rotation: the second finds the call claimed and stops (the guarded move would refuse it anyway, after a second token).
+    if (!(await claimRotationEvent(ctx.db, ctx.rotation.id, 'token_create_call', `call:${calls.length + 1}`, { name: identity.name, scopes: identity.scopes.length }))) {
+      throw new InvalidTransitionError('secret_rotation', ctx.rotation.id, 'create (another worker is making its token)', 'set');
+    }
     const created = await asIntegration.createToken({ name: identity.name, scopes: identity.scopes });
     return { value: Buffer.from(created.accessToken, 'utf8'), platformRef: created.token.id };
   },

@@ -5,6 +5,7 @@
 import { hash } from 'node:crypto';
 import type { Policy } from './policy.js';
 import { RULE_FAMILIES, RULES } from './registry.js';
+import type { ObservedRuleOf } from './observed/observed-rule.js';
 import type { Hit, Rule, RuleMeta, RuleOf } from './rule.js';
 import { buildIndex, type RuleContext } from './snapshot-index.js';
 import type { Snapshot } from './snapshot.js';
@@ -97,8 +98,24 @@ function runRules<S extends SubjectType>(type: S, selected: readonly Rule[], ctx
   });
 }
 
+/**
+ * Runs an observed rule (src/rules/observed/) over what Warden observed for a
+ * tenant: its findings, fingerprinted as the snapshot rules' are, in the same
+ * order, at most one per subject. Pure, like {@link evaluate}. `asOf` is epoch milliseconds.
+ */
+export function evaluateObserved<O>(rule: ObservedRuleOf<O>, observed: O, tenant: string, asOf: number): Finding[] {
+  const raw = rule.check(observed, { tenant, asOf }).map((hit) => findingOf(rule, hit.subject, hit));
+  raw.sort(compareFindings);
+  const findings: Finding[] = [];
+  for (const f of raw) {
+    if (findings.at(-1)?.subject.id === f.subject.id) continue;
+    findings.push({ ...f, fingerprint: fingerprint(f.rule, tenant, f.subject.type, f.subject.id) });
+  }
+  return findings;
+}
+
 /** The finding of a hit: its identity from the rule, so the two cannot disagree. Keys in output order. */
-function findingOf(rule: RuleMeta, subject: Subject, hit: Hit): RawFinding {
+function findingOf(rule: Pick<RuleMeta, 'id' | 'name' | 'severity' | 'action' | 'requires_approval'>, subject: Subject, hit: Hit): RawFinding {
   return {
     rule: rule.id,
     name: rule.name,

@@ -1,7 +1,9 @@
 /**
- * Every rule, in one ordered list: the rule ids, the families, the lookup by id
- * and docs/rules.md are all derived from it. Adding a rule is one file in its
- * family's folder and one line here.
+ * Every rule, in two ordered lists: {@link RULES}, the rules of a tenant
+ * snapshot (`warden check`, shared/RULES.md), and {@link OBSERVED_RULES}, the
+ * rules of what Warden itself observed. The rule ids, the families, the lookup
+ * by id and docs/rules.md are all derived from them. Adding a rule is one file
+ * in its family's folder (or in observed/) and one line here.
  */
 import { acc01 } from './access/acc-01-departed-staff-active.js';
 import { acc02 } from './access/acc-02-unknown-account.js';
@@ -9,6 +11,8 @@ import { acc03 } from './access/acc-03-inactive-account.js';
 import { acc04 } from './access/acc-04-machine-role-interactive.js';
 import { acc05 } from './access/acc-05-machine-role-combined.js';
 import { acc06 } from './access/acc-06-too-many-admins.js';
+import { hook01 } from './observed/hook-01-webhook-signature-failures.js';
+import type { ObservedRule } from './observed/observed-rule.js';
 import { net00 } from './network/net-00-allowlist-invalid-entry.js';
 import { net01 } from './network/net-01-allowlist-too-broad.js';
 import { net02 } from './network/net-02-allowlist-unmapped.js';
@@ -39,28 +43,51 @@ export const RULES: readonly Rule[] = [
   prv01, prv02, prv03, prv04,
 ];
 
+/**
+ * The rules of what Warden itself observed, not of a snapshot (docs/rules.md
+ * "Observed rules"): its webhook receiver's refusals. Not in {@link RULES},
+ * so `warden check` neither runs nor lists them (its input is a snapshot and
+ * nothing else); the audit job of their family observes and records them
+ * with its own findings (src/audit/observers.ts). Each in a family of {@link RULES}.
+ */
+export const OBSERVED_RULES: readonly ObservedRule[] = [hook01];
+
+/** A rule of either list: what the ledger's findings name. */
+export type RegisteredRule = Rule | ObservedRule;
+
 /** The families, in the order their first rule appears in {@link RULES}. */
 export const RULE_FAMILIES: readonly RuleFamily[] = [...new Set(RULES.map((r) => r.family))];
 
-/** The rule ids of each family, in registry order. */
-export const RULE_IDS: Readonly<Record<RuleFamily, readonly string[]>> = idsByFamily();
+/** The snapshot rule ids of each family, in registry order: what `evaluate` runs for a family. */
+export const RULE_IDS: Readonly<Record<RuleFamily, readonly string[]>> = idsByFamily(RULES);
 
-function idsByFamily(): Record<RuleFamily, string[]> {
+/**
+ * Every rule id of each family, snapshot rules then observed ones: the rules
+ * whose findings the ledger holds (the findings page's rule and family filters).
+ */
+export const ALL_RULE_IDS: Readonly<Record<RuleFamily, readonly string[]>> = idsByFamily([...RULES, ...OBSERVED_RULES]);
+
+function idsByFamily(rules: readonly RegisteredRule[]): Record<RuleFamily, string[]> {
   const ids = {} as Record<RuleFamily, string[]>;
-  for (const rule of RULES) (ids[rule.family] ??= []).push(rule.id);
+  for (const family of RULE_FAMILIES) ids[family] = [];
+  for (const rule of rules) {
+    const family: string[] | undefined = ids[rule.family];
+    if (family === undefined) throw new Error(`rule ${rule.id}: no snapshot rule is of its family ${rule.family}`);
+    family.push(rule.id);
+  }
   return ids;
 }
 
-const BY_ID = new Map(RULES.map((r) => [r.id, r]));
+const BY_ID = new Map<string, RegisteredRule>([...RULES, ...OBSERVED_RULES].map((r) => [r.id, r]));
 
-/** The rule with this id, or undefined. */
-export function ruleById(id: string): Rule | undefined {
+/** The rule with this id, snapshot or observed, or undefined. */
+export function ruleById(id: string): RegisteredRule | undefined {
   return BY_ID.get(id);
 }
 
 // A rule id is its family's prefix and a number (`ACC-01`); the prefixes come
 // from the registry, so a ledger row of a rule since retired still has a family.
-const FAMILY_BY_PREFIX = new Map(RULES.map((r) => [prefixOf(r.id), r.family]));
+const FAMILY_BY_PREFIX = new Map([...RULES, ...OBSERVED_RULES].map((r) => [prefixOf(r.id), r.family]));
 
 function prefixOf(id: string): string {
   const dash = id.indexOf('-');

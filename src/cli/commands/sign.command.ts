@@ -10,24 +10,17 @@
  * and is never printed, not even in an error.
  */
 import { Option, type Command } from 'commander';
-import { readVariable, type Environment } from '../../config.js';
+import type { Environment } from '../../config.js';
 import { InputError } from '../../errors.js';
 import { isVerbatimQuery } from '../../outbound/http-client.js';
 import { barcodeToken, sign, splitBarcodeQuery } from '../../secrets/hmac.js';
 import { verifyWebhook } from '../../secrets/webhook-verifier.js';
 import { examples } from '../help.js';
+import { secretFromVariable } from '../secret-variable.js';
 import { EXIT, readBytes, write, type CliIo } from '../io.js';
 
-/** A variable's name as shells write it, in capitals: a lower-case value is more likely the secret itself, which an error must not echo. */
-const VARIABLE_NAME = /^[A-Z_][A-Z0-9_]{0,127}$/;
-
-/** The secret in the variable `name`; an InputError naming `--secret-env` (and the variable, never its value) when there is none. */
-function secretOf(env: Environment, name: string): string {
-  if (!VARIABLE_NAME.test(name)) throw new InputError('--secret-env', 'takes the name of an environment variable (capitals, digits and _), not the secret itself');
-  const secret = readVariable(env, name);
-  if (secret === undefined) throw new InputError('--secret-env', `${name} is not set (or is empty): export the secret in it`);
-  return secret;
-}
+/** The secret in the variable `name` (src/cli/secret-variable.ts). */
+const secretOf = (env: Environment, name: string): string => secretFromVariable(env, name, '--secret-env');
 
 /** The query string a barcode token covers, as the platform will receive it: checked, without its `?`. */
 function barcodeQuery(query: string): string {

@@ -30,7 +30,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     kind text NOT NULL CHECK (kind IN ('webhook-signing', 'barcode', 'api-token', 'machine-password')),
     rotate_every_days integer NOT NULL DEFAULT 90 CHECK (rotate_every_days BETWEEN 1 AND 3650),
     overlap_s integer NOT NULL DEFAULT 86400 CHECK (overlap_s BETWEEN 0 AND 2592000),
-    machine_user_id bigint,
+    machine_user_id integer,
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant, name)
   )`.execute(db);

@@ -76,4 +76,9 @@ svg.trend .trend-failed { fill: #b3261e; }
 details { margin: 0 0 1rem; }
 summary { cursor: pointer; color: #0b57d0; }
 pre.run-error { border-left: 4px solid #b3261e; white-space: pre-wrap; }
+label.inline { display: inline; }
+.status-create, .status-set, .status-test, .status-finish { color: #0b57d0; }
+.status-overlap, .status-done { color: #1e6b34; }
+.status-rolled_back { color: #6b5300; }
+pre.secret-value { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 1.1em; }
 `;

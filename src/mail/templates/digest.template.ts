@@ -22,6 +22,11 @@
  *   (hashes) and approval ids, never a subject's id or label. Without it, no links, as a
  *   mail client cannot reach an app it has no address for. A digest link decides nothing:
  *   approving takes the approval's page (signed in) or the admin's own emailed link.
+ * - **Shared secrets** ({@link DigestData.secrets}), in the admins' and engineers' digests
+ *   only: each secret's name, kind, age, next rotation by policy, and the rotation under
+ *   way with its state and what it waits for (the engine's words, one printable line,
+ *   emails masked), linked to the tenant's secrets page with `WARDEN_PUBLIC_URL`. The data
+ *   given has no field for a value: a digest cannot show one.
  * - Nothing else: no secret values.
  * - **Control characters** in a tenant name, label or title (ESC, BEL, bidi overrides)
  *   are shown as `\uXXXX`, never passed on to a mail client (../../text/sanitize.ts);
@@ -29,7 +34,7 @@
  * - **The tenant's policy** is named in one line (only its overrides, against their
  *   defaults), so a reader knows which thresholds the findings were judged by.
  */
-import type { PolicyOverrides } from '../../db/database.js';
+import { ROTATION_STATES, type PolicyOverrides, type RotationState } from '../../db/database.js';
 import { InputError } from '../../errors.js';
 import { toCsv } from '../../report/findings.format.js';
 import { describePolicy } from '../../report/policy.format.js';
@@ -37,7 +42,7 @@ import { compareFindings, summarize } from '../../rules/engine.js';
 import { SEVERITIES, type Finding, type Severity, type SubjectType, type Summary } from '../../rules/types.js';
 import { printable, printableLines } from '../../text/sanitize.js';
 import { kindWords } from './approval-request.template.js';
-import { approvalUrl, findingsListLinks, findingUrl, type DigestLinks, type FindingsListLink } from './digest-links.js';
+import { approvalUrl, findingsListLinks, findingUrl, secretsUrl, type DigestLinks, type FindingsListLink } from './digest-links.js';
 import { escapeHtml } from './html.js';
 import { maskEmails } from './mask.js';
 
@@ -97,6 +102,41 @@ export interface DigestData {
    * @defaultValue none: no approvals section
    */
   approvals?: { total: number; oldest: readonly DigestApproval[] };
+  /**
+   * The tenant's shared secrets, for the audiences in {@link SECRETS_AUDIENCES}
+   * (any order: the template sorts by name).
+   * @defaultValue none: no secrets section
+   */
+  secrets?: readonly DigestSecret[];
+}
+
+/** The audiences whose digest shows the shared secrets: the admins who answer for an incident, the engineers who run the integrations. */
+export const SECRETS_AUDIENCES: readonly DigestAudience[] = ['admins', 'engineers'];
+
+/** A shared secret as the digest shows it: its name, kind, ages and the rotation under way. There is no field for a value. */
+export interface DigestSecret {
+  name: string;
+  /** `webhook-signing`, `barcode`, `api-token`, `machine-password`. */
+  kind: string;
+  /** When the current version was made, ISO 8601; null: none. */
+  currentSince: string | null;
+  /** The policy: rotated when the current version is this many days old. */
+  rotateEveryDays: number;
+  /** The rotation under way, if any. */
+  rotation: DigestRotation | null;
+}
+
+export interface DigestRotation {
+  id: number;
+  state: RotationState;
+  /** When it reached its state, ISO 8601. */
+  since: string;
+  /** What its step waits for, in words; null: nothing (its run moves it on). */
+  waitingFor: string | null;
+  /** Tries of its current step. */
+  tries: number;
+  /** No overlap: the old version retired the moment the new one is proven. */
+  emergency: boolean;
 }
 
 /** The audiences whose digest lists pending approvals: the admins who decide them, compliance who oversees. */
@@ -205,6 +245,21 @@ interface View {
   findingsLinks: FindingsListLink[] | undefined;
   /** Pending approvals, oldest first; undefined: no section. */
   approvals: { total: number; rows: ApprovalRow[] } | undefined;
+  /** The shared secrets by name; undefined: no section. */
+  secrets: { rows: SecretRow[]; url: string | undefined } | undefined;
+}
+
+interface SecretRow {
+  name: string;
+  kind: string;
+  /** `120 days`; undefined: no current version. */
+  age: string | undefined;
+  /** `2026-12-01`, `2026-12-01 (due)`, or `none`. */
+  next: string;
+  /** True when the policy's date has passed and nothing is under way. */
+  due: boolean;
+  /** `#12 at set since 2026-11-20, waiting for: …, 3 tries`, or undefined. */
+  rotation: string | undefined;
 }
 
 interface ApprovalRow {
@@ -254,6 +309,52 @@ function approvalRows(data: DigestData, asOf: Date): View['approvals'] {
   return { total: given.total, rows: rows.map(({ at: _at, ...r }) => r) };
 }
 
+const NO_CURRENT = 'no current version';
+
+function secretRows(data: DigestData, asOf: Date): View['secrets'] {
+  const given = data.secrets;
+  if (given === undefined) return undefined;
+  if (!SECRETS_AUDIENCES.includes(data.audience)) throw new InputError('secrets', `only the ${SECRETS_AUDIENCES.join(' and ')} digests show secrets`);
+  const rows = given.map((s, i) => {
+    const where = `secrets[${i}]`;
+    const name = oneLine(s.name);
+    if (name.trim() === '') throw new InputError(`${where}.name`, 'must not be empty');
+    if (!Number.isInteger(s.rotateEveryDays) || s.rotateEveryDays < 1) throw new InputError(`${where}.rotateEveryDays`, 'must be a whole number of days, 1 or more');
+    const since = s.currentSince === null ? undefined : new Date(s.currentSince);
+    if (since !== undefined && Number.isNaN(since.getTime())) throw new InputError(`${where}.currentSince`, 'not an ISO 8601 instant');
+    const next = since === undefined ? undefined : new Date(since.getTime() + s.rotateEveryDays * DAY_MS);
+    const due = next !== undefined && s.rotation === null && next.getTime() <= asOf.getTime();
+    return {
+      name,
+      kind: oneLine(s.kind),
+      age: since === undefined ? undefined : days(Math.max(0, Math.floor((asOf.getTime() - since.getTime()) / DAY_MS))),
+      next: next === undefined ? 'none' : `${next.toISOString().slice(0, 10)}${due ? ' (due)' : ''}`,
+      due,
+      rotation: s.rotation === null ? undefined : rotationText(s.rotation, `${where}.rotation`),
+    };
+  });
+  rows.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { rows, url: data.links === undefined ? undefined : secretsUrl(data.links, data.tenant) };
+}
+
+function rotationText(r: DigestRotation, where: string): string {
+  if (!Number.isSafeInteger(r.id) || r.id < 1) throw new InputError(`${where}.id`, 'must be a positive whole number');
+  if (!(ROTATION_STATES as readonly string[]).includes(r.state)) throw new InputError(`${where}.state`, `must be one of ${ROTATION_STATES.join(', ')}`);
+  const since = new Date(r.since);
+  if (Number.isNaN(since.getTime())) throw new InputError(`${where}.since`, 'not an ISO 8601 instant');
+  if (!Number.isInteger(r.tries) || r.tries < 0) throw new InputError(`${where}.tries`, 'must be a whole number, 0 or more');
+  const waiting = r.waitingFor === null || r.waitingFor.trim() === '' ? 'nothing: its run moves it on' : oneLine(r.waitingFor);
+  const tries = r.tries === 1 ? '1 try' : `${r.tries} tries`;
+  return `#${r.id}${r.emergency ? ' (emergency)' : ''} at ${r.state.replace('_', ' ')} since ${since.toISOString().slice(0, 10)}, waiting for: ${waiting}; ${tries}`;
+}
+
+function secretsHeading(s: NonNullable<View['secrets']>): string {
+  if (s.rows.length === 0) return 'Shared secrets: Warden holds none for this tenant.';
+  const under = s.rows.filter((r) => r.rotation !== undefined).length;
+  const due = s.rows.filter((r) => r.due).length;
+  return `Shared secrets: ${s.rows.length}, ${under} being rotated, ${due} due for rotation.`;
+}
+
 function days(n: number): string {
   return n === 1 ? '1 day' : `${n} days`;
 }
@@ -300,6 +401,7 @@ function prepare(data: DigestData): View {
     csvName: `warden-${data.tenant.toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}-${date}.csv`,
     findingsLinks: links === undefined ? undefined : findingsListLinks(links, data.tenant),
     approvals: approvalRows(data, asOf),
+    secrets: secretRows(data, asOf),
   };
 }
 
@@ -367,6 +469,15 @@ function renderText(v: View): string {
     if (v.approvals.rows.length < v.approvals.total) lines.push('  All of them: warden approvals list --state pending');
     lines.push('');
   }
+  if (v.secrets !== undefined) {
+    lines.push(secretsHeading(v.secrets));
+    for (const r of v.secrets.rows) {
+      lines.push(`  ${r.name} (${r.kind}): ${r.age === undefined ? NO_CURRENT : `${r.age} old`}, next rotation ${r.next}`);
+      if (r.rotation !== undefined) lines.push(`     rotation ${r.rotation}`);
+    }
+    if (v.secrets.url !== undefined) lines.push(`  Secrets in Warden: ${v.secrets.url}`);
+    lines.push('');
+  }
   lines.push(totalLine(v));
   if (v.auditLogHead !== undefined) lines.push('', v.auditLogHead);
   lines.push('', FOOTER);
@@ -416,6 +527,26 @@ function approvalsHtml(approvals: View['approvals']): string {
   );
 }
 
+/** The shared secrets: a heading and a table by name; nothing when the digest has no section. */
+function secretsHtml(secrets: View['secrets']): string {
+  if (secrets === undefined) return '';
+  const heading = `<h2 style="font-size:16px;margin:24px 0 8px">${escapeHtml(secretsHeading(secrets))}</h2>`;
+  const link = secrets.url === undefined ? '' : `<p style="margin:8px 0"><a href="${escapeHtml(secrets.url)}" style="${LINK}">Secrets in Warden</a></p>`;
+  if (secrets.rows.length === 0) return `<div id="secrets">${heading}${link}</div>\n`;
+  const rows = secrets.rows
+    .map((r) => {
+      const next = r.due ? `<strong style="color:#b91c1c">${escapeHtml(r.next)}</strong>` : escapeHtml(r.next);
+      return `<tr data-secret="${escapeHtml(r.name)}"><td style="${CELL}">${escapeHtml(r.name)}</td><td style="${CELL};white-space:nowrap">${escapeHtml(r.kind)}</td><td style="${CELL};white-space:nowrap">${escapeHtml(r.age ?? NO_CURRENT)}</td><td style="${CELL};white-space:nowrap">${next}</td><td style="${CELL}">${r.rotation === undefined ? 'none' : escapeHtml(r.rotation)}</td></tr>`;
+    })
+    .join('');
+  return (
+    `<div id="secrets">${heading}` +
+    `<table role="table" cellpadding="0" cellspacing="0" style="border-collapse:collapse;width:100%;font-size:14px">` +
+    `<thead><tr>${['Secret', 'Kind', 'Age', 'Next rotation', 'Rotation under way'].map((h) => `<th style="${CELL};background:#f3f4f6">${h}</th>`).join('')}</tr></thead>` +
+    `<tbody>${rows}</tbody></table>${link}</div>\n`
+  );
+}
+
 function renderHtml(v: View): string {
   const a = AUDIENCE[v.audience];
   const countCells = SEVERITIES.map((s) => {
@@ -452,7 +583,7 @@ function renderHtml(v: View): string {
 <table id="severity-counts" role="presentation" cellpadding="0" cellspacing="4" style="width:100%;border-collapse:separate"><tr>${countCells}</tr></table>
 <p id="changes" style="margin:16px 0 8px">Since the previous run: <strong>${escapeHtml(v.created)} new</strong>, ${escapeHtml(v.persisting)} persisting, <strong>${escapeHtml(v.resolved)} resolved</strong>.</p>
 ${findingsLinksHtml(v.findingsLinks)}${table}
-${approvalsHtml(v.approvals)}<p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}</p>
+${approvalsHtml(v.approvals)}${secretsHtml(v.secrets)}<p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}</p>
 ${v.auditLogHead === undefined ? '' : `<p id="audit-log-head" style="margin:16px 0 0;color:#6b7280;font-size:12px;word-break:break-all">${escapeHtml(v.auditLogHead)}</p>\n`}<p style="margin:16px 0 0;color:#6b7280;font-size:12px">${escapeHtml(FOOTER)}</p>
 </td></tr></table>
 </td></tr></table>

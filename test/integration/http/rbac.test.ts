@@ -6,7 +6,9 @@
 // verified erasure request of the demo's history (its certificate, and
 // actions on it that answer 409, so the walk purges nothing), a form with the
 // signed-in agent's CSRF token (or the same-origin headers bull-board's
-// scripts send).
+// scripts send), the demo's secrets (a rotation under way that a second one
+// is refused by with 409, a secret with none to roll back, and a one-time
+// retrieval link made for the admin-only person, which their POST spends).
 //
 // - anonymous on a non-public route: 401 problem+json (API, operations),
 //   303 to /sign-in (a page GET), 401 or 403 (a page form);
@@ -27,6 +29,9 @@ import { listFindings } from '../../../src/db/findings.repository.js';
 import { listRuns } from '../../../src/db/job-runs.repository.js';
 import { listApprovals } from '../../../src/db/approvals.repository.js';
 import { listErasureRequests } from '../../../src/db/erasure.repository.js';
+import { openRotation } from '../../../src/db/secret-rotations.repository.js';
+import { getVersion } from '../../../src/db/secret-versions.repository.js';
+import { newRetrievalLink } from '../../../src/rotation/notify.js';
 import { findPersonByEmail } from '../../../src/db/people.repository.js';
 import { signApprovalLink } from '../../../src/approvals/approval-links.js';
 import { addTenant } from '../../../src/db/tenants.repository.js';
@@ -74,11 +79,25 @@ const JSON_BODIES: Readonly<Record<string, unknown>> = {
   'POST /api/v1/erasures/:id/extend': { months: 1, reason: 'extended in the RBAC walk' },
   'POST /api/v1/erasures/:id/retain': { reason: 'retained in the RBAC walk' },
 };
+/**
+ * The demo secret each secrets route acts on: a rotation of the barcode secret
+ * is under way (a second is 409), the machine password has none (a rollback is
+ * 400), and an admin's link to the webhook secret is emailed to them.
+ */
+const SECRET_OF: Readonly<Record<string, string>> = { rotate: 'barcode', rollback: 'pos-sync-password', 'retrieval-link': 'webhook-signing' };
 /** Bodies that need the walk's data (filled in beforeAll). */
 const LATE_FORMS: Record<string, Record<string, string>> = {};
 const LATE_JSON: Record<string, unknown> = {};
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * The webhook receiver is public (the platform's signature is its whole proof),
+ * and an unsigned delivery gets the receiver's own 401 whoever sends it, never
+ * the access hook's: test/integration/http/webhooks.test.ts signs them.
+ */
+const RECEIVER = 'POST /webhooks/omneo/:tenant';
+const unsigned = (a: Answer) => a.status === 401 && a.type.startsWith('application/problem+json') && a.detail.toLowerCase().includes('x-omneo-hmac-sha256 header is missing');
 
 /** Answered with problem+json rather than a page (src/http/problem.ts `wantsHtml`). */
 function isApiLike(path: string): boolean {
@@ -101,6 +120,10 @@ let runId: number;
 let approvalId: number;
 /** A verified erasure request of the demo tenant: every action on it is refused by its state, after access. */
 let erasureId: number;
+/** The barcode secret's rotation under way. */
+let rotationId: number;
+/** A one-time retrieval link made for the admin-only person (their POST spends it). */
+let retrievalToken: string;
 /** Links to the approval signed for the demo's admin: GET opens an approve link, POST confirms a reject link. */
 const linkTokens: Record<string, string> = {};
 const agents = new Map<string, Agent>();
@@ -116,8 +139,9 @@ async function agentFor(email: string, fresh: boolean): Promise<Agent> {
 function concrete(key: string, access: RouteAccess): { method: string; path: string } {
   const [method, url] = key.split(' ') as [string, string];
   if (url === '/admin/queues/*') return { method, path: QUEUE_PATHS[method]! };
-  const id = url.startsWith('/approvals') || url.startsWith('/api/v1/approvals') ? approvalId : url.startsWith('/erasures') || url.startsWith('/api/v1/erasures') ? erasureId : runId;
-  let path = url.replace(':tenant', TENANT).replace(':fingerprint', fingerprint).replace(':id', String(id)).replace(':token', linkTokens[method] ?? '');
+  const id = url.startsWith('/approvals') || url.startsWith('/api/v1/approvals') ? approvalId : url.startsWith('/erasures') || url.startsWith('/api/v1/erasures') ? erasureId : url.includes('/secrets/rotations/') ? rotationId : runId;
+  const token = url.startsWith('/secrets/retrieve/') ? retrievalToken : (linkTokens[method] ?? '');
+  let path = url.replace(':tenant', TENANT).replace(':fingerprint', fingerprint).replace(':name', SECRET_OF[url.split('/').at(-1)!] ?? '').replace(':id', String(id)).replace(':token', token);
   if (access.tenant === 'query') path += `?tenant=${TENANT}`;
   return { method, path };
 }
@@ -181,6 +205,9 @@ beforeAll(async () => {
   linkTokens['GET'] = signApprovalLink(world.web.ctx.key, { approvalId, personId: demoAdmin.id, decision: 'approved', expiresAt });
   linkTokens['POST'] = signApprovalLink(world.web.ctx.key, { approvalId, personId: demoAdmin.id, decision: 'rejected', expiresAt });
   for (const role of ROLES) await world.person(emailOf(role), [role]);
+  rotationId = (await openRotation(db, TENANT, 'barcode'))!.id;
+  const link = await newRetrievalLink({ db, publicUrl: world.url }, (await getVersion(db, TENANT, 'webhook-signing', 'current'))!, (await findPersonByEmail(db, emailOf('admin')))!, new Date());
+  retrievalToken = link.url.split('/').at(-1)!;
   await world.person(RESTRICTED, [...ROLES], ['elsewhere']);
 }, 180_000);
 
@@ -218,7 +245,9 @@ describe('the RBAC walk', () => {
     // Anonymous.
     const anon = await anonymous();
     const a = await send(key, access, anon.agent, anon.csrf);
-    if (access.who === 'public') {
+    if (key === RECEIVER) {
+      check('anonymous', a, unsigned(a), 'the receiver’s own 401: the delivery is not signed');
+    } else if (access.who === 'public') {
       check('anonymous', a, a.status !== 401 && a.status !== 403 && a.status < 500, 'neither 401, 403 nor 5xx');
     } else if (isApiLike(path)) {
       check('anonymous', a, a.status === 401 && a.type.startsWith('application/problem+json'), '401 problem+json');
@@ -234,6 +263,7 @@ describe('the RBAC walk', () => {
       const answer = await send(key, access, agent, unsafe ? await agent.csrf() : '');
       const allowed = access.who === 'public' || access.who.includes(role);
       if (!allowed) check(role, answer, answer.status === 403, '403');
+      else if (key === RECEIVER) check(role, answer, unsigned(answer), 'the receiver’s own 401: a session is no signature');
       else if (key.includes(' /approvals/link/')) {
         const theirs = answer.status === 403 && answer.detail.includes('sent to another admin');
         check(role, answer, theirs, 'the action’s 403: the link was sent to another admin');

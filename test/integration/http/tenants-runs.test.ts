@@ -194,7 +194,11 @@ describe('runs', () => {
   it('pages by 50, newest first, with the filter kept', async () => {
     const first = await json<RunsPage>(everyone, '/api/v1/runs?tenant=demo');
     const second = await json<RunsPage>(everyone, '/api/v1/runs?tenant=demo&page=2');
-    const demoRuns = 6 + EXTRA_RUNS;
+    // The first secret-rotation run starts the policy rotation of the demo's 90-day-old secret and gives a run
+    // to the demo's stuck one: two `rotation` runs, left queued (no runner of this test serves them then).
+    const rotationRuns = (await json<RunsPage>(everyone, '/api/v1/runs?tenant=demo&kind=rotation')).body.total;
+    expect(rotationRuns).toBe(2);
+    const demoRuns = 6 + EXTRA_RUNS + rotationRuns;
     expect(first.body).toMatchObject({ page: 1, per_page: 50, total: demoRuns, pages: 2 });
     expect(first.body.runs).toHaveLength(50);
     expect(second.body.runs).toHaveLength(demoRuns - 50);
@@ -218,7 +222,8 @@ describe('runs', () => {
     const { body } = await json<RunsPage>(everyone, '/api/v1/runs?kind=secret-rotation&status=succeeded');
     expect(body.total).toBe(1 + EXTRA_RUNS);
     expect(body.runs.every((r) => r.kind === 'secret-rotation' && r.status === 'succeeded')).toBe(true);
-    expect((await json<RunsPage>(everyone, '/api/v1/runs?status=queued')).body.runs.map((r) => r.id).sort()).toEqual([otherRunId, fleetRunId].sort());
+    const queued = (await json<RunsPage>(everyone, '/api/v1/runs?status=queued')).body.runs.filter((r) => r.kind !== 'rotation');
+    expect(queued.map((r) => r.id).sort()).toEqual([otherRunId, fleetRunId].sort());
   });
 
   it('shows one run: status, duration, attempts, counts', async () => {

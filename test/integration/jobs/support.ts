@@ -52,6 +52,8 @@ export async function startWorld(backend: Backend, options: { outbox?: boolean; 
   const secretKey = Buffer.from(TEST_SECRET_KEY, 'base64');
   await seedDemoTenant(db.db, { simulator: sim, secretKey });
   const env: NodeJS.ProcessEnv = {
+    // The app's key is the one the seed sealed with: a rotation run opens the seeded secrets.
+    WARDEN_SECRET_KEY: TEST_SECRET_KEY,
     [DEMO_TOKEN_ENV]: sim.token,
     // The simulator's SCIM directory takes the same bearer token (tenant-snapshot.ts scimTokenEnv).
     [`${DEMO_TOKEN_ENV}_SCIM`]: sim.token,

@@ -13,7 +13,6 @@ import { rotationClients } from '../../../src/rotation/rotation-clients.js';
 import { sign } from '../../../src/secrets/hmac.js';
 import { TEST_SECRET_KEY } from '../../support/db.js';
 import { startWorld, TENANT, type JobsWorld } from '../jobs/support.js';
-import { simAdmin } from './support.js';
 
 const key = Buffer.from(TEST_SECRET_KEY, 'base64');
 
@@ -37,7 +36,8 @@ describe('rotation engine (smoke)', () => {
     const db = world.db.db;
     const admin = await addPerson(db, { email: 'ada@demo.example', name: 'Ada Admin', roles: ['admin'] }, 'test');
     const oldSecret = 'o'.repeat(40);
-    await simAdmin(world.sim, '/__sim/secrets', { webhook: oldSecret });
+    const res = await fetch(`${world.sim.origin}/__sim/secrets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ webhook: oldSecret }) });
+    expect(res.status).toBe(204);
     await addSecret({ ...deps, dispatch: () => Promise.resolve() }, { tenant: TENANT, name: 'omneo-webhooks', kind: 'webhook-signing', value: oldSecret }, 'cli:test');
     const deliver = async (secret: string, body: string) => receiveWebhook({ db, secretKey: () => key }, TENANT, Buffer.from(body), sign(secret, body));
 

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { syntheticTenant } from '../../../src/omneo/simulator/synthetic-tenant.js';
 import { evaluate, familyOf, ruleById, RULE_FAMILIES, RULE_IDS, RULES } from '../../../src/rules/engine.js';
+import { ALL_RULE_IDS, OBSERVED_RULES } from '../../../src/rules/registry.js';
 import { DEFAULT_POLICY, parsePolicy } from '../../../src/rules/policy.js';
 import { parseSnapshot } from '../../../src/rules/snapshot.js';
 import { parseInstant } from '../../../src/rules/time.js';
@@ -56,6 +57,56 @@ describe('the rule registry', () => {
   it('has every policy key read by at least one rule', () => {
     const read = new Set(RULES.flatMap((r) => r.policy));
     expect([...read].sort()).toEqual(Object.keys(DEFAULT_POLICY).sort());
+  });
+});
+
+describe('the observed rules', () => {
+  it('are not snapshot rules: not in RULES nor RULE_IDS, and a full evaluate never gives their findings', () => {
+    expect(OBSERVED_RULES.map((r) => r.id)).toEqual(['HOOK-01']);
+    const snapshotIds = new Set(RULES.map((r) => r.id));
+    const observedIds = OBSERVED_RULES.map((r) => r.id);
+    for (const id of observedIds) {
+      expect(snapshotIds.has(id)).toBe(false);
+      expect(Object.values(RULE_IDS).flat()).not.toContain(id);
+    }
+    const asOf = Date.UTC(2026, 10, 29);
+    const all = evaluate(parseSnapshot(syntheticTenant({ seed: 'observed', users: 500, asOf })), parsePolicy({}), asOf).findings;
+    expect(all.filter((f) => observedIds.includes(f.rule))).toEqual([]);
+  });
+
+  it('have ids and names unique across both lists, each in a family of the snapshot rules', () => {
+    const every = [...RULES, ...OBSERVED_RULES];
+    expect(new Set(every.map((r) => r.id)).size).toBe(every.length);
+    expect(new Set(every.map((r) => r.name)).size).toBe(every.length);
+    for (const rule of OBSERVED_RULES) {
+      expect(RULE_FAMILIES).toContain(rule.family);
+      expect(rule.id).toMatch(/^[A-Z]+-\d{2}$/);
+      // Its prefix is its own: a ledger row's family comes from the prefix.
+      expect(RULES.some((r) => r.id.split('-')[0] === rule.id.split('-')[0])).toBe(false);
+    }
+  });
+
+  it('are known to ruleById, familyOf and ALL_RULE_IDS (pages, filters, digests), after the snapshot rules of their family', () => {
+    expect(Object.keys(ALL_RULE_IDS)).toEqual(RULE_FAMILIES);
+    for (const family of RULE_FAMILIES) {
+      const observed = OBSERVED_RULES.filter((r) => r.family === family).map((r) => r.id);
+      expect(ALL_RULE_IDS[family]).toEqual([...RULE_IDS[family], ...observed]);
+    }
+    for (const rule of OBSERVED_RULES) {
+      expect(ruleById(rule.id)).toBe(rule);
+      expect(familyOf(rule.id)).toBe(rule.family);
+    }
+    expect(familyOf('HOOK-99')).toBe('secrets');
+  });
+
+  it('declare a one-line summary, a reason, what they observe and their evidence', () => {
+    for (const rule of OBSERVED_RULES) {
+      expect(rule.summary).not.toContain('\n');
+      expect(rule.summary.length).toBeGreaterThan(10);
+      expect(rule.why.length).toBeGreaterThan(10);
+      expect(rule.observes.length).toBeGreaterThan(10);
+      expect(Object.keys(rule.evidence).length).toBeGreaterThan(0);
+    }
   });
 });
 
