@@ -11,11 +11,12 @@
  * spending an attempt: the rotation stays where it is, and SEC-02 fires if it
  * stays pending too long. A set-up problem (the tenant's token variable
  * unset, a machine user gone) is recorded the same way and ends the run; the
- * daily `secret-rotation` job tries again.
+ * daily `secret-rotation` job tries again. A second run of a rotation that
+ * has an older one queued or running ends at once: one run drives it.
  */
 import { z } from 'zod';
 import { InvalidTransitionError, NotFoundError } from '../src/db/errors.js';
-import { getRotation, recordWaiting } from '../src/db/secret-rotations.repository.js';
+import { getRotation, olderLiveRun, recordWaiting } from '../src/db/secret-rotations.repository.js';
 import { DomainError, InputError } from '../src/errors.js';
 import { HttpError, HttpStatusError } from '../src/outbound/errors.js';
 import { defineJob } from '../src/queue/define-job.js';
@@ -35,6 +36,10 @@ export const rotationJob = defineJob({
     const app = requireApp(ctx.deps, 'rotation');
     if (app.secretKey === undefined) throw new PermanentJobError('this runner has no secret key to seal and open secret versions with');
     const secretKey = app.secretKey;
+    if (await olderLiveRun(app.db, id, ctx.runId)) {
+      ctx.log.info({ rotation: id }, 'nothing to do: an older run of this rotation drives it');
+      return { skipped: 1 };
+    }
     try {
       const outcome = await driveRotation(
         {

@@ -6,7 +6,8 @@
  * - starts a rotation of each secret its policy says is due (the current
  *   version is `rotate_every_days` old; default 90);
  * - starts a rotation of each integration token Warden holds whose owner
- *   left (an open TOK-05 finding on it);
+ *   left (an open TOK-05 finding on it), once: the new token has the same
+ *   owner, so the finding stays, but the leaver's copy is dead;
  * - gives a `rotation` run to each open rotation that has none (a lost
  *   enqueue, a run that stopped on a problem since fixed).
  *

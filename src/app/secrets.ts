@@ -38,10 +38,10 @@ import { newRunId } from '../queue/run-id.js';
 import { rollBackRotation } from '../rotation/drive-rotation.js';
 import { newRetrievalLink } from '../rotation/notify.js';
 import { rotationClients, type RotationClients } from '../rotation/rotation-clients.js';
-import { sealer } from '../rotation/secret-values.js';
+import { openVersion, sealer } from '../rotation/secret-values.js';
 import { sendRotationLink } from '../mail/send-rotation.js';
 import { secretsUrl } from '../mail/templates/digest-links.js';
-import { openSecret, secretAad, secretKey, type Keyring } from '../secrets/secret-box.js';
+import { secretKey, type Keyring } from '../secrets/secret-box.js';
 import { sha256Hex } from '../secrets/tokens.js';
 import { verifyWebhook } from '../secrets/webhook-verifier.js';
 import type { Tenant } from '../db/database.js';
@@ -458,14 +458,27 @@ export async function retrievalLinkState(deps: Pick<SecretActionDeps, 'db' | 'no
  * Uses a retrieval link, once: the value of its version, opened, with the
  * audit-log entry written in the same transaction as the use. Undefined when
  * the link is unknown, someone else's, used or expired (one answer for all).
+ * The value is opened before the link is spent: one that does not open (a
+ * wrong key, a row altered or moved) throws `VersionNotOpenedError`, and
+ * neither costs the admin their link nor writes a read to the audit log.
  */
 export async function retrieveSecret(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'keyring' | 'now'>, token: string, person: Person, actor: string): Promise<{ tenant: string; secret: string; version: number; label: string; value: string } | undefined> {
   const fresh = await findPersonById(deps.db, person.id);
   if (fresh === undefined || fresh.disabled_at !== null || !fresh.roles.includes('admin')) return undefined;
-  const link = await useRetrieval(deps.db, sha256Hex(token), person.id, actor, deps.now?.() ?? new Date());
-  if (link === undefined) return undefined;
-  const version = await getVersionById(deps.db, link.version_id);
-  return { tenant: link.tenant, secret: link.name, version: version.id, label: version.label, value: openStored(version, deps).toString('utf8') };
+  const hash = sha256Hex(token);
+  const now = deps.now?.() ?? new Date();
+  const found = await findRetrieval(deps.db, hash);
+  if (found === undefined || found.person_id !== person.id || found.used_at !== null || found.expires_at.getTime() <= now.getTime()) return undefined;
+  const version = await getVersionById(deps.db, found.version_id);
+  const value = openVersion(version, deps.keyring?.() ?? deps.secretKey());
+  try {
+    // The guarded use decides a race (two clicks at once open it once).
+    const link = await useRetrieval(deps.db, hash, person.id, actor, now);
+    if (link === undefined) return undefined;
+    return { tenant: link.tenant, secret: link.name, version: version.id, label: version.label, value: value.toString('utf8') };
+  } finally {
+    value.fill(0);
+  }
 }
 
 // The webhook receiver
@@ -514,7 +527,7 @@ export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secret
 
 /** A version's value, opened with the key of the keyring that sealed it (the old one too, during a key change). */
 function openStored(version: SecretVersion, deps: Pick<SecretActionDeps, 'secretKey' | 'keyring'>): Buffer {
-  return openSecret(version.encrypted_value, deps.keyring?.() ?? deps.secretKey(), secretAad(version.tenant, version.name, version.id));
+  return openVersion(version, deps.keyring?.() ?? deps.secretKey());
 }
 
 /** The accepted versions of each webhook-signing secret of the tenant, pending first (the likeliest during a switch). */

@@ -122,7 +122,14 @@ export function secretsDue(db: Db, tenant: string, now: Date): Promise<Secret[]>
     .execute();
 }
 
-/** The tenant's api-token secrets whose current version is one of these platform tokens (TOK-05: the owner left). */
+/**
+ * The tenant's api-token secrets whose current version is one of these
+ * platform tokens (TOK-05: the owner left), but for those a `departed-owner`
+ * rotation has already finished. The platform makes the new token for the
+ * integration's own user, so the finding stays open on the new token; the
+ * value the leaver may hold is gone, though, and rotating again every day
+ * would change nothing but the admins' work.
+ */
 export function tokenSecretsOf(db: Db, tenant: string, tokenIds: readonly string[]): Promise<Secret[]> {
   if (tokenIds.length === 0) return Promise.resolve([]);
   return db
@@ -132,6 +139,19 @@ export function tokenSecretsOf(db: Db, tenant: string, tokenIds: readonly string
     .where('s.tenant', '=', tenant)
     .where('s.kind', '=', 'api-token')
     .where('v.platform_ref', 'in', [...tokenIds])
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('secret_rotations as r')
+            .select(sql`1`.as('one'))
+            .whereRef('r.tenant', '=', 's.tenant')
+            .whereRef('r.name', '=', 's.name')
+            .where('r.reason', '=', 'departed-owner')
+            .where('r.state', 'in', ['overlap', 'done']),
+        ),
+      ),
+    )
     .execute();
 }
 
@@ -176,7 +196,10 @@ export async function startRotation(db: Db, input: StartRotationInput): Promise<
       .onConflict((oc) => oc.columns(['tenant', 'name']).where(sql<boolean>`state NOT IN ('done', 'rolled_back')`).doNothing())
       .returningAll()
       .executeTakeFirst();
-    if (row === undefined) throw new RotationInProgressError(input.tenant, input.name);
+    if (row === undefined) {
+      const open = await trx.selectFrom('secret_rotations').select(['state', 'retire_at']).where('tenant', '=', secret.tenant).where('name', '=', secret.name).where('state', 'in', [...OPEN_STATES]).executeTakeFirst();
+      throw new RotationInProgressError(input.tenant, input.name, open?.state === 'overlap' ? (open.retire_at ?? undefined) : undefined);
+    }
     await trx.insertInto('secret_rotation_events').values({ rotation_id: row.id, at: input.at, actor: input.requestedBy, event: 'started', detail: json({ reason: input.reason, emergency: row.emergency }) }).execute();
     if (input.runKey !== undefined) await createRuns(trx, 'rotation', [{ runKey: input.runKey, tenant: secret.tenant, payload: { rotation_id: row.id } }], input.at);
     await appendAuditLog(trx, {
@@ -297,6 +320,26 @@ export function rotationsWithoutLiveRun(db: Db, tenant?: string, limit = 1000): 
     );
   if (tenant !== undefined) query = query.where('r.tenant', '=', tenant);
   return query.orderBy('r.id').limit(limit).execute();
+}
+
+/**
+ * Whether an older run of rotation `rotationId` than run `runKey` is queued
+ * or running (a live lease or not: a run whose worker died comes back).
+ * That one drives the rotation: two runs of one rotation at once (two daily
+ * jobs giving it one each) would both make a token or send an email, each
+ * step being guarded only when it is stored.
+ */
+export async function olderLiveRun(db: Db, rotationId: number, runKey: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('job_runs as j')
+    .select('j.idempotency_key')
+    .where('j.kind', '=', 'rotation')
+    .where(sql`j.payload->>'rotation_id'`, '=', String(rotationId))
+    .where('j.status', 'in', ['queued', 'running'])
+    .where('j.idempotency_key', '!=', runKey)
+    .where('j.id', '<', (eb) => eb.selectFrom('job_runs').select('id').where('idempotency_key', '=', runKey))
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 // Versions, as a rotation moves them

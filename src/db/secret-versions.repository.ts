@@ -14,11 +14,20 @@ import { NotFoundError } from './errors.js';
 import type { Db } from './executor.js';
 import { requireTenant } from './tenants.repository.js';
 
-/** A second rotation was asked for while one is under way: refused, whoever asked first. */
+/**
+ * A second rotation was asked for while one is under way: refused, whoever
+ * asked first. One in its overlap (finished, the previous version still
+ * accepted) can no longer be rolled back: the message says when it ends instead.
+ */
 export class RotationInProgressError extends InputError {
   override readonly name = 'RotationInProgressError';
-  constructor(tenant: string, secret: string) {
-    super('NAME', `${JSON.stringify(secret)} of ${JSON.stringify(tenant)} already has a rotation under way: let it finish, or roll it back (warden secrets rollback)`);
+  constructor(tenant: string, secret: string, overlapUntil?: Date) {
+    super(
+      'NAME',
+      overlapUntil === undefined
+        ? `${JSON.stringify(secret)} of ${JSON.stringify(tenant)} already has a rotation under way: let it finish, or roll it back (warden secrets rollback)`
+        : `${JSON.stringify(secret)} of ${JSON.stringify(tenant)} was just rotated, and its previous version is accepted until ${overlapUntil.toISOString()}: rotate it again after that`,
+    );
   }
 }
 

@@ -13,7 +13,9 @@
  * - before finish: the platform saw the token used by something other than
  *   Warden (its user agent), i.e. the integration installed it.
  * - at the end of the overlap, the old token is revoked (keyed first); a
- *   rollback revokes the new one.
+ *   rollback revokes the new one (at create: the orphans of a killed
+ *   create), and so does a create that finds the rotation moved on when it
+ *   stores the token (a rollback meanwhile).
  */
 import { claimRotationEvent, rotationEvents, addRotationEvent } from '../db/secret-rotations.repository.js';
 import { listVersions } from '../db/secret-versions.repository.js';
@@ -63,8 +65,19 @@ export const apiTokenRotator: Rotator = {
   async retire(ctx, previous) {
     await revokeToken(ctx, previous, 'revoke');
   },
-  async rollback(ctx, pending) {
-    await revokeToken(ctx, pending, 'revoke_pending');
+  async rollback(ctx, pending, current) {
+    if (pending !== undefined) return revokeToken(ctx, pending, 'revoke_pending');
+    // Rolled back at create: a create killed after its call left a token nobody holds, which no later try will revoke now.
+    const calls = await rotationEvents(ctx.db, ctx.rotation.id, 'token_create_call');
+    if (calls.length === 0) return;
+    const identity = await ctx.platform(ctx.open(current).toString('utf8')).verify();
+    await revokeOrphans(ctx, calls[0]!.at, identity.name, identity.user_id);
+  },
+  async discard(ctx, platformRef) {
+    // As Warden: the token is the integration's, made for a rotation that no longer wants it.
+    await ctx.platform().deleteToken(platformRef);
+    await addRotationEvent(ctx.db, ctx.rotation.id, 'warden', 'orphan_token_revoked', { token: platformRef });
+    ctx.logger?.warn({ rotation: ctx.rotation.id, token: platformRef }, 'a token made after the rotation moved on (rolled back, or made by another worker) was revoked');
   },
 };
 

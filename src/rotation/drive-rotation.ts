@@ -6,8 +6,9 @@
  * - `create`: the rotator makes the new value; it is sealed and stored as the
  *   `pending` version in the same transaction that moves the rotation to
  *   `set` (so a crash leaves either nothing or the version, never two).
- * - `set`: the rotator's platform part, then each admin's email with a
- *   one-time link to the value (keyed in the journal before it is sent).
+ * - `set`: once someone can be told (a public URL, an admin), the rotator's
+ *   platform part, then each admin's email with a one-time link to the
+ *   value (keyed in the journal before it is sent, marked sent after).
  * - `test`: proof from the outside that the new value works; until then the
  *   step waits on a backoff (propagation, the platform's support).
  * - `finish`: unless an emergency, waits until the consumers are seen using
@@ -36,10 +37,10 @@ import {
 } from '../db/secret-rotations.repository.js';
 import { getVersion, getVersionById } from '../db/secret-versions.repository.js';
 import { requireTenant } from '../db/tenants.repository.js';
-import { NotFoundError } from '../db/errors.js';
+import { InvalidTransitionError, NotFoundError } from '../db/errors.js';
 import { DomainError } from '../errors.js';
 import type { Keyring } from '../secrets/secret-box.js';
-import { askAdmins, type RotationNotifyDeps } from './notify.js';
+import { askAdmins, nobodyToAsk, type RotationNotifyDeps } from './notify.js';
 import { rotatorFor } from './rotators.js';
 import type { Rotator, RotatorContext, StepResult } from './rotator.js';
 import { openVersion, sealer } from './secret-values.js';
@@ -79,6 +80,9 @@ export async function driveRotation(deps: RotationDeps, id: number): Promise<Dri
   const tenant = await requireTenant(deps.db, rotation.tenant);
   const secret = await requireSecret(deps.db, rotation.tenant, rotation.name);
   const rotator = rotatorFor(secret.kind);
+  // The key and the row before any step: a worker given another WARDEN_SECRET_KEY (or a current version altered or
+  // moved) would otherwise seal a new value nobody else can open and email the admins a link to it.
+  openVersion(await currentOf(deps.db, secret), deps.secretKey()).fill(0);
   const clients = deps.clients(tenant);
   const context = (r: SecretRotation): RotatorContext => ({
     db: deps.db,
@@ -102,12 +106,23 @@ export async function driveRotation(deps: RotationDeps, id: number): Promise<Dri
       case 'create': {
         const current = await currentOf(deps.db, secret);
         const made = await rotator.create(ctx, current);
-        ({ rotation } = await recordCreated(deps.db, rotation, { kind: secret.kind, seal: sealer(made.value, deps.secretKey()), platformRef: made.platformRef ?? null }, now()));
-        made.value.fill(0);
+        try {
+          ({ rotation } = await recordCreated(deps.db, rotation, { kind: secret.kind, seal: sealer(made.value, deps.secretKey()), platformRef: made.platformRef ?? null }, now()));
+        } catch (err) {
+          // Moved on while the value was made (a rollback): what was made outside must not stay valid unheld.
+          if (err instanceof InvalidTransitionError && made.platformRef !== undefined) await discard(rotator, ctx, made.platformRef);
+          throw err;
+        } finally {
+          made.value.fill(0);
+        }
         break;
       }
       case 'set': {
         const pending = await pendingOf(deps.db, rotation);
+        // Whom to tell comes first: a password changed on the platform with nobody to give the new one to
+        // stops its integration, for nothing.
+        const nobody = await nobodyToAsk(deps, tenant);
+        if (nobody !== undefined) return wait(rotation, nobody);
         const done = await rotator.set(ctx, pending);
         if (!done.done) return wait(rotation, done.waitingFor);
         const overlapH = rotation.emergency || !rotator.overlaps ? 0 : secret.overlap_s / 3600;
@@ -168,9 +183,9 @@ export async function rollBackRotation(deps: RotationDeps, rotation: SecretRotat
   const secret = await requireSecret(deps.db, rotation.tenant, rotation.name);
   const rotator: Rotator = rotatorFor(secret.kind);
   const ended = await recordRolledBack(deps.db, rotation, actor, now());
-  if (rotation.version_id === null || rotator.rollback === undefined) return ended;
+  if (rotator.rollback === undefined) return ended;
   const clients = deps.clients(tenant);
-  const pending = await getVersionById(deps.db, rotation.version_id);
+  const pending = rotation.version_id === null ? undefined : await getVersionById(deps.db, rotation.version_id);
   const current = await currentOf(deps.db, secret);
   try {
     await rotator.rollback(
@@ -192,9 +207,22 @@ export class RollbackIncompleteError extends DomainError {
   constructor(rotation: SecretRotation, kind: Secret['kind'], reason: string) {
     const left =
       kind === 'api-token'
-        ? `the new token made by rotation ${rotation.id} is still valid on the platform: revoke it there (version ${rotation.version_id})`
+        ? rotation.version_id === null
+          ? `a token made by rotation ${rotation.id}'s cut-short create may still be valid on the platform: revoke any token of the integration's name made since ${rotation.started_at.toISOString()}`
+          : `the new token made by rotation ${rotation.id} is still valid on the platform: revoke it there (version ${rotation.version_id})`
         : `the platform still has the new password of rotation ${rotation.id}; Warden holds the old one as current: rotate again (warden secrets rotate ${rotation.name} --tenant ${rotation.tenant})`;
     super(`secret: rotation ${rotation.id} is rolled back in Warden, but the platform could not be told (${reason}); ${left}`);
+  }
+}
+
+/** A create's result that could not be stored, undone outside; a failure is journalled and logged (with the token's id) for a person to finish. */
+async function discard(rotator: Rotator, ctx: RotatorContext, platformRef: string): Promise<void> {
+  try {
+    await rotator.discard?.(ctx, platformRef);
+  } catch (err) {
+    const reason = (err as Error).message.split('\n')[0]!.slice(0, 300);
+    await addRotationEvent(ctx.db, ctx.rotation.id, 'warden', 'orphan_token_left', { token: platformRef, error: reason });
+    ctx.logger?.error({ rotation: ctx.rotation.id, token: platformRef, error: reason }, 'a token made after the rotation moved on could not be revoked: revoke it on the platform');
   }
 }
 

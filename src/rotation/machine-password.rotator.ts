@@ -36,7 +36,7 @@ export const machinePasswordRotator: Rotator = {
   consumersSeen: () => Promise.resolve(DONE),
   async rollback(ctx, pending, current) {
     // From `set` on, the call may have been made (a worker killed before it was journalled): put the old one back anyway.
-    if (ctx.rotation.state === 'create') return;
+    if (ctx.rotation.state === 'create' || pending === undefined) return;
     const user = machineUser(ctx);
     await ctx.platform().setUserPassword(user, ctx.open(current).toString('utf8'));
     await addRotationEvent(ctx.db, ctx.rotation.id, ctx.rotation.requested_by, 'password_restored', { user, version: current.id });

@@ -50,6 +50,17 @@ export interface Rotator {
   readonly overlaps: boolean;
   /** At the end of the overlap, before the previous version is retired (an old token revoked). */
   retire?(ctx: RotatorContext, previous: SecretVersion): Promise<void>;
-  /** Undoing what `create` and `set` did outside, on a rollback (a new token revoked, the old password put back). */
-  rollback?(ctx: RotatorContext, pending: SecretVersion, current: SecretVersion): Promise<void>;
+  /**
+   * Undoing what `create` and `set` did outside, on a rollback (a new token
+   * revoked, the old password put back). `pending` is undefined when the
+   * rotation is rolled back at `create`, nothing stored: a create killed after
+   * its platform call may still have made something.
+   */
+  rollback?(ctx: RotatorContext, pending: SecretVersion | undefined, current: SecretVersion): Promise<void>;
+  /**
+   * Undoing a `create` whose value could not be stored: the rotation moved on
+   * meanwhile (rolled back, or another worker's create won), and what it made
+   * outside (a token) would stay valid with nobody holding it.
+   */
+  discard?(ctx: RotatorContext, platformRef: string): Promise<void>;
 }

@@ -1,7 +1,9 @@
 /**
  * A real SMTP server for a test (smtp-server on port 0, no TLS, no auth):
  * every message is parsed with mailparser into `inbox`; a recipient put in
- * `refuseOnce` has its next RCPT TO refused with a 450 (a send that fails).
+ * `refuseOnce` has its next RCPT TO refused with a 450 (a send that fails);
+ * a recipient in `hold` has its RCPT TO never answered (a sender hangs there
+ * until it gives up or dies, and nothing is delivered).
  */
 import type { AddressInfo } from 'node:net';
 import { simpleParser, type ParsedMail } from 'mailparser';
@@ -19,18 +21,21 @@ export interface TestSmtp {
   url: string;
   inbox: Received[];
   refuseOnce: Set<string>;
+  hold: Set<string>;
   close(): Promise<void>;
 }
 
 export async function startTestSmtp(): Promise<TestSmtp> {
   const inbox: Received[] = [];
   const refuseOnce = new Set<string>();
+  const hold = new Set<string>();
   const server = new SMTPServer({
     logger: false,
     authOptional: true,
     disabledCommands: ['STARTTLS', 'AUTH'],
     onRcptTo(address, _session, cb) {
       if (refuseOnce.delete(address.address)) return cb(Object.assign(new Error('mailbox busy, try later'), { responseCode: 450 }));
+      if (hold.has(address.address)) return;
       cb();
     },
     onData(stream, session, cb) {
@@ -52,6 +57,7 @@ export async function startTestSmtp(): Promise<TestSmtp> {
     url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}?tls=none`,
     inbox,
     refuseOnce,
+    hold,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
