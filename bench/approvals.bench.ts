@@ -75,7 +75,7 @@ try {
   const again = await clock('open again (all already open)', () => openApprovals(db, { tenant, findings, resolved: [], snapshot, at: now }));
   console.log(`  opened ${first.opened.length}, then ${again.opened.length}`);
 
-  const emails = await approvalEmails({ db, mailer, mailFrom: 'Warden <warden@bench.test>', publicUrl: 'https://warden.bench.test', webKey: () => randomBytes(32) }, tenant, now);
+  const emails = await approvalEmails({ db, mailer, mailFrom: 'Warden <warden@bench.test>', publicUrl: 'https://warden.bench.test', webKey: () => Promise.resolve(randomBytes(32)) }, tenant, now);
   await clock(`email (1 admin, ${emails[0]?.items.length ?? 0} items)`, async () => {
     for (const e of emails) await e.send();
   });

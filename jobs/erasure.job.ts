@@ -60,6 +60,7 @@ import { tellErasureFailed, tellErasureReappeared } from '../src/erasure/notify.
 import { verifyErasure } from '../src/erasure/verify-erasure.js';
 import { DomainError, InputError } from '../src/errors.js';
 import { HttpStatusError } from '../src/outbound/errors.js';
+import { UnknownSecretKeyError } from '../src/secrets/secret-box.js';
 import { defineJob, type JobContext } from '../src/queue/define-job.js';
 import { PermanentJobError, RunDeferredError } from '../src/queue/errors.js';
 import { LeaseLostError } from '../src/queue/lease.js';
@@ -130,7 +131,9 @@ export const erasureJob = defineJob({
       // Another run moved the request on while this one worked: it carries on from the row. With no other
       // run alive, the row did not move the way this run expects: an error, retried and, at the end, failed.
       if (err instanceof InvalidTransitionError && (await otherLiveErasureRun(app.db, id, ctx.runId))) return anotherRunHasIt(ctx, id);
-      const permanent = err instanceof PermanentJobError || err instanceof InputError || err instanceof DomainError;
+      // Sealed under a key this worker lacks: during a key change, a worker not yet restarted with the new
+      // variables may take the run; another attempt (on another worker, or after the restart) can open them.
+      const permanent = !(err instanceof UnknownSecretKeyError) && (err instanceof PermanentJobError || err instanceof InputError || err instanceof DomainError);
       const last = permanent || ctx.attempt >= ctx.queue.maxAttempts('erasure');
       const reason = reasonOf(err);
       await addErasureEvent(app.db, id, 'warden', 'attempt_failed', { attempt: ctx.attempt, error: reason, last });
@@ -251,8 +254,9 @@ export function neverHeld(answers: readonly string[]): boolean {
 /** The request's identifiers, opened for the searches; none when it was captured without any. */
 function identifiersOf(app: AppDeps, request: ErasureRequest): Identifier[] {
   if (request.identifiers === null) return [];
-  if (app.secretKey === undefined) throw new PermanentJobError('this runner has no secret key to open the request’s identifiers with');
-  return openIdentifiers(request.identifiers, app.secretKey(), request.tenant, request.profile_id);
+  const ring = app.keyring?.() ?? app.secretKey?.();
+  if (ring === undefined) throw new PermanentJobError('this runner has no secret key to open the request’s identifiers with');
+  return openIdentifiers(request.identifiers, ring, request.tenant, request.profile_id);
 }
 
 /** A message safe for the trail and the email: the error's own (they name routes, never ids or values), on one line. */

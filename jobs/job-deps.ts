@@ -9,6 +9,7 @@ import type { Environment } from '../src/config.js';
 import type { Db } from '../src/db/executor.js';
 import type { Mailer } from '../src/mail/transports.js';
 import type { OmneoClientOptions } from '../src/omneo/client.js';
+import type { Keyring } from '../src/secrets/secret-box.js';
 import { PermanentJobError } from '../src/queue/errors.js';
 import type { JobDeps } from '../src/queue/define-job.js';
 
@@ -31,17 +32,24 @@ export interface AppDeps {
    */
   publicUrl?: string;
   /**
-   * The web key (derived from `WARDEN_SECRET_KEY`) that signs the approval
-   * email's links; read on first use.
+   * The web key (kept sealed in the ledger, src/app/ledger-keys.ts) that signs
+   * the approval email's links; loaded on first use.
    * @defaultValue none: approval emails carry no links
    */
-  webKey?: () => Buffer;
+  webKey?: () => Promise<Buffer>;
   /**
-   * The secret box's key (`WARDEN_SECRET_KEY`, or the embedded key file), read
-   * on first use: the erasure job opens a request's sealed identifiers with it.
-   * @defaultValue none: requests with identifiers cannot be verified by search
+   * The secret box's sealing key (`WARDEN_SECRET_KEY`, or the embedded key
+   * file), read on first use.
+   * @defaultValue none: nothing is sealed
    */
   secretKey?: () => Buffer;
+  /**
+   * The keys that open sealed values (the sealing key, and `WARDEN_OLD_SECRET_KEY`
+   * during a key change), read on first use: the erasure job opens a request's
+   * sealed identifiers with it.
+   * @defaultValue `secretKey` alone; without either, requests with identifiers cannot be verified by search
+   */
+  keyring?: () => Keyring;
   /**
    * Platform client tuning for every audit (timeouts, retries, page size).
    * @defaultValue the client's defaults

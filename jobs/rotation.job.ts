@@ -49,6 +49,7 @@ export const rotationJob = defineJob({
           ...(app.publicUrl === undefined ? {} : { publicUrl: app.publicUrl }),
           logger: ctx.log,
           secretKey,
+          ...(app.keyring === undefined ? {} : { keyring: app.keyring }),
           clients: (tenant) => rotationClients({ ...app, logger: ctx.log }, tenant),
         },
         id,

@@ -17,6 +17,7 @@
  * | `REDIS_SENTINEL_NAME` | `mymaster` | the master group the sentinels watch |
  * | `REDIS_CLUSTER_NODES` | unset | `host:port,…` of a Redis Cluster's seed nodes; `REDIS_URL` gives credentials and TLS |
  * | `WARDEN_SECRET_KEY` | unset → a key file in `WARDEN_DATA_DIR` | 32 bytes, base64: seals secret values at rest |
+ * | `WARDEN_OLD_SECRET_KEY` | unset | 32 bytes, base64: the previous key during a key change, opens what it sealed (`warden secrets rewrap`) |
  * | `WARDEN_ALLOW_PRIVATE_NETWORKS` | unset → none | `10.20.0.0/16,…`: private networks a platform or directory URL may point into |
  * | `WARDEN_TRUST_PROXY` | unset → none | `10.0.0.5/32,…`: reverse proxies whose `X-Forwarded-For` `warden serve` believes |
  * | `LOG_LEVEL` | `info` | pino level: fatal, error, warn, info, debug, trace, silent |
@@ -69,6 +70,9 @@ const cidrList = z
   )
   .transform((v) => v.split(',').map((p) => p.trim()));
 
+/** A 32-byte key, canonical base64 (src/secrets/key-text.ts); the value is never echoed. */
+const secretKeyText = z.string().refine((v) => decodeKey(v) !== undefined, { message: 'must be 32 bytes, base64-encoded' });
+
 const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   WARDEN_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case identifier').optional(),
@@ -82,10 +86,8 @@ const envSchema = z.object({
   REDIS_SENTINELS: hostPorts.optional(),
   REDIS_SENTINEL_NAME: z.string().min(1).optional(),
   REDIS_CLUSTER_NODES: hostPorts.optional(),
-  WARDEN_SECRET_KEY: z
-    .string()
-    .refine((v) => decodeKey(v) !== undefined, { message: 'must be 32 bytes, base64-encoded' })
-    .optional(),
+  WARDEN_SECRET_KEY: secretKeyText.optional(),
+  WARDEN_OLD_SECRET_KEY: secretKeyText.optional(),
   WARDEN_ALLOW_PRIVATE_NETWORKS: cidrList.optional(),
   WARDEN_TRUST_PROXY: cidrList.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -109,6 +111,7 @@ export const VARIABLE_HELP: Readonly<Record<keyof typeof envSchema.shape | 'WARD
   WARDEN_OUTBOX: 'folder of .eml files when there is no SMTP (default: ./outbox)',
   WARDEN_DATA_DIR: 'embedded database and secret key file (default: ./.warden)',
   WARDEN_SECRET_KEY: '32 bytes, base64: seals secret values in the ledger (unset: a key file in WARDEN_DATA_DIR)',
+  WARDEN_OLD_SECRET_KEY: '32 bytes, base64: the previous WARDEN_SECRET_KEY while the key is changed; opens what it sealed (see `warden secrets rewrap`)',
   WARDEN_MAIL_FROM: 'From of every email (default: Warden <warden@localhost>)',
   WARDEN_PUBLIC_URL: 'base URL of the web app, for links in emails (unset: digests carry no links)',
   WARDEN_ALLOW_PRIVATE_NETWORKS: 'CIDR,… of private networks a platform or SCIM URL may point into, https still (unset: none)',
@@ -142,6 +145,10 @@ export function loadConfig(env: Environment = processEnvironment()): Config {
     if (config.REDIS_SENTINELS !== undefined && config.REDIS_CLUSTER_NODES !== undefined) problems.push('REDIS_CLUSTER_NODES: cannot be set together with REDIS_SENTINELS');
     if ((config.REDIS_SENTINELS !== undefined || config.REDIS_CLUSTER_NODES !== undefined) && config.REDIS_URL === undefined) {
       problems.push(`${config.REDIS_SENTINELS !== undefined ? 'REDIS_SENTINELS' : 'REDIS_CLUSTER_NODES'}: needs REDIS_URL (its credentials, database and TLS apply)`);
+    }
+    // The same key twice is a copy-paste slip: the key that sealed the values would be missing from the ring.
+    if (config.WARDEN_OLD_SECRET_KEY !== undefined && config.WARDEN_OLD_SECRET_KEY === config.WARDEN_SECRET_KEY) {
+      problems.push('WARDEN_OLD_SECRET_KEY: is the same key as WARDEN_SECRET_KEY; give the previous key, or unset it');
     }
     if (problems.length > 0) throw new ConfigError(problems);
     return config;

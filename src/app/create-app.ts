@@ -16,7 +16,7 @@ import { listTenants } from '../db/tenants.repository.js';
 import { InputError } from '../errors.js';
 import { ensureWritableFolder } from '../local-folder.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { auditLogKey, secretKey } from '../secrets/secret-box.js';
+import { keyring, type Keyring } from '../secrets/secret-box.js';
 import { DEFAULT_PREFIX, type QueueTransport } from '../queue/connection.js';
 import type { TenantSchedule } from '../queue/envelope.js';
 import { ServiceOutage } from '../queue/outage.js';
@@ -24,6 +24,7 @@ import { JobRegistry } from '../queue/registry.js';
 import type { RunLedger } from '../queue/run-ledger.js';
 import { createAppDeps, type OpenedAppDeps } from './deps.js';
 import { JobRunsLedger } from './job-runs-ledger.js';
+import { ledgerKeysLoader, type LedgerKeys } from './ledger-keys.js';
 import { openJobRunner, type JobRunner, type RunnerChoice } from './job-runner.js';
 
 /** What the app needs of a command: where logs go, and the environment tenant tokens are read from. */
@@ -73,6 +74,16 @@ export interface App {
   tenants(): Promise<TenantSchedule[]>;
   /** Refuses a ledger with migrations not yet applied: nothing but `warden migrate` migrates. */
   assertMigrated(): Promise<void>;
+  /**
+   * The keys that open secret values (`WARDEN_SECRET_KEY`, and `WARDEN_OLD_SECRET_KEY`
+   * during a key change); the current one seals. Read on first call.
+   */
+  keyring(): Keyring;
+  /**
+   * The audit key and the web key, kept sealed in the ledger (src/app/ledger-keys.ts):
+   * loaded on first call (on the app's ledger, which must be migrated) and kept.
+   */
+  ledgerKeys(): Promise<LedgerKeys>;
   /** The jobs' dependencies (mailer included), made on first call and closed with the app. */
   deps(): OpenedAppDeps;
   /** The fleet or the in-process runner, chosen here and nowhere else. */
@@ -110,13 +121,19 @@ export async function createApp(config: Config, io: AppIo, options: CreateAppOpt
     await database.close();
     throw err;
   }
-  // The audit log's HMAC key, kept out of the database (docs/architecture.md "The audit log").
-  bindAuditKey(database.db, () => auditLogKey(secretKey(config, config.WARDEN_DATA_DIR)));
+  // Read on first use: without WARDEN_SECRET_KEY, reading it may create the embedded key file.
+  let ring: Keyring | undefined;
+  const keyringOf = () => (ring ??= keyring(config, config.WARDEN_DATA_DIR));
+  // The audit log's HMAC key, kept in the ledger sealed (docs/architecture.md "The audit log"), loaded on
+  // the handle the entry is written with; one loader for the web key too, so the process loads them once.
+  const ledgerKeys = ledgerKeysLoader(keyringOf);
+  bindAuditKey(database.db, async (db) => (await ledgerKeys(db)).audit);
+  const makeDeps = () => createAppDeps({ db: database.db, config, env, keyring: keyringOf, ledgerKeys });
   const ledger = new JobRunsLedger(database.db);
   let deps: OpenedAppDeps | undefined;
   if (options.sendsMail === true && config.SMTP_URL !== undefined) {
     // One bounded attempt now: an SMTP server that is down is one line naming SMTP_URL, before any run.
-    deps = createAppDeps({ db: database.db, config, env });
+    deps = makeDeps();
     try {
       await deps.mailer.verify?.();
     } catch (err) {
@@ -138,8 +155,10 @@ export async function createApp(config: Config, io: AppIo, options: CreateAppOpt
       const pending = await pendingMigrations(database.db, database.schema === undefined ? {} : { schema: database.schema });
       if (pending.length > 0) throw new InputError('ledger', `${pending.length} migration(s) not applied: run \`warden migrate\` first`);
     },
+    keyring: keyringOf,
+    ledgerKeys: () => ledgerKeys(database.db),
     deps() {
-      deps ??= createAppDeps({ db: database.db, config, env });
+      deps ??= makeDeps();
       return deps;
     },
     openRunner: (choice) => openJobRunner(app, choice),

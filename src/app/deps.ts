@@ -8,9 +8,9 @@ import type { Config, Environment } from '../config.js';
 import type { Db } from '../db/executor.js';
 import { createMailer, mailerConfigOf, type MailerConfig } from '../mail/transports.js';
 import type { JobDeps } from '../queue/define-job.js';
-import { secretKey } from '../secrets/secret-box.js';
-import { webKey } from '../secrets/tokens.js';
+import { keyring, type Keyring } from '../secrets/secret-box.js';
 import type { AppDeps } from '../../jobs/job-deps.js';
+import { ledgerKeysLoader, type LedgerKeys } from './ledger-keys.js';
 
 export type { AppDeps };
 
@@ -30,13 +30,24 @@ export interface CreateAppDepsOptions {
   mailer?: MailerConfig;
   /** @defaultValue the client's defaults */
   client?: AppDeps['client'];
+  /**
+   * The process's keyring, when the app already reads it (src/app/create-app.ts).
+   * @defaultValue read from the config on first use
+   */
+  keyring?: () => Keyring;
+  /**
+   * The process's ledger keys (src/app/ledger-keys.ts), when the app already loads them for its audit key.
+   * @defaultValue a loader of these deps' own, over `db`
+   */
+  ledgerKeys?: (db: Db) => Promise<LedgerKeys>;
 }
 
 export function createAppDeps(options: CreateAppDepsOptions): OpenedAppDeps {
   const { config } = options;
   const mailer = createMailer({ ...mailerConfigOf(config), ...options.mailer });
-  let key: Buffer | undefined;
-  let sealing: Buffer | undefined;
+  let ring: Keyring | undefined;
+  const keyringOf = options.keyring ?? (() => (ring ??= keyring(config, config.WARDEN_DATA_DIR)));
+  const ledgerKeys = options.ledgerKeys ?? ledgerKeysLoader(keyringOf);
   return {
     db: options.db,
     env: options.env,
@@ -44,8 +55,9 @@ export function createAppDeps(options: CreateAppDepsOptions): OpenedAppDeps {
     mailFrom: config.WARDEN_MAIL_FROM,
     allowPrivateNetworks: config.WARDEN_ALLOW_PRIVATE_NETWORKS ?? [],
     ...(config.WARDEN_PUBLIC_URL === undefined ? {} : { publicUrl: config.WARDEN_PUBLIC_URL }),
-    webKey: () => (key ??= webKey(secretKey(config, config.WARDEN_DATA_DIR))),
-    secretKey: () => (sealing ??= secretKey(config, config.WARDEN_DATA_DIR)),
+    webKey: async () => (await ledgerKeys(options.db)).web,
+    secretKey: () => keyringOf().current,
+    keyring: keyringOf,
     ...(options.client === undefined ? {} : { client: options.client }),
     close: () => {
       mailer.close();

@@ -41,7 +41,7 @@ import { rotationClients, type RotationClients } from '../rotation/rotation-clie
 import { openVersion, sealer } from '../rotation/secret-values.js';
 import { sendRotationLink } from '../mail/send-rotation.js';
 import { secretsUrl } from '../mail/templates/digest-links.js';
-import { secretKey } from '../secrets/secret-box.js';
+import { secretKey, type Keyring } from '../secrets/secret-box.js';
 import { sha256Hex } from '../secrets/tokens.js';
 import { verifyWebhook } from '../secrets/webhook-verifier.js';
 import type { Tenant } from '../db/database.js';
@@ -53,8 +53,15 @@ export interface SecretActionDeps {
   db: Db;
   /** Hands runs already in the ledger to the queue (the app's job runner `dispatch`). */
   dispatch(kind: 'rotation', runs: readonly { id: string; tenant: string; payload: { rotation_id: number } }[]): Promise<void>;
-  /** The key values are sealed and opened with (`WARDEN_SECRET_KEY`). */
+  /** The key values are sealed with (`WARDEN_SECRET_KEY`). */
   secretKey(): Buffer;
+  /**
+   * The keys values are opened with: `secretKey`, and `WARDEN_OLD_SECRET_KEY` during a key change
+   * (src/secrets/secret-box.ts `Keyring`), so the receiver and the retrieval page keep working while
+   * `warden secrets rewrap` moves the values.
+   * @defaultValue `secretKey` alone
+   */
+  keyring?(): Keyring;
   /** The tenant's platform clients (an imported API token is checked with `/auth/verify`; a rollback undoes outside). */
   clients(tenant: Tenant): RotationClients;
   mailer: Mailer;
@@ -455,7 +462,7 @@ export async function retrievalLinkState(deps: Pick<SecretActionDeps, 'db' | 'no
  * wrong key, a row altered or moved) throws `VersionNotOpenedError`, and
  * neither costs the admin their link nor writes a read to the audit log.
  */
-export async function retrieveSecret(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'now'>, token: string, person: Person, actor: string): Promise<{ tenant: string; secret: string; version: number; label: string; value: string } | undefined> {
+export async function retrieveSecret(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'keyring' | 'now'>, token: string, person: Person, actor: string): Promise<{ tenant: string; secret: string; version: number; label: string; value: string } | undefined> {
   const fresh = await findPersonById(deps.db, person.id);
   if (fresh === undefined || fresh.disabled_at !== null || !fresh.roles.includes('admin')) return undefined;
   const hash = sha256Hex(token);
@@ -464,7 +471,7 @@ export async function retrieveSecret(deps: Pick<SecretActionDeps, 'db' | 'secret
   if (found === undefined || found.person_id !== person.id || found.used_at !== null || found.expires_at.getTime() <= now.getTime()) return undefined;
   const version = await getVersionById(deps.db, found.version_id);
   if (version.label === 'retired') return undefined;
-  const value = openVersion(version, deps.secretKey());
+  const value = openVersion(version, deps.keyring?.() ?? deps.secretKey());
   try {
     // The guarded use decides a race (two clicks at once open it once).
     const link = await useRetrieval(deps.db, hash, person.id, actor, now);
@@ -486,7 +493,7 @@ export type WebhookAnswer = { accepted: true; version: number; label: SecretVers
  * refused with why. The body itself is never kept (only its SHA-256, which
  * also refuses a replay of a body accepted before).
  */
-export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'now' | 'log'>, tenant: string, rawBody: Buffer, signature: string | readonly string[] | undefined): Promise<WebhookAnswer> {
+export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secretKey' | 'keyring' | 'now' | 'log'>, tenant: string, rawBody: Buffer, signature: string | readonly string[] | undefined): Promise<WebhookAnswer> {
   const at = deps.now?.() ?? new Date();
   if ((await getTenant(deps.db, tenant)) === undefined) return { accepted: false, reason: 'unknown-tenant' };
   const input = { tenant, at, bodySha256: createHash('sha256').update(rawBody).digest('hex'), bytes: rawBody.length };
@@ -494,7 +501,7 @@ export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secret
   const opened: { version: SecretVersion; value: Buffer }[] = [];
   for (const version of (await webhookSecretsOf(deps.db, tenant)).flat()) {
     try {
-      opened.push({ version, value: openVersion(version, deps.secretKey()) });
+      opened.push({ version, value: openStored(version, deps) });
     } catch (err) {
       deps.log?.error({ tenant, secret: version.name, version: version.id, error: (err as Error).message }, 'a webhook secret version does not open with this WARDEN_SECRET_KEY');
     }
@@ -517,6 +524,11 @@ export async function receiveWebhook(deps: Pick<SecretActionDeps, 'db' | 'secret
   } finally {
     for (const value of values) value.fill(0);
   }
+}
+
+/** A version's value, opened with the key of the keyring that sealed it (the old one too, during a key change). */
+function openStored(version: SecretVersion, deps: Pick<SecretActionDeps, 'secretKey' | 'keyring'>): Buffer {
+  return openVersion(version, deps.keyring?.() ?? deps.secretKey());
 }
 
 /** The accepted versions of each webhook-signing secret of the tenant, pending first (the likeliest during a switch). */
@@ -543,6 +555,7 @@ export function secretActionDeps(app: App, runner: Pick<JobRunner, 'dispatch'> |
     log: app.log,
     dispatch: runner === undefined ? () => Promise.resolve() : (kind, runs) => runner.dispatch(kind, runs),
     secretKey: () => (key ??= deps.secretKey?.() ?? secretKey(app.config, app.config.WARDEN_DATA_DIR)),
+    keyring: () => app.keyring(),
     clients: (tenant) =>
       rotationClients({ env: deps.env, allowPrivateNetworks: deps.allowPrivateNetworks, ...(deps.client === undefined ? {} : { client: deps.client }), logger: app.log }, tenant),
     mailer: deps.mailer,

@@ -51,7 +51,7 @@ export class SignInRefusedError extends DomainError {
 
 export interface SignInDeps {
   db: Db;
-  /** The web key (src/secrets/tokens.ts `webKey`). */
+  /** The web key (kept in the ledger: src/app/ledger-keys.ts). */
   key: Buffer;
   mailer: Mailer;
   mailFrom: string;

@@ -22,8 +22,8 @@ export interface NotifyDeps {
   mailFrom: string;
   /** `WARDEN_PUBLIC_URL`: without it the emails carry no links. */
   publicUrl?: string;
-  /** The web key that signs links (src/secrets/tokens.ts `webKey`). */
-  webKey?: () => Buffer;
+  /** The web key that signs links (kept in the ledger: src/app/ledger-keys.ts). */
+  webKey?: () => Promise<Buffer>;
   logger?: Logger;
 }
 
@@ -46,7 +46,7 @@ export interface PendingApprovalEmail {
 export async function approvalEmails(deps: NotifyDeps, tenant: Tenant, at: Date): Promise<PendingApprovalEmail[]> {
   const admins = await tenantAdmins(deps.db, tenant.name);
   const expiresAt = new Date(at.getTime() + APPROVAL_LINK_TTL_MS);
-  const key = deps.publicUrl !== undefined && deps.webKey !== undefined ? deps.webKey() : undefined;
+  const key = deps.publicUrl !== undefined && deps.webKey !== undefined ? await deps.webKey() : undefined;
   const emails: PendingApprovalEmail[] = [];
   for (const person of admins) {
     const pending = await pendingNotEmailedTo(deps.db, tenant.name, person.id);

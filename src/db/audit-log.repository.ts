@@ -1,8 +1,8 @@
 /**
  * The append-only audit log (docs/architecture.md "The audit log"). Each row
  * carries the hash of the row before it and an HMAC-SHA256 of its own content
- * under a key kept out of the database (derived from `WARDEN_SECRET_KEY`, bound
- * to the handle by src/app/create-app.ts), so a row changed or deleted by hand,
+ * under the audit key (kept in the ledger only sealed under `WARDEN_SECRET_KEY`,
+ * bound to the handle by src/app/create-app.ts), so a row changed or deleted by hand,
  * even re-hashed by someone who can write the table, breaks the chain and
  * `verifyChain` names where. Deleting the newest rows leaves a shorter chain
  * that still holds: the head ({@link auditLogHead}, exported with every digest)
@@ -56,7 +56,7 @@ export function rowHash(prevHash: string, row: HashedContent, key?: Buffer): str
  * two concurrent appends cannot both chain onto the same last row.
  */
 export async function appendAuditLog(db: Db, entry: AuditEntry): Promise<AuditLogRow> {
-  const key = boundAuditKey(db);
+  const key = await boundAuditKey(db);
   // What jsonb will give back: hashing it now means verify recomputes the same bytes.
   const details = JSON.parse(json(entry.details ?? {})) as Record<string, unknown>;
   const at = entry.at ?? new Date();
@@ -74,6 +74,17 @@ export async function appendAuditLog(db: Db, entry: AuditEntry): Promise<AuditLo
       .returningAll()
       .executeTakeFirstOrThrow();
   });
+}
+
+/**
+ * Which of `keys` signed the newest keyed row: how an audit key is checked
+ * against the log before the ledger keeps it (src/app/ledger-keys.ts), so that
+ * a wrong key is refused rather than stored. Undefined when no row is keyed.
+ */
+export async function signerOfNewestEntry(db: Db, keys: readonly Buffer[]): Promise<{ id: number; key: Buffer | undefined } | undefined> {
+  const row = await db.selectFrom('audit_log').selectAll().where('chain', '=', 'hmac-sha256').orderBy('id', 'desc').limit(1).executeTakeFirst();
+  if (row === undefined) return undefined;
+  return { id: row.id, key: keys.find((key) => rowHash(row.prev_hash, row, key) === row.hash) };
 }
 
 /** Where the log ends: what a digest exports and an auditor keeps, to compare with later. */
@@ -138,7 +149,7 @@ const SCHEMES: readonly AuditChainScheme[] = ['sha256', 'hmac-sha256'];
  * deleted from the end since that head was taken (or a truncation) are caught.
  */
 export async function verifyChain(db: Db, options: VerifyOptions = {}): Promise<ChainVerdict> {
-  const key = boundAuditKey(db);
+  const key = await boundAuditKey(db);
   const batchSize = options.batchSize ?? 1000;
   const head = options.head;
   let prevHash = GENESIS_HASH;
@@ -173,7 +184,7 @@ export async function verifyChain(db: Db, options: VerifyOptions = {}): Promise<
         return broken(
           'content-changed',
           keyed
-            ? 'its content does not match its HMAC (changed after it was written, or WARDEN_SECRET_KEY is not the key it was written under)'
+            ? 'its content does not match its HMAC (changed after it was written, or the audit key is not the one it was written under)'
             : 'its content does not match its hash (changed after it was written)',
         );
       }

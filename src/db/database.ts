@@ -389,6 +389,17 @@ export interface LocationsTable {
   closed_at: At;
 }
 
+export const LEDGER_KEY_PURPOSES = ['audit-log', 'web'] as const;
+export type LedgerKeyPurpose = (typeof LEDGER_KEY_PURPOSES)[number];
+
+/** A key Warden keeps for its own use, sealed under the secret key (src/app/ledger-keys.ts). */
+export interface LedgerKeysTable {
+  purpose: LedgerKeyPurpose;
+  /** The key, sealed (src/secrets/secret-box.ts) with `ledger-key\0<purpose>` as associated data. */
+  sealed: Uint8Array;
+  created_at: CreatedAt;
+}
+
 export interface AuditLogTable {
   id: Generated<number>;
   at: Date;
@@ -493,6 +504,7 @@ export interface Database {
   allowlist_entries: AllowlistEntriesTable;
   locations: LocationsTable;
   audit_log: AuditLogTable;
+  ledger_keys: LedgerKeysTable;
   people: PeopleTable;
   sign_in_links: SignInLinksTable;
   sessions: SessionsTable;

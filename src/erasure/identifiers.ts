@@ -13,7 +13,7 @@
  */
 import { createHash } from 'node:crypto';
 import { InputError } from '../errors.js';
-import { openSecret, sealSecret } from '../secrets/secret-box.js';
+import { openSecret, sealSecret, type Keyring } from '../secrets/secret-box.js';
 
 export const IDENTIFIER_KINDS = ['email', 'phone'] as const;
 export type IdentifierKind = (typeof IDENTIFIER_KINDS)[number];
@@ -67,16 +67,17 @@ export function distinctIdentifiers(list: readonly Identifier[]): Identifier[] {
  * (unique together), under a label of their own, so that no secret version's
  * binding (`tenant\0name\0version`, src/secrets/secret-box.ts) can equal one.
  */
-function aad(tenant: string, profileId: string): Buffer {
+export function identifiersAad(tenant: string, profileId: string): Buffer {
   return Buffer.from(`erasure-identifiers\0${tenant}\0${profileId}`, 'utf8');
 }
 
 export function sealIdentifiers(list: readonly Identifier[], key: Buffer, tenant: string, profileId: string): Uint8Array {
-  return sealSecret(Buffer.from(JSON.stringify(list), 'utf8'), key, aad(tenant, profileId));
+  return sealSecret(Buffer.from(JSON.stringify(list), 'utf8'), key, identifiersAad(tenant, profileId));
 }
 
-export function openIdentifiers(sealed: Uint8Array, key: Buffer, tenant: string, profileId: string): Identifier[] {
-  return JSON.parse(openSecret(sealed, key, aad(tenant, profileId)).toString('utf8')) as Identifier[];
+/** Opens them with the key (or the key of the ring) that sealed them. */
+export function openIdentifiers(sealed: Uint8Array, key: Buffer | Keyring, tenant: string, profileId: string): Identifier[] {
+  return JSON.parse(openSecret(sealed, key, identifiersAad(tenant, profileId)).toString('utf8')) as Identifier[];
 }
 
 /** The salted SHA-256 (hex) of one identifier: what the certificate and a later lookup hold. */

@@ -13,8 +13,6 @@ import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod
 import type { App } from '../app/create-app.js';
 import type { JobRunner } from '../app/job-runner.js';
 import type { SignInDeps } from '../app/sign-in.js';
-import { secretKey } from '../secrets/secret-box.js';
-import { webKey } from '../secrets/tokens.js';
 import { registerApprovalsApi } from './api/approvals.api.js';
 import { registerErasuresApi } from './api/erasures.api.js';
 import { registerFindingsApi } from './api/findings.api.js';
@@ -63,6 +61,22 @@ const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Pro
 ];
 
 const NO_RUNNER = 'this server has no job runner: reconcile enqueues the run';
+const NO_WEB_KEY = 'the web key is not in the ledger yet: run `warden migrate`';
+
+/**
+ * The web key, kept in the ledger (src/app/ledger-keys.ts): loaded once, at
+ * start-up, so a wrong `WARDEN_SECRET_KEY` stops the start. A ledger not
+ * migrated yet has none: the server starts all the same (`/readyz` names the
+ * migrations), and loads it at the first request after `warden migrate`.
+ */
+async function webKeyAtStart(app: App): Promise<Buffer | undefined> {
+  try {
+    return (await app.ledgerKeys()).web;
+  } catch (err) {
+    if (await app.assertMigrated().then(() => true, () => false)) throw err;
+    return undefined;
+  }
+}
 
 /** Request bodies above this are refused with 413. */
 export const BODY_LIMIT = 1024 * 1024;
@@ -104,18 +118,21 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   const log = app.log.child({ component: 'http' });
   const publicUrl = options.publicUrl ?? config.WARDEN_PUBLIC_URL;
   let listening = 'http://127.0.0.1';
-  const sealing = secretKey(config, config.WARDEN_DATA_DIR);
-  const key = webKey(sealing);
+  const sealing = app.keyring().current;
+  let key = await webKeyAtStart(app);
   const ctx: WebContext = {
     app,
     db: app.database.db,
     log,
-    key,
+    get key() {
+      if (key === undefined) throw new Error(NO_WEB_KEY);
+      return key;
+    },
     secureCookies: (publicUrl ?? '').startsWith('https:'),
     publicUrl: () => (publicUrl ?? listening).replace(/\/+$/, ''),
     signIn: (): SignInDeps => {
       const deps = app.deps();
-      return { db: app.database.db, key, mailer: deps.mailer, mailFrom: deps.mailFrom, publicUrl: ctx.publicUrl(), log };
+      return { db: app.database.db, key: ctx.key, mailer: deps.mailer, mailFrom: deps.mailFrom, publicUrl: ctx.publicUrl(), log };
     },
     now: options.now ?? (() => new Date()),
     enqueue: (kind, payload, tenant) =>
@@ -160,6 +177,8 @@ export async function buildServer(app: App, options: ServerOptions = {}): Promis
   await server.register(fastifyRateLimit, { global: false });
   // Before every route: the document is made from the routes as they are added.
   await registerOpenApiDocument(server);
+  // Before the access hooks, which sign CSRF tokens with the key.
+  if (key === undefined) server.addHook('onRequest', async () => void (key ??= await app.ledgerKeys().then((k) => k.web, () => undefined)));
   registerAccessHooks(server, ctx, { secure: ctx.secureCookies });
   server.setErrorHandler(errorHandler(log, (req, reply, p) => errorPage(ctx, req, reply, p)));
   server.setNotFoundHandler((req, reply) => {

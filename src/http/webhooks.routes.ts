@@ -31,7 +31,7 @@ export async function registerWebhookReceiver(server: FastifyInstance, ctx: WebC
       const { tenant } = req.params as { tenant: string };
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const signature = req.headers[WEBHOOK_SIGNATURE_HEADER];
-      const answer = await receiveWebhook({ db: ctx.db, secretKey: () => ctx.secretKey(), now: () => ctx.now(), log: ctx.log }, tenant, body, signature);
+      const answer = await receiveWebhook({ db: ctx.db, secretKey: () => ctx.secretKey(), keyring: () => ctx.app.keyring(), now: () => ctx.now(), log: ctx.log }, tenant, body, signature);
       if (answer.accepted) return reply.code(204).send();
       ctx.log.warn({ route: 'webhooks/omneo', reason: answer.reason }, 'webhook delivery refused');
       // An unknown tenant, or one without a secret, is checked for nothing: it answers as a known one would the same request.

@@ -39,6 +39,7 @@ import { getVersion, getVersionById } from '../db/secret-versions.repository.js'
 import { requireTenant } from '../db/tenants.repository.js';
 import { InvalidTransitionError, NotFoundError } from '../db/errors.js';
 import { DomainError } from '../errors.js';
+import type { Keyring } from '../secrets/secret-box.js';
 import { askAdmins, nobodyToAsk, type RotationNotifyDeps } from './notify.js';
 import { rotatorFor } from './rotators.js';
 import type { Rotator, RotatorContext, StepResult } from './rotator.js';
@@ -53,6 +54,8 @@ export const MAX_WAIT_MS = 10 * 60_000;
 export interface RotationDeps extends RotationNotifyDeps {
   /** The key new versions are sealed with (`WARDEN_SECRET_KEY`). */
   secretKey(): Buffer;
+  /** The keyring versions are opened with (the old key too, during a key change). @defaultValue the sealing key alone */
+  keyring?(): Keyring;
   /** The tenant's platform and barcode clients. */
   clients(tenant: Tenant): RotationClients;
   /** @defaultValue the system clock */
@@ -86,7 +89,7 @@ export async function driveRotation(deps: RotationDeps, id: number): Promise<Dri
     tenant,
     secret,
     rotation: r,
-    open: (version) => openVersion(version, deps.secretKey()),
+    open: (version) => openVersion(version, deps.keyring?.() ?? deps.secretKey()),
     platform: (token) => clients.platform(token),
     barcode: () => clients.barcode(),
     logger: deps.logger,
@@ -186,7 +189,7 @@ export async function rollBackRotation(deps: RotationDeps, rotation: SecretRotat
   const current = await currentOf(deps.db, secret);
   try {
     await rotator.rollback(
-      { db: deps.db, tenant, secret, rotation, open: (v) => openVersion(v, deps.secretKey()), platform: (t) => clients.platform(t), barcode: () => clients.barcode(), logger: deps.logger, now },
+      { db: deps.db, tenant, secret, rotation, open: (v) => openVersion(v, deps.keyring?.() ?? deps.secretKey()), platform: (t) => clients.platform(t), barcode: () => clients.barcode(), logger: deps.logger, now },
       pending,
       current,
     );

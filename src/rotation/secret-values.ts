@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SecretKind, SecretVersion } from '../db/database.js';
 import { DomainError } from '../errors.js';
-import { keyId, openSecret, secretAad, sealSecret, sealedKeyId } from '../secrets/secret-box.js';
+import { keyId, openSecret, secretAad, sealSecret, sealedKeyId, type Keyring } from '../secrets/secret-box.js';
 
 /** A new random value for a secret Warden makes itself. */
 export function newValue(kind: Exclude<SecretKind, 'api-token'>): Buffer {
@@ -27,18 +27,20 @@ export function sealer(value: Buffer, key: Buffer): (aad: Buffer) => Uint8Array 
  */
 export class VersionNotOpenedError extends DomainError {
   override readonly name = 'VersionNotOpenedError';
-  constructor(version: SecretVersion, key: Buffer) {
+  constructor(version: SecretVersion, keys: Buffer | Keyring) {
+    const ring = Buffer.isBuffer(keys) ? { current: keys } : keys;
+    const held = [ring.current, ...(ring.old === undefined ? [] : [ring.old])].map(keyId);
     const sealedUnder = sealedKeyId(version.encrypted_value);
     const why =
-      sealedUnder !== undefined && sealedUnder !== keyId(key)
-        ? `it is sealed under key ${sealedUnder}, and this WARDEN_SECRET_KEY is key ${keyId(key)}`
+      sealedUnder !== undefined && !held.includes(sealedUnder)
+        ? `it is sealed under key ${sealedUnder}, and this process holds key ${held.join(' and ')} (WARDEN_SECRET_KEY, WARDEN_OLD_SECRET_KEY)`
         : 'it was altered, or moved from another row';
     super(`secret ${JSON.stringify(version.name)} of ${JSON.stringify(version.tenant)}: version ${version.id} does not open: ${why}`);
   }
 }
 
-/** A version's plain value; throws {@link VersionNotOpenedError} when the key is not the one it was sealed with, or the row was moved or altered. */
-export function openVersion(version: SecretVersion, key: Buffer): Buffer {
+/** A version's plain value (a keyring opens it with the key its header names); throws {@link VersionNotOpenedError} when the key is not the one it was sealed with, or the row was moved or altered. */
+export function openVersion(version: SecretVersion, key: Buffer | Keyring): Buffer {
   try {
     return openSecret(version.encrypted_value, key, secretAad(version.tenant, version.name, version.id));
   } catch {

@@ -50,6 +50,26 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('takes the previous key as WARDEN_OLD_SECRET_KEY, checked like the key, never the key itself again', () => {
+    const key = Buffer.alloc(32, 7).toString('base64');
+    const old = Buffer.alloc(32, 8).toString('base64');
+    expect(loadConfig({ WARDEN_SECRET_KEY: key, WARDEN_OLD_SECRET_KEY: old })).toMatchObject({ WARDEN_SECRET_KEY: key, WARDEN_OLD_SECRET_KEY: old });
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadConfig(env);
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+      return [];
+    };
+    // Sloppy base64 (a space) decodes to 32 bytes with Buffer.from: refused, and never echoed.
+    const sloppy = `${old.slice(0, 10)} ${old.slice(10)}`;
+    expect(problems({ WARDEN_SECRET_KEY: key, WARDEN_OLD_SECRET_KEY: sloppy })).toEqual(['WARDEN_OLD_SECRET_KEY: must be 32 bytes, base64-encoded']);
+    expect(problems({ WARDEN_SECRET_KEY: key, WARDEN_OLD_SECRET_KEY: key })).toEqual(['WARDEN_OLD_SECRET_KEY: is the same key as WARDEN_SECRET_KEY; give the previous key, or unset it']);
+    expect(JSON.stringify(problems({ WARDEN_SECRET_KEY: key, WARDEN_OLD_SECRET_KEY: key }))).not.toContain(key);
+    expect(loadConfig({ WARDEN_OLD_SECRET_KEY: '' }).WARDEN_OLD_SECRET_KEY).toBeUndefined();
+  });
+
   it('reads WARDEN_ALLOW_PRIVATE_NETWORKS as a list of textbook CIDRs', () => {
     expect(loadConfig({ WARDEN_ALLOW_PRIVATE_NETWORKS: '10.20.0.0/16, fd00:1::/32,192.168.4.7' }).WARDEN_ALLOW_PRIVATE_NETWORKS).toEqual(['10.20.0.0/16', 'fd00:1::/32', '192.168.4.7']);
     expect(loadConfig({}).WARDEN_ALLOW_PRIVATE_NETWORKS).toBeUndefined();

@@ -3,7 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { auditLogKey, keyId, newSecretValue, openSecret, sealedKeyId, sealSecret, secretAad, secretKey } from '../../src/secrets/secret-box.js';
+import {
+  auditLogKey,
+  keyId,
+  keyring,
+  newSecretValue,
+  openSecret,
+  resealSecret,
+  sealedKeyId,
+  sealSecret,
+  secretAad,
+  secretKey,
+  TamperedSecretError,
+  UnknownSecretKeyError,
+} from '../../src/secrets/secret-box.js';
+import { InputError } from '../../src/errors.js';
 import { decodeKey } from '../../src/secrets/key-text.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'warden-key-'));
@@ -21,12 +35,60 @@ describe('secret box', () => {
     expect(Buffer.from(sealSecret(value, key, aad)).equals(Buffer.from(sealed))).toBe(false);
   });
 
-  it('refuses another key and a tampered box', () => {
+  it('refuses another key and a tampered box, with typed errors that name key ids only', () => {
     const sealed = Buffer.from(sealSecret(newSecretValue(), key, aad));
-    expect(() => openSecret(sealed, randomBytes(32), aad)).toThrow(/^sealed under key [0-9a-f]{8}, not under key [0-9a-f]{8}$/);
+    const other = randomBytes(32);
+    const wrong = catchError(() => openSecret(sealed, other, aad));
+    expect(wrong).toBeInstanceOf(UnknownSecretKeyError);
+    // An input error (exit 2): the fix is a variable, and the message names them.
+    expect(wrong).toBeInstanceOf(InputError);
+    expect(wrong.message).toBe(
+      `WARDEN_SECRET_KEY: a value in the ledger is sealed under key ${keyId(key)}, but WARDEN_SECRET_KEY is key ${keyId(other)} and WARDEN_OLD_SECRET_KEY is unset: ` +
+        'give the key that sealed it (during a key change, as WARDEN_OLD_SECRET_KEY)',
+    );
+    expect(wrong.message).not.toContain(key.toString('base64'));
+    expect(wrong.message).not.toContain(other.toString('base64'));
     sealed[sealed.length - 1]! ^= 1;
-    expect(() => openSecret(sealed, key, aad)).toThrow();
-    expect(() => openSecret(Buffer.from([9, 1, 2]), key, aad)).toThrow('not a sealed secret');
+    const tampered = catchError(() => openSecret(sealed, key, aad));
+    expect(tampered).toBeInstanceOf(TamperedSecretError);
+    expect(tampered.message).toBe(`a value sealed under key ${keyId(key)} does not open: it was altered, or moved from another row`);
+    expect(() => openSecret(Buffer.from([9, 1, 2]), key, aad)).toThrow(new TamperedSecretError('not a sealed secret (unknown format)'));
+  });
+
+  it('opens with the key of a keyring its key id names, and seals only under the current key', () => {
+    const old = randomBytes(32);
+    const current = randomBytes(32);
+    const ring = { current, old };
+    const value = Buffer.from('whsec_sealed-before-the-key-change');
+    const underOld = sealSecret(value, old, aad);
+    const underCurrent = sealSecret(value, current, aad);
+    expect(openSecret(underOld, ring, aad)).toEqual(value);
+    expect(openSecret(underCurrent, ring, aad)).toEqual(value);
+    // A ring without the old key names what it has, and that the old variable is what is missing.
+    expect(() => openSecret(underOld, { current }, aad)).toThrow(UnknownSecretKeyError);
+    // A plain key is a ring of one.
+    expect(openSecret(underOld, old, aad)).toEqual(value);
+    const moved = resealSecret(underOld, ring, aad);
+    expect(sealedKeyId(moved)).toBe(keyId(current));
+    expect(openSecret(moved, current, aad)).toEqual(value);
+    // Resealing keeps the binding: the moved box still does not open for another row.
+    expect(() => openSecret(moved, ring, secretAad('acme', 'webhook-signing', 8))).toThrow(TamperedSecretError);
+    const stranger = randomBytes(32);
+    const error = catchError(() => openSecret(sealSecret(value, stranger, aad), ring, aad));
+    expect(error.message).toBe(
+      `WARDEN_SECRET_KEY: a value in the ledger is sealed under key ${keyId(stranger)}, but WARDEN_SECRET_KEY is key ${keyId(current)} ` +
+        `and WARDEN_OLD_SECRET_KEY is key ${keyId(old)}: give the key that sealed it (during a key change, as WARDEN_OLD_SECRET_KEY)`,
+    );
+  });
+
+  it('reads the keyring from WARDEN_SECRET_KEY and WARDEN_OLD_SECRET_KEY', () => {
+    const current = randomBytes(32);
+    const old = randomBytes(32);
+    expect(keyring({ WARDEN_SECRET_KEY: current.toString('base64') }, dir)).toEqual({ current });
+    expect(keyring({ WARDEN_SECRET_KEY: current.toString('base64'), WARDEN_OLD_SECRET_KEY: old.toString('base64') }, dir)).toEqual({ current, old });
+    expect(() => keyring({ WARDEN_SECRET_KEY: current.toString('base64'), WARDEN_OLD_SECRET_KEY: 'c2hvcnQ=' }, dir)).toThrow(
+      'WARDEN_OLD_SECRET_KEY: must be 32 bytes, base64-encoded',
+    );
   });
 
   it('binds a value to its tenant, name and version: a box moved to another row does not open', () => {
@@ -47,7 +109,11 @@ describe('secret box', () => {
     // A key id rewritten in the header fails the key check, and with the right id forged, the tag.
     const relabelled = Buffer.from(sealed);
     relabelled[1]! ^= 1;
-    expect(() => openSecret(relabelled, key, aad)).toThrow(/sealed under key/);
+    expect(() => openSecret(relabelled, key, aad)).toThrow(UnknownSecretKeyError);
+    // Relabelled with another key's id and opened under that key: the header is authenticated, so the tag fails.
+    const otherKey = randomBytes(32);
+    Buffer.from(keyId(otherKey), 'hex').copy(relabelled, 1);
+    expect(() => openSecret(relabelled, { current: key, old: otherKey }, aad)).toThrow(TamperedSecretError);
   });
 
   it('makes 32-byte random values', () => {
@@ -95,6 +161,15 @@ describe('secret box', () => {
     expect(auditLogKey(randomBytes(32)).equals(audit)).toBe(false);
   });
 });
+
+function catchError(fn: () => unknown): Error {
+  try {
+    fn();
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected an error');
+}
 
 /** The same 32 bytes spelled with non-zero unused bits in the last character: decodes alike, not canonical. */
 function nonCanonical(canonical: string): string {

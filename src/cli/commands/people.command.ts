@@ -8,8 +8,6 @@ import { addPerson, apiKeysOf, disablePerson, endSessions, issueApiKey, listPeop
 import { issueTerminalLink } from '../../app/sign-in.js';
 import type { Person } from '../../db/database.js';
 import { InputError } from '../../errors.js';
-import { secretKey } from '../../secrets/secret-box.js';
-import { webKey } from '../../secrets/tokens.js';
 import { printable } from '../../text/sanitize.js';
 import { cliActor } from '../actor.js';
 import { underFlags } from '../fields.js';
@@ -93,12 +91,7 @@ export function registerPeople(program: Command, io: CliIo): void {
     .action(async (email: string) => {
       const link = await underFlags(EMAIL_ARG, () =>
         withApp(io, async (app) =>
-          issueTerminalLink(
-            app.database.db,
-            webKey(secretKey(app.config, app.config.WARDEN_DATA_DIR)),
-            email,
-            app.config.WARDEN_PUBLIC_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`,
-          ),
+          issueTerminalLink(app.database.db, (await app.ledgerKeys()).web, email, app.config.WARDEN_PUBLIC_URL ?? `http://127.0.0.1:${DEFAULT_PORT}`),
         ),
       );
       await write(io.stdout, `${printable(`sign-in link for ${link.person.email}, valid until ${link.expiresAt.toISOString()}:`)}\n${link.url}\n`);

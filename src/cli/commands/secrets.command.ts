@@ -1,5 +1,5 @@
 /**
- * `warden secrets add|status|rotate|rollback|show-rotation|set`: the tenants'
+ * `warden secrets add|status|rotate|rollback|show-rotation|set|rewrap`: the tenants'
  * shared secrets and their rotation (docs/operations.md "Secret rotation";
  * the engine: docs/architecture.md "Secret rotation"). Each command calls the
  * action the API and the pages call (src/app/secrets.ts, with its
@@ -14,8 +14,14 @@
  * people (the platform's support, an integration's owner) for hours or days.
  * With `REDIS_URL` the run is queued for the workers; without it, it stays
  * queued in the ledger and a running `warden worker` takes it (its reconcile).
+ *
+ * `rewrap` (src/app/rewrap.ts) moves every sealed value of the ledger from
+ * `WARDEN_OLD_SECRET_KEY` to `WARDEN_SECRET_KEY` (docs/operations.md "Changing
+ * the secret key"); it prints key ids (8 hex digits, which name a key without
+ * revealing it), never a key.
  */
 import { Option, type Command } from 'commander';
+import { DEFAULT_REWRAP_BATCH, rewrapSecrets, type RewrapResult } from '../../app/rewrap.js';
 import {
   addSecret,
   parseSecretKind,
@@ -29,6 +35,7 @@ import {
   type RotationView,
   type SecretStatus,
 } from '../../app/secrets.js';
+import { SEALED_TABLES } from '../../db/sealed-values.repository.js';
 import { InputError } from '../../errors.js';
 import { printable } from '../../text/sanitize.js';
 import { cliActor } from '../actor.js';
@@ -121,6 +128,21 @@ function detailText(d: Awaited<ReturnType<typeof rotationDetail>>): string {
     'Journal',
     ...(d.events.length === 0 ? ['  nothing recorded'] : []),
     ...d.events.map((e) => `  ${cell(minute(e.at))}  ${cell(e.event)}  ${cell(e.actor)}${Object.keys(e.detail).length === 0 ? '' : `  ${cell(JSON.stringify(e.detail))}`}`),
+    '',
+  ].join('\n');
+}
+
+function batchSize(text: string): number {
+  const n = /^\d{1,6}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+  if (!Number.isInteger(n) || n < 1) throw new InputError('--batch-size', 'expected a whole number, 1 to 999999');
+  return n;
+}
+
+function rewrapText(r: RewrapResult): string {
+  return [
+    `rewrapped ${r.total} sealed value${r.total === 1 ? '' : 's'} from key ${r.from} to key ${r.to}`,
+    ...columns(['TABLE', 'VALUES'], SEALED_TABLES.map((t) => [t, String(r.rewrapped[t])])),
+    `every sealed value is under key ${r.to}: once every process runs with that WARDEN_SECRET_KEY, unset WARDEN_OLD_SECRET_KEY`,
     '',
   ].join('\n');
 }
@@ -263,5 +285,28 @@ export function registerSecrets(program: Command, io: CliIo): void {
       if (opts.format === 'json') return write(io.stdout, json(policy));
       const overlap = policy.kind === 'machine-password' ? 'no overlap (the platform holds one password)' : `overlap ${policy.overlap_hours} h`;
       await write(io.stdout, `${printable(`secret ${policy.name} of ${policy.tenant}: rotated every ${policy.rotate_every_days} days, ${overlap}; next rotation ${minute(policy.next_rotation_at)}`)}\n`);
+    });
+
+  secrets
+    .command('rewrap')
+    .description(
+      'after WARDEN_SECRET_KEY changed, seal every value of the ledger (secret versions, open erasure requests’ identifiers, the audit and web keys) ' +
+        'again under it, from WARDEN_OLD_SECRET_KEY, in batches; values already under WARDEN_SECRET_KEY are left, so a second run moves 0. ' +
+        'A value under neither key stops it (exit 2, its batch unchanged)',
+    )
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--batch-size <n>', 'values sealed again per transaction', String(DEFAULT_REWRAP_BATCH))
+    .addHelpText(
+      'after',
+      examples(
+        'WARDEN_SECRET_KEY="$NEW_KEY" WARDEN_OLD_SECRET_KEY="$OLD_KEY" warden secrets rewrap',
+        'WARDEN_SECRET_KEY="$NEW_KEY" WARDEN_OLD_SECRET_KEY="$OLD_KEY" warden secrets rewrap --format json',
+      ),
+    )
+    .action(async (opts: { format: 'text' | 'json'; batchSize: string }) => {
+      const size = batchSize(opts.batchSize);
+      const result = await withApp(io, (app) => rewrapSecrets({ db: app.database.db, keyring: app.keyring(), log: app.log }, { actor: cliActor(), batchSize: size }));
+      if (opts.format === 'json') return write(io.stdout, `${JSON.stringify({ from: result.from, to: result.to, rewrapped: result.rewrapped, total: result.total })}\n`);
+      await write(io.stdout, rewrapText(result));
     });
 }

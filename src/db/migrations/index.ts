@@ -12,6 +12,7 @@ import * as peopleSignIn from './2026-11-30T0100_people-sign-in.js';
 import * as approvals from './2026-11-30T0500_approvals.js';
 import * as erasure from './2026-11-30T0800_erasure.js';
 import * as rotation from './2026-11-30T1100_rotation.js';
+import * as ledgerKeys from './2026-11-30T1200_ledger-keys.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-29T1800_initial': initial,
@@ -22,4 +23,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-30T0500_approvals': approvals,
   '2026-11-30T0800_erasure': erasure,
   '2026-11-30T1100_rotation': rotation,
+  '2026-11-30T1200_ledger-keys': ledgerKeys,
 };

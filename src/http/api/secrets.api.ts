@@ -34,6 +34,7 @@ export function secretDeps(ctx: WebContext): SecretActionDeps {
     db: ctx.db,
     dispatch: (kind, runs) => ctx.dispatch(kind, runs),
     secretKey: () => ctx.secretKey(),
+    keyring: () => ctx.app.keyring(),
     clients: (tenant) => rotationClients({ ...app, logger: ctx.log }, tenant),
     mailer: app.mailer,
     mailFrom: app.mailFrom,

@@ -646,9 +646,9 @@ describe('an outcome email whose send failed', () => {
 
 describe('the approval email’s links', () => {
   let key: Buffer;
-  beforeEach(() => {
+  beforeEach(async () => {
     r = remediator(world);
-    key = r.app.webKey!();
+    key = await r.app.webKey!();
   });
 
   const sign = (a: Approval, person: Person, decision: 'approved' | 'rejected', expiresAt = new Date(Date.now() + DAY_MS)) =>

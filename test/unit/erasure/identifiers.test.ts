@@ -11,6 +11,7 @@ import {
   sealIdentifiers,
   type Identifier,
 } from '../../../src/erasure/identifiers.js';
+import { TamperedSecretError, UnknownSecretKeyError } from '../../../src/secrets/secret-box.js';
 
 /** The InputError `fn` throws; fails the test when it throws anything else or nothing. */
 function inputErrorOf(fn: () => unknown): InputError {
@@ -119,6 +120,16 @@ describe('sealed identifiers', () => {
     const altered = Buffer.from(box);
     altered[altered.length - 1]! ^= 1;
     expect(() => openIdentifiers(altered, key, 'acme', '1001')).toThrow();
+  });
+
+  it('open with the keyring during a key change: by the key id of the box, whichever key sealed it', () => {
+    const next = randomBytes(32);
+    const ring = { current: next, old: key };
+    expect(openIdentifiers(sealIdentifiers(list, key, 'acme', '1001'), ring, 'acme', '1001')).toEqual(list);
+    expect(openIdentifiers(sealIdentifiers(list, next, 'acme', '1001'), ring, 'acme', '1001')).toEqual(list);
+    // Moved to another profile: refused under the ring as under one key.
+    expect(() => openIdentifiers(sealIdentifiers(list, key, 'acme', '1001'), ring, 'acme', '1002')).toThrow(TamperedSecretError);
+    expect(() => openIdentifiers(sealIdentifiers(list, randomBytes(32), 'acme', '1001'), ring, 'acme', '1001')).toThrow(UnknownSecretKeyError);
   });
 
   it('the errors of a box that does not open say nothing of what is inside', () => {
