@@ -470,6 +470,7 @@ export async function retrieveSecret(deps: Pick<SecretActionDeps, 'db' | 'secret
   const found = await findRetrieval(deps.db, hash);
   if (found === undefined || found.person_id !== person.id || found.used_at !== null || found.expires_at.getTime() <= now.getTime()) return undefined;
   const version = await getVersionById(deps.db, found.version_id);
+  if (version.label === 'retired') return undefined;
   const value = openVersion(version, deps.keyring?.() ?? deps.secretKey());
   try {
     // The guarded use decides a race (two clicks at once open it once).
