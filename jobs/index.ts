@@ -2,6 +2,7 @@
 import type { AnyJobDefinition } from '../src/queue/define-job.js';
 import type { AuditJobDefinition } from './define-audit-job.js';
 import { allowlistAuditJob } from './allowlist-audit.job.js';
+import { dataHandlingJob } from './data-handling.job.js';
 import { digestJob } from './digest.job.js';
 import { erasureJob } from './erasure.job.js';
 import { erasureSweepJob } from './erasure-sweep.job.js';
@@ -19,6 +20,7 @@ export const auditJobs: readonly AuditJobDefinition[] = [
   allowlistAuditJob,
   secretRotationJob,
   erasureSweepJob,
+  dataHandlingJob,
 ];
 
 export const jobs: readonly AnyJobDefinition[] = [reconcileJob, ...auditJobs, digestJob, remediationJob, erasureJob, rotationJob];

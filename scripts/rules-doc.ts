@@ -20,11 +20,13 @@ const FAMILY_TITLES: Record<RuleFamily, string> = {
   network: "the tenant's record of its Clienteling IP allowlist",
   secrets: 'shared secrets and their rotation',
   privacy: 'GDPR erasure requests',
+  data: 'where customer data goes, the care register, and secrets found in files',
 };
 
 const code = (s: string) => `\`${s}\``;
 const list = (xs: readonly string[]) => xs.map(code).join(', ');
-const prefixOf = (family: RuleFamily) => RULES.find((r) => r.family === family)!.id.slice(0, 3);
+// A family's prefixes in rule order: `ACC`, or `DAT, CARE` for the data family.
+const prefixOf = (family: RuleFamily) => [...new Set(RULES.filter((r) => r.family === family).map((r) => r.id.slice(0, r.id.indexOf('-'))))].join(', ');
 const anchor = (heading: string) => `#${heading.toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')}`;
 const ruleHeading = (r: Rule | ObservedRule) => `${r.id} ${r.name}`;
 const severityOf = (r: Rule | ObservedRule) => (r.escalation ? `${r.severity}, or ${r.escalation.severity} when ${r.escalation.when}` : r.severity);
@@ -226,6 +228,15 @@ The words the rules use, exactly:
 - **Integration fingerprint** of a usage entry: the user agent's product name
   (the text before the first \`/\` or space), lower-cased; an empty or missing
   user agent is \`unknown\`.
+- **Webhook host**: the host of the webhook's \`url\` read by RFC 3986
+  (\`scheme://[userinfo@]host[:port]\`), lower-cased, without the port or one
+  trailing dot. A \`url\` that is missing, not a string, or not an absolute URL
+  with a host has **no host**. **Secure webhook**: the url's scheme is \`https\`
+  in any case. **Active webhook**: \`is_active\` absent, null or true.
+- **Approved host**: a webhook host equal to a \`data_destinations[].host\`
+  (lower-cased), or, for an entry \`*.S\`, a host ending with \`.S\`:
+  \`a.crm.example\` and \`b.a.crm.example\` match \`*.crm.example\`, \`crm.example\` does not.
+- **Tag match**: \`trim(lowercase(tag))\` on both sides.
 - **Erasure deadline**: the request's \`deadline_at\` when present and not null;
   otherwise \`received_at\` + \`erasure_deadline_days\`. A request is **open**
   while its status is none of \`verified\`, \`not_found\` (the profile was proven
@@ -259,6 +270,22 @@ Where the rules contract leaves a choice open, Warden decides so:
   scheduled audits always carry one, and a tenant's \`erasure_deadline_days\`
   counts only for snapshots whose requests have none.
 
+- **Webhook hosts by RFC 3986, not by a browser.** The host is what comes
+  between \`//\` and the next \`/\`, \`?\` or \`#\`, after any \`user@\` and
+  before any \`:port\`, checked against RFC 3986's characters. A browser's URL
+  parser would "repair" \`https:\\\\host\` or \`https:host\` and read numbers
+  as IPv4 addresses; those urls have no host here (DAT-01). Only the scheme and
+  the authority are judged: an odd character in the path does not take the host away.
+- **A webhook without a host** is DAT-01's only: DAT-02 judges hosts, and
+  there is none to judge. An inactive webhook is seen by no rule.
+- **DAT-03's owner** must be a live machine user who has not left: a human,
+  a user id no live user has (deleted, or never there), no \`user_id\`, and a
+  machine account registered to a departed person's email all fire.
+- **Care register duplicates**: an entry listed twice fires once, with the first
+  entry's reason; a profile listed twice in \`omneo.profiles\` is judged by the first.
+- **A care register without entries**, or none at all, fires nothing; with
+  entries and no \`omneo.profiles\`, every entry is CARE-02 (absent).
+
 ## Subjects
 
 Every finding is about one subject, named by a type, an id and a label:
@@ -270,10 +297,16 @@ Every finding is about one subject, named by a type, an id and a label:
 | allowlist_entry | the \`cidr\` exactly as given; \`allowlist[N]\` (its position) when \`cidr\` is not a string | the id, with \` (LOCATION)\` when it names a location | every entry |
 | secret | the secret's \`name\` | the name | every secret |
 | erasure_request | the request's \`id\` | the id | every request |
+| webhook | the webhook's \`id\` as a string | \`webhook ID (TRIGGER)\`, never its url | active webhooks |
+| profile | the care register entry's \`profile_id\` as a string | \`profile ID\` | every care register entry |
 | tenant | the tenant's name | the name | the tenant once |
 
 Evidence of privacy findings names the request, never the profile: a profile
-id identifies a customer, and findings travel by email.
+id identifies a customer, and findings travel by email. The care register is
+the exception by design: it is the tenant's list of profile ids, and CARE
+evidence gives the id and the register's reason, nothing else about the
+person. Evidence of DAT findings gives the webhook's trigger and host, never
+its whole url, which may carry a key in its path or query.
 
 ## Policy
 
@@ -335,6 +368,18 @@ without a zone is read as UTC. Ids may be strings or numbers.
 | | \`status\` | one of ${list(ERASURE_STATUSES)}, required | \`verified\`, \`not_found\` and \`retained\` close the request ([Definitions](#definitions)) |
 | | \`verified_at\` | timestamp or null | |
 | | \`deadline_at\` | timestamp or null | the request's own deadline (a calendar month, or extended); absent or null: \`received_at\` + \`erasure_deadline_days\` |
+| \`omneo.webhooks[]\` | \`id\` | id, required | \`GET /webhooks\` |
+| | \`trigger\` | string or null | the event that sends data |
+| | \`url\` | anything | never an input error: missing, null, not a string or unparseable means no host (DAT-01) |
+| | \`is_active\` | boolean or null | absent or null is true |
+| | \`user_id\` | id or null | the owner |
+| \`omneo.profiles[]\` | \`id\` | id, required | only the profiles the care register names, as the platform has them now |
+| | \`tags[]\` | list of strings | absent or null: no tags |
+| \`data_destinations[]\` | \`host\` | string, required | not empty; \`*.S\` approves the subdomains of \`S\` |
+| \`care_register\` | \`tag\` | string, required when \`care_register\` is present | not empty; e.g. \`handle-with-care\` |
+| \`care_register.profiles[]\` | \`profile_id\` | id, required | |
+| | \`reason\` | string or null | why the person needs care; nothing else about them |
+| | \`added_at\` | timestamp or null | |
 
 **Input errors.** A snapshot that is not valid JSON, lacks \`tenant\`, or has a
 value of the wrong type anywhere (a user without an id, a timestamp that does

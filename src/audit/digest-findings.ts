@@ -17,12 +17,15 @@ import type { Action, Finding, RuleFamily, Severity, SubjectType } from '../rule
  * - admins: access, tokens, network (they approve removals and revocations,
  *   and own the store allowlist with the platform's support);
  * - engineers: tokens, secrets, privacy (they run the integrations, rotate
- *   the shared secrets and carry out GDPR purges).
+ *   the shared secrets and carry out GDPR purges);
+ * - data (webhooks, the care register, leaked secrets) goes to all three:
+ *   admins approve disabling a webhook and keep the register, engineers own
+ *   the integrations and the files a secret leaked into.
  */
 export const AUDIENCE_FAMILIES: Readonly<Record<DigestAudience, readonly RuleFamily[]>> = {
-  compliance: ['access', 'tokens', 'network', 'secrets', 'privacy'],
-  admins: ['access', 'tokens', 'network'],
-  engineers: ['tokens', 'secrets', 'privacy'],
+  compliance: ['access', 'tokens', 'network', 'secrets', 'privacy', 'data'],
+  admins: ['access', 'tokens', 'network', 'data'],
+  engineers: ['tokens', 'secrets', 'privacy', 'data'],
 };
 
 /** The ledger's row as the rules' finding, which the digest template renders. */

@@ -7,6 +7,8 @@
 import type { Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import { listAllowlist, listLocations } from '../db/allowlist.repository.js';
+import { listCareRegister } from '../db/care-register.repository.js';
+import { listDestinations } from '../db/destinations.repository.js';
 import { listErasureRequests } from '../db/erasure.repository.js';
 import { listVersions } from '../db/secret-versions.repository.js';
 import { listRotations } from '../db/secret-rotations.repository.js';
@@ -25,9 +27,12 @@ import { assertTokenVariable } from './token-variable.js';
 /**
  * What a snapshot can hold; a job asks only for what its rules read.
  * `platform` is users, tokens and audits; `audits` alone is the audits only.
+ * `webhooks` is the platform's webhooks; `destinations` the tenant's approved
+ * hosts; `care` the care register with, from the platform, the tags of each
+ * profile it names.
  */
-export type SnapshotPart = 'platform' | 'audits' | 'directory' | 'allowlist' | 'secrets' | 'erasure';
-export const ALL_PARTS: readonly SnapshotPart[] = ['platform', 'directory', 'allowlist', 'secrets', 'erasure'];
+export type SnapshotPart = 'platform' | 'audits' | 'directory' | 'allowlist' | 'secrets' | 'erasure' | 'webhooks' | 'destinations' | 'care';
+export const ALL_PARTS: readonly SnapshotPart[] = ['platform', 'directory', 'allowlist', 'secrets', 'erasure', 'webhooks', 'destinations', 'care'];
 
 /** The JSON document of docs/rules.md "Snapshot format", as `warden check` reads it. */
 export interface TenantSnapshot {
@@ -39,6 +44,8 @@ export interface TenantSnapshot {
   locations?: { id: string; name: string; closed_at: string | null }[];
   secrets?: { name: string; kind: string; current_version_created_at: string; pending_since: string | null }[];
   erasure_requests?: { id: string; profile_id: string; received_at: string; status: string; verified_at: string | null; deadline_at: string }[];
+  data_destinations?: { host: string }[];
+  care_register?: { tag: string; profiles: { profile_id: string; reason: string | null; added_at: string }[] };
 }
 
 /** Options of {@link gatherTenantSnapshot}. */
@@ -203,6 +210,17 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
       // The ledger's own deadline, fixed at receipt (or extended): the rules use it rather than the policy's count of days.
       deadline_at: r.deadline_at.toISOString(),
     }));
+  }
+  if (parts.has('destinations')) {
+    snapshot.data_destinations = (await listDestinations(db, tenant.name)).map((d) => ({ host: d.host }));
+  }
+
+  if (parts.has('care')) {
+    const entries = await listCareRegister(db, tenant.name);
+    snapshot.care_register = {
+      tag: tenant.care_tag,
+      profiles: entries.map((e) => ({ profile_id: e.profile_id, reason: e.reason, added_at: e.added_at.toISOString() })),
+    };
   }
   return snapshot;
 }

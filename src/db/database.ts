@@ -68,6 +68,10 @@ export interface TenantsTable {
   backup_window_days: ColumnType<number, number | undefined, number>;
   /** The salt of the identifier hashes, made on the tenant's first erasure. */
   erasure_salt: ColumnType<Uint8Array | null, Uint8Array | null | undefined, Uint8Array | null>;
+  /** The tag the care register asks for on every profile it names. @defaultValue 'handle-with-care' */
+  care_tag: ColumnType<string, string | undefined, string>;
+  /** Whether the data-handling job adds a missing care tag itself (CARE-01). @defaultValue false */
+  care_auto_tag: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface JobRunsTable {
@@ -382,6 +386,22 @@ export interface AllowlistEntriesTable {
   note: string | null;
 }
 
+/** A host the tenant approved for customer data: `hooks.acme.example`, or `*.crm.example` for its subdomains. */
+export interface DataDestinationsTable {
+  tenant: string;
+  /** Lower-cased. */
+  host: string;
+  note: string | null;
+}
+
+/** A profile to be handled with care: its id and why, never a name or contact detail. */
+export interface CareRegisterTable {
+  tenant: string;
+  profile_id: string;
+  reason: string | null;
+  added_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface LocationsTable {
   tenant: string;
   id: string;
@@ -503,6 +523,8 @@ export interface Database {
   secret_retrievals: SecretRetrievalsTable;
   allowlist_entries: AllowlistEntriesTable;
   locations: LocationsTable;
+  data_destinations: DataDestinationsTable;
+  care_register: CareRegisterTable;
   audit_log: AuditLogTable;
   ledger_keys: LedgerKeysTable;
   people: PeopleTable;
@@ -537,6 +559,8 @@ export type NewSecretVersion = Insertable<SecretVersionsTable>;
 export type AllowlistEntry = Selectable<AllowlistEntriesTable>;
 export type NewAllowlistEntry = Insertable<AllowlistEntriesTable>;
 export type Location = Selectable<LocationsTable>;
+export type DataDestination = Selectable<DataDestinationsTable>;
+export type CareEntry = Selectable<CareRegisterTable>;
 export type NewLocation = Insertable<LocationsTable>;
 export type AuditLogRow = Selectable<AuditLogTable>;
 export type Person = Selectable<PeopleTable>;

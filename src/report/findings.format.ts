@@ -106,6 +106,8 @@ const ID_NOUN: Readonly<Record<SubjectType, string>> = {
   allowlist_entry: 'entry',
   secret: 'secret',
   erasure_request: 'request',
+  webhook: 'webhook',
+  profile: 'profile',
 };
 
 /**

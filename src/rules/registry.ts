@@ -11,6 +11,11 @@ import { acc03 } from './access/acc-03-inactive-account.js';
 import { acc04 } from './access/acc-04-machine-role-interactive.js';
 import { acc05 } from './access/acc-05-machine-role-combined.js';
 import { acc06 } from './access/acc-06-too-many-admins.js';
+import { care01 } from './data/care-01-care-tag-missing.js';
+import { care02 } from './data/care-02-care-profile-missing.js';
+import { dat01 } from './data/dat-01-webhook-insecure.js';
+import { dat02 } from './data/dat-02-webhook-unapproved-destination.js';
+import { dat03 } from './data/dat-03-webhook-owner-not-machine.js';
 import { hook01 } from './observed/hook-01-webhook-signature-failures.js';
 import type { ObservedRule } from './observed/observed-rule.js';
 import { net00 } from './network/net-00-allowlist-invalid-entry.js';
@@ -41,6 +46,7 @@ export const RULES: readonly Rule[] = [
   net00, net01, net02, net03, net04,
   sec01, sec02,
   prv01, prv02, prv03, prv04,
+  care01, care02, dat01, dat02, dat03,
 ];
 
 /**

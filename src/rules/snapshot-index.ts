@@ -3,7 +3,8 @@
  * its own list: the whole check is linear in the size of the snapshot.
  */
 import type { Policy } from './policy.js';
-import type { Location, Person, Snapshot, Token, User } from './snapshot.js';
+import { approvedHosts, type ApprovedHosts } from './data/destinations.js';
+import type { Location, Person, Profile, Snapshot, Token, User } from './snapshot.js';
 
 export interface RuleContext {
   snapshot: Snapshot;
@@ -33,6 +34,10 @@ export interface SnapshotIndex {
   /** Profile ids with a soft-delete audit (`deleted` on a `Profile`). */
   softDeletedProfiles: Set<string>;
   locations: Map<string, Location>;
+  /** `omneo.profiles` by id (the first one listed wins). */
+  profiles: Map<string, Profile>;
+  /** `data_destinations`, read once for every webhook. */
+  approvedHosts: ApprovedHosts;
 }
 
 /** Email match (docs/rules.md, "Definitions"): `trim(lowercase(email))`; blank matches nothing. */
@@ -122,6 +127,9 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
   const locations = new Map<string, Location>();
   for (const l of snapshot.locations) if (!locations.has(l.id)) locations.set(l.id, l);
 
+  const profiles = new Map<string, Profile>();
+  for (const p of snapshot.omneo.profiles) if (!profiles.has(p.id)) profiles.set(p.id, p);
+
   return {
     liveUsers,
     departedUsers,
@@ -133,5 +141,7 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
     lastBrowserAudit,
     softDeletedProfiles,
     locations,
+    profiles,
+    approvedHosts: approvedHosts(snapshot.data_destinations),
   };
 }

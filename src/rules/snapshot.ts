@@ -98,16 +98,48 @@ export interface ErasureRequest {
   /** The request's own deadline (a calendar month, or an extension); null: receipt + `erasure_deadline_days`. */
   deadline_at: Instant | null;
 }
+/** A platform webhook subscription: where the platform pushes customer data. */
+export interface Webhook {
+  id: string;
+  trigger: string | null;
+  /** Exactly as given when it is a string; anything else (missing, null, a number) is null: no host, DAT-01. */
+  url: string | null;
+  /** `is_active` absent or null reads as true (docs/rules.md "Definitions": active webhook). */
+  is_active: boolean;
+  user_id: string | null;
+}
+/** A profile the care register names, as the platform has it now: its tags and nothing else. */
+export interface Profile {
+  id: string;
+  /** `tags` missing or null: no tags. */
+  tags: string[];
+}
+export interface DataDestination {
+  /** `hooks.acme.example`, or `*.crm.example` for any subdomain of `crm.example`. */
+  host: string;
+}
+export interface CareEntry {
+  profile_id: string;
+  reason: string | null;
+  added_at: Instant | null;
+}
+export interface CareRegister {
+  tag: string;
+  profiles: CareEntry[];
+}
 export interface Snapshot {
   tenant: string;
   captured_at: Instant | null;
-  omneo: { users: User[]; tokens: Token[]; audits: Audit[] };
+  omneo: { users: User[]; tokens: Token[]; audits: Audit[]; webhooks: Webhook[]; profiles: Profile[] };
   /** Null when the snapshot has no directory at all. */
   directory: { people: Person[] } | null;
   allowlist: AllowlistEntry[];
   locations: Location[];
   secrets: Secret[];
   erasure_requests: ErasureRequest[];
+  data_destinations: DataDestination[];
+  /** Null when the snapshot has no care register at all. */
+  care_register: CareRegister | null;
 }
 
 /**
@@ -131,12 +163,16 @@ export function parseSnapshot(value: unknown): Snapshot {
       users: list(omneo?.users, 'snapshot.omneo.users', readUser),
       tokens: list(omneo?.tokens, 'snapshot.omneo.tokens', readToken),
       audits: list(omneo?.audits, 'snapshot.omneo.audits', readAudit),
+      webhooks: list(omneo?.webhooks, 'snapshot.omneo.webhooks', readWebhook),
+      profiles: list(omneo?.profiles, 'snapshot.omneo.profiles', readProfile),
     },
     directory: directory === null ? null : { people: list(directory.people, 'snapshot.directory.people', readPerson) },
     allowlist: list(root.allowlist, 'snapshot.allowlist', readAllowlistEntry),
     locations: list(root.locations, 'snapshot.locations', readLocation),
     secrets: list(root.secrets, 'snapshot.secrets', readSecret),
     erasure_requests: list(root.erasure_requests, 'snapshot.erasure_requests', readErasureRequest),
+    data_destinations: list(root.data_destinations, 'snapshot.data_destinations', readDestination),
+    care_register: readCareRegister(root.care_register),
   };
 }
 
@@ -256,6 +292,47 @@ function readErasureRequest(item: unknown, w: Where): ErasureRequest {
   };
 }
 
+function readWebhook(item: unknown, w: Where): Webhook {
+  const h = object(item, w);
+  return {
+    id: id(h.id, w, 'id'),
+    trigger: optString(h.trigger, w, 'trigger'),
+    // Not an input error: a url the platform holds but nobody can parse is the finding (DAT-01), not a reason to audit nothing.
+    url: typeof h.url === 'string' ? h.url : null,
+    is_active: h.is_active === null || h.is_active === undefined ? true : boolean(h.is_active, w, 'is_active'),
+    user_id: optId(h.user_id, w, 'user_id'),
+  };
+}
+
+function readProfile(item: unknown, w: Where): Profile {
+  const p = object(item, w);
+  return { id: id(p.id, w, 'id'), tags: list(p.tags, here(w, 'tags'), (t, tw) => string(t, tw)) };
+}
+
+function readDestination(item: unknown, w: Where): DataDestination {
+  const d = object(item, w);
+  const host = string(d.host, w, 'host');
+  if (host === '') fail(here(w, 'host'), 'must not be empty');
+  return { host };
+}
+
+function readCareRegister(value: unknown): CareRegister | null {
+  const register = optObject(value, 'snapshot.care_register');
+  if (register === null) return null;
+  const tag = string(register.tag, 'snapshot.care_register.tag');
+  if (tag === '') fail('snapshot.care_register.tag', 'must not be empty');
+  return { tag, profiles: list(register.profiles, 'snapshot.care_register.profiles', readCareEntry) };
+}
+
+function readCareEntry(item: unknown, w: Where): CareEntry {
+  const e = object(item, w);
+  return {
+    profile_id: id(e.profile_id, w, 'profile_id'),
+    reason: optString(e.reason, w, 'reason'),
+    added_at: optInstant(e.added_at, w, 'added_at'),
+  };
+}
+
 // Field readers. `at` is either a full path or the item's place plus a key.
 type At = string | Where;
 const pathOf = (at: At, key?: string) =>
@@ -288,7 +365,10 @@ function optString(value: unknown, at: At, key: string): string | null {
 }
 
 function optBoolean(value: unknown, at: At, key: string): boolean {
-  if (value === null || value === undefined) return false;
+  return value === null || value === undefined ? false : boolean(value, at, key);
+}
+
+function boolean(value: unknown, at: At, key: string): boolean {
   if (typeof value !== 'boolean') wrongType(value, 'boolean', at, key);
   return value;
 }

@@ -5,7 +5,8 @@
  */
 import { parseCidr, type ParsedCidr } from './cidr.js';
 import { isLiveToken, type RuleContext } from './snapshot-index.js';
-import type { AllowlistEntry, ErasureRequest, Secret, Snapshot, Token, User } from './snapshot.js';
+import { webhookLabel } from './data/destinations.js';
+import type { AllowlistEntry, CareEntry, ErasureRequest, Profile, Secret, Snapshot, Token, User, Webhook } from './snapshot.js';
 import type { Subject, SubjectType } from './types.js';
 
 /** An allowlist entry with its place in the list and its address, parsed once for all NET rules. */
@@ -14,6 +15,13 @@ export interface AllowlistItem {
   position: number;
   /** Undefined when `cidr` is not a valid address or CIDR (NET-00). */
   cidr: ParsedCidr | undefined;
+}
+
+/** A care register entry, with the register's tag and the profile as the platform has it (undefined: absent). */
+export interface CareItem {
+  entry: CareEntry;
+  tag: string;
+  profile: Profile | undefined;
 }
 
 /** The item a check of each subject type receives. */
@@ -25,6 +33,8 @@ export interface SubjectItems {
   allowlist_entry: AllowlistItem;
   secret: Secret;
   erasure_request: ErasureRequest;
+  webhook: Webhook;
+  profile: CareItem;
 }
 
 export interface SubjectSource<T> {
@@ -86,5 +96,21 @@ export const SUBJECT_SOURCES: { readonly [S in SubjectType]: SubjectSource<Subje
   erasure_request: {
     forEach: ({ snapshot }, visit) => snapshot.erasure_requests.forEach((r) => visit(r)),
     subject: (r) => ({ type: 'erasure_request', id: r.id, label: r.id }),
+  },
+  // Active webhooks only: an inactive one sends nothing (every DAT rule is about active ones).
+  webhook: {
+    forEach: ({ snapshot }, visit) => {
+      for (const h of snapshot.omneo.webhooks) if (h.is_active) visit(h);
+    },
+    subject: (h) => ({ type: 'webhook', id: h.id, label: webhookLabel(h) }),
+  },
+  // The profiles the care register names, each looked up in what the platform has now.
+  profile: {
+    forEach: ({ snapshot, index }, visit) => {
+      const register = snapshot.care_register;
+      if (register === null) return;
+      for (const entry of register.profiles) visit({ entry, tag: register.tag, profile: index.profiles.get(entry.profile_id) });
+    },
+    subject: ({ entry }) => ({ type: 'profile', id: entry.profile_id, label: `profile ${entry.profile_id}` }),
   },
 };

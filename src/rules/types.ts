@@ -6,7 +6,7 @@ export type Severity = (typeof SEVERITIES)[number];
 /** Lower is more severe: the sort order of findings. */
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, high: 1, medium: 2, low: 3 };
 
-export type SubjectType = 'user' | 'token' | 'tenant' | 'allowlist_entry' | 'secret' | 'erasure_request';
+export type SubjectType = 'user' | 'token' | 'tenant' | 'allowlist_entry' | 'secret' | 'erasure_request' | 'webhook' | 'profile';
 
 export type Action =
   | 'remove_user'
@@ -15,9 +15,11 @@ export type Action =
   | 'revoke_token'
   | 'rotate_secret'
   | 'escalate'
-  | 'purge_profile';
+  | 'purge_profile'
+  | 'disable_webhook'
+  | 'tag_profile';
 
-export type RuleFamily = 'access' | 'tokens' | 'network' | 'secrets' | 'privacy';
+export type RuleFamily = 'access' | 'tokens' | 'network' | 'secrets' | 'privacy' | 'data';
 
 export interface Subject {
   type: SubjectType;

@@ -36,14 +36,44 @@ describe('the public acme example', () => {
 });
 
 describe('evaluating one family', () => {
-  const snapshot = parseSnapshot(fixture('acme.snapshot.json'));
+  // The data family's example is its own (shared/examples/data.*): acme has no webhooks or care register.
+  const example = (family: string) => (family === 'data' ? 'data' : 'acme');
   const asOf = parseInstant(expected.as_of)!;
-  const all = evaluate(snapshot, parsePolicy({}), asOf).findings;
 
   it.each(Object.entries(RULE_IDS))('%s gives exactly that family’s findings of a full run', (family, ids) => {
+    const snapshot = parseSnapshot(fixture(`${example(family)}.snapshot.json`));
+    const all = evaluate(snapshot, parsePolicy({}), asOf).findings;
     const only = evaluate(snapshot, parsePolicy({}), asOf, [family as RuleFamily]).findings;
     expect(only.length).toBeGreaterThan(0);
     expect(only.every((f) => ids.includes(f.rule))).toBe(true);
     expect(only).toEqual(all.filter((f) => ids.includes(f.rule)));
+  });
+});
+
+describe('the public data-handling example', () => {
+  const dataCase = fixture('data.case.json') as { as_of: string; expect: [string, string][] };
+  const result = evaluate(parseSnapshot(fixture('data.snapshot.json')), parsePolicy({}), parseInstant(dataCase.as_of)!);
+
+  it('finds exactly the expected (rule, subject) pairs, in severity, rule, subject order', () => {
+    const got = result.findings.map((f) => [f.rule, f.subject.id]);
+    expect(new Set(got.map((g) => g.join(' ')))).toEqual(new Set(dataCase.expect.map((e) => e.join(' '))));
+    expect(got).toEqual([
+      ['DAT-01', '2'],
+      ['DAT-02', '4'],
+      ['DAT-02', '6'],
+      ['CARE-01', '56'],
+      ['CARE-01', '57'],
+      ['DAT-03', '3'],
+      ['DAT-03', '6'],
+      ['CARE-02', '58'],
+    ]);
+  });
+
+  it('never puts a webhook url or anything about a person but the register’s reason in a finding', () => {
+    const text = JSON.stringify(result.findings);
+    expect(text).not.toContain('https://');
+    expect(text).not.toContain('http://');
+    expect(text).not.toContain('/ingest');
+    expect(result.findings.find((f) => f.rule === 'CARE-02')?.evidence).toEqual({ profile_id: '58', reason: 'vulnerable customer' });
   });
 });

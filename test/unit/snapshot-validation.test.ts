@@ -280,7 +280,7 @@ describe('what is not an input error', () => {
 
   it('reads missing or null lists as empty', () => {
     const bare = parseSnapshot({ tenant: 'a' });
-    expect(bare.omneo).toEqual({ users: [], tokens: [], audits: [] });
+    expect(bare.omneo).toEqual({ users: [], tokens: [], audits: [], webhooks: [], profiles: [] });
     expect(bare.allowlist).toEqual([]);
     expect(bare.locations).toEqual([]);
     expect(bare.secrets).toEqual([]);

@@ -33,6 +33,7 @@ const FAMILY_NAMES: Readonly<Record<RuleFamily, string>> = {
   network: 'Network',
   secrets: 'Secrets',
   privacy: 'Privacy',
+  data: 'Data',
 };
 
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

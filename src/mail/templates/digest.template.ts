@@ -177,11 +177,11 @@ const AUDIENCE: Readonly<Record<DigestAudience, { label: string; intro: string }
   },
   admins: {
     label: 'Admin',
-    intro: 'Findings that need an admin: accounts, API tokens and the IP allowlist.',
+    intro: 'Findings that need an admin: accounts, API tokens, the IP allowlist and where customer data goes.',
   },
   engineers: {
     label: 'Engineering',
-    intro: 'Findings for engineers: erasure requests, API tokens and shared secrets.',
+    intro: 'Findings for engineers: erasure requests, API tokens, shared secrets and webhooks.',
   },
 };
 
@@ -200,6 +200,8 @@ const SUBJECT_WORD: Readonly<Record<SubjectType, string>> = {
   allowlist_entry: 'allowlist entry',
   secret: 'secret',
   erasure_request: 'erasure request',
+  webhook: 'webhook',
+  profile: 'profile',
 };
 
 function subjectText(f: Finding): string {

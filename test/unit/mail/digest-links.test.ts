@@ -45,13 +45,13 @@ describe('digest links', () => {
   it('links the admins’ and engineers’ digests to the findings page once per family of theirs (the page filters by one family)', () => {
     const admins = renderDigest(withLinks({ audience: 'admins' }));
     const list = (f: string) => `${BASE}/findings?tenant=acme&family=${f}&state=open`;
-    expect(hrefs(admins.html).slice(0, 3)).toEqual(['access', 'tokens', 'network'].map(list));
+    expect(hrefs(admins.html).slice(0, 4)).toEqual(['access', 'tokens', 'network', 'data'].map(list));
     expect(admins.html).toContain(`Open findings in Warden, by family: <a href="${BASE}/findings?tenant=acme&amp;family=access&amp;state=open" style="color:#1d4ed8">access</a>, <a `);
-    expect(admins.text).toContain(`Open findings in Warden, by family:\n  access: ${list('access')}\n  tokens: ${list('tokens')}\n  network: ${list('network')}\n`);
+    expect(admins.text).toContain(`Open findings in Warden, by family:\n  access: ${list('access')}\n  tokens: ${list('tokens')}\n  network: ${list('network')}\n  data: ${list('data')}\n`);
     const engineers = renderDigest(withLinks({ audience: 'engineers' }));
-    expect(hrefs(engineers.html).slice(0, 3)).toEqual(['tokens', 'secrets', 'privacy'].map(list));
+    expect(hrefs(engineers.html).slice(0, 4)).toEqual(['tokens', 'secrets', 'privacy', 'data'].map(list));
     // Each finding link still points at a finding of the audience's share.
-    expect(hrefs(engineers.html).slice(3).every((h) => /\/findings\/acme\/[0-9a-f]{32}$/.test(h))).toBe(true);
+    expect(hrefs(engineers.html).slice(4).every((h) => /\/findings\/acme\/[0-9a-f]{32}$/.test(h))).toBe(true);
   });
 
   it('has no link without a public URL', () => {

@@ -10,7 +10,7 @@ import { parseSnapshot } from '../../../src/rules/snapshot.js';
 import { parseInstant } from '../../../src/rules/time.js';
 import { SEVERITIES, type Finding } from '../../../src/rules/types.js';
 
-const PREFIX = { access: 'ACC', tokens: 'TOK', network: 'NET', secrets: 'SEC', privacy: 'PRV' } as const;
+const PREFIX = { access: 'ACC', tokens: 'TOK', network: 'NET', secrets: 'SEC', privacy: 'PRV', data: '(?:DAT|CARE)' } as const;
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../fixtures/${name}`, import.meta.url), 'utf8'));
 
@@ -22,7 +22,7 @@ describe('the rule registry', () => {
   });
 
   it('lists rules family by family, each in id order, ids made of the family prefix and a number', () => {
-    expect(RULE_FAMILIES).toEqual(['access', 'tokens', 'network', 'secrets', 'privacy']);
+    expect(RULE_FAMILIES).toEqual(['access', 'tokens', 'network', 'secrets', 'privacy', 'data']);
     const families = RULES.map((r) => r.family);
     expect(families).toEqual([...families].sort((a, b) => RULE_FAMILIES.indexOf(a) - RULE_FAMILIES.indexOf(b)));
     for (const family of RULE_FAMILIES) {
@@ -41,7 +41,7 @@ describe('the rule registry', () => {
     }
     expect(ruleById('ACC-99')).toBeUndefined();
     expect(familyOf('ACC-99')).toBe('access');
-    expect(() => familyOf('DAT-01')).toThrow('unknown rule id "DAT-01"');
+    expect(() => familyOf('ZZZ-01')).toThrow('unknown rule id "ZZZ-01"');
   });
 
   it('declares for every rule policy keys that exist, a one-line summary, a reason and its evidence', () => {
@@ -115,10 +115,12 @@ describe('findings carry what their rule declares', () => {
   const acme = evaluate(parseSnapshot(fixture('acme.snapshot.json')), parsePolicy({}), parseInstant(acmeCase.as_of)!).findings;
   const asOf = Date.UTC(2026, 10, 29);
   const synthetic = evaluate(parseSnapshot(syntheticTenant({ seed: 'registry', users: 2000, asOf })), parsePolicy({}), asOf).findings;
+  const data = evaluate(parseSnapshot(fixture('data.snapshot.json')), parsePolicy({}), parseInstant(acmeCase.as_of)!).findings;
 
   it.each([
     ['the acme example', acme],
     ['a synthetic 2 000-account tenant', synthetic],
+    ['the data-handling example', data],
   ] as const)('in %s', (_name, findings: readonly Finding[]) => {
     for (const f of findings) {
       const rule = ruleById(f.rule)!;
@@ -136,8 +138,8 @@ describe('findings carry what their rule declares', () => {
     }
   });
 
-  it('covers every rule between the two tenants', () => {
-    expect(new Set([...acme, ...synthetic].map((f) => f.rule))).toEqual(new Set(RULES.map((r) => r.id)));
+  it('covers every rule between the three tenants', () => {
+    expect(new Set([...acme, ...synthetic, ...data].map((f) => f.rule))).toEqual(new Set(RULES.map((r) => r.id)));
   });
 
   it('gives an escalated severity only where the rule declares one', () => {
