@@ -273,9 +273,12 @@ Where the rules contract leaves a choice open, Warden decides so:
 - **Webhook hosts by RFC 3986, not by a browser.** The host is what comes
   between \`//\` and the next \`/\`, \`?\` or \`#\`, after any \`user@\` and
   before any \`:port\`, checked against RFC 3986's characters. A browser's URL
-  parser would "repair" \`https:\\\\host\` or \`https:host\` and read numbers
-  as IPv4 addresses; those urls have no host here (DAT-01). Only the scheme and
-  the authority are judged: an odd character in the path does not take the host away.
+  parser would "repair" \`https:\\\\host\` or \`https:host\`; those urls have no
+  host here (DAT-01), and neither has a name in non-ASCII letters (write it in
+  punycode, \`xn--…\`). A browser would also read \`https://2130706433/\` as
+  127.0.0.1; here \`2130706433\` is a host name of its own, approved only by an
+  entry spelt the same way. Only the scheme and the authority are judged: an
+  odd character in the path does not take the host away.
 - **A webhook without a host** is DAT-01's only: DAT-02 judges hosts, and
   there is none to judge. An inactive webhook is seen by no rule.
 - **DAT-03's owner** must be a live machine user who has not left: a human,
@@ -297,7 +300,7 @@ Every finding is about one subject, named by a type, an id and a label:
 | allowlist_entry | the \`cidr\` exactly as given; \`allowlist[N]\` (its position) when \`cidr\` is not a string | the id, with \` (LOCATION)\` when it names a location | every entry |
 | secret | the secret's \`name\` | the name | every secret |
 | erasure_request | the request's \`id\` | the id | every request |
-| webhook | the webhook's \`id\` as a string | \`webhook ID (TRIGGER)\`, never its url | active webhooks |
+| webhook | the webhook's \`id\` as a string | \`webhook ID (TRIGGER)\` (\`webhook ID\` without a trigger), never its url | active webhooks |
 | profile | the care register entry's \`profile_id\` as a string | \`profile ID\` | every care register entry |
 | tenant | the tenant's name | the name | the tenant once |
 
