@@ -101,16 +101,50 @@ export interface ErasureJson {
   deadline_at?: string | null;
 }
 
+export interface WebhookJson {
+  id?: unknown;
+  trigger?: string | null;
+  /** `unknown`: a url that is missing, null or a number is DAT-01, not an input error. */
+  url?: unknown;
+  is_active?: unknown;
+  user_id?: Id | null;
+  created_at?: string;
+  updated_at?: string;
+}
+export interface ProfileJson {
+  id?: unknown;
+  tags?: unknown;
+}
+export interface DestinationJson {
+  host?: unknown;
+}
+export interface CareEntryJson {
+  profile_id?: unknown;
+  reason?: string | null;
+  added_at?: string | null;
+}
+export interface CareRegisterJson {
+  tag?: unknown;
+  profiles?: CareEntryJson[];
+}
+
 export interface SnapshotJson {
   tenant: string;
   captured_at?: string;
-  omneo?: { users?: UserJson[]; tokens?: TokenJson[]; audits?: AuditJson[] };
+  omneo?: { users?: UserJson[]; tokens?: TokenJson[]; audits?: AuditJson[]; webhooks?: WebhookJson[]; profiles?: ProfileJson[] };
   directory?: { people: PersonJson[] };
   allowlist?: AllowlistJson[];
   locations?: LocationJson[];
   secrets?: SecretJson[];
   erasure_requests?: ErasureJson[];
+  data_destinations?: DestinationJson[];
+  care_register?: CareRegisterJson | null;
 }
+
+/** The user id {@link SnapshotBuilder.webhook} gives a webhook's owner: add `.machine({ id: HOOK_OWNER })` for a clean one. */
+export const HOOK_OWNER = 31;
+/** The tag {@link SnapshotBuilder.care} gives a new register, and {@link SnapshotBuilder.profile} gives a profile. */
+export const CARE_TAG = 'handle-with-care';
 
 export const role = (handle: string): RoleJson => ({ id: null, handle, name: handle });
 
@@ -209,6 +243,48 @@ export class SnapshotBuilder {
   /** A request received a day ago, still `received`, for a profile nobody soft-deleted. */
   erasure(r: ErasureJson): this {
     (this.doc.erasure_requests ??= []).push({ profile_id: 900, received_at: daysAgo(1), status: 'received', verified_at: null, ...r });
+    return this;
+  }
+
+  /**
+   * An active https webhook to `hooks.acme.example`, owned by user {@link HOOK_OWNER}:
+   * it fires nothing once that user is a live machine user and the host is approved (or no
+   * destination is listed).
+   */
+  webhook(h: WebhookJson): this {
+    (this.omneo().webhooks ??= []).push({
+      trigger: 'profile.updated',
+      url: 'https://hooks.acme.example/omneo',
+      is_active: true,
+      user_id: HOOK_OWNER,
+      created_at: daysAgo(10),
+      updated_at: daysAgo(10),
+      ...h,
+    });
+    return this;
+  }
+
+  /** A profile as the platform has it now, tagged {@link CARE_TAG}. */
+  profile(p: ProfileJson): this {
+    (this.omneo().profiles ??= []).push({ tags: [CARE_TAG], ...p });
+    return this;
+  }
+
+  /** Approved destinations, one entry per host (`*.S` for the subdomains of S). */
+  destination(...hosts: string[]): this {
+    (this.doc.data_destinations ??= []).push(...hosts.map((host) => ({ host })));
+    return this;
+  }
+
+  /**
+   * Care register entries (each with a reason, added 30 days ago). The first call makes the
+   * register, with `tag` (default {@link CARE_TAG}); `care([])` makes an empty one. A `tag`
+   * given later replaces the register's.
+   */
+  care(entries: CareEntryJson[], tag?: unknown): this {
+    const register = (this.doc.care_register ??= { tag: CARE_TAG, profiles: [] });
+    if (tag !== undefined) register.tag = tag;
+    (register.profiles ??= []).push(...entries.map((e) => ({ reason: 'vulnerable customer', added_at: daysAgo(30), ...e })));
     return this;
   }
 
