@@ -301,3 +301,100 @@ describe('what is not an input error', () => {
     expect(s.omneo.tokens).toHaveLength(1);
   });
 });
+
+describe('the data-handling sections (webhooks, profiles, data_destinations, care_register)', () => {
+  const hook = (extra: Record<string, unknown> = {}) => ({ id: 4, trigger: 'profile.updated', url: 'https://hooks.acme.example/omneo', is_active: true, user_id: 31, ...extra });
+  const withHooks = (...webhooks: unknown[]) => ({ tenant: 'a', omneo: { webhooks } });
+  const withProfiles = (...profiles: unknown[]) => ({ tenant: 'a', omneo: { profiles } });
+  const withCare = (care_register: unknown) => ({ tenant: 'a', care_register });
+  const withDestinations = (...data_destinations: unknown[]) => ({ tenant: 'a', data_destinations });
+  const { id: _noId, ...hookWithoutId } = hook();
+
+  // Each: the snapshot, and the exact one-line message naming its JSON path.
+  it.each([
+    ['a webhook without an id', withHooks(hook(), hookWithoutId), 'snapshot.omneo.webhooks[1].id: missing (expected string or number)'],
+    ['a webhook with a null id', withHooks(hook({ id: null })), 'snapshot.omneo.webhooks[0].id: expected string or number, got null'],
+    ['a webhook id that is an object', withHooks(hook({ id: { n: 4 } })), 'snapshot.omneo.webhooks[0].id: expected string or number, got object'],
+    ['a webhook that is not an object', withHooks('https://hooks.acme.example/omneo'), 'snapshot.omneo.webhooks[0]: expected object, got string'],
+    ['webhooks that are not a list', { tenant: 'a', omneo: { webhooks: {} } }, 'snapshot.omneo.webhooks: expected array, got object'],
+    ['is_active a string', withHooks(hook({ is_active: 'true' })), 'snapshot.omneo.webhooks[0].is_active: expected boolean, got string'],
+    ['is_active a number', withHooks(hook(), hook({ is_active: 0 })), 'snapshot.omneo.webhooks[1].is_active: expected boolean, got number'],
+    ['a webhook owner that is not an id', withHooks(hook({ user_id: [31] })), 'snapshot.omneo.webhooks[0].user_id: expected string or number, got array'],
+    ['a trigger that is not a string', withHooks(hook({ trigger: 7 })), 'snapshot.omneo.webhooks[0].trigger: expected string, got number'],
+    ['a profile without an id', withProfiles({ id: 55, tags: [] }, { tags: ['vip'] }), 'snapshot.omneo.profiles[1].id: missing (expected string or number)'],
+    ['a profile id that is a boolean', withProfiles({ id: true }), 'snapshot.omneo.profiles[0].id: expected string or number, got boolean'],
+    ['tags that are a string', withProfiles({ id: 55, tags: 'handle-with-care' }), 'snapshot.omneo.profiles[0].tags: expected array, got string'],
+    ['tags that are an object', withProfiles({ id: 55, tags: { 0: 'vip' } }), 'snapshot.omneo.profiles[0].tags: expected array, got object'],
+    ['a tag that is a number', withProfiles({ id: 55, tags: ['vip', 7] }), 'snapshot.omneo.profiles[0].tags[1]: expected string, got number'],
+    ['a tag that is null', withProfiles({ id: 55, tags: [null] }), 'snapshot.omneo.profiles[0].tags[0]: expected string, got null'],
+    ['a care register that is a list', withCare([]), 'snapshot.care_register: expected object, got array'],
+    ['a care register without a tag', withCare({ profiles: [] }), 'snapshot.care_register.tag: missing (expected string)'],
+    ['a care register with a null tag', withCare({ tag: null, profiles: [] }), 'snapshot.care_register.tag: expected string, got null'],
+    ['a care register with an empty tag', withCare({ tag: '', profiles: [] }), 'snapshot.care_register.tag: must not be empty'],
+    ['a care register with a numeric tag', withCare({ tag: 1, profiles: [] }), 'snapshot.care_register.tag: expected string, got number'],
+    ['a care register with a list for a tag', withCare({ tag: ['handle-with-care'] }), 'snapshot.care_register.tag: expected string, got array'],
+    ['care profiles that are not a list', withCare({ tag: 'x', profiles: { profile_id: 55 } }), 'snapshot.care_register.profiles: expected array, got object'],
+    ['a care entry without profile_id', withCare({ tag: 'x', profiles: [{ profile_id: 55 }, { reason: 'vulnerable customer' }] }), 'snapshot.care_register.profiles[1].profile_id: missing (expected string or number)'],
+    ['a care entry with a null profile_id', withCare({ tag: 'x', profiles: [{ profile_id: null }] }), 'snapshot.care_register.profiles[0].profile_id: expected string or number, got null'],
+    ['a care entry whose reason is a number', withCare({ tag: 'x', profiles: [{ profile_id: 55, reason: 3 }] }), 'snapshot.care_register.profiles[0].reason: expected string, got number'],
+    ['a care entry whose added_at does not parse', withCare({ tag: 'x', profiles: [{ profile_id: 55, added_at: 'March' }] }), 'snapshot.care_register.profiles[0].added_at: not an ISO 8601 timestamp'],
+    ['a destination without a host', withDestinations({ host: 'hooks.acme.example' }, { note: 'crm' }), 'snapshot.data_destinations[1].host: missing (expected string)'],
+    ['a destination with an empty host', withDestinations({ host: '' }), 'snapshot.data_destinations[0].host: must not be empty'],
+    ['a destination host that is a number', withDestinations({ host: 443 }), 'snapshot.data_destinations[0].host: expected string, got number'],
+    ['a destination host that is null', withDestinations({ host: null }), 'snapshot.data_destinations[0].host: expected string, got null'],
+    ['a destination that is a bare string', withDestinations('hooks.acme.example'), 'snapshot.data_destinations[0]: expected object, got string'],
+    ['destinations that are not a list', { tenant: 'a', data_destinations: { host: 'x' } }, 'snapshot.data_destinations: expected array, got object'],
+  ])('rejects %s', (_what, value, message) => {
+    expect(rejection(value).message).toBe(message);
+  });
+
+  it('never puts a webhook url in the message', () => {
+    const r = rejection(withHooks(hook({ url: 'https://hooks.acme.example/omneo?key=sk_live_123', is_active: 'yes' })));
+    expect(r.message).toBe('snapshot.omneo.webhooks[0].is_active: expected boolean, got string');
+  });
+
+  it.each([
+    ['missing', undefined],
+    ['null', null],
+    ['a number', 443],
+    ['an object', { host: 'hooks.acme.example' }],
+    ['not parseable', 'https://'],
+    ['relative', '/omneo'],
+  ])('accepts a webhook url that is %s: it is DAT-01, not an input error', (_what, url) => {
+    const s = parseSnapshot(withHooks(hook({ url })));
+    expect(s.omneo.webhooks[0]).toMatchObject({ id: '4', url: typeof url === 'string' ? url : null });
+  });
+
+  it('reads a webhook’s is_active absent or null as active, and its ids as strings', () => {
+    const { is_active: _drop, ...noActive } = hook();
+    const s = parseSnapshot(withHooks(noActive, hook({ id: '5', is_active: null, user_id: '31' }), hook({ id: 6, is_active: false, user_id: null })));
+    expect(s.omneo.webhooks).toEqual([
+      { id: '4', trigger: 'profile.updated', url: 'https://hooks.acme.example/omneo', is_active: true, user_id: '31' },
+      { id: '5', trigger: 'profile.updated', url: 'https://hooks.acme.example/omneo', is_active: true, user_id: '31' },
+      { id: '6', trigger: 'profile.updated', url: 'https://hooks.acme.example/omneo', is_active: false, user_id: null },
+    ]);
+  });
+
+  it('reads a profile’s tags missing or null as no tags', () => {
+    expect(parseSnapshot(withProfiles({ id: 55, tags: null }, { id: '56' })).omneo.profiles).toEqual([
+      { id: '55', tags: [] },
+      { id: '56', tags: [] },
+    ]);
+  });
+
+  it('reads a care register null as none, and one without profiles as empty', () => {
+    expect(parseSnapshot(withCare(null)).care_register).toBeNull();
+    expect(parseSnapshot({ tenant: 'a' }).care_register).toBeNull();
+    expect(parseSnapshot(withCare({ tag: ' handle-with-care ' })).care_register).toEqual({ tag: ' handle-with-care ', profiles: [] });
+    expect(parseSnapshot(withCare({ tag: 'x', profiles: [{ profile_id: 55 }] })).care_register!.profiles).toEqual([{ profile_id: '55', reason: null, added_at: null }]);
+  });
+
+  it('reads destinations as given, wildcards included, and absent or null as none', () => {
+    expect(parseSnapshot(withDestinations({ host: 'HOOKS.acme.example', note: 'x' }, { host: '*.crm.example' })).data_destinations).toEqual([
+      { host: 'HOOKS.acme.example' },
+      { host: '*.crm.example' },
+    ]);
+    expect(parseSnapshot({ tenant: 'a', data_destinations: null }).data_destinations).toEqual([]);
+    expect(parseSnapshot({ tenant: 'a' }).data_destinations).toEqual([]);
+  });
+});
