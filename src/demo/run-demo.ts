@@ -171,7 +171,12 @@ export function formatDemoReport(r: DemoReport): string {
   }
   if (r.top.length > 0) {
     lines.push('', `top findings (of ${Object.values(r.open).reduce((n, c) => n + SEVERITIES.reduce((m, sv) => m + c[sv], 0), 0)} open; the evidence is in the digest's CSV):`);
-    for (const f of r.top) lines.push(`  [${f.severity.toUpperCase()}] ${f.rule} ${f.subject_type.replace(/_/g, ' ')} ${f.subject_label}: ${f.title}`);
+    for (const f of r.top) {
+    // A label that already says what it is (`webhook 2 (profile.updated)`) is not prefixed with its type again.
+    const type = f.subject_type.replace(/_/g, ' ');
+    const subject = f.subject_label.startsWith(`${type} `) ? f.subject_label : `${type} ${f.subject_label}`;
+    lines.push(`  [${f.severity.toUpperCase()}] ${f.rule} ${subject}: ${f.title}`);
+  }
   }
   lines.push('');
   if (r.smtp) lines.push('digest: sent through SMTP (SMTP_URL)');
