@@ -32,7 +32,9 @@ export function snapshotWebhook({ id, trigger, url, is_active, user_id, created_
 export function snapshotUrl(url: string | null): string {
   const scheme = schemeOf(url);
   const host = webhookHost(url);
-  if (host === null || scheme === null) return scheme === null ? '' : `${scheme}:`;
+  // Without a host, what stands before the first colon may be a key (`AKIA…:secret@bucket`), not a scheme:
+  // only the two schemes the rules name are kept (DAT-01's evidence does the same).
+  if (host === null || scheme === null) return scheme === 'http' || scheme === 'https' ? `${scheme}:` : '';
   return `${scheme}://${host}/`;
 }
 

@@ -15,21 +15,26 @@ const URLS = [
   'https://:443/s3cr3t-Key', // empty host
   'not a url s3cr3t-Key',
   'mailto:s3cr3t-Key@acme.example',
+  's3cr3t-Key:password@bucket/x', // what stands before the colon is a key, not a scheme
   '',
 ];
 
 describe('snapshotUrl', () => {
-  it.each(URLS)('keeps the scheme and host of %j and nothing else', (url) => {
+  it.each(URLS)('keeps what the rules judge of %j (host, and whether it is https) and nothing else', (url) => {
     const cut = snapshotUrl(url);
     expect(webhookHost(cut)).toBe(webhookHost(url));
-    expect(schemeOf(cut)).toBe(schemeOf(url));
-    expect(cut).not.toContain('s3cr3t-Key');
+    expect(schemeOf(cut) === 'https').toBe(schemeOf(url) === 'https');
+    // With a host the scheme is kept as it is; without one only http and https are (the others may be a key).
+    if (webhookHost(url) !== null || ['http', 'https'].includes(schemeOf(url) ?? '')) expect(schemeOf(cut)).toBe(schemeOf(url));
+    else expect(cut).toBe('');
+    expect(cut.toLowerCase()).not.toContain('s3cr3t-key');
   });
 
   it('writes the common case plainly', () => {
     expect(snapshotUrl('HTTPS://Hooks.Acme.Example.:8443/in?key=1')).toBe('https://hooks.acme.example/');
     expect(snapshotUrl('http://[::1]:8080/x')).toBe('http://[::1]/');
-    expect(snapshotUrl('mailto:a@b.example')).toBe('mailto:');
+    expect(snapshotUrl('mailto:a@b.example')).toBe('');
+    expect(snapshotUrl('https:hooks.acme.example/x')).toBe('https:');
     expect(snapshotUrl(null)).toBe('');
   });
 });
