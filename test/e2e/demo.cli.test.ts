@@ -113,7 +113,8 @@ describe('warden demo on embedded defaults', () => {
     expect(again.map((r) => r.counts?.approval_emails ?? 0)).toEqual(audits.map(() => 0));
     expect(again.map((r) => (r.counts?.deadline_emails ?? 0) + (r.counts?.late_emails ?? 0))).toEqual(audits.map(() => 0));
     expect(readdirSync(join(dir, 'outbox')).filter((f) => f.endsWith('.eml'))).toHaveLength(6 + approvalEmails + deadlineEmails);
-  });
+    // Two whole demos on PGlite (six audit jobs and a digest each): some 28 s on a busy 2-core machine.
+  }, 90_000);
 });
 
 describe('warden demo through the real fleet', () => {
