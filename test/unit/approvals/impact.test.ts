@@ -3,15 +3,8 @@
 // integration each serves (its latest use's user agent), the other admins left,
 // a token's last uses newest first and capped, and the same in words.
 import { describe, expect, it } from 'vitest';
-import {
-  affectedEmail,
-  impactOf,
-  impactSentences,
-  isApprovalKind,
-  LAST_USES_SHOWN,
-  tokenRevocationImpact,
-  userRemovalImpact,
-} from '../../../src/approvals/impact.js';
+import { LAST_USES_SHOWN, tokenRevocationImpact, userRemovalImpact } from '../../../src/approvals/impact.js';
+import { affectedEmail, impactOf, impactSentences, isApprovalKind } from '../../../src/approvals/kinds.js';
 import { AS_OF_MS, daysAgo, role, snapshot } from '../../support/snapshot-builder.js';
 
 const asJson = (v: object) => ({ ...v }) as Record<string, unknown>;
