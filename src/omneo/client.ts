@@ -23,6 +23,7 @@ import type {
   OmneoTokenIdentity,
   OmneoTransaction,
   OmneoUser,
+  OmneoWebhook,
 } from './types.js';
 
 /** Options of {@link OmneoClient}; timeouts, retries and backoff are the outbound layer's {@link HttpPolicy}. */
@@ -155,6 +156,26 @@ export class OmneoClient {
     return this.#item<OmneoProfile>('/profiles/{id}', id);
   }
 
+  /**
+   * A profile's tags and nothing else of it (no name, no contact detail), or
+   * `null` when the platform has no such profile (a `404`). Missing or null
+   * `tags` read as none.
+   */
+  async profileTags(id: number | string): Promise<string[] | null> {
+    const profile = await this.#item<Partial<OmneoProfile>>('/profiles/{id}', id);
+    return profile === null ? null : this.#tagsOf(profile, { method: 'GET', route: '/profiles/{id}' });
+  }
+
+  /**
+   * Replaces a profile's tags (`PUT /profiles/{id}` with `{tags}`); the platform answers the profile.
+   * @returns the tags the platform now holds, or `null` when there is no such profile
+   */
+  async setProfileTags(id: number | string, tags: readonly string[]): Promise<string[] | null> {
+    // Setting the same tags again leaves the same state: safe to retry.
+    const profile = await this.#put<Partial<OmneoProfile>>('/profiles/{id}', id, { tags: [...tags] });
+    return profile === null ? null : this.#tagsOf(profile, { method: 'PUT', route: '/profiles/{id}' });
+  }
+
   /** Every profile, one page at a time. */
   profilePages(): AsyncGenerator<OmneoProfile[]> {
     return this.#pages<OmneoProfile>('/profiles');
@@ -189,6 +210,31 @@ export class OmneoClient {
     return this.#delete('/profiles/{id}/purge', id, this.#purgeMethod);
   }
 
+  // Webhooks
+
+  /** Every webhook subscription, one page at a time. Their URLs may carry a key: never log them whole. */
+  webhookPages(): AsyncGenerator<OmneoWebhook[]> {
+    return this.#pages<OmneoWebhook>('/webhooks');
+  }
+
+  /** A webhook subscription, or `null` when there is none with that id. */
+  async getWebhook(id: number | string): Promise<OmneoWebhook | null> {
+    return this.#item<OmneoWebhook>('/webhooks/{id}', id);
+  }
+
+  /**
+   * Turns a webhook subscription on or off (`PUT /webhooks/{id}` with `is_active`).
+   * @returns the webhook as the platform now holds it, or `null` when it is gone
+   */
+  async setWebhookActive(id: number | string, active: boolean): Promise<OmneoWebhook | null> {
+    return this.#put<OmneoWebhook>('/webhooks/{id}', id, { is_active: active });
+  }
+
+  /** @returns `true` when deleted now, `false` when it was already gone */
+  async deleteWebhook(id: number | string): Promise<boolean> {
+    return this.#delete('/webhooks/{id}', id, 'DELETE');
+  }
+
   // Plumbing
 
   async #item<T>(route: Route, id: number | string): Promise<T | null> {
@@ -196,6 +242,14 @@ export class OmneoClient {
     const { status, body } = await this.#request({ ...call, idempotent: true, accept: [404] });
     if (status === 404) return null;
     return unwrap<T>(body, () => this.#shapeError(call, 'expected {data}'));
+  }
+
+  /** A `PUT` of a whole-field update, answered `{data}`; `null` on a 404. Idempotent: the same body sets the same state. */
+  async #put<T>(route: Route, id: number | string, body: unknown): Promise<T | null> {
+    const call = { method: 'PUT', route, resourceId: String(id) } as const;
+    const { status, body: answer } = await this.#request({ ...call, body, idempotent: true, accept: [404] });
+    if (status === 404) return null;
+    return unwrap<T>(answer, () => this.#shapeError(call, 'expected {data}'));
   }
 
   async #delete(route: Route, id: number | string, method: HttpMethod): Promise<boolean> {
@@ -231,6 +285,14 @@ export class OmneoClient {
 
   #request(spec: HttpRequest): Promise<{ status: number; body: unknown }> {
     return this.#http.request(spec);
+  }
+
+  /** A profile's tags; missing or null is none, anything but an array of strings is not the platform's shape. */
+  #tagsOf(profile: Partial<OmneoProfile>, call: OmneoCall): string[] {
+    const tags: unknown = profile.tags;
+    if (tags === undefined || tags === null) return [];
+    if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) throw this.#shapeError(call, 'expected tags to be an array of strings');
+    return tags as string[];
   }
 
   #shapeError(call: OmneoCall, problem: string): OmneoApiError {

@@ -76,9 +76,39 @@ export interface OmneoProfile {
   last_name: string;
   email: string | null;
   mobile_phone: string | null;
+  /** Free-text labels, e.g. `handle-with-care`; `PUT /profiles/{id}` with `tags` replaces them. Absent on a platform that sends none. */
+  tags?: string[];
   created_at: string;
   updated_at: string;
 }
+
+/** A profile's tags only: what a snapshot keeps of a profile on the care register (never names or contact details). */
+export interface OmneoProfileTags {
+  id: number | string;
+  tags: string[];
+}
+
+/** A webhook subscription: where the platform pushes events (and the customer data in them). */
+export interface OmneoWebhook {
+  id: number;
+  /** The event that fires it, e.g. `profile.updated`. */
+  trigger: string;
+  /** Where the events go. May carry a key in its path or query: never logged or printed whole. */
+  url: string;
+  namespace: string | null;
+  /** The user that owns it. */
+  user_id: number | null;
+  is_active: boolean;
+  retry_daily: boolean;
+  retry_hourly: boolean;
+  queue: string | null;
+  condition: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What a snapshot keeps of a webhook (docs/rules.md "Snapshot format"). */
+export type OmneoSnapshotWebhook = Pick<OmneoWebhook, 'id' | 'trigger' | 'url' | 'is_active' | 'user_id' | 'created_at' | 'updated_at'>;
 
 export interface OmneoTransaction {
   id: number;
@@ -111,4 +141,8 @@ export interface OmneoSnapshotPart {
   users: OmneoUser[];
   tokens: OmneoToken[];
   audits: OmneoAudit[];
+  /** The `webhooks` part. */
+  webhooks?: OmneoSnapshotWebhook[];
+  /** The `care` part: the tags of each care-register profile the platform has. */
+  profiles?: OmneoProfileTags[];
 }

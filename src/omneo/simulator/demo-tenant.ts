@@ -1,19 +1,24 @@
 /**
- * The seeded demo tenant. Like the public example (test/fixtures/acme.snapshot.json)
- * it triggers every rule family, but its instants are relative to the moment it
- * is built, so `warden demo` finds the same problems whatever the date.
+ * The seeded demo tenant. Like the public examples (test/fixtures/acme.snapshot.json
+ * and data.snapshot.json) it triggers every rule family, but its instants are
+ * relative to the moment it is built, so `warden demo` finds the same problems
+ * whatever the date.
  *
  * It holds both sides: what the platform serves (users, tokens, audits,
- * profiles) and what Warden keeps about the tenant itself (directory, allowlist,
- * locations, secrets, erasure requests), which the demo imports.
+ * profiles and their tags, webhooks) and what Warden keeps about the tenant
+ * itself (directory, allowlist, locations, secrets, erasure requests, data
+ * destinations, care register), which the demo imports.
  */
 import { DAY_MS } from '../../rules/time.js';
-import type { OmneoAudit, OmneoProfile, OmneoRole, OmneoToken, OmneoTransaction, OmneoUser } from '../types.js';
+import type { OmneoAudit, OmneoProfile, OmneoRole, OmneoToken, OmneoTransaction, OmneoUser, OmneoWebhook } from '../types.js';
+import { snapshotWebhook } from '../gather.js';
 import { generateProfile, transactionsFor } from './profiles.js';
 import { seededRandom } from './synthetic-tenant.js';
 import type { AllowlistRow } from '../../allowlist/allowlist-csv.js';
 
 export const DEMO_TENANT = 'demo';
+/** The demo's care-register tag: the ledger's default for every tenant. */
+const DEMO_CARE_TAG = 'handle-with-care';
 
 export interface DirectoryPerson {
   email: string;
@@ -55,6 +60,20 @@ export interface PlatformData {
   transactions: OmneoTransaction[];
   /** Profiles deleted the standard (soft) way: hidden from the API, but not erased. */
   softDeletedProfileIds: number[];
+  /** Webhook subscriptions: where the platform pushes customer data. */
+  webhooks: OmneoWebhook[];
+}
+
+export interface DestinationRow {
+  /** Lower-case; `*.S` for any subdomain of S. */
+  host: string;
+  note: string | null;
+}
+
+export interface CareRow {
+  profile_id: string;
+  reason: string;
+  added_at: string;
 }
 
 /** What Warden keeps about the tenant itself: the demo imports it. */
@@ -64,6 +83,9 @@ export interface TenantSideData {
   locations: LocationRow[];
   secrets: SecretRow[];
   erasure_requests: ErasureRequestRow[];
+  data_destinations: DestinationRow[];
+  /** The care register; its tag is the tenant's (`handle-with-care` unless set otherwise). */
+  care_register: CareRow[];
 }
 
 export interface DemoTenant extends TenantSideData {
@@ -191,6 +213,44 @@ export function demoTenant({ nowMs = Date.now(), seed = 'demo', extraProfiles = 
   ];
   const profiles = named.map(([id, first, last]) => generateProfile(id, random, ago, first, last));
   for (let i = 0; i < extraProfiles; i++) profiles.push(generateProfile(1001 + i, random, ago));
+  // The care register's profiles, as in the public data example (58 is not on the platform: CARE-02).
+  // Drawn from their own sequence, so the profiles above stay what they were.
+  const careRandom = seededRandom(`${seed}:care`);
+  const cared: [number, string, string, string[]][] = [
+    [55, 'Iris', 'Grant', [' Handle-With-Care', 'vip']], // tag match ignores case and spaces: no finding
+    [56, 'Owen', 'Reid', ['vip']], // CARE-01
+    [57, 'Nina', 'Shaw', []], // CARE-01
+  ];
+  for (const [id, first, last, tags] of cared) profiles.push({ ...generateProfile(id, careRandom, ago, first, last), tags });
+
+  // Where the platform pushes customer data, as in the public data example.
+  const webhook = (id: number, trigger: string, url: string, userId: number | null, isActive = true): OmneoWebhook => ({
+    id,
+    trigger,
+    url,
+    namespace: null,
+    user_id: userId,
+    is_active: isActive,
+    retry_daily: false,
+    retry_hourly: true,
+    queue: null,
+    condition: null,
+    created_at: ago(200),
+    updated_at: ago(200),
+  });
+  const webhooks = [
+    webhook(1, 'profile.updated', 'https://hooks.demo.example/omneo', 6),
+    // Plain http, with a key in its query that must never be printed: DAT-01.
+    webhook(2, 'transaction.created', 'http://reports.demo.example/ingest?key=demo-report-key', 6),
+    // Owned by a human (Cara Diaz, a manager): DAT-03.
+    webhook(3, 'profile.created', 'https://eu.crm.example/in', 3),
+    // Not an approved destination: DAT-02.
+    webhook(4, 'profile.updated', 'https://paste.example.net/x', 6),
+    // Inactive: no finding, though insecure and ownerless.
+    webhook(5, 'profile.updated', 'http://legacy.demo.example/old', 99, false),
+    // The bare name does not match `*.crm.example`: DAT-02; its owner is gone: DAT-03.
+    webhook(6, 'order.created', 'https://crm.example/orders', 99),
+  ];
 
   return {
     tenant: DEMO_TENANT,
@@ -201,6 +261,7 @@ export function demoTenant({ nowMs = Date.now(), seed = 'demo', extraProfiles = 
       profiles,
       transactions: transactionsFor(profiles, random, ago),
       softDeletedProfileIds: [777],
+      webhooks,
     },
     directory: {
       people: [
@@ -241,22 +302,42 @@ export function demoTenant({ nowMs = Date.now(), seed = 'demo', extraProfiles = 
       { id: 'er-1004', profile_id: 777, received_at: ago(9), status: 'received', verified_at: null }, // PRV-03
       { id: 'er-1005', profile_id: 905, received_at: ago(3), status: 'failed', verified_at: null }, // PRV-04
     ],
+    data_destinations: [
+      { host: 'hooks.demo.example', note: 'our own integration hub' },
+      { host: '*.crm.example', note: 'the CRM, any region' },
+    ],
+    care_register: [
+      { profile_id: '55', reason: 'vulnerable customer', added_at: ago(270) },
+      { profile_id: '56', reason: 'complaint in progress', added_at: ago(210) },
+      { profile_id: '57', reason: 'staff member', added_at: ago(210) },
+      { profile_id: '58', reason: 'vulnerable customer', added_at: ago(210) },
+    ],
   };
 }
 
 /** The demo as a whole snapshot (docs/rules.md "Snapshot format"): platform records as the API serves them plus the tenant side. */
 export function demoSnapshot(tenant: DemoTenant, capturedAt?: string): Record<string, unknown> {
-  const { users, tokens, audits } = tenant.platform;
+  const { users, tokens, audits, webhooks, profiles } = tenant.platform;
+  const cared = new Set(tenant.care_register.map((c) => c.profile_id));
   // A copy, as a file would give it: parseSnapshot normalises its input in place.
   return structuredCopy({
     tenant: tenant.tenant,
     ...(capturedAt ? { captured_at: capturedAt } : {}),
-    omneo: { users, tokens, audits },
+    omneo: {
+      users,
+      tokens,
+      audits,
+      webhooks: webhooks.map(snapshotWebhook),
+      // As gathering keeps them: the register's profiles the platform has, tags only.
+      profiles: profiles.filter((p) => cared.has(String(p.id))).map((p) => ({ id: p.id, tags: p.tags ?? [] })),
+    },
     directory: tenant.directory,
     allowlist: tenant.allowlist,
     locations: tenant.locations,
     secrets: tenant.secrets,
     erasure_requests: tenant.erasure_requests,
+    data_destinations: tenant.data_destinations.map((d) => ({ host: d.host })),
+    care_register: { tag: DEMO_CARE_TAG, profiles: tenant.care_register },
   });
 }
 

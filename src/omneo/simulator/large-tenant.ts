@@ -55,6 +55,7 @@ export function largeTenant({ seed = 'demo', users, profiles = users, nowMs = Da
       profiles: generated,
       transactions: transactionsFor(generated, random, ago),
       softDeletedProfileIds: [],
+      webhooks: [],
     },
     people,
   };

@@ -1,12 +1,13 @@
 /**
  * The simulator's in-memory platform: users (and the hashes of their
- * passwords), tokens, audits, profiles and transactions, with the platform's
+ * passwords), tokens, audits, profiles (with their tags), transactions and
+ * webhook subscriptions, with the platform's
  * side effects (deleting a user deletes its tokens; a soft delete is audited;
  * a purge may lag or be silently dropped).
  * No HTTP here: the server maps requests onto these methods.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { OmneoAudit, OmneoProfile, OmneoToken, OmneoTransaction, OmneoUser } from '../types.js';
+import type { OmneoAudit, OmneoProfile, OmneoToken, OmneoTransaction, OmneoUser, OmneoWebhook } from '../types.js';
 import type { PlatformData } from './demo-tenant.js';
 
 export interface PurgeOutcome {
@@ -34,14 +35,19 @@ export class PlatformStore {
    * the user objects, which the API answers as they are: the password is never one of their fields.
    */
   readonly #passwords = new Map<number, { salt: Buffer; hash: Buffer }>();
+  /** Webhook subscriptions by id, in the order they were made. */
+  readonly webhooks = new Map<number, OmneoWebhook>();
   #nextAuditId: number;
   #nextTokenId = 1;
+  #nextWebhookId: number;
 
   constructor(data: PlatformData) {
     this.users = data.users.map((u) => structuredClone(u));
     for (const t of data.tokens) this.tokens.set(t.id, structuredClone(t));
     this.audits = data.audits.map((a) => ({ ...a }));
-    for (const p of data.profiles) this.#profiles.set(p.id, { ...p });
+    for (const p of data.profiles) this.#profiles.set(p.id, { ...p, tags: [...(p.tags ?? [])] });
+    for (const w of data.webhooks) this.webhooks.set(w.id, { ...w });
+    this.#nextWebhookId = data.webhooks.reduce((max, w) => Math.max(max, w.id), 0) + 1;
     for (const id of data.softDeletedProfileIds) this.#softDeleted.add(id);
     for (const tx of data.transactions) {
       const list = this.#transactions.get(tx.profile_id) ?? [];
@@ -139,6 +145,27 @@ export class PlatformStore {
     return [...this.#profiles.values()].filter((p) => !this.#softDeleted.has(p.id));
   }
 
+  /**
+   * Replaces a visible profile's tags, as `PUT /profiles/{id}` does, and audits the update.
+   * @returns the profile, or `undefined` when the API cannot see it
+   */
+  setProfileTags(id: number, tags: string[], actorId: number | null, nowMs: number): OmneoProfile | undefined {
+    const profile = this.visibleProfile(id, nowMs);
+    if (!profile) return undefined;
+    profile.tags = [...tags];
+    profile.updated_at = new Date(nowMs).toISOString();
+    this.#audit(actorId, 'updated', 'Profile', id, id, nowMs);
+    return profile;
+  }
+
+  /** Adds a webhook subscription with the next id. */
+  createWebhook(fields: Omit<OmneoWebhook, 'id' | 'created_at' | 'updated_at'>, nowMs: number): OmneoWebhook {
+    const now = new Date(nowMs).toISOString();
+    const webhook: OmneoWebhook = { id: this.#nextWebhookId++, ...fields, created_at: now, updated_at: now };
+    this.webhooks.set(webhook.id, webhook);
+    return webhook;
+  }
+
   transactionsOf(profileId: number, nowMs: number): OmneoTransaction[] | undefined {
     return this.visibleProfile(profileId, nowMs) ? (this.#transactions.get(profileId) ?? []) : undefined;
   }
@@ -179,7 +206,7 @@ export class PlatformStore {
     this.#settle(nowMs);
     this.#purging.delete(profile.id);
     this.#softDeleted.delete(profile.id);
-    this.#profiles.set(profile.id, { ...profile });
+    this.#profiles.set(profile.id, { ...profile, tags: [...(profile.tags ?? [])] });
     this.#transactions.set(profile.id, transactions.map((t) => ({ ...t })));
   }
 

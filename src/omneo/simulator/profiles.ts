@@ -19,6 +19,7 @@ export function generateProfile(
     last_name: last,
     email: `${first}.${last}.${id}@customers.example`.toLowerCase(),
     mobile_phone: `+614${String(10_000_000 + Math.floor(random() * 89_999_999))}`,
+    tags: [],
     created_at: created,
     updated_at: created,
   };

@@ -27,6 +27,7 @@ import { API_PREFIX, type Route, type SimState } from './routes/route.js';
 import { scimRoutes } from './routes/scim.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { seededRandom } from './synthetic-tenant.js';
 
 export type { ScriptedFault } from './faults.js';
@@ -150,6 +151,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     ...tokenRoutes(state),
     ...auditRoutes(state),
     ...profileRoutes(state),
+    ...webhookRoutes(state),
     ...scimRoutes(state),
     ...barcodeRoutes(state),
   ];

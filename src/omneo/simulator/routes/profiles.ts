@@ -1,8 +1,8 @@
 /**
- * The simulator's customer profiles: search, read, soft delete, transactions,
- * and the purge (with its faults: lagging and dropped purges).
+ * The simulator's customer profiles: search, read, tags (`PUT` with `tags`),
+ * soft delete, transactions, and the purge (with its faults: lagging and dropped purges).
  */
-import { noContent, notFound, paginate, item } from '../answers.js';
+import { invalid, noContent, notFound, paginate, item } from '../answers.js';
 import { API_PREFIX, api, type Route, type SimState } from './route.js';
 
 export function profileRoutes({ store, maxPageSize, origin, faults, random }: SimState): Route[] {
@@ -24,6 +24,15 @@ export function profileRoutes({ store, maxPageSize, origin, faults, random }: Si
       return paginate(query, `${origin()}${API_PREFIX}/profiles`, profiles, maxPageSize);
     }),
     api('GET', '/profiles/{id}', ({ params }) => item(store.visibleProfile(Number(params[0]), Date.now()))),
+    // Only `tags` is served: the simulator's point is the handle-with-care practice, not editing customers.
+    api('PUT', '/profiles/{id}', ({ params, body, actor }) => {
+      const id = Number(params[0]);
+      if (!store.visibleProfile(id, Date.now())) return notFound();
+      const tags = (body as { tags?: unknown } | null | undefined)?.tags;
+      if (tags === undefined) return item(store.visibleProfile(id, Date.now()));
+      if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) return invalid({ tags: ['The tags must be an array of strings.'] });
+      return item(store.setProfileTags(id, tags as string[], actor.user_id, Date.now()));
+    }),
     api('DELETE', '/profiles/{id}', ({ params, actor }) =>
       store.softDeleteProfile(Number(params[0]), actor.user_id, Date.now()) ? noContent() : notFound(),
     ),
