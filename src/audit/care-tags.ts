@@ -69,7 +69,7 @@ interface Added {
 async function addTag(client: OmneoClient, profileId: string, tag: string): Promise<Added> {
   const current = await client.profileTags(profileId);
   if (current === null) return { added: false, gone: true };
-  const tags = withTag(current.tags, tag);
+  const tags = withTag(current, tag);
   if (tags === null) return { added: false, gone: false };
   const after = await client.setProfileTags(profileId, tags);
   return { added: true, gone: after === null };
@@ -103,7 +103,7 @@ export async function addCareTags(deps: CareTagDeps, tenant: Tenant, findings: r
     const act = effect.state === 'interrupted' ? { added: false, gone: false } : (effect.result as Added);
     // Verified apart from the PUT's answer: the profile as the platform gives it to anyone who reads it.
     const seen = act.gone ? null : await deps.client.profileTags(profileId);
-    const verified = seen !== null && withTag(seen.tags, tag) === null;
+    const verified = seen !== null && withTag(seen, tag) === null;
     const result = verified ? 'the profile carries the tag' : seen === null ? '404: the profile is gone' : 'the profile does not carry the tag';
     const ended = await endCareTag(deps.db, claim.id, {
       actor: deps.actor,
