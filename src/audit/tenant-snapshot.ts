@@ -20,18 +20,21 @@ import type { Logger } from '../log/logger.js';
 import { OmneoClient, collect, type OmneoClientOptions } from '../omneo/client.js';
 import { HttpStatusError } from '../outbound/errors.js';
 import { OutboundUrlPolicy } from '../outbound/url-policy.js';
-import { gatherOmneo } from '../omneo/gather.js';
+import { gatherCareProfiles, gatherOmneo, gatherWebhooks } from '../omneo/gather.js';
 import type { OmneoSnapshotPart } from '../omneo/types.js';
 import { assertTokenVariable } from './token-variable.js';
 
 /**
  * What a snapshot can hold; a job asks only for what its rules read.
  * `platform` is users, tokens and audits; `audits` alone is the audits only.
- * `webhooks` is the platform's webhooks; `destinations` the tenant's approved
- * hosts; `care` the care register with, from the platform, the tags of each
- * profile it names.
+ * `webhooks` is the platform's webhooks (`omneo.webhooks`); `destinations` the
+ * tenant's approved hosts; `care` the care register with, from the platform,
+ * the tags of each profile it names (`omneo.profiles`: id and tags only, a
+ * profile the platform answers 404 for left out).
  */
 export type SnapshotPart = 'platform' | 'audits' | 'directory' | 'allowlist' | 'secrets' | 'erasure' | 'webhooks' | 'destinations' | 'care';
+/** The parts read from the platform: they need the tenant's platform token. */
+const PLATFORM_PARTS: readonly SnapshotPart[] = ['platform', 'audits', 'webhooks', 'care'];
 export const ALL_PARTS: readonly SnapshotPart[] = ['platform', 'directory', 'allowlist', 'secrets', 'erasure', 'webhooks', 'destinations', 'care'];
 
 /** The JSON document of docs/rules.md "Snapshot format", as `warden check` reads it. */
@@ -147,22 +150,35 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
   const snapshot: TenantSnapshot = { tenant: tenant.name, captured_at: (options.now ?? new Date()).toISOString() };
 
   // Check everything that can be wrong with the set-up before the first request.
-  const client = parts.has('platform') || parts.has('audits') ? clientFor(tenant, env, { urlPolicy, ...options.client, ...(options.logger ? { logger: options.logger } : {}) }) : undefined;
+  const needsPlatform = PLATFORM_PARTS.some((p) => parts.has(p));
+  const client = needsPlatform ? clientFor(tenant, env, { urlPolicy, ...options.client, ...(options.logger ? { logger: options.logger } : {}) }) : undefined;
   const source = parts.has('directory') && tenant.directory !== null ? parseDirectorySource(tenant.directory, 'tenant directory', urlPolicy) : undefined;
   const scimToken = source?.kind === 'scim' ? tokenFrom(tenant, env, scimTokenEnv(tenant), 'SCIM directory') : undefined;
 
   // A roster file is read before the platform is called: a refused file (src/directory/csv-roster.ts) stops the run first.
   const rosterPeople = source?.kind === 'csv' ? await readDirectory(source) : undefined;
 
-  const [omneo, people = rosterPeople] = await Promise.all([
-    client === undefined
+  // The care register is the ledger's; which of its profiles the platform has, and their tags, the platform's.
+  const care = parts.has('care') ? await listCareRegister(db, tenant.name) : undefined;
+
+  const refused = refusedToken(tenant, tenant.token_env, 'platform');
+  const [omneo, webhooks, profiles, people = rosterPeople] = await Promise.all([
+    client === undefined || !(parts.has('platform') || parts.has('audits'))
       ? undefined
-      : (parts.has('platform') ? gatherOmneo(client) : collect(client.auditPages()).then((audits) => ({ users: [], tokens: [], audits }))).catch(
-          refusedToken(tenant, tenant.token_env, 'platform'),
-        ),
+      : (parts.has('platform') ? gatherOmneo(client) : collect(client.auditPages()).then((audits) => ({ users: [], tokens: [], audits }))).catch(refused),
+    client !== undefined && parts.has('webhooks') ? gatherWebhooks(client).catch(refused) : undefined,
+    client !== undefined && care !== undefined
+      ? gatherCareProfiles(
+          client,
+          care.map((e) => e.profile_id),
+          options.client?.concurrency === undefined ? {} : { concurrency: options.client.concurrency },
+        ).catch(refused)
+      : undefined,
     source?.kind === 'scim' ? readDirectory(source, { token: scimToken, urlPolicy, ...(options.logger ? { logger: options.logger } : {}) }).catch(refusedToken(tenant, scimTokenEnv(tenant), 'SCIM directory')) : undefined,
   ]);
-  if (omneo) snapshot.omneo = omneo;
+  if (omneo || webhooks || profiles) {
+    snapshot.omneo = { ...(omneo ?? { users: [], tokens: [], audits: [] }), ...(webhooks ? { webhooks } : {}), ...(profiles ? { profiles } : {}) };
+  }
   if (people) snapshot.directory = { people };
 
   if (parts.has('allowlist')) {
@@ -215,11 +231,10 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
     snapshot.data_destinations = (await listDestinations(db, tenant.name)).map((d) => ({ host: d.host }));
   }
 
-  if (parts.has('care')) {
-    const entries = await listCareRegister(db, tenant.name);
+  if (care !== undefined) {
     snapshot.care_register = {
       tag: tenant.care_tag,
-      profiles: entries.map((e) => ({ profile_id: e.profile_id, reason: e.reason, added_at: e.added_at.toISOString() })),
+      profiles: care.map((e) => ({ profile_id: e.profile_id, reason: e.reason, added_at: e.added_at.toISOString() })),
     };
   }
   return snapshot;

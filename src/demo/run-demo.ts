@@ -17,7 +17,7 @@ import { migrateToLatest } from '../db/migrate.js';
 import { maskEmails } from '../mail/templates/mask.js';
 import { startSimulator } from '../omneo/simulator/server.js';
 import type { RunRecord } from '../queue/run-ledger.js';
-import { familyOf } from '../rules/engine.js';
+import { ALL_RULE_IDS, familyOf, RULE_FAMILIES } from '../rules/registry.js';
 import { SEVERITIES, type RuleFamily, type Severity } from '../rules/types.js';
 import { secretKey } from '../secrets/secret-box.js';
 import { printable } from '../text/sanitize.js';
@@ -43,6 +43,8 @@ export interface DemoReport {
   runs: RunRecord[];
   /** Open findings in the ledger after the runs, by family and severity. */
   open: Record<RuleFamily, Record<Severity, number>>;
+  /** Open findings by rule, for each rule with any, in the registry's order: which rules the demo shows firing. */
+  rules: Record<string, number>;
   /** The most severe open findings, at most {@link DEMO_TOP_FINDINGS}. */
   top: DemoFinding[];
   /** `.eml` files the digest wrote (outbox transport), newest last. */
@@ -52,8 +54,6 @@ export interface DemoReport {
   outbox: string;
   seconds: number;
 }
-
-const FAMILIES: readonly RuleFamily[] = ['access', 'tokens', 'network', 'secrets', 'privacy'];
 
 export async function runDemo(config: Config, io: AppIo): Promise<DemoReport> {
   const started = Date.now();
@@ -89,9 +89,15 @@ export async function runDemo(config: Config, io: AppIo): Promise<DemoReport> {
         await runner.clear();
       }
 
-      const open = Object.fromEntries(FAMILIES.map((f) => [f, Object.fromEntries(SEVERITIES.map((s) => [s, 0]))])) as DemoReport['open'];
+      const open = Object.fromEntries(RULE_FAMILIES.map((f) => [f, Object.fromEntries(SEVERITIES.map((s) => [s, 0]))])) as DemoReport['open'];
       const findings = await openFindings(db, tenant.name);
-      for (const f of findings) open[familyOf(f.rule)][f.severity as Severity]++;
+      const byRule = new Map<string, number>();
+      for (const f of findings) {
+        open[familyOf(f.rule)][f.severity as Severity]++;
+        byRule.set(f.rule, (byRule.get(f.rule) ?? 0) + 1);
+      }
+      const rules: Record<string, number> = {};
+      for (const id of RULE_FAMILIES.flatMap((f) => ALL_RULE_IDS[f])) if (byRule.has(id)) rules[id] = byRule.get(id)!;
 
       return {
         tenant: tenant.name,
@@ -100,6 +106,7 @@ export async function runDemo(config: Config, io: AppIo): Promise<DemoReport> {
         queue: runner.mode,
         runs,
         open,
+        rules,
         // openFindings is ordered by severity (critical first), then rule and subject.
         top: findings.slice(0, DEMO_TOP_FINDINGS).map((f) => ({
           rule: f.rule,
@@ -157,9 +164,19 @@ export function formatDemoReport(r: DemoReport): string {
   for (const [family, counts] of Object.entries(r.open)) {
     lines.push(`  ${family.padEnd(16)}${SEVERITIES.map((s, i) => String(counts[s]).padStart(i === 0 ? 9 : s.length + 2)).join('')}`);
   }
+  lines.push('', 'rules firing (open findings):');
+  for (const family of Object.keys(r.open) as RuleFamily[]) {
+    const fired = Object.entries(r.rules).filter(([id]) => familyOf(id) === family);
+    if (fired.length > 0) lines.push(`  ${family.padEnd(16)}${fired.map(([id, n]) => `${id} ${n}`).join(', ')}`);
+  }
   if (r.top.length > 0) {
     lines.push('', `top findings (of ${Object.values(r.open).reduce((n, c) => n + SEVERITIES.reduce((m, sv) => m + c[sv], 0), 0)} open; the evidence is in the digest's CSV):`);
-    for (const f of r.top) lines.push(`  [${f.severity.toUpperCase()}] ${f.rule} ${f.subject_type.replace(/_/g, ' ')} ${f.subject_label}: ${f.title}`);
+    for (const f of r.top) {
+    // A label that already says what it is (`webhook 2 (profile.updated)`) is not prefixed with its type again.
+    const type = f.subject_type.replace(/_/g, ' ');
+    const subject = f.subject_label.startsWith(`${type} `) ? f.subject_label : `${type} ${f.subject_label}`;
+    lines.push(`  [${f.severity.toUpperCase()}] ${f.rule} ${subject}: ${f.title}`);
+  }
   }
   lines.push('');
   if (r.smtp) lines.push('digest: sent through SMTP (SMTP_URL)');

@@ -1,10 +1,13 @@
 /**
  * Puts the simulator's demo tenant into the ledger the way a new user would
  * set up a real one: the tenant (platform = the simulator, directory = its SCIM
- * endpoint), then its allowlist, stores, secret versions and erasure requests.
- * Safe to run again: what exists is kept, the allowlist and stores are replaced.
+ * endpoint), then its allowlist, stores, secret versions, erasure requests,
+ * approved data destinations and care register.
+ * Safe to run again: what exists is kept; the allowlist, stores, destinations
+ * and care register are replaced.
  */
 import { replaceAllowlist, replaceLocations } from '../db/allowlist.repository.js';
+import { seedDataRecords } from '../db/data-records-seed.repository.js';
 import type { Tenant } from '../db/database.js';
 import {
   markErasureFailed,
@@ -81,6 +84,11 @@ export async function seedDemoTenant(db: Db, options: SeedDemoOptions): Promise<
     demo.locations.map((l) => ({ id: l.id, name: l.name, closed_at: l.closed_at === null ? null : new Date(l.closed_at) })),
     { actor: DEMO_ACTOR },
   );
+
+  await seedDataRecords(db, name, {
+    destinations: demo.data_destinations,
+    care: demo.care_register.map((c) => ({ profile_id: c.profile_id, reason: c.reason, added_at: new Date(c.added_at) })),
+  });
 
   // One person of each role, to sign in to `warden serve` as (the admin gets the printed link).
   for (const person of DEMO_PEOPLE) {

@@ -1,5 +1,6 @@
 /** The `omneo` part of a snapshot (docs/rules.md "Snapshot format"), read from the platform through the client. */
 import { readAhead } from '../outbound/read-ahead.js';
+import { schemeOf, webhookHost } from '../rules/data/destinations.js';
 import { collect, type OmneoClient } from './client.js';
 import type { OmneoProfileTags, OmneoSnapshotPart, OmneoSnapshotWebhook, OmneoWebhook } from './types.js';
 
@@ -13,9 +14,26 @@ export async function gatherOmneo(client: OmneoClient): Promise<OmneoSnapshotPar
   return { users, tokens, audits };
 }
 
-/** What a snapshot keeps of a webhook: the fields the DAT rules read, nothing of its delivery settings. */
+/**
+ * What a snapshot keeps of a webhook: the fields the DAT rules read, nothing of
+ * its delivery settings, and of its url only what the rules judge (see {@link snapshotUrl}).
+ */
 export function snapshotWebhook({ id, trigger, url, is_active, user_id, created_at, updated_at }: OmneoWebhook): OmneoSnapshotWebhook {
-  return { id, trigger, url, is_active, user_id, created_at, updated_at };
+  return { id, trigger, url: snapshotUrl(url), is_active, user_id, created_at, updated_at };
+}
+
+/**
+ * A webhook url cut down to its scheme and host (`https://hooks.acme.example/`):
+ * its path, query, user info and port may carry a key, and a snapshot is a
+ * file that gets saved and passed around. The rules read the scheme and the
+ * host only (docs/rules.md "Definitions"), so they judge the cut url exactly
+ * as the whole one; a url without a host keeps no more than its scheme.
+ */
+export function snapshotUrl(url: string | null): string {
+  const scheme = schemeOf(url);
+  const host = webhookHost(url);
+  if (host === null || scheme === null) return scheme === null ? '' : `${scheme}:`;
+  return `${scheme}://${host}/`;
 }
 
 /** Every webhook subscription of the tenant, as a snapshot keeps it. */

@@ -52,6 +52,7 @@ describe('text outputs', () => {
     const report: DemoReport = {
       tenant: 'demo', simulatorUrl: 'http://127.0.0.1:1', ledger: 'pglite', queue: 'in-process', runs: [run],
       open: { access: { critical: 1, high: 0, medium: 0, low: 0 }, tokens: { critical: 0, high: 0, medium: 0, low: 0 }, network: { critical: 0, high: 0, medium: 0, low: 0 }, secrets: { critical: 0, high: 0, medium: 0, low: 0 }, privacy: { critical: 0, high: 0, medium: 0, low: 0 }, data: { critical: 0, high: 0, medium: 0, low: 0 } },
+      rules: { 'ACC-01': 1 },
       top: [{ rule: 'ACC-01', severity: 'critical', subject_type: 'user', subject_label: `Bob${HOSTILE}`, title: `Title\n${HOSTILE}` }],
       emails: [], smtp: false, outbox: `/tmp/out${HOSTILE}`, seconds: 1,
     };

@@ -21,6 +21,7 @@ const FINDINGS_OF_JOB: Record<string, number> = {
   'allowlist-audit': 8,
   'secret-rotation': 2,
   'erasure-sweep': 4,
+  'data-handling': 8,
 };
 
 const FAMILY_OF_JOB: Record<string, RuleFamily> = {
@@ -29,6 +30,7 @@ const FAMILY_OF_JOB: Record<string, RuleFamily> = {
   'allowlist-audit': 'network',
   'secret-rotation': 'secrets',
   'erasure-sweep': 'privacy',
+  'data-handling': 'data',
 };
 
 /** Runs every audit job once (each must succeed), as the tests that change the world start from. */

@@ -3,22 +3,13 @@ import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../../src/log/logger.js';
 import { collect, OmneoClient, type OmneoClientOptions } from '../../../src/omneo/client.js';
+import { gatherCareProfiles } from '../../../src/omneo/gather.js';
 import type { Simulator } from '../../../src/omneo/simulator/server.js';
+import { simApi } from '../../support/sim-api.js';
 import { caught, scriptFaults, statusesOf, withSim } from './sim-helpers.js';
 
 const clientFor = (sim: Simulator, options: Partial<OmneoClientOptions> = {}) =>
   new OmneoClient({ baseUrl: sim.url, token: sim.token, backoffBaseMs: 10, backoffCapMs: 50, ...options });
-
-/** A request to the simulator's API as any client would send it, for what Warden's client never sends. */
-async function call(sim: Simulator, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${sim.url}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${sim.token}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : (JSON.parse(text) as unknown) };
-}
 
 describe('webhooks', () => {
   it('lists every webhook page by page, reading ahead, in the platform fields', async () => {
@@ -64,21 +55,21 @@ describe('webhooks', () => {
 
   it('the simulator creates one owned by the caller, and refuses bad fields with a 422 naming each', async () => {
     await withSim({}, async (sim) => {
-      const created = await call(sim, 'POST', '/webhooks', { trigger: 'profile.created', url: 'https://hooks.demo.example/new' });
+      const created = await simApi(sim, 'POST', '/webhooks', { trigger: 'profile.created', url: 'https://hooks.demo.example/new' });
       expect(created.status).toBe(201);
       // The simulator's own token acts as the tenant's first machine account (pos-sync, 6).
       expect(created.body).toMatchObject({ data: { id: 7, user_id: 6, is_active: true, url: 'https://hooks.demo.example/new' } });
       expect((await clientFor(sim).getWebhook(7))?.trigger).toBe('profile.created');
 
-      const bad = await call(sim, 'POST', '/webhooks', { trigger: '', url: 'ftp://x.example/', is_active: 'yes', user_id: -1 });
+      const bad = await simApi(sim, 'POST', '/webhooks', { trigger: '', url: 'ftp://x.example/', is_active: 'yes', user_id: -1 });
       expect(bad).toMatchObject({ status: 422, body: { errors: { trigger: [expect.any(String)], url: [expect.any(String)], is_active: [expect.any(String)], user_id: [expect.any(String)] } } });
-      const badPut = await call(sim, 'PUT', '/webhooks/1', { is_active: 'false', url: 'not a url' });
+      const badPut = await simApi(sim, 'PUT', '/webhooks/1', { is_active: 'false', url: 'not a url' });
       expect(badPut).toMatchObject({ status: 422, body: { errors: { is_active: [expect.any(String)], url: [expect.any(String)] } } });
       // Nothing of a refused request was applied.
       expect(await clientFor(sim).getWebhook(1)).toMatchObject({ is_active: true, url: 'https://hooks.demo.example/omneo' });
       expect((await collect(clientFor(sim).webhookPages())).length).toBe(7);
 
-      const moved = await call(sim, 'PUT', '/webhooks/3', { user_id: 6, url: 'https://eu.crm.example/v2' });
+      const moved = await simApi(sim, 'PUT', '/webhooks/3', { user_id: 6, url: 'https://eu.crm.example/v2' });
       expect(moved).toMatchObject({ status: 200, body: { data: { id: 3, user_id: 6, url: 'https://eu.crm.example/v2' } } });
     });
   });
@@ -103,9 +94,9 @@ describe('profile tags', () => {
       expect(await client.profileTags(56)).toEqual(['vip', 'handle-with-care']);
       expect(await client.setProfileTags(58, ['handle-with-care'])).toBeNull();
 
-      const bad = await call(sim, 'PUT', '/profiles/57', { tags: ['ok', 7] });
+      const bad = await simApi(sim, 'PUT', '/profiles/57', { tags: ['ok', 7] });
       expect(bad).toMatchObject({ status: 422, body: { errors: { tags: [expect.any(String)] } } });
-      expect(await call(sim, 'PUT', '/profiles/57', { tags: 'handle-with-care' })).toMatchObject({ status: 422 });
+      expect(await simApi(sim, 'PUT', '/profiles/57', { tags: 'handle-with-care' })).toMatchObject({ status: 422 });
       expect(await client.profileTags(57)).toEqual([]);
       // The platform audits the update, as it does every change to a profile.
       const audits = await collect(client.auditPages());
@@ -133,6 +124,25 @@ describe('profile tags', () => {
       expect(output.length).toBeGreaterThan(0);
       expect(text).not.toContain('tag-Qx81zP');
       expect(text).not.toMatch(/profiles\/5[68]/);
+    });
+  });
+});
+
+describe('the care register’s profiles', () => {
+  it('are read a few at a time, in the register’s order, leaving out the ones the platform does not have', async () => {
+    await withSim({ latencyMs: 250 }, async (sim) => {
+      // 55..57 are there, 58 is not, 1001..1004 are the demo's synthetic profiles (no tags).
+      const ids = ['58', '57', '1001', '55', '1002', '1003', '56', '1004'];
+      const started = Date.now();
+      const profiles = await gatherCareProfiles(clientFor(sim), [...ids, '55'], { concurrency: 4 });
+      const elapsed = Date.now() - started;
+      expect(profiles.map((p) => p.id)).toEqual(ids.filter((id) => id !== '58'));
+      expect(profiles.find((p) => p.id === '55')?.tags).toEqual([' Handle-With-Care', 'vip']);
+      // Each id once (55 was named twice).
+      expect(statusesOf(sim, 'GET /api/v3/profiles/{id}')).toEqual({ 200: 7, 404: 1 });
+      // Eight reads of 250 ms each, four at a time: at least two rounds (never all at once), far less than one by one.
+      expect(elapsed).toBeGreaterThanOrEqual(500);
+      expect(elapsed).toBeLessThan(1500);
     });
   });
 });

@@ -66,6 +66,34 @@ describe('warden snapshot | warden check on the demo tenant', () => {
     expect(subjects(result, 'NET-00')).toEqual(['300.1.2.3/24']);
   });
 
+  it('prints the webhooks (scheme and host of their urls) and the tags of the care register’s profiles, nothing else of them', async () => {
+    const snap = await runCli(['snapshot', '--tenant', 'demo'], env);
+    expect(snap).toMatchObject({ code: 0, stderr: '' });
+    const { omneo, care_register } = JSON.parse(snap.stdout) as {
+      omneo: { webhooks: Record<string, unknown>[]; profiles: unknown[] };
+      care_register: { tag: string; profiles: { profile_id: string }[] };
+    };
+    expect(omneo.webhooks.map((w) => [w.id, w.url, w.is_active])).toEqual([
+      [1, 'https://hooks.demo.example/', true],
+      [2, 'http://reports.demo.example/', true],
+      [3, 'https://eu.crm.example/', true],
+      [4, 'https://paste.example.net/', true],
+      [5, 'http://legacy.demo.example/', false],
+      [6, 'https://crm.example/', true],
+    ]);
+    for (const w of omneo.webhooks) expect(Object.keys(w).sort()).toEqual(['created_at', 'id', 'is_active', 'trigger', 'updated_at', 'url', 'user_id']);
+    // 58 is on the register but not on the platform: left out, which is what CARE-02 looks for.
+    expect(omneo.profiles).toEqual([
+      { id: '55', tags: [' Handle-With-Care', 'vip'] },
+      { id: '56', tags: ['vip'] },
+      { id: '57', tags: [] },
+    ]);
+    expect(care_register).toMatchObject({ tag: 'handle-with-care', profiles: [{ profile_id: '55' }, { profile_id: '56' }, { profile_id: '57' }, { profile_id: '58' }] });
+    // Neither the key in webhook 2's url nor a name or email of a cared-for customer.
+    const cared = sim.demo!.platform.profiles.filter((p) => [55, 56, 57].includes(p.id));
+    for (const text of ['demo-report-key', ...cared.flatMap((p) => [p.first_name, p.last_name, p.email!])]) expect(snap.stdout).not.toContain(text);
+  });
+
   it('gives the same departed-staff findings from a CSV roster as from SCIM', async () => {
     const roster = join(dir, 'roster.csv');
     const people = sim.demo!.directory.people;
