@@ -26,7 +26,7 @@ import { decideApprovals, listApprovalViews } from '../src/app/approvals.js';
 import { addPerson } from '../src/app/people.js';
 import { approvalEmails } from '../src/approvals/notify.js';
 import { openApprovals } from '../src/approvals/open-approvals.js';
-import { actOn, recheckApproval, remediationClient, verifyGone } from '../src/approvals/remediate.js';
+import { actOn, recheckApproval, remediationClient, verifyDone } from '../src/approvals/remediate.js';
 import { gatherTenantSnapshot } from '../src/audit/tenant-snapshot.js';
 import { getApproval, listApprovals } from '../src/db/approvals.repository.js';
 import { addTenant, requireTenant, updateTenant } from '../src/db/tenants.repository.js';
@@ -97,7 +97,7 @@ try {
   const client = remediationClient({ db, env }, tenant);
   const recheck = await clock('remediate: re-check (access family, live)', () => recheckApproval({ db, env }, tenant, one, new Date()));
   await clock('remediate: act (DELETE /users/{id})', () => actOn(client, one, new Date()));
-  await clock('remediate: verify (GET /users/{id} → 404)', () => verifyGone(client, one, new Date()));
+  await clock('remediate: verify (GET /users/{id} → 404)', () => verifyDone(client, one, new Date()));
   console.log(`  re-check verdict: ${recheck.verdict}`);
   console.log(`\npeak RSS (this process; the simulator is another): ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 } finally {

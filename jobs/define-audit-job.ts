@@ -13,7 +13,8 @@ import { DomainError, InputError } from '../src/errors.js';
 import { defineJob, type JobContext, type JobDefinition } from '../src/queue/define-job.js';
 import { PermanentJobError } from '../src/queue/errors.js';
 import { parsePolicy } from '../src/rules/policy.js';
-import type { RuleFamily } from '../src/rules/types.js';
+import type { Finding, RuleFamily } from '../src/rules/types.js';
+import type { Tenant } from '../src/db/database.js';
 import { requireApp, type AppDeps } from './job-deps.js';
 
 /**
@@ -34,6 +35,14 @@ export interface AuditJobOptions {
    */
   after?: (ctx: JobContext, app: AppDeps, tenant: string) => Promise<Record<string, number>>;
   /**
+   * A safe fix the job makes itself once the audit has recorded its findings
+   * (the data-handling job's care tags), given the tenant and the findings of
+   * this run; its counts join the run's. Not done when the audit failed: it
+   * acts on what this run saw, and its errors fail the run (retried).
+   * @defaultValue none
+   */
+  remedy?: (ctx: JobContext, app: AppDeps, tenant: Tenant, findings: readonly Finding[]) => Promise<Record<string, number>>;
+  /**
    * Observed rules of the family (src/audit/observers.ts, docs/rules.md
    * "Observed rules") the audit runs and records with the snapshot rules.
    * @defaultValue none
@@ -48,7 +57,7 @@ export interface AuditJobDefinition extends JobDefinition<typeof auditPayload> {
   readonly observes: readonly string[];
 }
 
-export function defineAuditJob({ name, family, schedule, after, observe = [] }: AuditJobOptions): AuditJobDefinition {
+export function defineAuditJob({ name, family, schedule, after, remedy, observe = [] }: AuditJobOptions): AuditJobDefinition {
   const job = defineJob({
     name,
     payload: auditPayload,
@@ -62,7 +71,7 @@ export function defineAuditJob({ name, family, schedule, after, observe = [] }: 
       try {
         // The tenant's stored overrides (`warden tenants set --policy`), checked again as `check --policy` does.
         const policy = parsePolicy(await tenantPolicy(app.db, ctx.tenant));
-        const { counts, opened } = await runAudit(app.db, ctx.tenant, {
+        const { counts, opened, findings } = await runAudit(app.db, ctx.tenant, {
           family,
           runId,
           policy,
@@ -81,6 +90,7 @@ export function defineAuditJob({ name, family, schedule, after, observe = [] }: 
           if (emails.length > 0) counts['approval_emails'] = emails.length;
           if (opened.length > 0 && emails.length === 0) ctx.log.warn({ approvals: opened.length }, 'approvals opened, and the tenant has no admin to ask them of: add one with warden people add');
         }
+        if (remedy !== undefined) Object.assign(counts, await remedy(ctx, app, await requireTenant(app.db, ctx.tenant), findings));
         return after === undefined ? counts : { ...counts, ...(await after(ctx, app, ctx.tenant)) };
       } catch (err) {
         // What comes after the audit must not depend on it (the erasure sweep's deadline emails matter most

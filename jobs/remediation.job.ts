@@ -1,5 +1,6 @@
 /**
- * remediation: carries out one approved removal or revocation, then proves it
+ * remediation: carries out one approved removal, revocation or webhook
+ * switch-off (src/approvals/kinds.ts), then proves it
  * (docs/architecture.md "Approvals and remediation"). Enqueued when an
  * approval is approved (and by `reconcile` for an approved one whose run was
  * lost). Payload: `{ approval_id }`, nothing else.
@@ -9,9 +10,9 @@
  * picks up where the row stands:
  *
  * - `approved`: re-check on live data (src/approvals/remediate.ts). Already gone
- *   counts as done (executed without acting, then verified); a finding that no
+ *   (or a webhook already off) counts as done (executed without acting, then verified); a finding that no
  *   longer holds, or a guardrail, refuses it (`refused`, the admins emailed).
- *   Otherwise act, once (`ctx.once('act')`; the DELETE is idempotent, so an
+ *   Otherwise act, once (`ctx.once('act')`; the DELETE or PUT is idempotent, so an
  *   attempt that died mid-call repeats it), and mark it `executed` with the
  *   platform's answer.
  * - `executed`: verify independently; still there throws and is retried on the
@@ -23,7 +24,7 @@
  *   approval) stops this one quietly: the other carries on from the row.
  */
 import { z } from 'zod';
-import { actOn, recheckApproval, remediationClient, verifyGone } from '../src/approvals/remediate.js';
+import { actOn, recheckApproval, remediationClient, verifyDone } from '../src/approvals/remediate.js';
 import { tellOutcome } from '../src/approvals/notify.js';
 import {
   claimApprovalAct,
@@ -100,7 +101,7 @@ export const remediationJob = defineJob({
             : await actResult(ctx, client, approval);
         approval = await markApprovalExecuted(app.db, id, new Date(), { recheck, act: acted });
       }
-      const verification = await verifyGone(client, approval, new Date());
+      const verification = await verifyDone(client, approval, new Date());
       await markApprovalVerified(app.db, id, new Date(), { verification });
       ctx.log.info({ approval: id, kind: approval.kind }, 'remediation verified');
       return { verified: 1 };

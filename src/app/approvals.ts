@@ -40,7 +40,7 @@ import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { ApprovalRefusedError } from '../approvals/errors.js';
 import { linkTokenHash, readApprovalLink, type ApprovalLink } from '../approvals/approval-links.js';
-import { affectedEmail, APPROVAL_KINDS, impactSentences } from '../approvals/impact.js';
+import { affectedEmail, APPROVAL_KINDS, impactSentences } from '../approvals/kinds.js';
 import { isBreakGlass } from '../approvals/open-approvals.js';
 import { canSeeTenant, personActor } from './people.js';
 

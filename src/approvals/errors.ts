@@ -17,3 +17,8 @@ export class ApprovalRefusedError extends DomainError {
     super(message);
   }
 }
+
+/** The act went through, but the platform does not show its result yet (the account still answers, the webhook is still on): tried again on the job's backoff. */
+export class NotYetVerifiedError extends Error {
+  override readonly name = 'NotYetVerifiedError';
+}

@@ -7,14 +7,18 @@
  *   platform: each live one is listed with its scopes, its last use and the
  *   integration it serves (the product name of its latest user agent), because
  *   that integration stops working the moment the user goes;
- * - revoking a token: its last uses (time, address, agent), newest first.
+ * - revoking a token: its last uses (time, address, agent), newest first;
+ * - disabling a webhook: the event that fires it, the host it sends to (never
+ *   the whole url: it may carry a key) and its owner, because whatever
+ *   receives its events there stops getting them.
  *
- * Staff accounts and tokens only: no customer identifier and no secret value
- * (a token's id and name are not its secret).
+ * Staff accounts, tokens and webhooks only: no customer identifier and no
+ * secret value (a token's id and name are not its secret).
  */
 import { integrationFingerprint } from '../rules/tokens/usage.js';
 import { isLiveToken, lastUsed } from '../rules/snapshot-index.js';
-import type { Snapshot, Token, Usage, User } from '../rules/snapshot.js';
+import { schemeOf, webhookHost } from '../rules/data/destinations.js';
+import type { Snapshot, Token, Usage, User, Webhook } from '../rules/snapshot.js';
 import { isoOrNull } from '../rules/time.js';
 
 /** How many of a token's latest uses an approval shows. */
@@ -54,15 +58,23 @@ export interface TokenRevocationImpact {
   last_uses: { used_at: string; ip_address: string | null; user_agent: string | null }[];
 }
 
-export type Impact = UserRemovalImpact | TokenRevocationImpact;
-
-/** The approval kinds Warden carries out, by the rule's action (docs/rules.md). */
-export const APPROVAL_KINDS = ['remove_user', 'revoke_token'] as const;
-export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
-
-export function isApprovalKind(action: string): action is ApprovalKind {
-  return (APPROVAL_KINDS as readonly string[]).includes(action);
+export interface WebhookDisableImpact {
+  kind: 'disable_webhook';
+  /** False when the webhook was not in the snapshot or is off already (nothing to disable). */
+  found: boolean;
+  webhook_id: string;
+  /** The event that fires it. */
+  trigger: string | null;
+  /** Where it sends: the host only, never the whole url (it may carry a key); null when the url has none. */
+  host: string | null;
+  /** The url's scheme, lower-cased (`http`), or null. */
+  scheme: string | null;
+  owner_id: string | null;
+  /** The owner's email, when the owner is a live user (self-approval is checked against it). */
+  owner_email: string | null;
 }
+
+export type Impact = UserRemovalImpact | TokenRevocationImpact | WebhookDisableImpact;
 
 function latestUses(token: Token, n: number): Usage[] {
   return [...token.usage].sort((a, b) => b.used_at - a.used_at).slice(0, n);
@@ -92,6 +104,7 @@ export interface ImpactIndex {
   /** Live tokens by owner, most recently used first. */
   liveTokensByOwner: ReadonlyMap<string, Token[]>;
   tokens: ReadonlyMap<string, Token>;
+  webhooks: ReadonlyMap<string, Webhook>;
 }
 
 export function impactIndex(snapshot: Snapshot, asOf: number): ImpactIndex {
@@ -112,7 +125,8 @@ export function impactIndex(snapshot: Snapshot, asOf: number): ImpactIndex {
     else list.push(t);
   }
   for (const list of liveTokensByOwner.values()) list.sort((a, b) => (lastUsed(b) ?? -1) - (lastUsed(a) ?? -1) || a.id.localeCompare(b.id));
-  return { liveUsers, admins, liveTokensByOwner, tokens };
+  const webhooks = new Map(snapshot.omneo.webhooks.map((w) => [w.id, w]));
+  return { liveUsers, admins, liveTokensByOwner, tokens, webhooks };
 }
 
 export function userRemovalImpact(snapshot: Snapshot, userId: string, asOf: number, index: ImpactIndex = impactIndex(snapshot, asOf)): UserRemovalImpact {
@@ -156,51 +170,62 @@ export function tokenRevocationImpact(snapshot: Snapshot, tokenId: string, asOf:
   };
 }
 
-/** The impact of acting on a finding's subject; pass an {@link impactIndex} when measuring many. */
-export function impactOf(kind: ApprovalKind, snapshot: Snapshot, subjectId: string, asOf: number, index?: ImpactIndex): Impact {
-  const idx = index ?? impactIndex(snapshot, asOf);
-  return kind === 'remove_user' ? userRemovalImpact(snapshot, subjectId, asOf, idx) : tokenRevocationImpact(snapshot, subjectId, asOf, idx);
+export function webhookDisableImpact(snapshot: Snapshot, webhookId: string, asOf: number, index: ImpactIndex = impactIndex(snapshot, asOf)): WebhookDisableImpact {
+  // An inactive webhook sends nothing: off by hand counts as done, as a revoked token does.
+  const found = index.webhooks.get(webhookId);
+  const webhook = found?.is_active === true ? found : undefined;
+  const owner = webhook?.user_id == null ? undefined : index.liveUsers.get(webhook.user_id);
+  return {
+    kind: 'disable_webhook',
+    found: webhook !== undefined,
+    webhook_id: webhookId,
+    trigger: webhook?.trigger ?? null,
+    host: webhook === undefined ? null : webhookHost(webhook.url),
+    scheme: webhook === undefined ? null : schemeOf(webhook.url),
+    owner_id: webhook?.user_id ?? null,
+    owner_email: owner?.email ?? null,
+  };
 }
 
-/** The email of the account an approval would act on (the removed user, the token's owner): nobody approves their own. */
-export function affectedEmail(impact: Record<string, unknown>): string | null {
-  const email = impact['kind'] === 'remove_user' ? impact['email'] : impact['owner_email'];
-  return typeof email === 'string' && email !== '' ? email.toLowerCase() : null;
+// The impacts in words, one sentence a line, for the approval page and email: an approver reads what breaks, not a JSON document.
+
+export function userRemovalSentences(i: UserRemovalImpact): string[] {
+  const lines: string[] = [];
+  if (!i.found) lines.push('The account was not found when this was requested.');
+  if (i.roles.includes('admin')) {
+    lines.push(i.other_admins === 0 ? 'This is the tenant’s last admin: Warden will not remove it.' : `It holds the admin role; ${i.other_admins} other admin(s) remain.`);
+  }
+  if (i.tokens_deleted.length === 0) lines.push('It owns no live API token: removing it breaks no integration.');
+  else {
+    lines.push(`Removing it also deletes its ${i.tokens_deleted.length} live API token(s); every integration using them stops working until it gets a new token:`);
+    for (const t of i.tokens_deleted) {
+      const used = t.last_used_at === null ? 'never used' : `last used ${t.last_used_at}`;
+      const by = t.integration === null ? '' : ` by ${t.integration}`;
+      lines.push(`• ${t.name ?? t.id} (scopes ${t.scopes.join(', ') || 'none'}), ${used}${by}`);
+    }
+  }
+  return lines;
 }
 
-/**
- * The impact in words, one sentence a line, for the approval page and email:
- * an approver reads what breaks, not a JSON document.
- */
-export function impactSentences(impact: Record<string, unknown>): string[] {
-  if (impact['kind'] === 'remove_user') {
-    const i = impact as unknown as UserRemovalImpact;
-    const lines: string[] = [];
-    if (!i.found) lines.push('The account was not found when this was requested.');
-    if (i.roles.includes('admin')) {
-      lines.push(i.other_admins === 0 ? 'This is the tenant’s last admin: Warden will not remove it.' : `It holds the admin role; ${i.other_admins} other admin(s) remain.`);
-    }
-    if (i.tokens_deleted.length === 0) lines.push('It owns no live API token: removing it breaks no integration.');
-    else {
-      lines.push(`Removing it also deletes its ${i.tokens_deleted.length} live API token(s); every integration using them stops working until it gets a new token:`);
-      for (const t of i.tokens_deleted) {
-        const used = t.last_used_at === null ? 'never used' : `last used ${t.last_used_at}`;
-        const by = t.integration === null ? '' : ` by ${t.integration}`;
-        lines.push(`• ${t.name ?? t.id} (scopes ${t.scopes.join(', ') || 'none'}), ${used}${by}`);
-      }
-    }
-    return lines;
+export function tokenRevocationSentences(i: TokenRevocationImpact): string[] {
+  const lines: string[] = [];
+  if (!i.found) lines.push('The token was not found when this was requested.');
+  if (i.last_uses.length === 0) lines.push('The token has never been used: revoking it breaks nothing seen.');
+  else {
+    lines.push(`Whatever uses this token${i.integration === null ? '' : ` (${i.integration})`} stops working when it is revoked. Its last uses:`);
+    for (const u of i.last_uses) lines.push(`• ${u.used_at} from ${u.ip_address ?? 'an unknown address'} (${u.user_agent ?? 'no user agent'})`);
   }
-  if (impact['kind'] === 'revoke_token') {
-    const i = impact as unknown as TokenRevocationImpact;
-    const lines: string[] = [];
-    if (!i.found) lines.push('The token was not found when this was requested.');
-    if (i.last_uses.length === 0) lines.push('The token has never been used: revoking it breaks nothing seen.');
-    else {
-      lines.push(`Whatever uses this token${i.integration === null ? '' : ` (${i.integration})`} stops working when it is revoked. Its last uses:`);
-      for (const u of i.last_uses) lines.push(`• ${u.used_at} from ${u.ip_address ?? 'an unknown address'} (${u.user_agent ?? 'no user agent'})`);
-    }
-    return lines;
-  }
-  return [];
+  return lines;
+}
+
+export function webhookDisableSentences(i: WebhookDisableImpact): string[] {
+  if (!i.found) return ['The webhook was not found, or was already switched off, when this was requested.'];
+  const events = i.trigger === null ? 'its events' : `its ${i.trigger} events`;
+  const where = i.host === null ? 'a url without a host' : i.scheme === 'https' ? i.host : `${i.host}, unencrypted (${i.scheme ?? 'no scheme'})`;
+  const owner = i.owner_email ?? (i.owner_id === null ? 'no user' : `user ${i.owner_id}, not a live account`);
+  return [
+    `Disabling it stops the platform sending ${events} to ${where}: whatever receives them there gets no more updates.`,
+    'Warden switches it off (is_active false) and does not delete it: its settings stay on the platform.',
+    `It belongs to ${owner}.`,
+  ];
 }

@@ -14,7 +14,7 @@ import type { RemediationOutcomeMail } from '../mail/templates/remediation-outco
 import type { Delivery, Mailer } from '../mail/transports.js';
 import { approvalLinkUrl, approvalUrl, pendingApprovalsUrl } from '../mail/templates/digest-links.js';
 import { APPROVAL_LINK_TTL_MS, signApprovalLink } from './approval-links.js';
-import { affectedEmail, impactSentences } from './impact.js';
+import { affectedEmail, impactSentences } from './kinds.js';
 
 export interface NotifyDeps {
   db: Db;

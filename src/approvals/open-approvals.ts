@@ -1,5 +1,5 @@
 /**
- * After an audit of the access or tokens family: every open finding whose rule
+ * After an audit of a family whose rules can require approval (access, tokens, data): every open finding whose rule
  * requires approval gets one approval in flight (never two for one
  * fingerprint), with its impact measured from the snapshot the audit judged;
  * a finding whose approval an admin rejected is not asked again while it stays
@@ -14,7 +14,8 @@ import { expireApprovals, openApprovalsFor, standingRejections, withdrawApproval
 import { activeSuppressions } from '../db/suppressions.repository.js';
 import type { Snapshot } from '../rules/snapshot.js';
 import type { Finding } from '../rules/types.js';
-import { impactIndex, impactOf, isApprovalKind } from './impact.js';
+import { impactIndex } from './impact.js';
+import { impactOf, isApprovalKind } from './kinds.js';
 
 export interface OpenApprovalsInput {
   tenant: Tenant;

@@ -1,20 +1,23 @@
 /**
- * Carrying out an approved removal or revocation (docs/architecture.md
- * "Approvals and remediation"), in three steps that the `remediation` job
- * drives and journals:
+ * Carrying out an approved removal, revocation or webhook switch-off
+ * (docs/architecture.md "Approvals and remediation"), in three steps that the
+ * `remediation` job drives and journals:
  *
  * 1. **Re-check** right before acting, on live data: the finding's family is
  *    gathered and judged again exactly as the audit would, now. The approval
  *    goes ahead only when the same finding (same fingerprint) still holds; an
- *    account or token that is already gone counts as done (removed by hand);
- *    anything else (re-hired, the token used yesterday, the role changed) is
- *    refused. The guardrails are checked again on the live state: never a
- *    break-glass account, never the tenant's last admin.
- * 2. **Act**: `DELETE /users/{id}` or `DELETE /auth/api-tokens/{id}`; a 404
- *    means already gone.
- * 3. **Verify** independently of the act's answer: the user answers 404, or
- *    the token is gone from `/auth/access-tokens`. Still there is a
- *    {@link NotYetVerifiedError}, retried on the job's backoff.
+ *    account or token that is already gone, or a webhook already off, counts
+ *    as done (done by hand); anything else (re-hired, the token used
+ *    yesterday, the role changed, the webhook moved to https) is refused. The
+ *    guardrails are checked again on the live state: never a break-glass
+ *    account, never the tenant's last admin.
+ * 2. **Act**: the kind's one platform call (./kinds.ts: `DELETE /users/{id}`,
+ *    `DELETE /auth/api-tokens/{id}`, `PUT /webhooks/{id}` with `is_active`
+ *    false); a 404 means already gone.
+ * 3. **Verify** independently of the act's answer: the user answers 404, the
+ *    token is gone from `/auth/access-tokens`, the webhook reads `is_active`
+ *    false (or 404). Not yet is a `NotYetVerifiedError` (./errors.ts), retried on the
+ *    job's backoff.
  */
 import type { Environment } from '../config.js';
 import type { Approval, Tenant } from '../db/database.js';
@@ -26,7 +29,7 @@ import { parsePolicy } from '../rules/policy.js';
 import { parseSnapshot } from '../rules/snapshot.js';
 import { FAMILY_PARTS } from '../audit/run-audit.js';
 import { clientFor, gatherTenantSnapshot, type GatherOptions } from '../audit/tenant-snapshot.js';
-import { impactOf, isApprovalKind, type ApprovalKind } from './impact.js';
+import { impactOf, isApprovalKind, kindSpec, type ApprovalKind } from './kinds.js';
 import { isBreakGlass } from './open-approvals.js';
 
 /** What remediation needs to reach the tenant's platform. */
@@ -40,17 +43,12 @@ export interface RemediationDeps {
   logger?: Logger;
 }
 
-/** The act went through, but the platform still shows the account or token: tried again on the job's backoff. */
-export class NotYetVerifiedError extends Error {
-  override readonly name = 'NotYetVerifiedError';
-}
-
 export type RecheckVerdict =
   /** The finding still holds: act. */
   | 'holds'
-  /** The account or token is already gone: done without acting. */
+  /** The account or token is already gone, or the webhook off: done without acting. */
   | 'already_gone'
-  /** The finding no longer holds (re-hired, used again, changed): refuse. */
+  /** The finding no longer holds (re-hired, used again, moved to https, changed): refuse. */
   | 'no_longer_holds'
   /** A guardrail stands in the way (break-glass account, last admin): refuse. */
   | 'guarded'
@@ -88,7 +86,7 @@ export async function recheckApproval(deps: RemediationDeps, tenant: Tenant, app
   const impact = impactOf(kind, snapshot, approval.subject_id, asOf);
   const base = { checked_at: at.toISOString(), impact_now: { ...impact } };
   if (!impact.found) {
-    return { ...base, verdict: 'already_gone', reason: kind === 'remove_user' ? 'the account is already gone from the platform' : 'the token is already gone from the platform' };
+    return { ...base, verdict: 'already_gone', reason: kindSpec(kind).alreadyGone };
   }
   if (impact.kind === 'remove_user') {
     if (isBreakGlass(tenant, impact.email)) return { ...base, verdict: 'guarded', reason: 'the account is on the tenant’s break-glass list' };
@@ -117,25 +115,12 @@ export function remediationClient(deps: RemediationDeps, tenant: Tenant): OmneoC
   return clientFor(tenant, deps.env, { ...deps.client, ...(deps.logger === undefined ? {} : { logger: deps.logger }) });
 }
 
-/** Removes the user or revokes the token; what the platform answered. */
+/** Acts on the approval's subject (the kind's platform call); what the platform answered. */
 export async function actOn(client: OmneoClient, approval: Approval, at: Date): Promise<Record<string, unknown>> {
-  const kind = kindOf(approval);
-  const deleted = kind === 'remove_user' ? await client.deleteUser(approval.subject_id) : await client.deleteToken(approval.subject_id);
-  const call = kind === 'remove_user' ? `DELETE /users/${approval.subject_id}` : `DELETE /auth/api-tokens/${approval.subject_id}`;
-  return { call, answer: deleted ? 'deleted' : 'already gone (404)', at: at.toISOString() };
+  return { ...(await kindSpec(kindOf(approval)).act(client, approval.subject_id)), at: at.toISOString() };
 }
 
-/** Checks, independently of the act's answer, that the account or token is gone; throws {@link NotYetVerifiedError} otherwise. */
-export async function verifyGone(client: OmneoClient, approval: Approval, at: Date): Promise<Record<string, unknown>> {
-  const kind = kindOf(approval);
-  if (kind === 'remove_user') {
-    const user = await client.getUser(approval.subject_id);
-    if (user !== null) throw new NotYetVerifiedError(`user ${approval.subject_id} still answers on the platform`);
-    return { check: `GET /users/${approval.subject_id}`, result: '404: the account is gone', at: at.toISOString() };
-  }
-  const tokens = await client.listTokens();
-  // Revoked or expired counts as gone, as in the re-check (src/approvals/impact.ts).
-  const live = (t: (typeof tokens)[number]) => !t.revoked && (t.expires_at === null || Date.parse(t.expires_at) > at.getTime());
-  if (tokens.some((t) => String(t.id) === approval.subject_id && live(t))) throw new NotYetVerifiedError(`token ${approval.subject_id} is still listed by the platform`);
-  return { check: 'GET /auth/access-tokens', result: `token ${approval.subject_id} is no longer live: not among the ${tokens.length} listed, or listed revoked or expired`, at: at.toISOString() };
+/** Checks, independently of the act's answer, that it took (gone, or off); throws a `NotYetVerifiedError` otherwise. */
+export async function verifyDone(client: OmneoClient, approval: Approval, at: Date): Promise<Record<string, unknown>> {
+  return { ...(await kindSpec(kindOf(approval)).verify(client, approval.subject_id, at)), at: at.toISOString() };
 }

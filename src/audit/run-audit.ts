@@ -15,7 +15,7 @@ import type { Logger } from '../log/logger.js';
 import { compareFindings, evaluate, RULE_IDS, summarize } from '../rules/engine.js';
 import { DEFAULT_POLICY, type Policy } from '../rules/policy.js';
 import { parseSnapshot } from '../rules/snapshot.js';
-import type { RuleFamily, Severity } from '../rules/types.js';
+import type { Finding, RuleFamily, Severity } from '../rules/types.js';
 import type { Observer } from './observers.js';
 import { gatherTenantSnapshot, type GatherOptions, type SnapshotPart } from './tenant-snapshot.js';
 
@@ -76,13 +76,15 @@ export interface AuditRunCounts extends Record<Severity, number> {
   resolved: number;
 }
 
-/** The families whose findings can require an admin's approval (ACC-01, ACC-03, TOK-02, TOK-07). */
-export const APPROVING_FAMILIES: ReadonlySet<RuleFamily> = new Set(['access', 'tokens']);
+/** The families whose findings can require an admin's approval (ACC-01, ACC-03, TOK-02, TOK-07, DAT-01). */
+export const APPROVING_FAMILIES: ReadonlySet<RuleFamily> = new Set(['access', 'tokens', 'data']);
 
 export interface AuditRunResult {
   counts: AuditRunCounts;
   /** Approvals this run opened (src/approvals/open-approvals.ts): the approval email lists them. */
   opened: Approval[];
+  /** Every finding the run produced (open after it), for a job's remedy (jobs/define-audit-job.ts). */
+  findings: readonly Finding[];
 }
 
 export async function runAudit(db: Db, tenant: string, options: AuditRunOptions): Promise<AuditRunResult> {
@@ -120,7 +122,7 @@ export async function runAudit(db: Db, tenant: string, options: AuditRunOptions)
     persisting: outcome.persisting.length,
     resolved: outcome.resolved.length,
   };
-  if (!APPROVING_FAMILIES.has(options.family)) return { counts, opened: [] };
+  if (!APPROVING_FAMILIES.has(options.family)) return { counts, opened: [], findings };
   const approvals = await openApprovals(db, {
     tenant: await requireTenant(db, tenant),
     findings,
@@ -133,5 +135,5 @@ export async function runAudit(db: Db, tenant: string, options: AuditRunOptions)
   if (approvals.expired > 0) counts['approvals_expired'] = approvals.expired;
   if (approvals.guarded > 0) counts['break_glass_skipped'] = approvals.guarded;
   if (approvals.rejected > 0) counts['rejected_standing'] = approvals.rejected;
-  return { counts, opened: approvals.opened };
+  return { counts, opened: approvals.opened, findings };
 }

@@ -402,6 +402,30 @@ export interface CareRegisterTable {
   added_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+export const CARE_TAG_OUTCOMES = ['verified', 'not_verified'] as const;
+export type CareTagOutcome = (typeof CARE_TAG_OUTCOMES)[number];
+
+/** A care tag the data-handling job added, or tried to (docs/architecture.md "Care tags"): once per tenant, profile and tag. */
+export interface CareTagEffectsTable {
+  id: Generated<number>;
+  tenant: string;
+  profile_id: string;
+  /** The tag as added: the tenant's `care_tag`. */
+  tag: string;
+  /** The tag match of `tag` (trimmed, lower-cased): what "once" is judged by. */
+  tag_key: string;
+  /** The CARE-01 finding it fixes. */
+  fingerprint: string;
+  /** The run that holds the effect, or held it last (`job_runs.idempotency_key`). */
+  run_key: string;
+  claimed_at: Date;
+  /** Null while a run holds it. */
+  outcome: CareTagOutcome | null;
+  /** What was done and seen (`added`, `check`, `result`): no tag list, nothing about the person. */
+  detail: Json<Record<string, unknown>>;
+  ended_at: At;
+}
+
 export interface LocationsTable {
   tenant: string;
   id: string;
@@ -525,6 +549,7 @@ export interface Database {
   locations: LocationsTable;
   data_destinations: DataDestinationsTable;
   care_register: CareRegisterTable;
+  care_tag_effects: CareTagEffectsTable;
   audit_log: AuditLogTable;
   ledger_keys: LedgerKeysTable;
   people: PeopleTable;

@@ -221,6 +221,21 @@ export async function setTenantErasureSettings(db: Db, name: string, patch: Eras
   });
 }
 
+/**
+ * Lets the data-handling job add a missing care tag itself (CARE-01), or
+ * stops it (docs/operations.md "Care tags"), and records who did it in the
+ * audit log, in one transaction.
+ * @param actor - who: a person's login, or `cli`
+ */
+export async function setCareAutoTag(db: Db, name: string, on: boolean, actor: string): Promise<Tenant> {
+  return inTransaction(db, async (trx) => {
+    const row = await trx.updateTable('tenants').set({ care_auto_tag: on }).where('name', '=', name).returningAll().executeTakeFirst();
+    if (row === undefined) throw new UnknownTenantError(name);
+    await appendAuditLog(trx, { actor, action: 'tenant.care_auto_tag_set', subject: `tenant:${name}`, details: { care_auto_tag: on } });
+    return row;
+  });
+}
+
 /** The tenant's stored policy overrides (`{}` when it runs on the defaults), or {@link UnknownTenantError}. */
 export async function tenantPolicy(db: Db, name: string): Promise<PolicyOverrides> {
   const row = await db.selectFrom('tenants').select('policy').where('name', '=', name).executeTakeFirst();

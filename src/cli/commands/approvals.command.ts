@@ -23,7 +23,7 @@ import {
 import { parseEmail, requirePerson } from '../../app/people.js';
 import { NotFoundError } from '../../db/errors.js';
 import { InputError } from '../../errors.js';
-import { kindWords } from '../../mail/templates/approval-request.template.js';
+import { APPROVAL_KINDS, kindWords } from '../../approvals/kinds.js';
 import { printable } from '../../text/sanitize.js';
 import { underFlags } from '../fields.js';
 import { examples } from '../help.js';
@@ -101,13 +101,13 @@ function showText(d: ApprovalDetail): string {
 export function registerApprovals(program: Command, io: CliIo, setExit: (code: number) => void): void {
   const approvals = program
     .command('approvals')
-    .description('list, show, approve and reject the removals and revocations Warden asks an admin to approve');
+    .description('list, show, approve and reject the removals, revocations and webhook switch-offs Warden asks an admin to approve');
 
   approvals
     .command('list')
     .description(`list approvals, oldest request first (${APPROVALS_PAGE_SIZE} a page); pending ones past their deadline are expired first`)
     .option('--tenant <name>', 'only this tenant’s')
-    .option('--kind <kind>', 'only this kind: remove_user, revoke_token')
+    .option('--kind <kind>', `only this kind: ${APPROVAL_KINDS.join(', ')}`)
     .option('--state <state>', 'only this state: pending, approved, rejected, expired, withdrawn, executed, verified, failed, refused')
     .option('--page <n>', 'page of the list', '1')
     .addOption(FORMAT())

@@ -14,6 +14,7 @@ import * as erasure from './2026-11-30T0800_erasure.js';
 import * as rotation from './2026-11-30T1100_rotation.js';
 import * as ledgerKeys from './2026-11-30T1200_ledger-keys.js';
 import * as dataHandling from './2026-11-30T1300_data-handling.js';
+import * as careTagging from './2026-11-30T1310_care-tagging.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-29T1800_initial': initial,
@@ -26,4 +27,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-30T1100_rotation': rotation,
   '2026-11-30T1200_ledger-keys': ledgerKeys,
   '2026-11-30T1300_data-handling': dataHandling,
+  '2026-11-30T1310_care-tagging': careTagging,
 };

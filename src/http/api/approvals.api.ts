@@ -15,7 +15,7 @@ import {
   type ApprovalActionDeps,
   type DecisionOutcome,
 } from '../../app/approvals.js';
-import { APPROVAL_KINDS } from '../../approvals/impact.js';
+import { APPROVAL_KINDS } from '../../approvals/kinds.js';
 import { APPROVAL_STATUSES } from '../../db/database.js';
 import type { WebContext } from '../context.js';
 import { personOf } from '../person.js';

@@ -34,7 +34,7 @@ export async function registerOpenApiDocument(server: FastifyInstance): Promise<
         { name: 'tenants', description: 'Tenants, their dashboards and settings' },
         { name: 'runs', description: 'Job runs' },
         { name: 'findings', description: 'Findings and their suppressions' },
-        { name: 'approvals', description: 'Approvals of removals and revocations, and their decisions' },
+        { name: 'approvals', description: 'Approvals of removals, revocations and webhook switch-offs, and their decisions' },
         { name: 'erasures', description: 'GDPR erasure requests: enqueue, status, certificates of erasure, deadline extensions, retention, retries' },
         { name: 'secrets', description: 'Shared secrets and tokens: status, rotations and rollbacks (never a value)' },
         { name: 'meta', description: 'This document' },

@@ -15,7 +15,8 @@ import { previewApprovalLink, redeemApprovalLink, type LinkPreview } from '../..
 import { approvalDeps } from '../api/approvals.api.js';
 import type { WebContext } from '../context.js';
 import { html, type SafeHtml } from '../html.js';
-import { approvalFacts, approvalPath, impactSection, kindText } from './approvals.page.js';
+import { kindText } from '../../approvals/kinds.js';
+import { approvalFacts, approvalPath, impactSection } from './approvals.page.js';
 import { csrfField, renderPage } from './layout.js';
 
 const LinkParams = z.object({ token: z.string().min(1).max(300) });

@@ -12,7 +12,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { approvalDetail, decideApprovals, listApprovalViews, parseApprovalIds, APPROVALS_PAGE_SIZE, type ApprovalDetail, type ApprovalView } from '../../app/approvals.js';
 import { tenantNames } from '../../app/findings-view.js';
-import { APPROVAL_KINDS, affectedEmail } from '../../approvals/impact.js';
+import { APPROVAL_KINDS, affectedEmail, kindText } from '../../approvals/kinds.js';
 import { APPROVAL_STATUSES } from '../../db/database.js';
 import { hasRole, visibleTenants } from '../access.js';
 import { approvalDeps, ApprovalParams, ApprovalsQuerySchema } from '../api/approvals.api.js';
@@ -26,14 +26,6 @@ function whenIso(iso: string | null): SafeHtml {
   if (iso === null) return html`<span class="muted">not yet</span>`;
   return html`<time datetime="${iso}">${`${iso.slice(0, 16).replace('T', ' ')} UTC`}</time>`;
 }
-
-/** What acting does, in words. */
-const KIND_TEXT: Readonly<Record<string, string>> = {
-  remove_user: 'Remove the user',
-  revoke_token: 'Revoke the API token',
-};
-
-export const kindText = (kind: string): string => KIND_TEXT[kind] ?? kind.replace(/_/g, ' ');
 
 function statusCell(status: string): SafeHtml {
   return html`<span class="status status-${status}">${status}</span>`;

@@ -5,15 +5,16 @@
  * and only open a page that asks for a confirming click. Without
  * `WARDEN_PUBLIC_URL` there are no links: the email names the CLI command instead.
  */
+import { kindWords } from '../../approvals/kinds.js';
 import { printable } from '../../text/sanitize.js';
 import { escapeHtml } from './html.js';
 
 export interface ApprovalRequestItem {
   id: number;
   rule: string;
-  /** `remove_user`, `revoke_token`. */
+  /** `remove_user`, `revoke_token`, `disable_webhook`. */
   kind: string;
-  /** The account or token as the finding names it. */
+  /** The account, token or webhook as the finding names it. */
   label: string;
   expiresAt: string;
   /** The impact, one sentence a line (src/approvals/impact.ts `impactSentences`). */
@@ -35,18 +36,12 @@ export interface ApprovalRequestMail {
   listUrl?: string;
 }
 
-const KIND_WORDS: Record<string, string> = { remove_user: 'Remove account', revoke_token: 'Revoke API token' };
-
-export function kindWords(kind: string): string {
-  return KIND_WORDS[kind] ?? kind.replace(/_/g, ' ');
-}
-
 export function renderApprovalRequest(m: ApprovalRequestMail): { subject: string; text: string; html: string } {
   const name = printable(m.name.trim());
   const tenant = printable(m.tenant);
   const greeting = name === '' ? 'Hello,' : `Hello ${name},`;
   const total = m.items.length + (m.more ?? 0);
-  const intro = `Warden's audit of ${tenant} flagged ${total} item(s) that need an admin's approval before anything is done. Nothing is removed or revoked unless an admin approves; right before acting Warden checks again that the finding still holds, then verifies the result.`;
+  const intro = `Warden's audit of ${tenant} flagged ${total} item(s) that need an admin's approval before anything is done. Nothing is removed, revoked or switched off unless an admin approves; right before acting Warden checks again that the finding still holds, then verifies the result.`;
   const text: string[] = [greeting, '', intro, ''];
   const html: string[] = [`<!doctype html><html lang="en"><body>`, `<p>${escapeHtml(greeting)}</p>`, `<p>${escapeHtml(intro)}</p>`];
   for (const item of m.items) {

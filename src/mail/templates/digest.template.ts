@@ -41,7 +41,7 @@ import { describePolicy } from '../../report/policy.format.js';
 import { compareFindings, summarize } from '../../rules/engine.js';
 import { SEVERITIES, type Finding, type Severity, type SubjectType, type Summary } from '../../rules/types.js';
 import { printable, printableLines } from '../../text/sanitize.js';
-import { kindWords } from './approval-request.template.js';
+import { kindWords } from '../../approvals/kinds.js';
 import { approvalUrl, findingsListLinks, findingUrl, secretsUrl, type DigestLinks, type FindingsListLink } from './digest-links.js';
 import { escapeHtml } from './html.js';
 import { maskEmails } from './mask.js';
@@ -145,7 +145,7 @@ export const APPROVALS_AUDIENCES: readonly DigestAudience[] = ['admins', 'compli
 /** A pending approval as the digest lists it: ids, words and dates, never its impact. */
 export interface DigestApproval {
   id: number;
-  /** `remove_user`, `revoke_token`. */
+  /** `remove_user`, `revoke_token`, `disable_webhook`. */
   kind: string;
   rule: string;
   /** The account or token as the finding names it. */

@@ -1,11 +1,11 @@
 /**
- * The email to a tenant's admins when an approved removal or revocation could
+ * The email to a tenant's admins when an approved removal, revocation or webhook switch-off could
  * not be carried out: it failed after every retry, or the re-check right before
  * acting refused it. What was tried and why it stopped; ids and rule only.
  */
 import { printable } from '../../text/sanitize.js';
 import { escapeHtml } from './html.js';
-import { kindWords } from './approval-request.template.js';
+import { kindWords } from '../../approvals/kinds.js';
 
 export interface RemediationOutcomeMail {
   tenant: string;

@@ -28,6 +28,12 @@ export interface SimulatorFaults {
    */
   purgeDropRate: number;
   /**
+   * Share of profile tag updates (`PUT /profiles/{id}` with `tags`) answered as
+   * a success, with the tags asked for, but not carried out, in [0, 1].
+   * @defaultValue 0
+   */
+  tagDropRate: number;
+  /**
    * Form of `Retry-After`: delay-seconds or an HTTP date.
    * @defaultValue 'seconds'
    */
@@ -50,6 +56,7 @@ const FAULT_LIMITS = {
   errorRate: [0, 1],
   purgeLagMs: [0, 86_400_000],
   purgeDropRate: [0, 1],
+  tagDropRate: [0, 1],
 } as const;
 
 /** The problems with a set of fault settings, by option name (empty when all are valid). */

@@ -103,6 +103,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     errorRate: options.errorRate,
     purgeLagMs: options.purgeLagMs,
     purgeDropRate: options.purgeDropRate,
+    tagDropRate: options.tagDropRate,
     retryAfterFormat: options.retryAfterFormat,
   });
   const [firstProblem] = Object.entries(problems);
@@ -116,6 +117,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     errorRate: options.errorRate ?? 0,
     purgeLagMs: options.purgeLagMs ?? 0,
     purgeDropRate: options.purgeDropRate ?? 0,
+    tagDropRate: options.tagDropRate ?? 0,
     retryAfterFormat: options.retryAfterFormat ?? 'seconds',
   };
   const secrets = { webhook: options.webhookSecret ?? 'sim-webhook-secret', barcode: [options.barcodeSecret ?? 'sim-barcode-secret'] };

@@ -23,8 +23,11 @@ import { ADMIN, PUBLIC_URL, SECOND_ADMIN, simApi, startApprovalsWorld, TENANT, t
 import { startTestSmtp } from '../../support/smtp.js';
 
 const APPROVING_RULES = RULES.filter((r) => r.requires_approval).map((r) => r.id).sort();
-/** The demo's findings that need approval: ACC-01 Bob and Gus, ACC-03 Cara, TOK-02 Bob's export token, TOK-07 the orphan. */
+/** The demo's findings that the access and tokens audits ask approval for: ACC-01 Bob and Gus, ACC-03 Cara, TOK-02 Bob's export token, TOK-07 the orphan. */
 const EXPECTED = ['ACC-01:2', 'ACC-01:9', 'ACC-03:3', 'TOK-02:tok_bob', 'TOK-07:tok_orphan'];
+/** With the data-handling audit: DAT-01, the demo's plain-http webhook. */
+const EXPECTED_ALL = [...EXPECTED, 'DAT-01:2'].sort();
+const KIND_OF_FAMILY: Record<string, string> = { ACC: 'remove_user', TOK: 'revoke_token', DAT: 'disable_webhook' };
 const DAY_MS = 86_400_000;
 
 const keyOf = (a: { rule: string; subject_id: string }) => `${a.rule}:${a.subject_id}`;
@@ -45,22 +48,24 @@ describe('approvals opened by the audits', () => {
   });
 
   it('one pending approval per open finding whose rule requires approval, and none for any other rule', async () => {
-    expect(APPROVING_RULES).toEqual(['ACC-01', 'ACC-03', 'TOK-02', 'TOK-07']);
+    expect(APPROVING_RULES).toEqual(['ACC-01', 'ACC-03', 'DAT-01', 'TOK-02', 'TOK-07']);
     const access = await runCounts(world, 'stale-accounts');
     const tokens = await runCounts(world, 'token-hygiene');
+    const data = await runCounts(world, 'data-handling');
     expect(access['approvals_opened']).toBe(3);
     expect(tokens['approvals_opened']).toBe(2);
+    expect(data['approvals_opened']).toBe(1);
     const approvals = await world.approvals();
-    expect(approvals.map(keyOf).sort()).toEqual(EXPECTED);
+    expect(approvals.map(keyOf).sort()).toEqual(EXPECTED_ALL);
     const findings = await world.db.db.selectFrom('findings').selectAll().where('tenant', '=', TENANT).where('resolved_at', 'is', null).execute();
     // Every finding of an approving rule has exactly one, with its fingerprint; the others (ACC-02, TOK-05, …) none.
     const approving = findings.filter((f) => APPROVING_RULES.includes(f.rule));
-    expect(approving.map(keyOf).sort()).toEqual(EXPECTED);
+    expect(approving.map(keyOf).sort()).toEqual(EXPECTED_ALL);
     expect(findings.length).toBeGreaterThan(approving.length);
     for (const a of approvals) {
       expect(a.status).toBe('pending');
       expect(approving.filter((f) => f.fingerprint === a.finding_fingerprint).map(keyOf)).toEqual([keyOf(a)]);
-      expect(a.kind).toBe(a.rule.startsWith('ACC') ? 'remove_user' : 'revoke_token');
+      expect(a.kind).toBe(KIND_OF_FAMILY[a.rule.slice(0, 3)]);
       // The default deadline: 14 days.
       expect(a.expires_at.getTime() - a.requested_at.getTime()).toBe(14 * DAY_MS);
       expect((await approvalEvents(world.db.db, a.id)).map((e) => e.event)).toEqual(['requested', 'emailed', 'emailed']);

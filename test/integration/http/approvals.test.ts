@@ -117,7 +117,7 @@ describe('the approvals list', () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
     for (const a of approvals) {
       expect(a).toMatchObject({ tenant: 'demo', status: 'pending', subject: { type: expect.any(String) as string, id: expect.any(String) as string, label: expect.any(String) as string } });
-      expect(['remove_user', 'revoke_token']).toContain(a.kind);
+      expect(['remove_user', 'revoke_token', 'disable_webhook']).toContain(a.kind);
     }
     approvalOf('Gus Hill', 'remove_user');
     approvalOf('Bob Stone', 'remove_user');

@@ -3,18 +3,18 @@
 // integration each serves (its latest use's user agent), the other admins left,
 // a token's last uses newest first and capped, and the same in words.
 import { describe, expect, it } from 'vitest';
-import {
-  affectedEmail,
-  impactOf,
-  impactSentences,
-  isApprovalKind,
-  LAST_USES_SHOWN,
-  tokenRevocationImpact,
-  userRemovalImpact,
-} from '../../../src/approvals/impact.js';
+import { LAST_USES_SHOWN, tokenRevocationImpact, userRemovalImpact, webhookDisableImpact } from '../../../src/approvals/impact.js';
+import { affectedEmail, impactOf, impactSentences, isApprovalKind, kindText, kindWords } from '../../../src/approvals/kinds.js';
 import { AS_OF_MS, daysAgo, role, snapshot } from '../../support/snapshot-builder.js';
 
 const asJson = (v: object) => ({ ...v }) as Record<string, unknown>;
+
+/** Webhooks in the raw snapshot, as the platform lists them. */
+const withWebhooks =
+  (...webhooks: { id: number; trigger: string | null; url: string; user_id: number | null; is_active?: boolean | null }[]) =>
+  (doc: { omneo?: object }) => {
+    doc.omneo = { ...doc.omneo, webhooks };
+  };
 
 describe('userRemovalImpact', () => {
   const world = () =>
@@ -113,14 +113,86 @@ describe('tokenRevocationImpact', () => {
 });
 
 describe('impactOf and the kinds', () => {
-  it('dispatches by kind; only remove_user and revoke_token are carried out', () => {
-    const s = snapshot().user({ id: 1 }).token({ id: 't', user_id: 1 }).parse();
+  it('dispatches by kind; only remove_user, revoke_token and disable_webhook are carried out', () => {
+    const s = snapshot().user({ id: 1 }).token({ id: 't', user_id: 1 }).edit(withWebhooks({ id: 4, trigger: 'x', url: 'http://h.example/', user_id: 1 })).parse();
     expect(impactOf('remove_user', s, '1', AS_OF_MS)).toEqual(userRemovalImpact(s, '1', AS_OF_MS));
     expect(impactOf('revoke_token', s, 't', AS_OF_MS)).toEqual(tokenRevocationImpact(s, 't', AS_OF_MS));
+    expect(impactOf('disable_webhook', s, '4', AS_OF_MS)).toEqual(webhookDisableImpact(s, '4', AS_OF_MS));
     expect(isApprovalKind('remove_user')).toBe(true);
     expect(isApprovalKind('revoke_token')).toBe(true);
+    expect(isApprovalKind('disable_webhook')).toBe(true);
+    expect(isApprovalKind('tag_profile')).toBe(false);
     expect(isApprovalKind('change_role')).toBe(false);
     expect(isApprovalKind('')).toBe(false);
+  });
+
+  it('names each kind in words, and an unknown one by its own name', () => {
+    expect([kindText('remove_user'), kindText('revoke_token'), kindText('disable_webhook')]).toEqual(['Remove the user', 'Revoke the API token', 'Disable the webhook']);
+    expect([kindWords('remove_user'), kindWords('revoke_token'), kindWords('disable_webhook')]).toEqual(['Remove account', 'Revoke API token', 'Disable webhook']);
+    expect(kindText('change_role')).toBe('change role');
+  });
+});
+
+describe('webhookDisableImpact', () => {
+  const world = () =>
+    snapshot()
+      .user({ id: 1, email: 'Ops@Acme.example' })
+      .user({ id: 2, email: 'gone@acme.example', deleted_at: daysAgo(3) })
+      .edit(
+        withWebhooks(
+          { id: 4, trigger: 'transaction.created', url: 'http://Reports.Acme.example:8080/in?key=SECRET-KEY', user_id: 1 },
+          { id: 5, trigger: 'profile.updated', url: 'http://old.acme.example/x?key=SECRET-KEY', user_id: 1, is_active: false },
+          { id: 6, trigger: null, url: 'not a url?key=SECRET-KEY', user_id: 2 },
+          { id: 7, trigger: 'order.created', url: 'https:///no-host?key=SECRET-KEY', user_id: null, is_active: null },
+        ),
+      )
+      .parse();
+
+  it('gives the trigger, the host and the scheme, never the url, and the owner when a live user', () => {
+    const impact = webhookDisableImpact(world(), '4', AS_OF_MS);
+    expect(impact).toEqual({
+      kind: 'disable_webhook',
+      found: true,
+      webhook_id: '4',
+      trigger: 'transaction.created',
+      host: 'reports.acme.example',
+      scheme: 'http',
+      owner_id: '1',
+      owner_email: 'Ops@Acme.example',
+    });
+    expect(affectedEmail(asJson(impact))).toBe('ops@acme.example');
+  });
+
+  it('an inactive webhook is as good as off: not found, as a revoked token is; an absent one too', () => {
+    for (const id of ['5', '404']) {
+      const impact = webhookDisableImpact(world(), id, AS_OF_MS);
+      expect(impact).toMatchObject({ found: false, trigger: null, host: null, owner_id: null, owner_email: null });
+      expect(impactSentences(asJson(impact))).toEqual(['The webhook was not found, or was already switched off, when this was requested.']);
+    }
+  });
+
+  it('a deleted owner has no email (nobody is kept from deciding); no host and an is_active of null (on) are said plainly', () => {
+    const s = world();
+    expect(webhookDisableImpact(s, '6', AS_OF_MS)).toMatchObject({ found: true, host: null, scheme: null, owner_id: '2', owner_email: null });
+    expect(affectedEmail(asJson(webhookDisableImpact(s, '6', AS_OF_MS)))).toBeNull();
+    expect(impactSentences(asJson(webhookDisableImpact(s, '6', AS_OF_MS)))).toEqual([
+      'Disabling it stops the platform sending its events to a url without a host: whatever receives them there gets no more updates.',
+      'Warden switches it off (is_active false) and does not delete it: its settings stay on the platform.',
+      'It belongs to user 2, not a live account.',
+    ]);
+    expect(webhookDisableImpact(s, '7', AS_OF_MS)).toMatchObject({ found: true, host: null, scheme: 'https', owner_id: null });
+    expect(impactSentences(asJson(webhookDisableImpact(s, '7', AS_OF_MS))).at(-1)).toBe('It belongs to no user.');
+  });
+
+  it('in words: what stops, where to, that it is switched off and not deleted, and whose it is; never the url or its key', () => {
+    const lines = impactSentences(asJson(webhookDisableImpact(world(), '4', AS_OF_MS)));
+    expect(lines).toEqual([
+      'Disabling it stops the platform sending its transaction.created events to reports.acme.example, unencrypted (http): whatever receives them there gets no more updates.',
+      'Warden switches it off (is_active false) and does not delete it: its settings stay on the platform.',
+      'It belongs to Ops@Acme.example.',
+    ]);
+    const everything = JSON.stringify([...['4', '5', '6', '7'].map((id) => webhookDisableImpact(world(), id, AS_OF_MS)), lines]);
+    expect(everything).not.toMatch(/SECRET-KEY|\/in\?|8080/);
   });
 });
 

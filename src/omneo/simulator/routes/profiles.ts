@@ -31,6 +31,8 @@ export function profileRoutes({ store, maxPageSize, origin, faults, random }: Si
       const tags = (body as { tags?: unknown } | null | undefined)?.tags;
       if (tags === undefined) return item(store.visibleProfile(id, Date.now()));
       if (!Array.isArray(tags) || tags.some((t) => typeof t !== 'string')) return invalid({ tags: ['The tags must be an array of strings.'] });
+      // A tag update the platform acknowledges and then does not keep: what Warden's re-read must catch.
+      if (faults.tagDropRate > 0 && random() < faults.tagDropRate) return item({ ...store.visibleProfile(id, Date.now())!, tags: [...(tags as string[])] });
       return item(store.setProfileTags(id, tags as string[], actor.user_id, Date.now()));
     }),
     api('DELETE', '/profiles/{id}', ({ params, actor }) =>
