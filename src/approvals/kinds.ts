@@ -123,7 +123,7 @@ const KINDS: { readonly [K in ApprovalKind]: KindSpec<Extract<Impact, { kind: K 
 
 /** The table's entry of `kind`; the argument types of its functions are its own impact's. */
 export function kindSpec(kind: ApprovalKind): KindSpec<Impact> {
-  return KINDS[kind] as unknown as KindSpec<Impact>;
+  return KINDS[kind];
 }
 
 /** The stored impact's kind, when it is one Warden carries out. */
