@@ -104,6 +104,8 @@ export interface TenantPatch {
   platformRateLimit?: number | null;
   erasureVerifyWindowS?: number;
   backupWindowDays?: number;
+  careTag?: string;
+  careAutoTag?: boolean;
 }
 
 export async function updateTenant(db: Db, name: string, patch: TenantPatch): Promise<Tenant> {
@@ -122,6 +124,8 @@ export async function updateTenant(db: Db, name: string, patch: TenantPatch): Pr
       ...(patch.platformRateLimit === undefined ? {} : { platform_rate_limit: patch.platformRateLimit }),
       ...(patch.erasureVerifyWindowS === undefined ? {} : { erasure_verify_window_s: patch.erasureVerifyWindowS }),
       ...(patch.backupWindowDays === undefined ? {} : { backup_window_days: patch.backupWindowDays }),
+      ...(patch.careTag === undefined ? {} : { care_tag: patch.careTag }),
+      ...(patch.careAutoTag === undefined ? {} : { care_auto_tag: patch.careAutoTag }),
     })
     .where('name', '=', name)
     .returningAll()
@@ -215,6 +219,36 @@ export async function setTenantErasureSettings(db: Db, name: string, patch: Eras
         ...(patch.platformRateLimit === undefined ? {} : { platform_rate_limit: patch.platformRateLimit }),
         ...(patch.erasureVerifyWindowS === undefined ? {} : { erasure_verify_window_s: patch.erasureVerifyWindowS }),
         ...(patch.backupWindowDays === undefined ? {} : { backup_window_days: patch.backupWindowDays }),
+      },
+    });
+    return row;
+  });
+}
+
+/** A tenant's care settings (docs/operations.md "Data destinations and the care register"); each left out stays as it is. */
+export interface CareSettingsPatch {
+  /** The tag the care register's profiles must carry on the platform (CARE-01). */
+  careTag?: string;
+  /** Whether the data-handling job adds a missing tag itself. */
+  careAutoTag?: boolean;
+}
+
+/**
+ * Changes the tenant's care settings (already validated by the caller) and
+ * records the change in the audit log, in one transaction: letting Warden
+ * write tags on customers' profiles is a decision a reviewer asks about.
+ * @param actor - who: a person's login, or `cli`
+ */
+export async function setTenantCareSettings(db: Db, name: string, patch: CareSettingsPatch, actor: string): Promise<Tenant> {
+  return inTransaction(db, async (trx) => {
+    const row = await updateTenant(trx, name, patch);
+    await appendAuditLog(trx, {
+      actor,
+      action: 'tenant.care_settings_set',
+      subject: `tenant:${name}`,
+      details: {
+        ...(patch.careTag === undefined ? {} : { care_tag: patch.careTag }),
+        ...(patch.careAutoTag === undefined ? {} : { care_auto_tag: patch.careAutoTag }),
       },
     });
     return row;
