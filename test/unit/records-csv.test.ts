@@ -5,15 +5,17 @@ import { InputError } from '../../src/errors.js';
 import { parseCareCsv } from '../../src/records/care-csv.js';
 import { parseDestinationsCsv } from '../../src/records/destinations-csv.js';
 
-/** The InputError message `parse` throws. */
+/** The message of the InputError `parse` throws. */
 function refusal(parse: () => unknown): string {
-  try {
-    parse();
-  } catch (err) {
-    if (err instanceof InputError) return err.message;
-    throw err;
-  }
-  throw new Error('expected an InputError');
+  const thrown = ((): unknown => {
+    try {
+      return parse();
+    } catch (err) {
+      return err;
+    }
+  })();
+  expect(thrown).toBeInstanceOf(InputError);
+  return (thrown as InputError).message;
 }
 
 const hosts = (...lines: string[]) => parseDestinationsCsv(`host,note\n${lines.join('\n')}\n`, 'd.csv');

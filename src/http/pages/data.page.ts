@@ -165,7 +165,7 @@ const FormSchema = z.object({
 function doneNotice(q: Query): string | undefined {
   if (q.done === undefined) return undefined;
   const c = { added: q.added ?? 0, removed: q.removed ?? 0, changed: q.changed ?? 0, unchanged: q.unchanged ?? 0 };
-  return `The ${RECORDS[q.done].title.toLowerCase()} were replaced: ${counts(c)}. The audit log has the counts.`;
+  return `Replaced the ${RECORDS[q.done].title.toLowerCase()}: ${counts(c)}. The audit log has the counts.`;
 }
 
 export function registerDataPages(server: FastifyInstance, ctx: WebContext): void {

@@ -185,7 +185,7 @@ describe('the /data page', () => {
     expect(done.status).toBe(303);
     expect(done.headers.get('location')).toBe(`/data?tenant=${TENANT}&done=destinations&added=1&removed=1&changed=0&unchanged=1`);
     expect((await db().selectFrom('data_destinations').select('host').where('tenant', '=', TENANT).orderBy('host').execute()).map((d) => d.host)).toEqual(['hooks.acme.example', 'warehouse.acme.example']);
-    expect(await (await admin.get(done.headers.get('location')!)).text()).toContain('The approved destinations were replaced: 1 added, 1 removed, 0 changed, 1 unchanged.');
+    expect(await (await admin.get(done.headers.get('location')!)).text()).toContain('Replaced the approved destinations: 1 added, 1 removed, 0 changed, 1 unchanged.');
 
     const bad = 'profile_id,reason\n77,new\n77,again\n';
     const afterImport = await ledger();
