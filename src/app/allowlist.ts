@@ -9,8 +9,9 @@
  */
 import { parseAllowlistLines, parseLocationsCsv, type AllowlistLine } from '../allowlist/allowlist-csv.js';
 import { allowlistWarnings } from '../allowlist/allowlist-warnings.js';
-import { listLocations, replaceAllowlist, replaceLocations, type AllowlistEntryInput, type Changes, type LocationInput } from '../db/allowlist.repository.js';
+import { listLocations, replaceAllowlist, replaceLocations, type AllowlistEntryInput, type LocationInput } from '../db/allowlist.repository.js';
 import type { Db } from '../db/executor.js';
+import type { Changes } from '../db/record-import.js';
 import { requireTenant } from '../db/tenants.repository.js';
 import { parsePolicy } from '../rules/policy.js';
 import { parseInstant } from '../rules/time.js';

@@ -72,3 +72,21 @@ export function recipients(value: string, field = '--recipients'): Recipients {
   if (Object.keys(out).length === 0) throw new InputError(field, 'expected at least one audience=email');
   return out;
 }
+
+/** The longest care tag: a platform tag is a word or two. */
+const MAX_CARE_TAG = 64;
+
+/** The tag the care register's profiles must carry (CARE-01): trimmed, 1 to 64 characters, no control characters. */
+export function careTag(value: string, field = '--tag'): string {
+  const tag = value.trim();
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (tag === '' || tag.length > MAX_CARE_TAG || /[\x00-\x1f\x7f]/.test(tag)) throw new InputError(field, `must be a tag of 1 to ${MAX_CARE_TAG} characters, e.g. handle-with-care`);
+  return tag;
+}
+
+/** `on` or `off` (any case) as a boolean. */
+export function onOff(value: string, field: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (v !== 'on' && v !== 'off') throw new InputError(field, 'must be on or off');
+  return v === 'on';
+}

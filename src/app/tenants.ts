@@ -1,5 +1,5 @@
 /**
- * The tenant actions: add a tenant, set its policy, approval and erasure settings, remove it. One function
+ * The tenant actions: add a tenant, set its policy, approval, erasure and care settings, remove it. One function
  * each, called by `warden tenants add|set|remove` and by any HTTP route that
  * does the same: validation, the checks and the write are here, so every face
  * refuses the same input with the same message and writes nothing when it does.
@@ -15,9 +15,11 @@ import {
   listTenants,
   removeTenant,
   setTenantApprovalSettings,
+  setTenantCareSettings,
   setTenantErasureSettings,
   setTenantPolicy,
   type ApprovalSettingsPatch,
+  type CareSettingsPatch,
   type ErasureSettingsPatch,
   type NewTenantInput,
 } from '../db/tenants.repository.js';
@@ -29,7 +31,7 @@ import { OmneoApiError, OmneoNetworkError, OmneoTimeoutError } from '../omneo/er
 import { OutboundUrlError, OutboundUrlPolicy } from '../outbound/url-policy.js';
 import { policyOverrides } from '../report/policy.format.js';
 import { parseEmail } from './people.js';
-import { baseUrl, directory, recipients, tenantName, timezone, tokenEnv } from './tenant-input.js';
+import { baseUrl, careTag, directory, onOff, recipients, tenantName, timezone, tokenEnv } from './tenant-input.js';
 
 /** A new tenant as asked for: text, validated by {@link validateNewTenant}. */
 export interface AddTenantRequest {
@@ -289,17 +291,42 @@ export function validateErasureSettings(name: string, request: ErasureSettingsRe
 }
 
 /**
- * Changes a tenant's policy, its approval settings, its erasure settings, or
- * several, in one transaction, each change written to the audit log: all
+ * A change of a tenant's care settings as asked for (docs/operations.md "Data
+ * destinations and the care register"); a field left out is not changed.
+ */
+export interface CareSettingsRequest {
+  /** The tag the care register's profiles must carry, e.g. `handle-with-care`. */
+  care_tag?: string;
+  /** `on` or `off`: whether the data-handling job adds a missing tag itself. */
+  care_auto_tag?: string | boolean;
+}
+
+/** Care settings once {@link validateCareSettings} has accepted them. */
+export type CareSettingsUpdate = { readonly tenant: string; readonly patch: CareSettingsPatch; readonly [checked]: true };
+
+/** Validates care settings without the ledger: the tenant's name, the tag, on or off. At least one setting must be given. */
+export function validateCareSettings(name: string, request: CareSettingsRequest): CareSettingsUpdate {
+  const tenant = tenantName(name);
+  const patch: CareSettingsPatch = {};
+  if (request.care_tag !== undefined) patch.careTag = careTag(request.care_tag, 'care_tag');
+  const auto = request.care_auto_tag;
+  if (auto !== undefined) patch.careAutoTag = typeof auto === 'boolean' ? auto : onOff(auto, 'care_auto_tag');
+  if (Object.keys(patch).length === 0) throw new InputError('settings', 'give at least one setting: care_tag or care_auto_tag');
+  return { tenant, patch } as CareSettingsUpdate;
+}
+
+/**
+ * Changes a tenant's policy, its approval settings, its erasure settings, its
+ * care settings, or several, in one transaction, each change written to the audit log: all
  * land or none. An unknown tenant is an InputError naming `tenant`, and
  * nothing is written.
  */
 export async function setTenantAction(
   db: Db,
-  change: { policy?: PolicyUpdate; settings?: ApprovalSettingsUpdate; erasure?: ErasureSettingsUpdate },
+  change: { policy?: PolicyUpdate; settings?: ApprovalSettingsUpdate; erasure?: ErasureSettingsUpdate; care?: CareSettingsUpdate },
   actor: string,
 ): Promise<Tenant> {
-  const names = [...new Set([change.policy?.tenant, change.settings?.tenant, change.erasure?.tenant].filter((n) => n !== undefined))];
+  const names = [...new Set([change.policy?.tenant, change.settings?.tenant, change.erasure?.tenant, change.care?.tenant].filter((n) => n !== undefined))];
   const name = names[0];
   if (name === undefined || names.length > 1) throw new InputError('tenant', 'give one tenant and at least one change');
   return inTransaction(db, async (trx) => {
@@ -307,6 +334,7 @@ export async function setTenantAction(
     if (change.policy !== undefined) row = await setTenantPolicy(trx, name, change.policy.overrides, actor);
     if (change.settings !== undefined) row = await setTenantApprovalSettings(trx, name, change.settings.patch, actor);
     if (change.erasure !== undefined) row = await setTenantErasureSettings(trx, name, change.erasure.patch, actor);
+    if (change.care !== undefined) row = await setTenantCareSettings(trx, name, change.care.patch, actor);
     return row!;
   });
 }

@@ -26,6 +26,7 @@ import { registerDemo } from './commands/demo.command.js';
 import { registerSim } from './commands/sim.command.js';
 import { registerTenants } from './commands/tenants.command.js';
 import { registerAllowlist } from './commands/allowlist.command.js';
+import { registerDataRecords } from './commands/data-records.command.js';
 import { registerSnapshot } from './commands/snapshot.command.js';
 import { registerRun } from './commands/run.command.js';
 import { registerRuns } from './commands/runs.command.js';
@@ -62,6 +63,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerSim(program, io, setExit);
   registerTenants(program, io);
   registerAllowlist(program, io);
+  registerDataRecords(program, io);
   registerSnapshot(program, io);
   registerRun(program, io, setExit);
   registerWorker(program, io, setExit);

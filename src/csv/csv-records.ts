@@ -12,17 +12,28 @@ export interface CsvRecord {
   cells: Record<string, string>;
 }
 
+export interface CsvOptions {
+  /**
+   * The only columns the header may name: another is refused, naming it, and
+   * so is a file without a header. For records that must not hold more than
+   * they say (the care register: profile ids and reasons, never a name).
+   * @defaultValue any columns; an empty file is no records
+   */
+  columns?: readonly string[];
+}
+
 /**
  * Cells are kept exactly as written (an allowlist cidr is taken as given); the
  * callers trim what they want trimmed.
  * @param source - names the file in errors
  * @param required - a column the header must have
  */
-export function readCsvRecords(text: string, source: string, required: string): CsvRecord[] {
+export function readCsvRecords(text: string, source: string, required: string, options: CsvOptions = {}): CsvRecord[] {
   let rows: { info: { lines: number }; record: Record<string, string> }[];
+  let header: string[] | undefined;
   try {
     rows = parse(text, {
-      columns: (h: string[]) => h.map((c) => c.trim().toLowerCase()),
+      columns: (h: string[]) => (header = h.map((c) => c.trim().toLowerCase())),
       skip_empty_lines: true,
       bom: true,
       info: true,
@@ -31,6 +42,14 @@ export function readCsvRecords(text: string, source: string, required: string): 
     // csv-parse's message names the line, e.g. "Invalid Record Length: … on line 4".
     throw new InputError(source, `not valid CSV: ${(err as Error).message}`);
   }
-  if (rows.length > 0 && !(required in rows[0]!.record)) throw new InputError(source, `the header has no ${required} column`);
+  const allowed = options.columns;
+  if (header === undefined) {
+    if (allowed !== undefined) throw new InputError(source, `empty: expected the header ${allowed.join(',')}`);
+    return [];
+  }
+  // The header alone is checked too: a file of the wrong kind is refused before it empties a record.
+  if (!header.includes(required)) throw new InputError(source, `the header has no ${required} column`);
+  const other = allowed === undefined ? undefined : header.find((c) => !allowed.includes(c));
+  if (other !== undefined) throw new InputError(source, `the header has a column ${JSON.stringify(other)}: expected only ${allowed!.join(', ')}`);
   return rows.map((r) => ({ line: r.info.lines, cells: r.record }));
 }

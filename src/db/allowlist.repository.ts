@@ -1,12 +1,12 @@
 /**
  * The tenant's own record of its Clienteling IP allowlist and store locations
  * (the platform keeps them with no API). Each import replaces the whole record
- * in one transaction, says what changed, and records the counts in the audit log.
+ * in one transaction, says what changed, and records the counts in the audit log
+ * (src/db/record-import.ts).
  */
-import { InputError } from '../errors.js';
-import { appendAuditLog } from './audit-log.repository.js';
 import type { AllowlistEntry, Location } from './database.js';
 import { inTransaction, type Db } from './executor.js';
+import { diff, noDuplicates, recordImport, type Changes, type ReplaceOptions } from './record-import.js';
 import { requireTenant, SYSTEM_ACTOR } from './tenants.repository.js';
 
 export interface AllowlistEntryInput {
@@ -23,65 +23,12 @@ export interface LocationInput {
   closed_at: Date | null;
 }
 
-export interface Changes<T> {
-  added: T[];
-  removed: T[];
-  /** The record before and after, for each key present in both that differs. */
-  changed: { before: T; after: T }[];
-  unchanged: number;
-}
-
-function diff<T>(before: readonly T[], after: readonly T[], key: (x: T) => string, same: (a: T, b: T) => boolean): Changes<T> {
-  const old = new Map(before.map((x) => [key(x), x]));
-  const changes: Changes<T> = { added: [], removed: [], changed: [], unchanged: 0 };
-  for (const next of after) {
-    const prev = old.get(key(next));
-    old.delete(key(next));
-    if (prev === undefined) changes.added.push(next);
-    else if (same(prev, next)) changes.unchanged += 1;
-    else changes.changed.push({ before: prev, after: next });
-  }
-  changes.removed = [...old.values()];
-  return changes;
-}
-
-function noDuplicates<T>(rows: readonly T[], key: (x: T) => string, root: string, field: string): void {
-  const seen = new Map<string, number>();
-  rows.forEach((row, i) => {
-    const k = key(row);
-    if (k.trim() === '') throw new InputError(`${root}[${i}].${field}`, 'must not be empty');
-    const first = seen.get(k);
-    if (first !== undefined) throw new InputError(`${root}[${i}].${field}`, `duplicate of ${root}[${first}]`);
-    seen.set(k, i);
-  });
-}
-
 const entryOf = (r: AllowlistEntry): AllowlistEntryInput => ({
   cidr: r.cidr,
   location_id: r.location_id,
   approved_remote_access: r.approved_remote_access,
   note: r.note,
 });
-
-export interface ReplaceOptions {
-  /** Work out the changes and write nothing (`--dry-run`). @defaultValue false */
-  dryRun?: boolean;
-  /** Who imported, for the audit log: a person's login, or `cli`. @defaultValue `system` */
-  actor?: string;
-}
-
-/**
- * The audit entry of an import, in the import's transaction: how many entries
- * were added, removed and changed, never the entries (addresses, store ids).
- */
-async function recordImport<T>(db: Db, what: 'allowlist' | 'locations', tenant: string, changes: Changes<T>, actor: string): Promise<void> {
-  await appendAuditLog(db, {
-    actor,
-    action: `${what}.imported`,
-    subject: `tenant:${tenant}`,
-    details: { added: changes.added.length, removed: changes.removed.length, changed: changes.changed.length, unchanged: changes.unchanged },
-  });
-}
 
 /** Replaces the tenant's allowlist with `entries`; nothing is written when any entry is bad. */
 export async function replaceAllowlist(

@@ -104,6 +104,8 @@ export interface TenantPatch {
   platformRateLimit?: number | null;
   erasureVerifyWindowS?: number;
   backupWindowDays?: number;
+  careTag?: string;
+  careAutoTag?: boolean;
 }
 
 export async function updateTenant(db: Db, name: string, patch: TenantPatch): Promise<Tenant> {
@@ -122,6 +124,8 @@ export async function updateTenant(db: Db, name: string, patch: TenantPatch): Pr
       ...(patch.platformRateLimit === undefined ? {} : { platform_rate_limit: patch.platformRateLimit }),
       ...(patch.erasureVerifyWindowS === undefined ? {} : { erasure_verify_window_s: patch.erasureVerifyWindowS }),
       ...(patch.backupWindowDays === undefined ? {} : { backup_window_days: patch.backupWindowDays }),
+      ...(patch.careTag === undefined ? {} : { care_tag: patch.careTag }),
+      ...(patch.careAutoTag === undefined ? {} : { care_auto_tag: patch.careAutoTag }),
     })
     .where('name', '=', name)
     .returningAll()
@@ -221,17 +225,32 @@ export async function setTenantErasureSettings(db: Db, name: string, patch: Eras
   });
 }
 
+/** A tenant's care settings (docs/operations.md "Data destinations and the care register"); each left out stays as it is. */
+export interface CareSettingsPatch {
+  /** The tag the care register's profiles must carry on the platform (CARE-01). */
+  careTag?: string;
+  /** Whether the data-handling job adds a missing tag itself. */
+  careAutoTag?: boolean;
+}
+
 /**
- * Lets the data-handling job add a missing care tag itself (CARE-01), or
- * stops it (docs/operations.md "Care tags"), and records who did it in the
- * audit log, in one transaction.
+ * Changes the tenant's care settings (already validated by the caller) and
+ * records the change in the audit log, in one transaction: letting Warden
+ * write tags on customers' profiles is a decision a reviewer asks about.
  * @param actor - who: a person's login, or `cli`
  */
-export async function setCareAutoTag(db: Db, name: string, on: boolean, actor: string): Promise<Tenant> {
+export async function setTenantCareSettings(db: Db, name: string, patch: CareSettingsPatch, actor: string): Promise<Tenant> {
   return inTransaction(db, async (trx) => {
-    const row = await trx.updateTable('tenants').set({ care_auto_tag: on }).where('name', '=', name).returningAll().executeTakeFirst();
-    if (row === undefined) throw new UnknownTenantError(name);
-    await appendAuditLog(trx, { actor, action: 'tenant.care_auto_tag_set', subject: `tenant:${name}`, details: { care_auto_tag: on } });
+    const row = await updateTenant(trx, name, patch);
+    await appendAuditLog(trx, {
+      actor,
+      action: 'tenant.care_settings_set',
+      subject: `tenant:${name}`,
+      details: {
+        ...(patch.careTag === undefined ? {} : { care_tag: patch.careTag }),
+        ...(patch.careAutoTag === undefined ? {} : { care_auto_tag: patch.careAutoTag }),
+      },
+    });
     return row;
   });
 }

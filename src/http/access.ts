@@ -79,6 +79,15 @@ const RETAIN = (tenant: TenantScope): RouteAccess => ({ who: ['compliance'], ten
  */
 const ROTATE = (tenant: TenantScope): RouteAccess => ({ who: ['admin', 'engineer'], tenant });
 const REVEAL = (tenant: TenantScope): RouteAccess => ({ who: ['admin'], tenant });
+/**
+ * The tenant's own records of where customer data may go and who is handled
+ * with care (docs/operations.md "Data destinations and the care register"):
+ * everyone sees the destinations; the care register's reasons are for those
+ * who answer for the customers, compliance and admins (src/app/data-records.ts
+ * `CARE_REGISTER_READERS`); replacing either is an admin's.
+ */
+const CARE_READ = (tenant: TenantScope): RouteAccess => ({ who: ['compliance', 'admin'], tenant });
+const RECORD_WRITE = (tenant: TenantScope): RouteAccess => ({ who: ['admin'], tenant });
 
 /** Keyed by `METHOD /url` as the route was declared; `/admin/queues/*` covers bull-board's routes. */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
@@ -136,6 +145,9 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   // The link's own check (its admin, once, an hour) is the action's; a link that opens nothing answers one neutral 404.
   'GET /secrets/retrieve/:token': REVEAL('none'),
   'POST /secrets/retrieve/:token': REVEAL('none'),
+  'GET /data': READ('query'),
+  'POST /data/:tenant/destinations': RECORD_WRITE('param'),
+  'POST /data/:tenant/care-register': RECORD_WRITE('param'),
 
   // JSON API.
   'GET /api/v1/openapi.json': ANYONE_UNSEEN,
@@ -166,6 +178,10 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'POST /api/v1/secrets/:tenant/:name/rotate': ROTATE('param'),
   'POST /api/v1/secrets/:tenant/:name/rollback': ROTATE('param'),
   'GET /api/v1/secrets/rotations/:id': READ('row'),
+  'GET /api/v1/tenants/:tenant/destinations': READ('param'),
+  'PUT /api/v1/tenants/:tenant/destinations': RECORD_WRITE('param'),
+  'GET /api/v1/tenants/:tenant/care-register': CARE_READ('param'),
+  'PUT /api/v1/tenants/:tenant/care-register': RECORD_WRITE('param'),
 };
 
 const PREFIXED = '/admin/queues';

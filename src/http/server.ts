@@ -14,6 +14,7 @@ import type { App } from '../app/create-app.js';
 import type { JobRunner } from '../app/job-runner.js';
 import type { SignInDeps } from '../app/sign-in.js';
 import { registerApprovalsApi } from './api/approvals.api.js';
+import { registerDataRecordsApi } from './api/data-records.api.js';
 import { registerErasuresApi } from './api/erasures.api.js';
 import { registerFindingsApi } from './api/findings.api.js';
 import { registerMeApi } from './api/me.api.js';
@@ -29,6 +30,7 @@ import { APP_CSS } from './pages/app.css.js';
 import { registerHomePage } from './pages/home.page.js';
 import { errorPage } from './pages/layout.js';
 import { registerApprovalsPages } from './pages/approvals.page.js';
+import { registerDataPages } from './pages/data.page.js';
 import { registerApprovalLinkPages } from './pages/approval-link.page.js';
 import { registerErasuresPages } from './pages/erasures.page.js';
 import { registerFindingsPages } from './pages/findings.page.js';
@@ -55,6 +57,8 @@ const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Pro
   registerErasuresApi,
   registerSecretsPages,
   registerSecretsApi,
+  registerDataPages,
+  registerDataRecordsApi,
   registerOpenApiApi,
   registerOps,
   registerWebhookReceiver,

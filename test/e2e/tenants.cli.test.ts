@@ -89,6 +89,8 @@ describe.each(backends)('warden tenants on $name', (backend) => {
       platform_rate_limit: null,
       erasure_verify_window_s: 900,
       backup_window_days: 35,
+      care_tag: 'handle-with-care',
+      care_auto_tag: false,
     });
     expect(JSON.stringify(tenant)).not.toContain('tok-very-secret');
 

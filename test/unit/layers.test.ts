@@ -26,6 +26,7 @@ const LAYERS: readonly (readonly [prefix: string, rank: number])[] = [
   ['src/directory/', 2],
   ['src/outbound/', 2],
   ['src/allowlist/', 2],
+  ['src/records/', 2],
   ['src/report/', 2],
   ['src/rules/', 1],
   // The foundation every layer may use; it imports nothing above it.

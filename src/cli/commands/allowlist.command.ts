@@ -15,7 +15,7 @@ import { examples } from '../help.js';
 import { write, type CliIo } from '../io.js';
 import { withLedger } from '../ledger.js';
 
-async function readCsv(file: string): Promise<string> {
+export async function readCsv(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (err) {

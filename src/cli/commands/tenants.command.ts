@@ -6,6 +6,7 @@ import {
   removeTenantAction,
   setTenantAction,
   validateApprovalSettings,
+  validateCareSettings,
   validateErasureSettings,
   validateNewTenant,
   validatePolicyChange,
@@ -42,6 +43,7 @@ interface SetOptions {
   platformRateLimit?: string;
   erasureVerifyWindow?: string;
   backupWindowDays?: string;
+  autoTag?: string;
 }
 
 /** The tenant's settings as `list --format json` prints them. */
@@ -60,6 +62,8 @@ function settingsOf(t: Tenant) {
     platform_rate_limit: t.platform_rate_limit,
     erasure_verify_window_s: t.erasure_verify_window_s,
     backup_window_days: t.backup_window_days,
+    care_tag: t.care_tag,
+    care_auto_tag: t.care_auto_tag,
   };
 }
 
@@ -84,6 +88,11 @@ function erasureText(t: Tenant): string {
   return `${t.purge_method} /profiles/{id}/purge, ${pace}; verification window ${windowText(t.erasure_verify_window_s)}; re-verified after ${t.backup_window_days} day(s)`;
 }
 
+/** The care settings in one line (`tenants show`, `tenants set`). */
+function careText(t: Tenant): string {
+  return `tag ${JSON.stringify(t.care_tag)}; auto-tag ${t.care_auto_tag ? 'on: the data-handling job adds a missing tag itself' : 'off'}`;
+}
+
 /** The command line's names of the approval settings' fields (src/app/tenants.ts). */
 const SETTINGS_FLAGS = {
   break_glass: '--break-glass',
@@ -105,6 +114,7 @@ function showText(t: Tenant): string {
     ['break-glass', t.break_glass.join(',') || '-'],
     ['approvals', `expire after ${t.approval_expiry_days} day(s); over ${t.max_removals_per_day} removal(s) in 24 hours a second admin must approve`],
     ['erasure', erasureText(t)],
+    ['care', careText(t)],
     ['policy', describePolicy(t.policy)],
   ];
   const rows = policyRows(t.policy);
@@ -198,7 +208,7 @@ export function registerTenants(program: Command, io: CliIo): void {
   tenants
     .command('set <name>')
     .description(
-      'change a tenant’s policy (the thresholds its scheduled audits use), its approval settings and its erasure settings. ' +
+      'change a tenant’s policy (the thresholds its scheduled audits use), its approval, erasure and care settings. ' +
         '--policy FILE is validated as `warden check --policy` validates it and replaces the whole policy: keys it leaves out ' +
         'go back to their defaults. --policy-reset puts every key back to its default. The approval and erasure settings ' +
         'change only what is given. All changes land together or not at all, each written to the audit log',
@@ -212,6 +222,7 @@ export function registerTenants(program: Command, io: CliIo): void {
     .option('--platform-rate-limit <n>', 'requests a second the platform allows Warden’s erasures, fleet-wide, 1 to 100000, or none (default none)')
     .option('--erasure-verify-window <duration>', 'how long verification retries before one more purge, 1s to 24h, e.g. 90s, 15m (default 15m)')
     .option('--backup-window-days <n>', 'the platform’s backup window: proven erasures are checked again after it, 1 to 365 (default 35)')
+    .option('--auto-tag <on|off>', 'whether the data-handling job adds the care tag to a care-register profile that lacks it (CARE-01), default off')
     .addHelpText(
       'after',
       examples(
@@ -221,6 +232,7 @@ export function registerTenants(program: Command, io: CliIo): void {
         'warden tenants set acme --break-glass root@acme.example,oncall@acme.example --max-removals-per-day 5',
         "warden tenants set acme --break-glass ''",
         'warden tenants set acme --purge-method POST --platform-rate-limit 20 --erasure-verify-window 30m --backup-window-days 30',
+        'warden tenants set acme --auto-tag on',
       ),
     )
     .action(async (name: string, opts: SetOptions) => {
@@ -230,11 +242,13 @@ export function registerTenants(program: Command, io: CliIo): void {
       const erasureGiven =
         opts.purgeMethod !== undefined || opts.platformRateLimit !== undefined || opts.erasureVerifyWindow !== undefined || opts.backupWindowDays !== undefined;
       const policyGiven = opts.policy !== undefined || opts.policyReset === true;
-      if (!policyGiven && !settingsGiven && !erasureGiven) {
+      const careGiven = opts.autoTag !== undefined;
+      if (!policyGiven && !settingsGiven && !erasureGiven && !careGiven) {
         throw new InputError(
           '--policy',
           'give --policy FILE or --policy-reset, or an approval setting: --break-glass, --approval-expiry-days, --max-removals-per-day, ' +
-            'or an erasure setting: --purge-method, --platform-rate-limit, --erasure-verify-window, --backup-window-days',
+            'or an erasure setting: --purge-method, --platform-rate-limit, --erasure-verify-window, --backup-window-days, ' +
+            'or a care setting: --auto-tag',
         );
       }
       const settings = !settingsGiven
@@ -256,10 +270,15 @@ export function registerTenants(program: Command, io: CliIo): void {
             ...(opts.backupWindowDays === undefined ? {} : { backup_window_days: opts.backupWindowDays }),
           })),
         );
+      const care = opts.autoTag === undefined ? undefined : await underFlags({ care_auto_tag: '--auto-tag' }, () => Promise.resolve().then(() => validateCareSettings(name, { care_auto_tag: opts.autoTag })));
       const change = !policyGiven ? undefined : opts.policy === undefined ? { reset: true as const } : { overrides: await readJson(opts.policy, '--policy', 'policy', io) };
       const policy = change === undefined ? undefined : validatePolicyChange(name, change);
       const row = await withLedger(io, ({ db }) =>
-        setTenantAction(db, { ...(policy === undefined ? {} : { policy }), ...(settings === undefined ? {} : { settings }), ...(erasure === undefined ? {} : { erasure }) }, cliActor()),
+        setTenantAction(
+          db,
+          { ...(policy === undefined ? {} : { policy }), ...(settings === undefined ? {} : { settings }), ...(erasure === undefined ? {} : { erasure }), ...(care === undefined ? {} : { care }) },
+          cliActor(),
+        ),
       );
       const lines: string[] = [];
       if (policy !== undefined) lines.push(`tenant ${row.name}: policy is ${describePolicy(row.policy)}`);
@@ -270,6 +289,7 @@ export function registerTenants(program: Command, io: CliIo): void {
         );
       }
       if (erasure !== undefined) lines.push(`tenant ${row.name}: erasure by ${erasureText(row)}`);
+      if (care !== undefined) lines.push(`tenant ${row.name}: care ${careText(row)}`);
       await write(io.stdout, `${lines.map(printable).join('\n')}\n`);
     });
 

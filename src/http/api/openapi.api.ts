@@ -37,6 +37,7 @@ export async function registerOpenApiDocument(server: FastifyInstance): Promise<
         { name: 'approvals', description: 'Approvals of removals, revocations and webhook switch-offs, and their decisions' },
         { name: 'erasures', description: 'GDPR erasure requests: enqueue, status, certificates of erasure, deadline extensions, retention, retries' },
         { name: 'secrets', description: 'Shared secrets and tokens: status, rotations and rollbacks (never a value)' },
+        { name: 'records', description: 'The tenant’s own records: its approved data destinations and its care register' },
         { name: 'meta', description: 'This document' },
       ],
       components: {

@@ -14,7 +14,7 @@ import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JobRunsLedger } from '../../../src/app/job-runs-ledger.js';
 import { claimCareTag, endCareTag } from '../../../src/db/care-tags.repository.js';
-import { setCareAutoTag } from '../../../src/db/tenants.repository.js';
+import { setTenantCareSettings } from '../../../src/db/tenants.repository.js';
 import { suppressFinding } from '../../../src/db/suppressions.repository.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
@@ -85,7 +85,7 @@ describe('the care tag remedy', () => {
   });
 
   it('on: tags each profile once through the API, verifies it by reading it again, and records both', async () => {
-    await setCareAutoTag(world.db.db, TENANT, true, 'test');
+    await setTenantCareSettings(world.db.db, TENANT, { careAutoTag: true }, 'test');
     const run = await dataRun();
     expect(counts(run)).toEqual({ tagged: 2, tag_verified: 2, tag_failed: 0, tag_skipped: 0 });
     // The tag after the profile's own tags, which are kept; 55 matched already (case and spaces aside).
@@ -115,8 +115,8 @@ describe('the care tag remedy', () => {
     ]);
     expect(logged[1]!.details).toEqual({ tenant: TENANT, rule: 'CARE-01', finding: f56, tag: TAG, run: run.id, check: 'GET /profiles/{id}', result: 'the profile carries the tag' });
     for (const e of logged) expect(JSON.stringify(e)).not.toMatch(/"5[5-8]"|profile_id|vip/);
-    const setting = await world.db.db.selectFrom('audit_log').select(['action', 'details']).where('action', '=', 'tenant.care_auto_tag_set').execute();
-    expect(setting).toEqual([{ action: 'tenant.care_auto_tag_set', details: { care_auto_tag: true } }]);
+    const setting = await world.db.db.selectFrom('audit_log').select(['action', 'details']).where('action', '=', 'tenant.care_settings_set').execute();
+    expect(setting).toEqual([{ action: 'tenant.care_settings_set', details: { care_auto_tag: true } }]);
 
     // Run twice: the findings resolve, and nothing is put again.
     const again = await dataRun();
@@ -135,7 +135,7 @@ describe('the care tag remedy', () => {
   });
 
   it('a tag the platform acknowledges and does not keep: recorded not verified, the finding stays open, never tried again', async () => {
-    await setCareAutoTag(world.db.db, TENANT, true, 'test');
+    await setTenantCareSettings(world.db.db, TENANT, { careAutoTag: true }, 'test');
     await simConfig({ tagDropRate: 1 });
     const run = await dataRun();
     expect(counts(run)).toEqual({ tagged: 2, tag_verified: 0, tag_failed: 2, tag_skipped: 0 });
@@ -160,7 +160,7 @@ describe('the care tag remedy', () => {
   it('leaves a suppressed finding alone (an accepted risk)', async () => {
     await dataRun();
     await suppressFinding(world.db.db, { tenant: TENANT, fingerprint: (await careFinding('57')).fingerprint, reason: 'the customer asked not to be tagged', author: 'test', expiresAt: new Date(Date.now() + 86_400_000) });
-    await setCareAutoTag(world.db.db, TENANT, true, 'test');
+    await setTenantCareSettings(world.db.db, TENANT, { careAutoTag: true }, 'test');
     const run = await dataRun();
     expect(counts(run)).toEqual({ tagged: 1, tag_verified: 1, tag_failed: 0, tag_skipped: 0 });
     expect(await tagsOf(57)).toEqual([]);
@@ -173,7 +173,7 @@ describe('the care tag remedy', () => {
     const restored = await fetch(`${world.sim.origin}/__sim/profiles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }) });
     expect(restored.status).toBeLessThan(300);
     await world.db.db.insertInto('care_register').values({ tenant: TENANT, profile_id: String(id), reason: 'test' }).execute();
-    await setCareAutoTag(world.db.db, TENANT, true, 'test');
+    await setTenantCareSettings(world.db.db, TENANT, { careAutoTag: true }, 'test');
     const lines: string[] = [];
     const sink = new Writable({
       write(chunk: Buffer, _enc, cb) {
