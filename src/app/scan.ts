@@ -96,8 +96,9 @@ async function historiesOf(roots: readonly string[], given: readonly string[]): 
   const tops: string[] = [];
   for (const [i, root] of roots.entries()) {
     const dir = statSync(root).isDirectory() ? root : path.dirname(root);
-    const top = await gitTopLevel(dir);
-    if (top === undefined) throw new InputError(given[i] ?? root, 'is not in a git work tree (--git-history reads a repository\'s history)');
+    let said = '';
+    const top = await gitTopLevel(dir, (reason) => (said = reason));
+    if (top === undefined) throw new InputError(given[i] ?? root, `is not in a git work tree, and --git-history reads a repository's history (${said})`);
     const resolved = path.resolve(top);
     if (!tops.includes(resolved)) tops.push(resolved);
   }

@@ -50,7 +50,7 @@ interface GitRun {
 }
 
 function git(cwd: string, args: readonly string[]): GitRun {
-  const child = spawn('git', ['-C', cwd, ...args], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' } });
+  const child = spawn('git', ['-C', cwd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => {
     if (stderr.length < 4096) stderr += c.toString('utf8');
@@ -74,20 +74,20 @@ function git(cwd: string, args: readonly string[]): GitRun {
 }
 
 /**
- * The top folder of the git work tree `dir` is in, or undefined when it is
- * in none (git's refusal, e.g. of a repository another user owns, is an input
- * error naming the path).
+ * The top folder of the git work tree `dir` is in, or undefined when git
+ * finds none there (or refuses it, e.g. a repository another user owns:
+ * `reason` then has git's own words).
  */
-export async function gitTopLevel(dir: string): Promise<string | undefined> {
+export async function gitTopLevel(dir: string, reason?: (said: string) => void): Promise<string | undefined> {
   const run = git(dir, ['rev-parse', '--show-toplevel']);
   const chunks: Buffer[] = [];
   for await (const chunk of run.stdout) chunks.push(chunk);
   try {
     await run.done;
   } catch (err) {
-    if (err instanceof GitFailed && /not a git repository/i.test(err.message)) return undefined;
-    if (err instanceof GitFailed) throw new InputError(dir, err.message);
-    throw err;
+    if (!(err instanceof GitFailed)) throw err;
+    reason?.(err.message);
+    return undefined;
   }
   const top = Buffer.concat(chunks).toString('utf8').replace(/\n$/, '');
   return top === '' ? undefined : top;
@@ -128,8 +128,6 @@ export async function historyBlobs(top: string): Promise<HistoryBlob[]> {
   try {
     await run.done;
   } catch (err) {
-    // A repository without a commit has no history to read.
-    if (err instanceof GitFailed && /does not have any commits/i.test(err.message)) return [];
     throw err instanceof GitFailed ? new InputError(top, err.message) : err;
   }
   return [...blobs.values()];
