@@ -81,12 +81,11 @@ function scanFile(file: string, scan: TreeScan): void {
   if (matches.length > 0) scan.found(file, matches);
 }
 
-/** An entry that is neither a folder nor a file: a link is looked through once, anything else is counted. */
-function scanOther(entry: string, dirent: Dirent, scan: TreeScan): void {
-  if (!dirent.isSymbolicLink()) {
-    scan.tally.skipped.not_regular++;
-    return;
-  }
+/**
+ * What a path leads to, links followed: a file is read, a folder walked only
+ * when it is a root (a link to a folder is not followed), anything else counted.
+ */
+function follow(entry: string, scan: TreeScan, isRoot: boolean): void {
   let target;
   try {
     target = statSync(entry);
@@ -95,6 +94,7 @@ function scanOther(entry: string, dirent: Dirent, scan: TreeScan): void {
     return;
   }
   if (target.isFile()) scanFile(entry, scan);
+  else if (target.isDirectory() && isRoot) walk(entry, scan);
   else scan.tally.skipped.not_regular++;
 }
 
@@ -113,20 +113,12 @@ function walk(dir: string, scan: TreeScan): void {
     const entry = path.join(dir, dirent.name);
     if (dirent.isDirectory()) walk(entry, scan);
     else if (dirent.isFile()) scanFile(entry, scan);
-    else scanOther(entry, dirent, scan);
+    else if (dirent.isSymbolicLink()) follow(entry, scan, false);
+    else scan.tally.skipped.not_regular++;
   }
 }
 
 /** Reads every file under `root` (an absolute path to a folder or a file that exists). */
 export function scanTree(root: string, scan: TreeScan): void {
-  let stats;
-  try {
-    stats = statSync(root);
-  } catch (err) {
-    scan.tally.unreadable.push({ path: root, error: errorCode(err) });
-    return;
-  }
-  if (stats.isDirectory()) walk(root, scan);
-  else if (stats.isFile()) scanFile(root, scan);
-  else scan.tally.skipped.not_regular++;
+  follow(root, scan, true);
 }
