@@ -2,11 +2,13 @@
  * `warden scan --git-history`: every file content a git repository's history
  * holds, read through git itself, each distinct content (blob) once.
  *
- * `git log --all --reverse --raw` lists, commit by commit from the oldest, the
- * blobs each commit added or changed and the path they had; the first listing
- * of a blob names it: **the oldest commit (in git log order) that added that
- * content at that path**, and its author date. A value leaked a year ago and
- * removed since is named by the commit that added it. `git cat-file --batch`
+ * `git log --all --reverse --date-order --raw` lists, commit by commit, the
+ * blobs each commit added or changed and the path they had, every commit
+ * after its parents (and otherwise by commit date, oldest first); the first
+ * listing of a blob names it: **the first commit that added that content at
+ * that path**, and its author date. A value leaked a year ago and removed
+ * since is named by the commit that added it; content a branch added is named
+ * by the branch's commit, not by the merge that brought it in. `git cat-file --batch`
  * then streams the blobs' bytes, which go through the same checks as a file
  * (binary, larger than 10 MB) and the same matcher.
  *
@@ -24,7 +26,7 @@ export interface HistoryBlob {
   sha: string;
   /** Its path in the repository, `/`-separated. */
   path: string;
-  /** The oldest commit that added it there. */
+  /** The first commit that added it there (parents before children). */
   commit: string;
   /** That commit's author date, ISO 8601. */
   committedAt: string;
@@ -50,7 +52,9 @@ interface GitRun {
 }
 
 function git(cwd: string, args: readonly string[]): GitRun {
-  const child = spawn('git', ['-C', cwd, ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
+  // The repository is only read: no fsmonitor hook, and (below) no signature check, text conversion or diff driver,
+  // each of which a repository's own config could point at a program.
+  const child = spawn('git', ['-C', cwd, '-c', 'core.fsmonitor=false', ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (c: Buffer) => {
     if (stderr.length < 4096) stderr += c.toString('utf8');
@@ -93,9 +97,9 @@ export async function gitTopLevel(dir: string, reason?: (said: string) => void):
   return top === '' ? undefined : top;
 }
 
-/** Each blob of the history once, with the oldest commit that added it, oldest first. */
+/** Each blob of the history once, with the first commit that added it, in the order git listed them. */
 export async function historyBlobs(top: string): Promise<HistoryBlob[]> {
-  const run = git(top, ['log', '--all', '--reverse', '--no-renames', '--raw', '--no-abbrev', '-m', '--root', '-z', `--format=${COMMIT_MARK}%H %aI`]);
+  const run = git(top, ['log', '--all', '--reverse', '--date-order', '--no-renames', '--raw', '--no-abbrev', '-m', '--root', '-z', '--no-show-signature', '--no-textconv', '--no-ext-diff', `--format=${COMMIT_MARK}%H %aI`]);
   const blobs = new Map<string, HistoryBlob>();
   let commit = '';
   let committedAt = '';

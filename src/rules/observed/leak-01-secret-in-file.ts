@@ -50,7 +50,7 @@ export const leak01 = defineObservedRule({
   evidence: {
     path: 'the file\'s absolute path (for a hit in history, its path in the work tree)',
     line: 'the line the value starts on (1-based)',
-    commit: 'the oldest commit that added the content (a `--git-history` hit), else null',
+    commit: 'the first commit that added the content (a `--git-history` hit; parents before children), else null',
     committed_at: 'that commit\'s author date, else null',
     secret: 'the secret\'s name in Warden\'s store',
     kind: 'its kind (`webhook-signing`, `barcode`, `api-token`, `machine-password`)',
