@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findingDetail } from '../../src/app/findings-view.js';
 import type { ScanResult } from '../../src/app/scan.js';
 import { listFindings } from '../../src/db/findings.repository.js';
 import { listVersions } from '../../src/db/secret-versions.repository.js';
@@ -175,6 +176,11 @@ describe('warden scan (the real binary)', () => {
     expect(runs[0]!.counts).toMatchObject({ hits: 2, findings: 2, created: 2, resolved: 0, skipped_binary: 1, skipped_too_large: 1, unreadable: asRoot ? 3 : 4 });
     expect(runs[2]!.counts).toMatchObject({ hits: 3, created: 1, persisting: 2, blobs: 1 });
     for (const f of open) expect(f.last_run_id).toBe(runs[3]!.id);
+    // Its page lists the scan runs that saw it, not the data-handling audit's.
+    const detail = await findingDetail(world.db.db, [TENANT], TENANT, open[1]!.fingerprint);
+    expect(detail).toMatchObject({ rule: 'LEAK-01', family: 'data', job_kind: 'scan', subject: { type: 'file' } });
+    expect(detail.runs.map((r) => r.id)).toContain(runs[3]!.id);
+    expect(new Set(detail.runs.map((r) => r.kind))).toEqual(new Set(['scan']));
 
     const digest = await world.run('digest');
     expect(digest.status, digest.error ?? '').toBe('succeeded');
