@@ -32,6 +32,8 @@ export class NeedleMatcher {
   private readonly first: number;
 
   constructor(private readonly needles: readonly Needle[]) {
+    // The dedup key of an occurrence packs the needle's index in 16 bits.
+    if (needles.length > 65_536) throw new RangeError(`at most 65 536 needles, not ${needles.length}`);
     let shortest = Infinity;
     needles.forEach((needle, index) => {
       const bytes = needle.bytes;
