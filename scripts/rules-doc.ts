@@ -185,22 +185,31 @@ ${familySections()}
 ## Observed rules
 
 Rules of what Warden itself observed, not of a tenant snapshot: its webhook
-receiver's refused deliveries. They are **not part of \`warden check\`**, which
-neither runs nor lists them. Its input is a snapshot and nothing else, so the
-same snapshot, policy and as-of give the same findings on any machine; what
-these rules read is Warden's own record of events at its side (kept in its
-ledger), which no snapshot carries and the snapshot format has no place for.
+receiver's refused deliveries, and the secrets \`warden scan\` found in files.
+They are **not part of \`warden check\`**, which neither runs nor lists them.
+Its input is a snapshot and nothing else, so the same snapshot, policy and
+as-of give the same findings on any machine; what these rules read is
+Warden's own record of events at its side (kept in its ledger), or files on
+the machine that scans, which no snapshot carries and the snapshot format has
+no place for.
 
-The audit job of the rule's family (for \`secrets\`, \`secret-rotation\`) reads
-the observation from the ledger at each run, judges it with the rule's pure
-check as of the run's instant, and records the findings in the same call as
-the family's snapshot rules: the same fingerprint, and the same lifecycle
-(new, persisting, resolved by the first run that no longer produces them),
-pages, filters, digests and suppressions as any finding. Their thresholds are
-constants of the rule, stated in its summary, not policy keys: the policy is
-the snapshot contract's. An observed rule lives in
-\`src/rules/observed/ID-NAME.ts\` and is listed in \`OBSERVED_RULES\`
-(\`src/rules/registry.ts\`); \`src/audit/observers.ts\` reads its observation.
+HOOK-01's observation is read from the ledger by the audit job of its family
+(\`secret-rotation\`) at each run, judged with the rule's pure check as of the
+run's instant, and recorded in the same call as the family's snapshot rules.
+LEAK-01's is what \`warden scan PATH… --tenant T\` read (docs/operations.md
+"Scanning for leaked secrets"): the command judges its hits with the rule's
+pure check and records the findings in a run of its own (a \`scan\` row of
+\`job_runs\`), which resolves only the open LEAK-01 findings it could have
+seen again: of files on disk under the paths it read, and, with
+\`--git-history\`, of the histories it read. No audit job records or resolves
+LEAK-01 (\`data-handling\` does not read files). Either way a finding has the
+same fingerprint and the same lifecycle (new, persisting, resolved by the
+first run that no longer produces it), pages, filters, digests and
+suppressions as any finding. Thresholds are constants of the rule, stated in
+its summary, not policy keys: the policy is the snapshot contract's. An
+observed rule lives in \`src/rules/observed/ID-NAME.ts\` and is listed in
+\`OBSERVED_RULES\` (\`src/rules/registry.ts\`); \`src/audit/observers.ts\`
+reads an audit job's observations, \`src/app/scan.ts\` is the scan.
 
 ${observedTable()}
 
@@ -303,6 +312,7 @@ Every finding is about one subject, named by a type, an id and a label:
 | webhook | the webhook's \`id\` as a string | \`webhook ID (TRIGGER)\` (\`webhook ID\` without a trigger), never its url | active webhooks |
 | profile | the care register entry's \`profile_id\` as a string | \`profile ID\` | every care register entry |
 | tenant | the tenant's name | the name | the tenant once |
+| file | \`PATH:LINE\` (the file's absolute path), \`PATH:LINE@COMMIT\` for a line of git's history | the id; \`PATH:LINE (commit SHORT)\` in history | (LEAK-01 only: lines \`warden scan\` found a secret on) |
 
 Evidence of privacy findings names the request, never the profile: a profile
 id identifies a customer, and findings travel by email. The care register is

@@ -28,7 +28,9 @@ import { suppressionSubject } from '../db/suppressions.repository.js';
 import { listTenants } from '../db/tenants.repository.js';
 import { InputError } from '../errors.js';
 import { maskEmails } from '../mail/templates/mask.js';
+import { SCAN_RUN_KIND } from './scan.js';
 import { toCsv, type CsvLeadingColumns } from '../report/findings.format.js';
+import { leak01 } from '../rules/observed/leak-01-secret-in-file.js';
 import { ALL_RULE_IDS, familyOf, RULE_FAMILIES, ruleById } from '../rules/registry.js';
 import { SEVERITIES, type Action, type Finding, type RuleFamily, type Severity, type SubjectType } from '../rules/types.js';
 
@@ -280,7 +282,8 @@ export async function findingDetail(db: Db, visible: readonly string[], tenant: 
   const row = await findFinding(db, tenant, fingerprint);
   if (row === undefined) throw new NotFoundError('finding', `${tenant}/${fingerprint}`);
   const family = familyOf(row.rule);
-  const kind = jobKindOf(family);
+  // LEAK-01 is recorded by `warden scan`'s own runs (of any root: the list may name scans of other folders), not by an audit job.
+  const kind = row.rule === leak01.id ? SCAN_RUN_KIND : jobKindOf(family);
   const [suppression, entries, seen] = await Promise.all([
     findSuppression(db, tenant, fingerprint),
     auditEntriesAbout(db, suppressionSubject(tenant, fingerprint)),

@@ -27,7 +27,7 @@ export const EXIT = {
   failure: 1,
   /** Bad input: a flag, file or variable. Nothing was changed. */
   input: 2,
-  /** `--fail-on` matched a finding. */
+  /** `check --fail-on` matched a finding; `scan` found a secret. */
   findings: 3,
   /** A row asked for by id does not exist (NotFoundError). */
   notFound: 4,

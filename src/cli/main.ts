@@ -10,7 +10,7 @@
  * | 0 | done | |
  * | 1 | unexpected failure, a failed run, a broken audit-log chain, an invalid signature (`sign verify-webhook`), a rollback the platform could not be told of (its message says what is left to do by hand) | any other error (one line; `WARDEN_DEBUG=1` adds the stack), `RollbackIncompleteError` (src/rotation/drive-rotation.ts) |
  * | 2 | bad input: a flag, file, variable or unusable folder; nothing was changed | `InputError` (src/errors.ts), commander's usage errors |
- * | 3 | `check --fail-on` matched a finding | (set by the command) |
+ * | 3 | `check --fail-on` matched a finding; `scan` found a secret | (set by the command) |
  * | 4 | a row asked for by id does not exist | `NotFoundError` (src/db/errors.ts) |
  * | 5 | the row's state or a rule does not allow the step | `InvalidTransitionError` (src/db/errors.ts), `ApprovalRefusedError` (src/approvals/errors.ts), `ErasureRefusedError` (src/erasure/errors.ts) |
  */
@@ -41,6 +41,7 @@ import { registerApprovals } from './commands/approvals.command.js';
 import { registerPurge } from './commands/purge.command.js';
 import { registerSign } from './commands/sign.command.js';
 import { registerSecrets } from './commands/secrets.command.js';
+import { registerScan } from './commands/scan.command.js';
 import { HELP_CONFIGURATION, environmentHelp } from './help.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
@@ -78,6 +79,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerPurge(program, io, setExit);
   registerSign(program, io, setExit);
   registerSecrets(program, io);
+  registerScan(program, io, setExit);
   return program;
 }
 

@@ -29,6 +29,12 @@ export interface RecordFindingsInput {
   rules: readonly string[];
   findings: readonly Finding[];
   at: Date;
+  /**
+   * Only these open findings (by fingerprint) can be resolved by the run: a
+   * `warden scan` of one folder must not resolve what a scan of another found.
+   * @defaultValue every open finding of `rules`
+   */
+  resolveOnly?: readonly string[];
 }
 
 export interface RecordFindingsOutcome {
@@ -137,6 +143,7 @@ export async function recordFindings(db: Db, input: RecordFindingsInput): Promis
         .where('rule', 'in', [...input.rules])
         .where('resolved_at', 'is', null)
         .where((eb) => eb.or([eb('last_run_id', 'is', null), eb('last_run_id', '!=', input.runId)]))
+        .$if(input.resolveOnly !== undefined, (q) => q.where(sql<boolean>`fingerprint = any(${[...input.resolveOnly!]}::text[])`))
         .returning('fingerprint')
         .execute()
     ).map((r) => r.fingerprint);

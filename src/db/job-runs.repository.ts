@@ -80,6 +80,29 @@ export async function createRuns(db: Db, kind: string, runs: readonly { runKey: 
   }
 }
 
+/**
+ * Records a run that its own command carries out there and then (`warden
+ * scan`): `running` since `startedAt`, never `queued`, so that no worker or
+ * reconcile takes it. {@link endAttempt} ends it: call both in one
+ * transaction, and no one ever sees it unfinished.
+ */
+export function recordRunningRun(db: Db, input: { kind: string; tenant: string; runKey: string; payload: Record<string, unknown>; startedAt: Date }): Promise<JobRun> {
+  return db
+    .insertInto('job_runs')
+    .values({
+      kind: input.kind,
+      tenant: input.tenant,
+      scheduled_for: input.startedAt,
+      status: 'running',
+      attempts: 1,
+      started_at: input.startedAt,
+      payload: json(input.payload),
+      idempotency_key: input.runKey,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
 /** A row by its run key, or undefined. */
 export function findRun(db: Db, runKey: string): Promise<JobRun | undefined> {
   return db.selectFrom('job_runs').selectAll().where('idempotency_key', '=', runKey).executeTakeFirst();

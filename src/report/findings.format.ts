@@ -108,6 +108,7 @@ const ID_NOUN: Readonly<Record<SubjectType, string>> = {
   erasure_request: 'request',
   webhook: 'webhook',
   profile: 'profile',
+  file: 'file',
 };
 
 /**

@@ -17,8 +17,8 @@ import {
   type Finding,
   type RawFinding,
   type RuleFamily,
+  type SnapshotSubjectType,
   type Subject,
-  type SubjectType,
   type Summary,
 } from './types.js';
 
@@ -66,7 +66,7 @@ export function evaluate(
   const raw: RawFinding[] = [];
   // One pass over each subject list, asking every rule of that subject type
   // about each item (docs/rules.md, "How the engine runs the rules").
-  for (const type of Object.keys(SUBJECT_SOURCES) as SubjectType[]) runRules(type, selected, ctx, raw);
+  for (const type of Object.keys(SUBJECT_SOURCES) as SnapshotSubjectType[]) runRules(type, selected, ctx, raw);
   // The sort is stable, so when a snapshot lists a subject twice the first one
   // listed comes first, and keeping only the first of each (rule, subject) run
   // makes a rule fire at most once per subject without a lookup per finding.
@@ -84,7 +84,7 @@ export function evaluate(
 }
 
 /** Runs the selected rules about subjects of one type over that type's list, if any rule is about it. */
-function runRules<S extends SubjectType>(type: S, selected: readonly Rule[], ctx: RuleContext, out: RawFinding[]): void {
+function runRules<S extends SnapshotSubjectType>(type: S, selected: readonly Rule[], ctx: RuleContext, out: RawFinding[]): void {
   const rules = selected.filter((r): r is Rule & RuleOf<S> => r.subject === type);
   if (rules.length === 0) return;
   const source = SUBJECT_SOURCES[type];

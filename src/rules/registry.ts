@@ -17,6 +17,7 @@ import { dat01 } from './data/dat-01-webhook-insecure.js';
 import { dat02 } from './data/dat-02-webhook-unapproved-destination.js';
 import { dat03 } from './data/dat-03-webhook-owner-not-machine.js';
 import { hook01 } from './observed/hook-01-webhook-signature-failures.js';
+import { leak01 } from './observed/leak-01-secret-in-file.js';
 import type { ObservedRule } from './observed/observed-rule.js';
 import { net00 } from './network/net-00-allowlist-invalid-entry.js';
 import { net01 } from './network/net-01-allowlist-too-broad.js';
@@ -51,12 +52,14 @@ export const RULES: readonly Rule[] = [
 
 /**
  * The rules of what Warden itself observed, not of a snapshot (docs/rules.md
- * "Observed rules"): its webhook receiver's refusals. Not in {@link RULES},
- * so `warden check` neither runs nor lists them (its input is a snapshot and
- * nothing else); the audit job of their family observes and records them
- * with its own findings (src/audit/observers.ts). Each in a family of {@link RULES}.
+ * "Observed rules"): its webhook receiver's refusals, and the secrets
+ * `warden scan` found in files. Not in {@link RULES}, so `warden check`
+ * neither runs nor lists them (its input is a snapshot and nothing else);
+ * HOOK-01 is observed and recorded by the audit job of its family
+ * (src/audit/observers.ts), LEAK-01 by `warden scan` itself (src/app/scan.ts).
+ * Each in a family of {@link RULES}.
  */
-export const OBSERVED_RULES: readonly ObservedRule[] = [hook01];
+export const OBSERVED_RULES: readonly ObservedRule[] = [hook01, leak01];
 
 /** A rule of either list: what the ledger's findings name. */
 export type RegisteredRule = Rule | ObservedRule;

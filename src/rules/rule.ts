@@ -12,7 +12,7 @@
 import type { Policy } from './policy.js';
 import type { RuleContext } from './snapshot-index.js';
 import type { SubjectItems } from './subjects.js';
-import type { Action, Evidence, RuleFamily, Severity, SubjectType } from './types.js';
+import type { Action, Evidence, RuleFamily, Severity, SnapshotSubjectType, SubjectType } from './types.js';
 
 /** What a check reports about one subject; `undefined` when the rule does not fire. */
 export interface Hit {
@@ -45,14 +45,14 @@ export interface RuleMeta<S extends SubjectType = SubjectType> {
   evidence: Readonly<Record<string, string>>;
 }
 
-export interface RuleOf<S extends SubjectType> extends RuleMeta<S> {
+export interface RuleOf<S extends SnapshotSubjectType> extends RuleMeta<S> {
   check(item: SubjectItems[S], ctx: RuleContext): Hit | undefined;
 }
 
 /** Any rule of the registry, whatever its subject type. */
-export type Rule = { [S in SubjectType]: RuleOf<S> }[SubjectType];
+export type Rule = { [S in SnapshotSubjectType]: RuleOf<S> }[SnapshotSubjectType];
 
 /** Declares a rule; the subject type ties `check` to the item it receives. */
-export function defineRule<S extends SubjectType>(rule: RuleOf<S>): RuleOf<S> {
+export function defineRule<S extends SnapshotSubjectType>(rule: RuleOf<S>): RuleOf<S> {
   return rule;
 }

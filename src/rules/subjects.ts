@@ -7,7 +7,7 @@ import { parseCidr, type ParsedCidr } from './cidr.js';
 import { isLiveToken, type RuleContext } from './snapshot-index.js';
 import { webhookLabel } from './data/destinations.js';
 import type { AllowlistEntry, CareEntry, ErasureRequest, Profile, Secret, Snapshot, Token, User, Webhook } from './snapshot.js';
-import type { Subject, SubjectType } from './types.js';
+import type { SnapshotSubjectType, Subject } from './types.js';
 
 /** An allowlist entry with its place in the list and its address, parsed once for all NET rules. */
 export interface AllowlistItem {
@@ -24,7 +24,7 @@ export interface CareItem {
   profile: Profile | undefined;
 }
 
-/** The item a check of each subject type receives. */
+/** The item a check of each snapshot subject type receives. */
 export interface SubjectItems {
   user: User;
   token: Token;
@@ -67,7 +67,7 @@ function entrySubject(item: AllowlistItem): Subject {
   return { type: 'allowlist_entry', id, label };
 }
 
-export const SUBJECT_SOURCES: { readonly [S in SubjectType]: SubjectSource<SubjectItems[S]> } = {
+export const SUBJECT_SOURCES: { readonly [S in SnapshotSubjectType]: SubjectSource<SubjectItems[S]> } = {
   // Live users only, each id once (the index keeps the first one listed).
   user: {
     forEach: (ctx, visit) => ctx.index.liveUsers.forEach((u) => visit(u)),

@@ -6,7 +6,14 @@ export type Severity = (typeof SEVERITIES)[number];
 /** Lower is more severe: the sort order of findings. */
 export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { critical: 0, high: 1, medium: 2, low: 3 };
 
-export type SubjectType = 'user' | 'token' | 'tenant' | 'allowlist_entry' | 'secret' | 'erasure_request' | 'webhook' | 'profile';
+/** What a snapshot rule can be about: each has a list in the snapshot (src/rules/subjects.ts). */
+export type SnapshotSubjectType = 'user' | 'token' | 'tenant' | 'allowlist_entry' | 'secret' | 'erasure_request' | 'webhook' | 'profile';
+
+/**
+ * What a finding can be about: a snapshot's subjects, and `file`, a line of a
+ * file that `warden scan` read (LEAK-01), which no snapshot carries.
+ */
+export type SubjectType = SnapshotSubjectType | 'file';
 
 export type Action =
   | 'remove_user'

@@ -28,6 +28,7 @@ const LAYERS: readonly (readonly [prefix: string, rank: number])[] = [
   ['src/allowlist/', 2],
   ['src/records/', 2],
   ['src/report/', 2],
+  ['src/scan/', 2],
   ['src/rules/', 1],
   // The foundation every layer may use; it imports nothing above it.
   ['src/config.ts', 0],

@@ -202,6 +202,7 @@ const SUBJECT_WORD: Readonly<Record<SubjectType, string>> = {
   erasure_request: 'erasure request',
   webhook: 'webhook',
   profile: 'profile',
+  file: 'file',
 };
 
 function subjectText(f: Finding): string {

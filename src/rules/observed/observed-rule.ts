@@ -1,10 +1,11 @@
 /**
  * What an observed rule is: the metadata of a snapshot rule (src/rules/rule.ts)
  * and one pure check of something Warden itself observed (its webhook
- * receiver's refusals; later, what a file scanner saw), not of a tenant
+ * receiver's refusals, what `warden scan` found in files), not of a tenant
  * snapshot. They are not part of `warden check`, whose input is a snapshot
  * and nothing else (docs/rules.md "Observed rules"): an audit job gathers
- * the observation from the ledger and records the findings with its family's.
+ * the observation from the ledger and records the findings with its family's,
+ * or `warden scan` records those of what it read in a run of its own.
  *
  * As for a snapshot rule, the engine (`evaluateObserved` in src/rules/engine.ts),
  * not the rule, builds the finding from the metadata, so a finding's id, name,

@@ -24,7 +24,9 @@ const HOOK_FP = fingerprint('HOOK-01', TENANT, 'tenant', TENANT);
 
 describe('the observed rules', () => {
   it('are each observed by exactly one audit job, the one of their family (the job a finding page links to)', () => {
-    for (const rule of OBSERVED_RULES) {
+    // LEAK-01 is `warden scan`'s, recorded in runs of its own: an audit job that listed it would resolve what the scans found.
+    expect(auditJobs.filter((j) => j.observes.includes('LEAK-01'))).toEqual([]);
+    for (const rule of OBSERVED_RULES.filter((r) => r.id !== 'LEAK-01')) {
       expect(auditJobs.filter((j) => j.observes.includes(rule.id)).map((j) => [j.name, j.family]), rule.id).toEqual([
         [auditJobs.find((j) => j.family === rule.family)!.name, rule.family],
       ]);
