@@ -100,8 +100,9 @@ const KINDS: { readonly [K in ApprovalKind]: KindSpec<Extract<Impact, { kind: K 
     },
   },
   disable_webhook: {
-    action: 'Disable the webhook',
-    short: 'Disable webhook',
+    // The subject's label names the webhook already (`webhook 2 (transaction.created)`): the verb alone reads right before it.
+    action: 'Disable',
+    short: 'Disable',
     alreadyGone: 'the webhook is already off or gone on the platform',
     measure: webhookDisableImpact,
     sentences: webhookDisableSentences,

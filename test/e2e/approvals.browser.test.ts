@@ -6,7 +6,9 @@
 // approval's page shows it reach `verified`, and the simulator no longer has
 // the account. The list and the detail pages are kept as screenshots in
 // test-artifacts/, and every page is checked by axe-core (no serious or
-// critical violation) with nothing refused by the CSP.
+// critical violation) with nothing refused by the CSP. Then a webhook's
+// switch-off (DAT-01), approved on its own page: it reaches `verified`, and
+// the simulator holds the webhook switched off; no page shows its url.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueTerminalLink } from '../../src/app/sign-in.js';
@@ -102,6 +104,46 @@ describe('an approval in a browser', () => {
     await expect(page.getByRole('button', { name: 'Approve selected' }).count()).resolves.toBe(1);
     await check('list-pending');
 
+    expect(problems).toEqual([]);
+  });
+
+  it('switches off an insecure webhook approved on its page, showing its host and never its url', async () => {
+    const approval = (await listApprovals(world.app.database.db, { tenant: 'demo', kind: 'disable_webhook' }))[0]!;
+    expect(approval).toMatchObject({ rule: 'DAT-01', status: 'pending' });
+    const sim = (path: string) => fetch(`${world.sim.url}${path}`, { headers: { authorization: `Bearer ${world.sim.token}` } });
+    const webhook = async () => ((await (await sim(`/webhooks/${approval.subject_id}`)).json()) as { data: { is_active: boolean } }).data;
+    expect((await webhook()).is_active).toBe(true);
+
+    const signIn = await issueTerminalLink(world.app.database.db, world.web.ctx.key, ADMIN, world.url);
+    await page.goto(signIn.url);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((u) => !u.pathname.startsWith('/sign-in'));
+    problems.length = 0;
+    await page.goto(`${world.url}/approvals?kind=disable_webhook`);
+    await expect(page.locator('#approvals tbody').innerText()).resolves.toContain('Disable');
+    await expect(page.locator('h1').innerText()).resolves.toBe('Approvals');
+    await page.locator(`#approvals a[href="/approvals/${approval.id}"]`).click();
+    await page.waitForURL((u) => u.pathname === `/approvals/${approval.id}`);
+    await expect(page.locator('h1').innerText()).resolves.toBe(`Approval #${approval.id}: disable webhook 2 (transaction.created)`);
+    await expect(page.locator('#impact-summary').innerText()).resolves.toContain('transaction.created events to reports.demo.example');
+    await expect(page.locator('#impact-summary').innerText()).resolves.toContain('does not delete it');
+    expect(await page.content()).not.toMatch(/demo-report-key|\/ingest/);
+    await check('webhook-pending');
+
+    await page.getByRole('form', { name: 'Approve' }).getByRole('button', { name: 'Approve' }).click();
+    const deadline = Date.now() + 30_000;
+    let status = '';
+    while (Date.now() < deadline) {
+      await page.goto(`${world.url}/approvals/${approval.id}`);
+      status = (await page.locator('#approval-status').innerText()).trim();
+      if (status !== 'pending' && status !== 'approved' && status !== 'executed') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(status).toBe('verified');
+    await expect(page.locator('#outcome').innerText()).resolves.toMatch(/PUT \/webhooks\/2[\s\S]*is_active false: the webhook is off/);
+    expect(await page.content()).not.toMatch(/demo-report-key|\/ingest/);
+    await check('webhook-verified');
+    expect((await webhook()).is_active).toBe(false);
     expect(problems).toEqual([]);
   });
 });

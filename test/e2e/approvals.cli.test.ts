@@ -163,7 +163,7 @@ describe('warden approvals list', () => {
 
   it.each([
     [['--state', 'done'], /^warden: --state: must be one of pending, approved, rejected, expired, withdrawn, executed, verified, failed, refused\n$/],
-    [['--kind', 'delete_everything'], /^warden: --kind: must be one of remove_user, revoke_token\n$/],
+    [['--kind', 'delete_everything'], /^warden: --kind: must be one of remove_user, revoke_token, disable_webhook\n$/],
     [['--tenant', 'nope'], /^warden: --tenant: no tenant named "nope"\n$/],
     [['--page', '0'], /^warden: --page: must be a whole number from 1 to 100000\n$/],
     [['--format', 'xml'], /^warden: option '--format <format>' argument 'xml' is invalid\. Allowed choices are table, json\.\n$/],
@@ -315,6 +315,23 @@ describe('warden approvals approve | reject', () => {
     expect(events.slice(2, 4)).toEqual([['first_approval', ADMIN], ['approved', SECOND_ADMIN]]);
   });
 
+  it('a webhook switch-off (DAT-01), opened by the data-handling audit: listed by its kind, approved, switched off on the simulator and verified', async () => {
+    const audit = await run(['run', 'data-handling', '--tenant', 'demo']);
+    expect(audit.code, audit.stderr).toBe(0);
+    const listed = await listJson('--kind', 'disable_webhook');
+    expect(listed.map((a) => [a.kind, a.rule, a.subject.id, a.status])).toEqual([['disable_webhook', 'DAT-01', '2', 'pending']]);
+    const webhook = async () => ((await (await fetch(`${sim.url}/webhooks/2`, { headers: { authorization: `Bearer ${sim.token}` } })).json()) as { data: { is_active: boolean } }).data;
+    expect((await webhook()).is_active).toBe(true);
+    const id = listed[0]!.id;
+    const r = await run(['approvals', 'approve', String(id), '--as', ADMIN]);
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(new RegExp(`^approval ${id} approved by admins@demo\\.example; remediation run [0-9a-f-]{36}: verified\n$`));
+    expect((await webhook()).is_active).toBe(false);
+    const shown = await run(['approvals', 'show', String(id)]);
+    expect(shown.stdout).toContain(`Approval ${id}: Disable webhook 2 (transaction.created) (DAT-01), tenant demo`);
+    expect(shown.stdout).not.toMatch(/demo-report-key|\/ingest/);
+  });
+
   it('with REDIS_URL, queues the remediation on the fleet and says so with its run id', async () => {
     transport = testTransport();
     const r = await run(['approvals', 'approve', String(BOB_TOKEN), '--as', ADMIN], { REDIS_URL: transport.url, WARDEN_QUEUE_PREFIX: transport.prefix! });
@@ -347,6 +364,7 @@ describe('the digest', () => {
       // The impact (the account's email, its tokens) stays on the approval's page.
       expect(text).not.toContain('cara.diaz@demo.example');
     }
-    expect(digestOf('Engineering').text).not.toMatch(/approv/i);
+    // No approvals section (its findings may say "approved destination": DAT-02 goes to every audience).
+    expect(digestOf('Engineering').text).not.toMatch(/waiting for an admin|\/approvals|Remove account|Disable: webhook/i);
   });
 });

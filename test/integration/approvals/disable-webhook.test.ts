@@ -62,7 +62,7 @@ describe('DAT-01 opens an approval', () => {
     expect((await world.approvals()).filter((a) => a.rule.startsWith('DAT')).map((a) => [a.rule, a.subject_id])).toEqual([['DAT-01', INSECURE]]);
 
     const mails = (await world.outbox()).filter((m) => /approval\(s\) waiting$/.test(m.subject ?? ''));
-    const asking = mails.filter((m) => (m.text ?? '').includes(`#${approval.id} Disable webhook: webhook 2 (transaction.created) (DAT-01)`));
+    const asking = mails.filter((m) => (m.text ?? '').includes(`#${approval.id} Disable: webhook 2 (transaction.created) (DAT-01)`));
     expect(asking.map((m) => (m.to as { text: string }).text).sort()).toEqual([world.admin.email, world.second.email].sort());
     expect(asking[0]!.text).toContain('Disabling it stops the platform sending its transaction.created events to reports.demo.example, unencrypted (http)');
     expect(asking[0]!.text).toContain('Nothing is removed, revoked or switched off unless an admin approves');
@@ -124,7 +124,7 @@ describe('an approved switch-off', () => {
     expect((await webhook(INSECURE))!.is_active).toBe(true);
     const told = (await world.outbox()).filter((m) => (m.subject ?? '').includes(`approval #${approval.id} refused`));
     expect(told).toHaveLength(1);
-    expect(told[0]!.text).toContain(`Disable webhook webhook 2 (transaction.created) (DAT-01, approval #${approval.id})`);
+    expect(told[0]!.text).toContain(`Disable webhook 2 (transaction.created) (DAT-01, approval #${approval.id})`);
   });
 
   it('a webhook switched off by hand meanwhile counts as done: verified without a call', async () => {

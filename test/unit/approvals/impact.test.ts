@@ -127,8 +127,8 @@ describe('impactOf and the kinds', () => {
   });
 
   it('names each kind in words, and an unknown one by its own name', () => {
-    expect([kindText('remove_user'), kindText('revoke_token'), kindText('disable_webhook')]).toEqual(['Remove the user', 'Revoke the API token', 'Disable the webhook']);
-    expect([kindWords('remove_user'), kindWords('revoke_token'), kindWords('disable_webhook')]).toEqual(['Remove account', 'Revoke API token', 'Disable webhook']);
+    expect([kindText('remove_user'), kindText('revoke_token'), kindText('disable_webhook')]).toEqual(['Remove the user', 'Revoke the API token', 'Disable']);
+    expect([kindWords('remove_user'), kindWords('revoke_token'), kindWords('disable_webhook')]).toEqual(['Remove account', 'Revoke API token', 'Disable']);
     expect(kindText('change_role')).toBe('change role');
   });
 });
