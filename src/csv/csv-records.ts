@@ -20,6 +20,12 @@ export interface CsvOptions {
    * @defaultValue any columns; an empty file is no records
    */
   columns?: readonly string[];
+  /**
+   * Keep the cells out of a malformed file's message: csv-parse quotes the
+   * cell it choked on, which may be personal data (a care register's reason).
+   * @defaultValue false: the cell is quoted, to help find the typo
+   */
+  hideCells?: boolean;
 }
 
 /**
@@ -40,7 +46,9 @@ export function readCsvRecords(text: string, source: string, required: string, o
     });
   } catch (err) {
     // csv-parse's message names the line, e.g. "Invalid Record Length: … on line 4".
-    throw new InputError(source, `not valid CSV: ${(err as Error).message}`);
+    const message = (err as Error).message;
+    const shown = options.hideCells === true ? message.replace(/,? value is .*$/s, '').replace(/got ".*?" at/s, 'got an unexpected character at') : message;
+    throw new InputError(source, `not valid CSV: ${shown}`);
   }
   const allowed = options.columns;
   if (header === undefined) {

@@ -7,7 +7,8 @@
  * The register must never hold a name or contact detail, so the file may have
  * no other column, a profile id may not be an email address, and a reason
  * that looks like it holds an email address or a phone number is refused.
- * Those refusals never quote the cell: it may be the very detail kept out.
+ * Those refusals never quote the cell: it may be the very detail kept out;
+ * nor does a malformed file's message.
  */
 import { readCsvRecords } from '../csv/csv-records.js';
 import { InputError } from '../errors.js';
@@ -37,7 +38,7 @@ function looksLikePhone(text: string): boolean {
 /** The file's rows; a missing or repeated profile id, contact details or a wrong header names the file and line. */
 export function parseCareCsv(text: string, source = 'care.csv'): CareRow[] {
   const seen = new Map<string, number>();
-  return readCsvRecords(text, source, 'profile_id', { columns: COLUMNS }).map(({ line, cells }) => {
+  return readCsvRecords(text, source, 'profile_id', { columns: COLUMNS, hideCells: true }).map(({ line, cells }) => {
     const where = `${source}:${line}`;
     const id = (cells.profile_id ?? '').trim();
     if (id === '') throw new InputError(`${where}: profile_id`, 'missing');

@@ -169,7 +169,8 @@ describe.each(backends)('warden tenants on $name', (backend) => {
       code: 2,
       stderr:
         'warden: --policy: give --policy FILE or --policy-reset, or an approval setting: --break-glass, --approval-expiry-days, --max-removals-per-day, ' +
-        'or an erasure setting: --purge-method, --platform-rate-limit, --erasure-verify-window, --backup-window-days\n',
+        'or an erasure setting: --purge-method, --platform-rate-limit, --erasure-verify-window, --backup-window-days, ' +
+        'or a care setting: --auto-tag\n',
     });
     expect((await runCli(['tenants', 'set', 'pol', '--policy', file, '--policy-reset'], env)).code).toBe(2);
     expect(await runCli(['tenants', 'set', 'nope', '--policy', file], env)).toMatchObject({ code: 2, stderr: 'warden: tenant: no tenant named "nope"\n' });

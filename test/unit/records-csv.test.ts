@@ -114,6 +114,9 @@ describe('care register CSV', () => {
       expect(said).toBe(message);
       expect(said).not.toMatch(/ann\.lee|412|9876/);
     }
+    // A malformed file: csv-parse quotes the cell it choked on ("…, value is \"call ann.lee…\"").
+    const malformed = refusal(() => care('55,call ann.lee@acme.example "first"'));
+    expect(malformed).toBe('c.csv: not valid CSV: Invalid Opening Quote: a quote is found on field "reason" at line 2');
   });
 
   it('refuses any column but profile_id and reason (a name, an email), a wrong header and an empty file', () => {
