@@ -85,9 +85,9 @@ describe('the dashboard in a browser', () => {
   it('opens the runs and one run', async () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Runs' }).click();
     await page.waitForURL(`${world.url}/runs`);
-    // The six runs of the demo's audit (five families and the digest, newest first), and the two `rotation` runs its
+    // The seven runs of the demo's audit (six families and the digest, newest first), and the two `rotation` runs its
     // secret-rotation run left queued (the policy rotation of its 90-day-old secret, and its stuck one).
-    await expect(page.locator('table tbody tr').count()).resolves.toBe(8);
+    await expect(page.locator('table tbody tr').count()).resolves.toBe(9);
     await expect(page.locator('table tbody tr td:nth-child(2)').first().innerText()).resolves.toBe('digest');
     await inspect('runs');
 

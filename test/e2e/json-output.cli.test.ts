@@ -33,7 +33,7 @@ describe('--format json prints only JSON on stdout', () => {
     expect(demo.stderr).toBe('');
     expect(demo.code).toBe(0);
     const report = JSON.parse(demo.stdout) as { runs: { kind: string; status: string }[]; top: unknown[] };
-    expect(report.runs.map((r) => r.status)).toEqual(Array(6).fill('succeeded'));
+    expect(report.runs.map((r) => r.status)).toEqual(Array(7).fill('succeeded'));
     expect(report.top).toHaveLength(5);
 
     // The inline runner logs at info: those lines must go to stderr, never before the JSON.
@@ -48,10 +48,11 @@ describe('--format json prints only JSON on stdout', () => {
 
     const runs = await warden(['runs', '--format', 'json'], env);
     expect(runs.code).toBe(0);
-    // The demo's seven runs, and the two `rotation` runs its secret-rotation run left queued (the policy rotation of
-    // its 90-day-old secret, and its stuck one): the demo runs only the audit jobs and the digest.
+    // The demo's seven runs (six audit jobs and the digest), the allowlist-audit run above, and the two `rotation`
+    // runs its secret-rotation run left queued (the policy rotation of its 90-day-old secret, and its stuck one):
+    // the demo runs only the audit jobs and the digest.
     const listed = JSON.parse(runs.stdout) as { kind: string; status: string }[];
-    expect(listed.filter((r) => r.kind !== 'rotation')).toHaveLength(7);
+    expect(listed.filter((r) => r.kind !== 'rotation')).toHaveLength(8);
     expect(listed.filter((r) => r.kind === 'rotation').map((r) => r.status)).toEqual(['queued', 'queued']);
 
     const tenants = await warden(['tenants', 'list', '--format', 'json'], env);

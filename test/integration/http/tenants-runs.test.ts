@@ -4,6 +4,7 @@
 // tenant sees nothing of another (404, as for one that does not exist), runs
 // page by 50, and bad queries are a 400 problem naming the field.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditJobs } from '../../../jobs/index.js';
 import { countApprovals, openApproval } from '../../../src/db/approvals.repository.js';
 import { listFindings } from '../../../src/db/findings.repository.js';
 import { createRun } from '../../../src/db/job-runs.repository.js';
@@ -198,7 +199,8 @@ describe('runs', () => {
     // to the demo's stuck one: two `rotation` runs, left queued (no runner of this test serves them then).
     const rotationRuns = (await json<RunsPage>(everyone, '/api/v1/runs?tenant=demo&kind=rotation')).body.total;
     expect(rotationRuns).toBe(2);
-    const demoRuns = 6 + EXTRA_RUNS + rotationRuns;
+    // The web world's own runs: every audit job and the digest, once each (test/support/web.ts).
+    const demoRuns = auditJobs.length + 1 + EXTRA_RUNS + rotationRuns;
     expect(first.body).toMatchObject({ page: 1, per_page: 50, total: demoRuns, pages: 2 });
     expect(first.body.runs).toHaveLength(50);
     expect(second.body.runs).toHaveLength(demoRuns - 50);

@@ -19,11 +19,11 @@ import { openSecret, secretAad } from '../../../src/secrets/secret-box.js';
 import { startTestSmtp, type Received, type TestSmtp } from '../../support/smtp.js';
 import { findingsState, startWorld, TENANT, type JobsWorld } from './support.js';
 
-/** The contract the digest job documents: which rule prefixes each audience gets. */
+/** The contract the digest job documents: which rule prefixes each audience gets (data, DAT and CARE, goes to all three). */
 const AUDIENCE_RULES: Record<string, string[]> = {
-  compliance: ['ACC', 'TOK', 'NET', 'SEC', 'PRV'],
-  admins: ['ACC', 'TOK', 'NET'],
-  engineers: ['TOK', 'SEC', 'PRV'],
+  compliance: ['ACC', 'TOK', 'NET', 'SEC', 'PRV', 'DAT', 'CAR'],
+  admins: ['ACC', 'TOK', 'NET', 'DAT', 'CAR'],
+  engineers: ['TOK', 'SEC', 'PRV', 'DAT', 'CAR'],
 };
 const RECIPIENTS = {
   compliance: ['compliance@warden.test'],
