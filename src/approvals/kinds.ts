@@ -65,6 +65,11 @@ interface KindSpec<I extends Impact> {
   verify(client: OmneoClient, subjectId: string, at: Date): Promise<Verification>;
 }
 
+/** A DELETE's answer as the trail keeps it: `deleted`, or already gone. */
+async function deletion(call: string, deleted: Promise<boolean>): Promise<ActAnswer> {
+  return { call, answer: (await deleted) ? 'deleted' : 'already gone (404)' };
+}
+
 const KINDS: { readonly [K in ApprovalKind]: KindSpec<Extract<Impact, { kind: K }>> } = {
   remove_user: {
     action: 'Remove the user',
@@ -73,9 +78,7 @@ const KINDS: { readonly [K in ApprovalKind]: KindSpec<Extract<Impact, { kind: K 
     measure: userRemovalImpact,
     sentences: userRemovalSentences,
     affected: (i: UserRemovalImpact) => i.email,
-    async act(client, id) {
-      return { call: `DELETE /users/${id}`, answer: (await client.deleteUser(id)) ? 'deleted' : 'already gone (404)' };
-    },
+    act: (client, id) => deletion(`DELETE /users/${id}`, client.deleteUser(id)),
     async verify(client, id) {
       if ((await client.getUser(id)) !== null) throw new NotYetVerifiedError(`user ${id} still answers on the platform`);
       return { check: `GET /users/${id}`, result: '404: the account is gone' };
@@ -88,9 +91,7 @@ const KINDS: { readonly [K in ApprovalKind]: KindSpec<Extract<Impact, { kind: K 
     measure: tokenRevocationImpact,
     sentences: tokenRevocationSentences,
     affected: (i: TokenRevocationImpact) => i.owner_email,
-    async act(client, id) {
-      return { call: `DELETE /auth/api-tokens/${id}`, answer: (await client.deleteToken(id)) ? 'deleted' : 'already gone (404)' };
-    },
+    act: (client, id) => deletion(`DELETE /auth/api-tokens/${id}`, client.deleteToken(id)),
     async verify(client, id, at) {
       const tokens = await client.listTokens();
       // Revoked or expired counts as gone, as in the re-check (./impact.ts).
@@ -122,7 +123,7 @@ const KINDS: { readonly [K in ApprovalKind]: KindSpec<Extract<Impact, { kind: K 
   },
 };
 
-/** The table's entry of `kind`; the argument types of its functions are its own impact's. */
+/** The table's entry of `kind`; its functions take that kind's own impact. */
 export function kindSpec(kind: ApprovalKind): KindSpec<Impact> {
   return KINDS[kind];
 }

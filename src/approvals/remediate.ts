@@ -24,6 +24,7 @@ import type { Approval, Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import type { Logger } from '../log/logger.js';
 import type { OmneoClient } from '../omneo/client.js';
+import { OutboundUrlPolicy } from '../outbound/url-policy.js';
 import { evaluate, familyOf } from '../rules/engine.js';
 import { parsePolicy } from '../rules/policy.js';
 import { parseSnapshot } from '../rules/snapshot.js';
@@ -110,9 +111,14 @@ export async function recheckApproval(deps: RemediationDeps, tenant: Tenant, app
     : { ...base, verdict: 'no_longer_holds', reason: `${approval.rule} no longer holds for this ${approval.subject_type}: it changed since it was flagged` };
 }
 
-/** The platform client of the approval's tenant. */
+/**
+ * The platform client of the tenant, under the same outbound-URL policy as the
+ * gathering (the private networks the operator allowed): a tenant the re-check
+ * can read is one the act can reach.
+ */
 export function remediationClient(deps: RemediationDeps, tenant: Tenant): OmneoClient {
-  return clientFor(tenant, deps.env, { ...deps.client, ...(deps.logger === undefined ? {} : { logger: deps.logger }) });
+  const urlPolicy = new OutboundUrlPolicy(deps.allowPrivateNetworks === undefined ? {} : { allowPrivateNetworks: deps.allowPrivateNetworks });
+  return clientFor(tenant, deps.env, { urlPolicy, ...deps.client, ...(deps.logger === undefined ? {} : { logger: deps.logger }) });
 }
 
 /** Acts on the approval's subject (the kind's platform call); what the platform answered. */

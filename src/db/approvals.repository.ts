@@ -1,5 +1,5 @@
 /**
- * Approvals of removals and revocations (docs/architecture.md "Approvals and
+ * Approvals of removals, revocations and webhook switch-offs (docs/architecture.md "Approvals and
  * remediation"): `pending → approved | rejected | expired | withdrawn`, then
  * `approved → executed → verified | failed`, or `approved → refused`. Every
  * move is a guarded UPDATE (src/db/transition.ts), so two people or two
@@ -19,7 +19,7 @@ export const OPEN_APPROVAL_STATUSES = ['pending', 'approved', 'executed'] as con
 export interface OpenApprovalInput {
   tenant: string;
   fingerprint: string;
-  /** `remove_user` or `revoke_token`. */
+  /** `remove_user`, `revoke_token` or `disable_webhook` (src/approvals/kinds.ts). */
   kind: string;
   rule: string;
   subject: { type: string; id: string; label: string };

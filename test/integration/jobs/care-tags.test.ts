@@ -19,6 +19,7 @@ import { suppressFinding } from '../../../src/db/suppressions.repository.js';
 import { createLogger } from '../../../src/log/logger.js';
 import { enqueue } from '../../../src/queue/enqueue.js';
 import type { RunRecord } from '../../../src/queue/run-ledger.js';
+import { simConfig as setSimConfig, simRestoreProfile } from '../erasure/support.js';
 import { answersTo, remediator, simApi, startApprovalsWorld, TENANT, type ApprovalsWorld, type Remediator } from '../approvals/support.js';
 
 const PUT_PROFILE = 'PUT /profiles/{id}';
@@ -65,10 +66,8 @@ const effects = () => world.db.db.selectFrom('care_tag_effects').selectAll().ord
 /** The audit log's care entries, oldest first. */
 const careLog = () => world.db.db.selectFrom('audit_log').select(['actor', 'action', 'subject', 'details']).where('action', 'like', 'care.%').orderBy('id').execute();
 
-async function simConfig(settings: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${world.sim.origin}/__sim/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(settings) });
-  expect(res.status).toBeLessThan(300);
-}
+/** The simulator's fault settings (`POST /__sim/config`). */
+const simConfig = (settings: Record<string, unknown>) => setSimConfig(world.sim, settings);
 
 const counts = (run: RunRecord) => ({ tagged: run.counts['tagged'], tag_verified: run.counts['tag_verified'], tag_failed: run.counts['tag_failed'], tag_skipped: run.counts['tag_skipped'] });
 
@@ -170,8 +169,7 @@ describe('the care tag remedy', () => {
   it('names no profile id in a log line, an email or the audit log', async () => {
     // A profile of the test's own, with an id nothing else can be mistaken for, on the register without its tag.
     const id = 987_654_321;
-    const restored = await fetch(`${world.sim.origin}/__sim/profiles`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ id }) });
-    expect(restored.status).toBeLessThan(300);
+    await simRestoreProfile(world.sim, { id });
     await world.db.db.insertInto('care_register').values({ tenant: TENANT, profile_id: String(id), reason: 'test' }).execute();
     await setTenantCareSettings(world.db.db, TENANT, { careAutoTag: true }, 'test');
     const lines: string[] = [];
