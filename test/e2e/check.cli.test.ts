@@ -367,7 +367,8 @@ describe('the real binary (node bin/warden.js)', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Six processes, each opening the embedded ledger (PGlite) and migrating it: slow on a busy machine.
+  }, 90_000);
 
   it('exits 3 with --fail-on high, reading the snapshot from stdin', () => {
     const run = node(['check', '--snapshot', '-', '--as-of', AS_OF, '--format', 'csv', '--fail-on', 'high'], readFileSync(ACME, 'utf8'));
