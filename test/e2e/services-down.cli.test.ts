@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobs } from '../../jobs/index.js';
+import { auditJobs, jobs } from '../../jobs/index.js';
 import { addTenant } from '../../src/db/tenants.repository.js';
 import { JobRegistry } from '../../src/queue/registry.js';
 import { createTestDatabase, TEST_DATABASE_URL, type TestDatabase } from '../support/db.js';
@@ -146,7 +146,8 @@ describe('warden demo with REDIS_URL', () => {
       expect(r.code, r.stderr).toBe(0);
       const report = JSON.parse(r.stdout) as { queue: string; runs: { status: string }[] };
       expect(report.queue).toBe('redis');
-      expect(report.runs.map((run) => run.status)).toEqual(Array(6).fill('succeeded'));
+      // Every audit job, then the digest.
+      expect(report.runs.map((run) => run.status)).toEqual(Array(auditJobs.length + 1).fill('succeeded'));
       expect(await countKeys(demoPrefix)).toBe(0);
     } finally {
       await cleanQueues(demoPrefix, new JobRegistry({ definitions: jobs }));
