@@ -129,7 +129,8 @@ describe.each(backends)('warden audit-log on $name', (backend) => {
       stderr: '',
       stdout: 'chain broken: the log holds 4 entries, fewer than the 5 of the head given: entries were deleted or the table truncated since (4 rows before it intact)\n',
     });
-  });
+    // About twenty commands in a row; on the embedded ledger (PGlite) that takes more than the default 30 s on a busy machine.
+  }, 90_000);
 
   it('refuses a malformed head with one line naming the flag', async () => {
     expect(await runCli(['audit-log', 'verify', '--head', 'abc:1'], env)).toEqual({
