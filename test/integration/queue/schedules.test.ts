@@ -70,8 +70,10 @@ describe('schedules', () => {
       await Promise.all(sets.flatMap((s) => [s.ensureSchedules(), s.ensureSchedules(), s.ensureSchedules()]));
       for (let i = 0; i < 3; i++) await Promise.all(sets.map((s) => s.ensureSchedules()));
       const listed = await sets[0]!.listSchedules();
-      // Six tenant jobs for two tenants, and reconcile once for the fleet.
-      expect(listed).toHaveLength(6 * 2 + 1);
+      // Every scheduled tenant job for two tenants, and reconcile once for the fleet.
+      const tenantJobs = jobs.filter((j) => j.schedule !== undefined && j.scope === 'tenant').length;
+      expect(tenantJobs).toBe(7);
+      expect(listed).toHaveLength(tenantJobs * 2 + 1);
       expect(listed.filter((s) => s.problem !== null || s.nextJobs !== 1)).toEqual([]);
     } finally {
       await Promise.all(sets.map((s) => s.close()));
