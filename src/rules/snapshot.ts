@@ -152,8 +152,7 @@ export interface Snapshot {
  */
 export function parseSnapshot(value: unknown): Snapshot {
   const root = object(value, 'snapshot');
-  const tenant = string(root.tenant, 'snapshot.tenant');
-  if (tenant === '') fail('snapshot.tenant', 'must not be empty');
+  const tenant = nonEmpty(root.tenant, 'snapshot.tenant');
   const omneo = optObject(root.omneo, 'snapshot.omneo');
   const directory = optObject(root.directory, 'snapshot.directory');
   return {
@@ -270,8 +269,7 @@ function readLocation(item: unknown, w: Where): Location {
 
 function readSecret(item: unknown, w: Where): Secret {
   const s = object(item, w);
-  const name = string(s.name, w, 'name');
-  if (name === '') fail(here(w, 'name'), 'must not be empty');
+  const name = nonEmpty(s.name, w, 'name');
   return {
     name,
     kind: oneOf(s.kind, SECRET_KINDS, w, 'kind'),
@@ -311,16 +309,13 @@ function readProfile(item: unknown, w: Where): Profile {
 
 function readDestination(item: unknown, w: Where): DataDestination {
   const d = object(item, w);
-  const host = string(d.host, w, 'host');
-  if (host === '') fail(here(w, 'host'), 'must not be empty');
-  return { host };
+  return { host: nonEmpty(d.host, w, 'host') };
 }
 
 function readCareRegister(value: unknown): CareRegister | null {
   const register = optObject(value, 'snapshot.care_register');
   if (register === null) return null;
-  const tag = string(register.tag, 'snapshot.care_register.tag');
-  if (tag === '') fail('snapshot.care_register.tag', 'must not be empty');
+  const tag = nonEmpty(register.tag, 'snapshot.care_register.tag');
   return { tag, profiles: list(register.profiles, 'snapshot.care_register.profiles', readCareEntry) };
 }
 
@@ -358,6 +353,12 @@ function optObject(value: unknown, at: At, key?: string): Record<string, unknown
 function string(value: unknown, at: At, key?: string): string {
   if (typeof value !== 'string') wrongType(value, 'string', at, key);
   return value;
+}
+
+function nonEmpty(value: unknown, at: At, key?: string): string {
+  const s = string(value, at, key);
+  if (s === '') fail(pathOf(at, key), 'must not be empty');
+  return s;
 }
 
 function optString(value: unknown, at: At, key: string): string | null {
