@@ -28,15 +28,14 @@ export const dat03 = defineRule({
     const machine = owner !== undefined && index.machineUsers.has(owner.id);
     if (machine && !departed) return undefined;
     const kind = webhook.user_id === null ? 'none' : owner === undefined ? 'deleted' : departed ? 'departed' : 'human';
-    const name = webhookRef(webhook);
-    const title =
-      kind === 'none'
-        ? `Webhook ${name} has no owner`
-        : kind === 'deleted'
-          ? `Webhook ${name} is owned by user ${webhook.user_id}, who no longer exists`
-          : kind === 'departed'
-            ? `Webhook ${name} is owned by '${userLabel(owner!)}', who has left`
-            : `Webhook ${name} is owned by '${userLabel(owner!)}', a person, not a machine account`;
+    const owned = (whose: string) => `Webhook ${webhookRef(webhook)} ${whose}`;
+    const label = owner === undefined ? '' : userLabel(owner);
+    const title = {
+      none: owned('has no owner'),
+      deleted: owned(`is owned by user ${webhook.user_id}, who no longer exists`),
+      departed: owned(`is owned by '${label}', who has left`),
+      human: owned(`is owned by '${label}', a person, not a machine account`),
+    }[kind];
     return { title, evidence: { trigger: webhook.trigger, host: webhookHost(webhook.url), owner_id: webhook.user_id, owner: kind } };
   },
 });
