@@ -31,8 +31,8 @@ export const FAMILY_PARTS: Readonly<Record<RuleFamily, readonly SnapshotPart[]>>
   secrets: ['secrets'],
   // PRV-03 looks for a soft delete of the request's profile in the platform's audits (users and tokens are not needed).
   privacy: ['erasure', 'audits'],
-  // DAT-03 judges a webhook's owner: the users, and the directory for a departed one.
-  data: ['platform', 'directory', 'webhooks', 'destinations', 'care'],
+  // DAT-03 judges a webhook's owner: the users (not their tokens or audits), and the directory for a departed one.
+  data: ['users', 'directory', 'webhooks', 'destinations', 'care'],
 };
 
 export interface AuditRunOptions {

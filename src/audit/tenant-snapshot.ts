@@ -26,15 +26,15 @@ import { assertTokenVariable } from './token-variable.js';
 
 /**
  * What a snapshot can hold; a job asks only for what its rules read.
- * `platform` is users, tokens and audits; `audits` alone is the audits only.
+ * `platform` is users, tokens and audits; `users` and `audits` alone are those only.
  * `webhooks` is the platform's webhooks (`omneo.webhooks`); `destinations` the
  * tenant's approved hosts; `care` the care register with, from the platform,
  * the tags of each profile it names (`omneo.profiles`: id and tags only, a
  * profile the platform answers 404 for left out).
  */
-export type SnapshotPart = 'platform' | 'audits' | 'directory' | 'allowlist' | 'secrets' | 'erasure' | 'webhooks' | 'destinations' | 'care';
+export type SnapshotPart = 'platform' | 'users' | 'audits' | 'directory' | 'allowlist' | 'secrets' | 'erasure' | 'webhooks' | 'destinations' | 'care';
 /** The parts read from the platform: they need the tenant's platform token. */
-const PLATFORM_PARTS: readonly SnapshotPart[] = ['platform', 'audits', 'webhooks', 'care'];
+const PLATFORM_PARTS: readonly SnapshotPart[] = ['platform', 'users', 'audits', 'webhooks', 'care'];
 export const ALL_PARTS: readonly SnapshotPart[] = ['platform', 'directory', 'allowlist', 'secrets', 'erasure', 'webhooks', 'destinations', 'care'];
 
 /** The JSON document of docs/rules.md "Snapshot format", as `warden check` reads it. */
@@ -141,6 +141,12 @@ function refusedToken(tenant: Tenant, variable: string, holder: TokenHolder): (e
   };
 }
 
+/** Only the users or only the audits of the platform (no tokens): what a family that needs no more reads. */
+async function gatherSome(client: OmneoClient, users: boolean, audits: boolean): Promise<OmneoSnapshotPart> {
+  const [u, a] = await Promise.all([users ? collect(client.userPages()) : [], audits ? collect(client.auditPages()) : []]);
+  return { users: u, tokens: [], audits: a };
+}
+
 export async function gatherTenantSnapshot(db: Db, tenantName: string, options: GatherOptions): Promise<TenantSnapshot> {
   const env = options.env;
   const parts = new Set(options.parts ?? ALL_PARTS);
@@ -163,9 +169,9 @@ export async function gatherTenantSnapshot(db: Db, tenantName: string, options: 
 
   const refused = refusedToken(tenant, tenant.token_env, 'platform');
   const [omneo, webhooks, profiles, people = rosterPeople] = await Promise.all([
-    client === undefined || !(parts.has('platform') || parts.has('audits'))
+    client === undefined || !(parts.has('platform') || parts.has('users') || parts.has('audits'))
       ? undefined
-      : (parts.has('platform') ? gatherOmneo(client) : collect(client.auditPages()).then((audits) => ({ users: [], tokens: [], audits }))).catch(refused),
+      : (parts.has('platform') ? gatherOmneo(client) : gatherSome(client, parts.has('users'), parts.has('audits'))).catch(refused),
     client !== undefined && parts.has('webhooks') ? gatherWebhooks(client).catch(refused) : undefined,
     client !== undefined && care !== undefined
       ? gatherCareProfiles(
