@@ -27,6 +27,10 @@ export interface OpenApprovalInput {
   impact: Record<string, unknown>;
   expiresAt: Date;
   at: Date;
+  /** The access-review item whose decision this carries out. @defaultValue none: a finding's */
+  reviewItemId?: number;
+  /** Who asked: the reviewer who decided. @defaultValue none: an audit asked */
+  requestedBy?: string;
 }
 
 /**
@@ -84,6 +88,8 @@ export async function openApprovalsFor(db: Db, tenant: string, inputs: readonly 
             requested_at: at,
             expires_at: input.expiresAt,
             evidence: json({}),
+            review_item_id: input.reviewItemId ?? null,
+            requested_by: input.requestedBy ?? null,
           })),
         )
         // Another run opening the same one meanwhile: theirs stands.
@@ -98,7 +104,15 @@ export async function openApprovalsFor(db: Db, tenant: string, inputs: readonly 
       if (rows.length > 0) {
         await trx
           .insertInto('approval_events')
-          .values(rows.map((r) => ({ approval_id: r.id, actor: 'warden', event: 'requested', detail: json({ rule: r.rule, expires_at: r.expires_at.toISOString() }), at })))
+          .values(
+            rows.map((r) => ({
+              approval_id: r.id,
+              actor: r.requested_by ?? 'warden',
+              event: 'requested',
+              detail: json({ rule: r.rule, expires_at: r.expires_at.toISOString(), ...(r.review_item_id === null ? {} : { review_item_id: r.review_item_id }) }),
+              at,
+            })),
+          )
           .execute();
       }
       opened.push(...rows);

@@ -72,6 +72,111 @@ export interface TenantsTable {
   care_tag: ColumnType<string, string | undefined, string>;
   /** Whether the data-handling job adds a missing care tag itself (CARE-01). @defaultValue false */
   care_auto_tag: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Who reviews human accounts in an access review (emails). @defaultValue none: the tenant's admins */
+  review_reviewers: ColumnType<string[], string[] | undefined, string[]>;
+  /** Who reviews machine accounts (emails). @defaultValue none: the tenant's engineers */
+  review_machine_reviewers: ColumnType<string[], string[] | undefined, string[]>;
+  /** Days from a campaign's opening to its due date. @defaultValue 14 */
+  review_due_days: ColumnType<number, number | undefined, number>;
+  /** Days after the due date before undecided items take the no-response policy and the campaign closes. @defaultValue 3 */
+  review_grace_days: ColumnType<number, number | undefined, number>;
+  /** What an undecided item becomes at closing. @defaultValue 'flag' (flagged for follow-up, never revoked) */
+  review_no_response: ColumnType<NoResponsePolicy, NoResponsePolicy | undefined, NoResponsePolicy>;
+}
+
+export const REVIEW_STATUSES = ['open', 'closing', 'closed'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+export const NO_RESPONSE_POLICIES = ['flag', 'keep', 'revoke'] as const;
+/** What an item nobody decided becomes when its campaign closes (docs/architecture.md "Access reviews"). */
+export type NoResponsePolicy = (typeof NO_RESPONSE_POLICIES)[number];
+export const REVIEW_DECISIONS = ['keep', 'revoke', 'change_role'] as const;
+export type ReviewDecision = (typeof REVIEW_DECISIONS)[number];
+
+/** A flag on a review item: an open finding about its account (or, for ACC-06, about the tenant's admins). */
+export interface ReviewFlag {
+  rule: string;
+  severity: string;
+  title: string;
+}
+
+/** An access-review campaign, `open → closing → closed`. */
+export interface ReviewCampaignsTable {
+  id: Generated<number>;
+  tenant: string;
+  /** `2027-Q1` when the quarterly schedule opened it (one per quarter); null when opened by hand. */
+  period: string | null;
+  status: ColumnType<ReviewStatus, ReviewStatus | undefined, ReviewStatus>;
+  opened_at: Date;
+  /** A person's email, `cli:…`, or `warden` for the schedule. */
+  opened_by: string;
+  /** The due date, `YYYY-MM-DD`, in the tenant's time zone. */
+  due_on: string;
+  /** The end of the due date in the tenant's time zone: decisions after it are late. */
+  due_at: Date;
+  grace_days: number;
+  no_response: NoResponsePolicy;
+  /** The frozen snapshot (src/reviews/frozen-snapshot.ts): accounts, roles, last activity, live tokens. */
+  snapshot: Json<Record<string, unknown>>;
+  /** SHA-256 of the snapshot's canonical JSON: every decision is tied to it. */
+  snapshot_sha256: string;
+  /** `accounts`, `admins`, `machine_users`, `items`, `flagged`, as at opening. */
+  counts: Json<Record<string, number>>;
+  closing_at: At;
+  closed_by: string | null;
+  closed_at: At;
+  /** The evidence pack's manifest (src/reviews/evidence-pack.ts), once closed. */
+  manifest: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  pack_sha256: string | null;
+}
+
+/** One (account, role) pair of a campaign. */
+export interface ReviewItemsTable {
+  id: Generated<number>;
+  campaign_id: number;
+  user_id: string;
+  email: string | null;
+  name: string | null;
+  role: string;
+  machine: boolean;
+  flags: Json<ReviewFlag[]>;
+  /** Higher is riskier: the order a reviewer's queue is shown in. */
+  risk: number;
+  /** The email of whoever decides it now; null when nobody could be assigned. */
+  reviewer: string | null;
+  decision: ReviewDecision | null;
+  /** The lower role of a `change_role` decision. */
+  new_role: string | null;
+  comment: string | null;
+  decided_by: string | null;
+  decided_at: At;
+  decided_via: string | null;
+  /** The no-response policy applied at closing, when nobody decided it. */
+  no_response: NoResponsePolicy | null;
+  /** The approval a revoke or change became. */
+  approval_id: number | null;
+  /** What differed from the frozen snapshot when the approval was carried out. */
+  drift: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+}
+
+/** A campaign's trail; an event with a `key` is an effect done once (an email), claimed before it is done. */
+export interface ReviewEventsTable {
+  id: Generated<number>;
+  campaign_id: number;
+  item_id: number | null;
+  at: CreatedAt;
+  actor: string;
+  /** `opened`, `delegated`, `decided`, `approval_requested`, `reminded`, `escalated`, `closing`, `no_response`, `pack`, `closed`, `emailed`. */
+  event: string;
+  key: string | null;
+  detail: Json<Record<string, unknown>>;
+}
+
+/** A file of a campaign's evidence pack, stored once at closing. */
+export interface ReviewPackFilesTable {
+  campaign_id: number;
+  name: string;
+  content: Uint8Array;
+  sha256: string;
 }
 
 export interface JobRunsTable {
@@ -175,6 +280,10 @@ export interface ApprovalsTable {
   first_approved_at: At;
   /** When it reached an end (rejected, expired, withdrawn, verified, failed, refused). */
   ended_at: At;
+  /** The access-review item this approval carries out (a revoke or role change), or null for a finding's. */
+  review_item_id: ColumnType<number | null, number | null | undefined, number | null>;
+  /** Who asked for it: the reviewer of a review decision; null when an audit asked. */
+  requested_by: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The trail of an approval, one row per event, append-only. */
@@ -556,6 +665,10 @@ export interface Database {
   sign_in_links: SignInLinksTable;
   sessions: SessionsTable;
   api_keys: ApiKeysTable;
+  review_campaigns: ReviewCampaignsTable;
+  review_items: ReviewItemsTable;
+  review_events: ReviewEventsTable;
+  review_pack_files: ReviewPackFilesTable;
 }
 
 export type Tenant = Selectable<TenantsTable>;
@@ -592,6 +705,9 @@ export type Person = Selectable<PeopleTable>;
 export type SignInLink = Selectable<SignInLinksTable>;
 export type Session = Selectable<SessionsTable>;
 export type ApiKey = Selectable<ApiKeysTable>;
+export type ReviewCampaign = Selectable<ReviewCampaignsTable>;
+export type ReviewItem = Selectable<ReviewItemsTable>;
+export type ReviewEvent = Selectable<ReviewEventsTable>;
 
 /** The JSON string a jsonb column is written with. */
 export const json = (value: unknown): string => JSON.stringify(value);

@@ -7,7 +7,7 @@ import type { Database } from './database.js';
 import { InvalidTransitionError, NotFoundError } from './errors.js';
 import type { Db } from './executor.js';
 
-type LifecycleTable = 'job_runs' | 'approvals' | 'erasure_requests';
+type LifecycleTable = 'job_runs' | 'approvals' | 'erasure_requests' | 'review_campaigns';
 
 /** Column values to set alongside the status: plain values, or SQL such as `attempts + 1`. */
 export type TransitionSet = Record<string, unknown>;
@@ -16,6 +16,7 @@ const ENTITY: Record<LifecycleTable, string> = {
   job_runs: 'job_run',
   approvals: 'approval',
   erasure_requests: 'erasure_request',
+  review_campaigns: 'review_campaign',
 };
 
 export async function transition<T extends LifecycleTable>(

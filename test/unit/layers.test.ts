@@ -17,6 +17,7 @@ const LAYERS: readonly (readonly [prefix: string, rank: number])[] = [
   ['jobs/', 4],
   ['src/audit/', 3],
   ['src/approvals/', 3],
+  ['src/reviews/', 3],
   ['src/erasure/', 3],
   ['src/rotation/', 3],
   ['src/mail/', 3],
