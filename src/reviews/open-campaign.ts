@@ -7,7 +7,7 @@
  * a reviewer, and write the campaign with its items in one transaction.
  */
 import type { Environment } from '../config.js';
-import type { NoResponsePolicy, ReviewCampaign, Tenant } from '../db/database.js';
+import type { ReviewCampaign, Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import { insertCampaign } from '../db/reviews.repository.js';
 import { tenantPeopleWithRole } from '../db/people.repository.js';
