@@ -25,8 +25,13 @@ import { NotFoundError, sqlState, SQLSTATE } from './errors.js';
 import { transition } from './transition.js';
 import { DomainError } from '../errors.js';
 
-/** A tenant already has a campaign that is not closed (exit status 5 on the CLI, 409 over HTTP). */
-export class CampaignConflictError extends DomainError {
+/** A step the campaign's or item's state does not allow: exit status 5 on the CLI, 409 over HTTP. */
+export class ReviewStateError extends DomainError {
+  override readonly name: string = 'ReviewStateError';
+}
+
+/** A tenant already has a campaign that is not closed, or had this quarter's. */
+export class CampaignConflictError extends ReviewStateError {
   override readonly name = 'CampaignConflictError';
   constructor(
     readonly tenant: string,
@@ -259,8 +264,8 @@ export async function recordDecisions(db: Db, decisions: readonly ItemDecisionIn
   });
 }
 
-/** An item that cannot take the step asked (exit status 5 on the CLI, 409 over HTTP). */
-export class InvalidItemStateError extends DomainError {
+/** An item that cannot take the step asked (decided meanwhile). */
+export class InvalidItemStateError extends ReviewStateError {
   override readonly name = 'InvalidItemStateError';
   constructor(
     readonly itemId: number,
@@ -271,7 +276,7 @@ export class InvalidItemStateError extends DomainError {
 }
 
 /** The campaign is not open (closing or closed): nothing on it can be decided or delegated. */
-export class CampaignClosedError extends DomainError {
+export class CampaignClosedError extends ReviewStateError {
   override readonly name = 'CampaignClosedError';
   constructor(
     readonly campaignId: number,

@@ -10,6 +10,8 @@ import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { SignInRefusedError } from '../app/sign-in.js';
 import { ApprovalRefusedError } from '../approvals/errors.js';
 import { ErasureRefusedError } from '../erasure/errors.js';
+import { ReviewStateError } from '../db/reviews.repository.js';
+import { ReviewRefusedError } from '../reviews/errors.js';
 import { InvalidTransitionError, NotFoundError, UnknownTenantError } from '../db/errors.js';
 import { RotationInProgressError } from '../db/secret-versions.repository.js';
 import { InputError } from '../errors.js';
@@ -62,6 +64,8 @@ export function problemOf(err: unknown): Problem | undefined {
   if (err instanceof InvalidTransitionError) return problem(409, err.message);
   if (err instanceof ApprovalRefusedError) return problem(err.status, err.message);
   if (err instanceof ErasureRefusedError) return problem(409, err.message);
+  if (err instanceof ReviewStateError) return problem(409, err.message);
+  if (err instanceof ReviewRefusedError) return problem(err.status, err.message);
   // A second rotation while one is under way: the request was fine, the secret's state refuses it.
   if (err instanceof RotationInProgressError) return problem(409, err.message, err.path);
   // Rolled back in Warden, the platform not told: the message says what is left to do by hand.
