@@ -9,7 +9,7 @@ const formatters = new Map<string, Intl.DateTimeFormat>();
 function formatter(timeZone: string): Intl.DateTimeFormat {
   let f = formatters.get(timeZone);
   if (f === undefined) {
-    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+    f = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
     formatters.set(timeZone, f);
   }
   return f;
@@ -29,8 +29,16 @@ export function localDate(at: Date, timeZone: string): string {
 
 /** `date` plus `days` (negative goes back). */
 export function addDays(date: string, days: number): string {
+  return new Date(utcMidnight(date, days)).toISOString().slice(0, 10);
+}
+
+/** Epoch milliseconds of UTC midnight `days` after `date`. */
+function utcMidnight(date: string, days = 0): number {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
+  // Not Date.UTC: it reads the years 0 to 99 as 1900 to 1999.
+  const at = new Date(0);
+  at.setUTCFullYear(y, m - 1, d + days);
+  return at.getTime();
 }
 
 /** Whole days from `from` to `to` (negative when `to` is earlier). */
@@ -38,17 +46,26 @@ export function daysBetween(from: string, to: string): number {
   return Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000);
 }
 
-/** The instant `date` begins in `timeZone` (its first instant, whatever the offset that day). */
+/** Seconds either side of UTC midnight within which every zone's midnight lies (offsets run from -12 to +14 hours, a few more in history). */
+const WIDEST_OFFSET_S = 18 * 3600;
+
+/**
+ * The instant `date` begins in `timeZone`: its first instant, whatever the
+ * offset that day, also where the clocks skip midnight (the day begins at
+ * 01:00) or repeat it (the first of the two).
+ */
 export function startOfDay(date: string, timeZone: string): Date {
-  const [y, m, d] = date.split('-').map(Number) as [number, number, number];
-  let guess = Date.UTC(y, m - 1, d);
-  // Twice: the offset at the first guess may differ from the offset at midnight (a change of clocks that day).
-  for (let i = 0; i < 2; i++) {
-    const p = parts(new Date(guess), timeZone);
-    const shown = Date.UTC(p['year']!, p['month']! - 1, p['day'], p['hour']! % 24, p['minute'], p['second']);
-    guess -= shown - Date.UTC(y, m - 1, d);
+  // Working out the offset at midnight fails on exactly those days, so search
+  // instead: local dates only move forward, and zones change at whole seconds.
+  const midnight = utcMidnight(date) / 1000;
+  let before = midnight - WIDEST_OFFSET_S; // still the day before there
+  let from = midnight + WIDEST_OFFSET_S; // already `date` or later there
+  while (from - before > 1) {
+    const mid = Math.floor((before + from) / 2);
+    if (localDate(new Date(mid * 1000), timeZone) >= date) from = mid;
+    else before = mid;
   }
-  return new Date(guess);
+  return new Date(from * 1000);
 }
 
 /** Whether `text` is a real calendar date written `YYYY-MM-DD`. */

@@ -214,6 +214,11 @@ export type PackVerdict =
   /** `file` is the first file (in the manifest's order) that is missing or whose hash differs; `manifest.json` when the manifest itself is unreadable or its pack hash does not add up. */
   | { ok: false; file: string; problem: string };
 
+/** A name the manifest may list: a file beside it, not the manifest, not a path (nor `.`, `..` or empty, which name directories). */
+function isPlainFileName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && name !== MANIFEST_NAME && !name.includes('/') && !name.includes('\\');
+}
+
 /**
  * Checks a pack's files against its manifest: every file listed is present
  * with its SHA-256, and the pack hash adds up. `read` answers a file's bytes,
@@ -221,18 +226,20 @@ export type PackVerdict =
  */
 export function verifyPack(manifestText: string | undefined, read: (name: string) => Buffer | undefined): PackVerdict {
   if (manifestText === undefined) return { ok: false, file: MANIFEST_NAME, problem: 'missing' };
-  let manifest: Partial<PackManifest>;
+  let manifest: Partial<PackManifest> | null;
   try {
-    manifest = JSON.parse(manifestText) as Partial<PackManifest>;
+    manifest = JSON.parse(manifestText) as Partial<PackManifest> | null;
   } catch {
     return { ok: false, file: MANIFEST_NAME, problem: 'not JSON' };
   }
+  // `null` is JSON too, and reading its files would throw.
+  if (manifest === null || typeof manifest !== 'object') return { ok: false, file: MANIFEST_NAME, problem: 'not a JSON object' };
   const entries = manifest.files;
   if (!Array.isArray(entries) || entries.length === 0 || typeof manifest.pack_sha256 !== 'string') {
     return { ok: false, file: MANIFEST_NAME, problem: 'lists no files or no pack_sha256' };
   }
   for (const e of entries) {
-    if (typeof e?.name !== 'string' || typeof e.sha256 !== 'string' || e.name.includes('/') || e.name.includes('\\') || e.name === MANIFEST_NAME) {
+    if (typeof e?.name !== 'string' || typeof e.sha256 !== 'string' || !isPlainFileName(e.name)) {
       return { ok: false, file: MANIFEST_NAME, problem: 'an entry is not a plain file name with a sha256' };
     }
     const content = read(e.name);

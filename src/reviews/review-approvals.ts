@@ -54,7 +54,8 @@ export function rolesAfter(roles: readonly string[], remove: string, add: string
 /**
  * The approval a decision asks for: `revoke`, or `change_role` to `newRole`.
  * Null when the frozen snapshot has no such account (it cannot be: items come
- * from it) or the item's role is `none` (nothing to revoke but the account).
+ * from it). An item of role `none` (an account without roles) has nothing to
+ * revoke but the account, so its revoke removes the account.
  */
 export function approvalRequestFor(
   campaign: Pick<ReviewCampaign, 'id' | 'snapshot'>,
