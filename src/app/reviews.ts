@@ -355,7 +355,6 @@ export async function decideReview(deps: ReviewActionDeps, person: Person, campa
       if (allowed.length === 0) throw new InputError('new_role', `item ${item.id}'s role ${item.role} has no lower role: revoke it instead`);
       if (!allowed.includes(newRole)) throw new InputError('new_role', `must be a role lower than ${item.role}: ${allowed.join(' or ')}`);
     }
-    if (decision === 'revoke' && item.role === 'none') throw new InputError('decision', `item ${item.id} holds no role: there is nothing to revoke but the account (remove it through its finding)`);
     return { id: item.id, decision, new_role: newRole, comment: comment === '' ? null : comment };
   });
   const tenant = await requireTenant(deps.db, campaign.tenant);
