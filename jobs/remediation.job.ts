@@ -1,6 +1,6 @@
 /**
- * remediation: carries out one approved removal, revocation or webhook
- * switch-off (src/approvals/kinds.ts), then proves it
+ * remediation: carries out one approved removal, revocation, webhook
+ * switch-off or role change (src/approvals/kinds.ts), then proves it
  * (docs/architecture.md "Approvals and remediation"). Enqueued when an
  * approval is approved (and by `reconcile` for an approved one whose run was
  * lost). Payload: `{ approval_id }`, nothing else.
@@ -9,7 +9,9 @@
  * transition, so a second delivery, a second worker or a re-run after a crash
  * picks up where the row stands:
  *
- * - `approved`: re-check on live data (src/approvals/remediate.ts). Already gone
+ * - `approved`: re-check on live data (src/approvals/remediate.ts); for an
+ *   access review's approval, what drifted from the campaign's frozen snapshot
+ *   is recorded on its review item with the re-check. Already gone
  *   (or a webhook already off) counts as done (executed without acting, then verified); a finding that no
  *   longer holds, or a guardrail, refuses it (`refused`, the admins emailed).
  *   Otherwise act, once (`ctx.once('act')`; the DELETE or PUT is idempotent, so an
@@ -38,7 +40,8 @@ import {
 } from '../src/db/approvals.repository.js';
 import type { Approval, Tenant } from '../src/db/database.js';
 import { InvalidTransitionError, NotFoundError } from '../src/db/errors.js';
-import type { Db } from '../src/db/executor.js';
+import { inTransaction, type Db } from '../src/db/executor.js';
+import { recordItemDrift } from '../src/db/reviews.repository.js';
 import { LeaseLostError } from '../src/queue/lease.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { DomainError, InputError } from '../src/errors.js';
@@ -87,7 +90,12 @@ export const remediationJob = defineJob({
         const claim = await claimAct(ctx, app.db, id);
         if (claim === 'held') return anotherRunHasIt(ctx, id);
         const recheck = await recheckApproval(deps, tenant, approval, new Date());
-        await recordApprovalEvent(app.db, id, 'warden', 'recheck', { ...recheck });
+        const itemId = approval.review_item_id;
+        await inTransaction(app.db, async (trx) => {
+          await recordApprovalEvent(trx, id, 'warden', 'recheck', { ...recheck });
+          // Only a real drift is written: an item whose account was as the reviewer saw it keeps none (its re-check says so).
+          if (itemId !== null && recheck.drift !== undefined) await recordItemDrift(trx, itemId, { ...recheck.drift, checked_at: recheck.checked_at });
+        });
         if (recheck.verdict === 'no_longer_holds' || recheck.verdict === 'guarded' || recheck.verdict === 'impact_changed') {
           approval = await markApprovalRefused(app.db, id, new Date(), { recheck });
           ctx.log.warn({ approval: id, verdict: recheck.verdict }, 'remediation refused by the re-check');

@@ -4,8 +4,10 @@
  *
  * Who may decide: an enabled person with the admin role who may see the
  * approval's tenant, never about their own account (the removed user, or the
- * token's owner). What may be approved: a pending approval before it expires,
- * never a break-glass account nor the tenant's last admin (as measured when it
+ * token's owner), and never one they asked for themselves in an access review
+ * (four eyes: the reviewer decides, another admin approves). What may be
+ * approved: a pending approval before it expires, never a break-glass account
+ * nor the tenant's last admin (as measured when it
  * was requested; the remediation re-checks live). Over the tenant's daily cap
  * of removals (`max_removals_per_day` in 24 hours, default 10) a removal needs
  * two admins: the first approval is recorded and it stays pending.
@@ -42,6 +44,7 @@ import { ApprovalRefusedError } from '../approvals/errors.js';
 import { linkTokenHash, readApprovalLink, type ApprovalLink } from '../approvals/approval-links.js';
 import { affectedEmail, APPROVAL_KINDS, impactSentences } from '../approvals/kinds.js';
 import { isBreakGlass } from '../approvals/open-approvals.js';
+import { askedBy, reviewRefOf, type ReviewRef } from '../reviews/review-approvals.js';
 import { canSeeTenant, personActor } from './people.js';
 
 export interface ApprovalActionDeps {
@@ -107,6 +110,10 @@ function refusal(approval: Approval, tenant: Tenant, person: Person, decision: D
   const own = affectedEmail(approval.impact);
   if (own !== null && own === person.email.toLowerCase()) {
     return new ApprovalRefusedError(403, `approval ${approval.id}: it is about your own account; another admin must decide it`);
+  }
+  if (askedBy(approval.requested_by, person.email)) {
+    const review = reviewRefOf(approval);
+    return new ApprovalRefusedError(403, `approval ${approval.id}: you asked for it in access review${review === null ? '' : ` #${review.campaign_id}`}; another admin must decide it`);
   }
   if (approval.status !== 'pending') return new ApprovalRefusedError(409, `approval ${approval.id} is ${approval.status}: only a pending approval can be ${decision}`);
   if (approval.expires_at.getTime() <= at.getTime()) return new ApprovalRefusedError(409, `approval ${approval.id} expired at ${approval.expires_at.toISOString()}`);
@@ -284,6 +291,10 @@ export interface ApprovalView {
   impact: Record<string, unknown>;
   /** The same, in words. */
   impact_summary: string[];
+  /** Who asked for it: the reviewer of an access review's decision; null when an audit asked. */
+  requested_by: string | null;
+  /** The access-review item it carries out; null for a finding's approval. */
+  review: ReviewRef | null;
 }
 
 const iso = (d: Date | null) => (d === null ? null : d.toISOString());
@@ -308,6 +319,8 @@ export function approvalView(a: Approval): ApprovalView {
     ended_at: iso(a.ended_at),
     impact: a.impact,
     impact_summary: impactSentences(a.impact),
+    requested_by: a.requested_by,
+    review: reviewRefOf(a),
   };
 }
 

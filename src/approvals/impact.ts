@@ -10,7 +10,9 @@
  * - revoking a token: its last uses (time, address, agent), newest first;
  * - disabling a webhook: the event that fires it, the host it sends to (never
  *   the whole url: it may carry a key) and its owner, because whatever
- *   receives its events there stops getting them.
+ *   receives its events there stops getting them;
+ * - changing a user's roles (an access review's decision): the roles before
+ *   and after, the account and its tokens staying.
  *
  * Staff accounts, tokens and webhooks only: no customer identifier and no
  * secret value (a token's id and name are not its secret).
@@ -20,6 +22,7 @@ import { isLiveToken, lastUsed } from '../rules/snapshot-index.js';
 import { schemeOf, webhookHost } from '../rules/data/destinations.js';
 import type { Snapshot, Token, Usage, User, Webhook } from '../rules/snapshot.js';
 import { isoOrNull } from '../rules/time.js';
+import { roleHandles } from '../rules/access/accounts.js';
 
 /** How many of a token's latest uses an approval shows. */
 export const LAST_USES_SHOWN = 5;
@@ -74,7 +77,27 @@ export interface WebhookDisableImpact {
   owner_email: string | null;
 }
 
-export type Impact = UserRemovalImpact | TokenRevocationImpact | WebhookDisableImpact;
+/** What a role change does (an access review's revoke of one of several roles, or change to a lower one). */
+export interface RoleChangeImpact {
+  kind: 'change_role';
+  /** False when the account was not there (nothing to change). */
+  found: boolean;
+  user_id: string;
+  email: string | null;
+  /** The account's roles before. */
+  roles: string[];
+  /** The role taken away. */
+  remove_role: string;
+  /** The role given in its place; null for a revoke of one of several roles. */
+  add_role: string | null;
+  /** The roles after the change. */
+  roles_after: string[];
+}
+
+/** What a role change asks, as its approval keeps it: measured again against the live roles before acting. */
+export type RoleChangeRequest = Pick<RoleChangeImpact, 'remove_role' | 'add_role'>;
+
+export type Impact = UserRemovalImpact | TokenRevocationImpact | WebhookDisableImpact | RoleChangeImpact;
 
 function latestUses(token: Token, n: number): Usage[] {
   return [...token.usage].sort((a, b) => b.used_at - a.used_at).slice(0, n);
@@ -187,6 +210,42 @@ export function webhookDisableImpact(snapshot: Snapshot, webhookId: string, asOf
   };
 }
 
+/** The roles an account has after `remove` is taken away and `add` given (once, in the platform's order). */
+export function rolesAfter(roles: readonly string[], remove: string, add: string | null): string[] {
+  const kept = roles.filter((r) => r !== remove);
+  return add === null || kept.includes(add) ? kept : [...kept, add];
+}
+
+/**
+ * The request of a role change from its approval's stored impact. Throws when
+ * it has none: a role change cannot be measured, acted on or verified without
+ * knowing which role goes and which comes.
+ */
+export function roleChangeRequest(stored: Readonly<Record<string, unknown>> | undefined): RoleChangeRequest {
+  const remove = stored?.['remove_role'];
+  const add = stored?.['add_role'] ?? null;
+  if (typeof remove !== 'string' || remove === '' || (add !== null && (typeof add !== 'string' || add === ''))) {
+    throw new Error('a role change needs its request: the role taken away (remove_role) and the one given (add_role, or null)');
+  }
+  return { remove_role: remove, add_role: add };
+}
+
+/** A role change measured on `snapshot`'s live user: its roles now, and what they become. */
+export function roleChangeImpact(snapshot: Snapshot, userId: string, asOf: number, index: ImpactIndex, request: RoleChangeRequest): RoleChangeImpact {
+  const user = index.liveUsers.get(userId);
+  const roles = user === undefined ? [] : roleHandles(user);
+  return {
+    kind: 'change_role',
+    found: user !== undefined,
+    user_id: userId,
+    email: user?.email ?? null,
+    roles,
+    remove_role: request.remove_role,
+    add_role: request.add_role,
+    roles_after: user === undefined ? [] : rolesAfter(roles, request.remove_role, request.add_role),
+  };
+}
+
 // The impacts in words, one sentence a line, for the approval page and email: an approver reads what breaks, not a JSON document.
 
 export function userRemovalSentences(i: UserRemovalImpact): string[] {
@@ -227,5 +286,16 @@ export function webhookDisableSentences(i: WebhookDisableImpact): string[] {
     `Disabling it stops the platform sending ${events} to ${where}: whatever receives them there gets no more updates.`,
     'Warden switches it off (is_active false) and does not delete it: its settings stay on the platform.',
     `It belongs to ${owner}.`,
+  ];
+}
+
+export function roleChangeSentences(i: RoleChangeImpact): string[] {
+  if (!i.found) return ['The account was not found when this was requested.'];
+  const who = i.email ?? `user ${i.user_id}`;
+  const kept = i.roles_after.filter((r) => r !== i.add_role);
+  const keeps = kept.length > 0 ? `; keeps ${kept.join(', ')}` : i.add_role === null ? '; it is left with no role' : '';
+  return [
+    i.add_role === null ? `Takes the role ${i.remove_role} from ${who}${keeps}.` : `Changes ${who}’s role ${i.remove_role} to ${i.add_role}${keeps}.`,
+    'The account and its API tokens stay: only its roles change.',
   ];
 }

@@ -1,6 +1,6 @@
 /**
  * The approval kinds Warden carries out (the actions of rules that require
- * approval, docs/rules.md) and everything that differs between them, in one
+ * approval, docs/rules.md, and an access review's role change) and everything that differs between them, in one
  * table (docs/architecture.md "Approvals and remediation"): how the action
  * reads, the impact an approver is shown, whose account it is about, the
  * platform call that acts and the independent check that proves it done.
@@ -14,6 +14,10 @@ import type { Snapshot } from '../rules/snapshot.js';
 import { NotYetVerifiedError } from './errors.js';
 import {
   impactIndex,
+  roleChangeImpact,
+  roleChangeRequest,
+  roleChangeSentences,
+  rolesAfter,
   tokenRevocationImpact,
   tokenRevocationSentences,
   userRemovalImpact,
@@ -22,12 +26,13 @@ import {
   webhookDisableSentences,
   type Impact,
   type ImpactIndex,
+  type RoleChangeImpact,
   type TokenRevocationImpact,
   type UserRemovalImpact,
   type WebhookDisableImpact,
 } from './impact.js';
 
-export const APPROVAL_KINDS = ['remove_user', 'revoke_token', 'disable_webhook'] as const;
+export const APPROVAL_KINDS = ['remove_user', 'revoke_token', 'disable_webhook', 'change_role'] as const;
 export type ApprovalKind = (typeof APPROVAL_KINDS)[number];
 
 export function isApprovalKind(action: string): action is ApprovalKind {
@@ -47,6 +52,12 @@ export interface Verification {
   result: string;
 }
 
+/**
+ * What the approval asked, as it keeps it: its stored impact. Most kinds act on
+ * the subject alone; a role change needs to know which role goes and which comes.
+ */
+export type Requested = Readonly<Record<string, unknown>>;
+
 interface KindSpec<I extends Impact> {
   /** What acting does, as the pages say it: `Remove the user`. */
   action: string;
@@ -54,15 +65,15 @@ interface KindSpec<I extends Impact> {
   short: string;
   /** The re-check's reason when there is nothing left to act on (counts as done). */
   alreadyGone: string;
-  /** What acting on the subject would break, from the snapshot the audit (or the re-check) judged. */
-  measure(snapshot: Snapshot, subjectId: string, asOf: number, index: ImpactIndex): I;
+  /** What acting on the subject would break, from the snapshot the audit (or the re-check) judged; `requested` when measuring an approval again. */
+  measure(snapshot: Snapshot, subjectId: string, asOf: number, index: ImpactIndex, requested: Requested | undefined): I;
   sentences(impact: I): string[];
   /** The email of the account acting touches, when it is a live user's: nobody approves their own. */
   affected(impact: I): string | null;
   /** Acts once on the platform; a 404 means already gone. */
-  act(client: OmneoClient, subjectId: string): Promise<ActAnswer>;
+  act(client: OmneoClient, subjectId: string, requested: Requested): Promise<ActAnswer>;
   /** Checks on the platform, apart from the act's answer, that it took; {@link NotYetVerifiedError} when not yet. */
-  verify(client: OmneoClient, subjectId: string, at: Date): Promise<Verification>;
+  verify(client: OmneoClient, subjectId: string, at: Date, requested: Requested): Promise<Verification>;
 }
 
 /** A DELETE's answer as the trail keeps it: `deleted`, or already gone. */
@@ -121,7 +132,40 @@ const KINDS: { readonly [K in ApprovalKind]: KindSpec<Extract<Impact, { kind: K 
       return { check: `GET /webhooks/${id}`, result: 'is_active false: the webhook is off' };
     },
   },
+  change_role: {
+    // The subject's label names the account and the role reviewed: `Dan Wu (admin)`.
+    action: 'Change the user’s role',
+    short: 'Change role',
+    alreadyGone: 'the role change is already made on the platform, or the account is gone',
+    measure: (snapshot, id, asOf, index, requested) => roleChangeImpact(snapshot, id, asOf, index, roleChangeRequest(requested)),
+    sentences: roleChangeSentences,
+    affected: (i: RoleChangeImpact) => i.email,
+    async act(client, id, requested) {
+      const { remove_role, add_role } = roleChangeRequest(requested);
+      const call = `PUT /users/${id}`;
+      // From the live roles, not the ones asked about: a role given since the review is kept, only this one changes.
+      const user = await client.getUser(id);
+      if (user === null) return { call, answer: 'already gone (404)' };
+      const now = await client.setUserRoles(id, rolesAfter(handlesOf(user.roles), remove_role, add_role));
+      return { call, answer: now === null ? 'already gone (404)' : `roles now ${handlesOf(now.roles).join(', ') || 'none'}` };
+    },
+    async verify(client, id, _at, requested) {
+      const { remove_role, add_role } = roleChangeRequest(requested);
+      const check = `GET /users/${id}`;
+      const user = await client.getUser(id);
+      if (user === null) return { check, result: '404: the account is gone' };
+      const held = handlesOf(user.roles);
+      if (held.includes(remove_role)) throw new NotYetVerifiedError(`user ${id} still holds the role ${remove_role} on the platform`);
+      if (add_role !== null && !held.includes(add_role)) throw new NotYetVerifiedError(`user ${id} does not hold the role ${add_role} on the platform yet`);
+      return { check, result: `roles ${held.join(', ') || 'none'}: ${remove_role} gone${add_role === null ? '' : `, ${add_role} held`}` };
+    },
+  },
 };
+
+/** Role handles as the rules and the frozen snapshot read them: lower-cased. */
+function handlesOf(roles: readonly { handle: string }[]): string[] {
+  return roles.map((r) => r.handle.toLowerCase());
+}
 
 /** The table's entry of `kind`; its functions take that kind's own impact. */
 export function kindSpec(kind: ApprovalKind): KindSpec<Impact> {
@@ -134,9 +178,13 @@ function specOfImpact(impact: Record<string, unknown>): KindSpec<Impact> | undef
   return typeof kind === 'string' && isApprovalKind(kind) ? kindSpec(kind) : undefined;
 }
 
-/** The impact of acting on a finding's subject; pass an {@link impactIndex} when measuring many. */
-export function impactOf(kind: ApprovalKind, snapshot: Snapshot, subjectId: string, asOf: number, index?: ImpactIndex): Impact {
-  return kindSpec(kind).measure(snapshot, subjectId, asOf, index ?? impactIndex(snapshot, asOf));
+/**
+ * The impact of acting on a subject; pass an {@link impactIndex} when measuring
+ * many, and the approval's stored impact when measuring an approval again
+ * (a role change is measured against what it asked).
+ */
+export function impactOf(kind: ApprovalKind, snapshot: Snapshot, subjectId: string, asOf: number, index?: ImpactIndex, requested?: Requested): Impact {
+  return kindSpec(kind).measure(snapshot, subjectId, asOf, index ?? impactIndex(snapshot, asOf), requested);
 }
 
 /** The impact in words, one sentence a line, for the approval page and email. */

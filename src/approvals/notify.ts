@@ -14,6 +14,7 @@ import type { RemediationOutcomeMail } from '../mail/templates/remediation-outco
 import type { Delivery, Mailer } from '../mail/transports.js';
 import { approvalLinkUrl, approvalUrl, pendingApprovalsUrl } from '../mail/templates/digest-links.js';
 import { APPROVAL_LINK_TTL_MS, signApprovalLink } from './approval-links.js';
+import { askedBy, askedInReview, reviewRefOf } from '../reviews/review-approvals.js';
 import { affectedEmail, impactSentences } from './kinds.js';
 
 export interface NotifyDeps {
@@ -57,17 +58,21 @@ export async function approvalEmails(deps: NotifyDeps, tenant: Tenant, at: Date)
       async send() {
         const items = pending.slice(0, MAX_ITEMS_LISTED).map((a) => {
           const link = (decision: 'approved' | 'rejected') => approvalLinkUrl({ publicUrl: deps.publicUrl! }, signApprovalLink(key!, { approvalId: a.id, personId: person.id, decision, expiresAt }));
-          // About their own account: no links (they could not use them); another admin decides.
+          // About their own account, or asked for by them in an access review: no links (they could not use them); another admin decides.
           const own = affectedEmail(a.impact) === person.email.toLowerCase();
+          const askedByYou = askedBy(a.requested_by, person.email);
+          const review = reviewRefOf(a);
           return {
             id: a.id,
             own,
+            askedByYou,
+            ...(review === null ? {} : { origin: askedInReview(a.requested_by, review) }),
             rule: a.rule,
             kind: a.kind,
             label: a.subject_label,
             expiresAt: a.expires_at.toISOString(),
             impact: impactSentences(a.impact),
-            ...(key === undefined || own ? {} : { links: { approve: link('approved'), reject: link('rejected'), page: approvalUrl({ publicUrl: deps.publicUrl! }, a.id) } }),
+            ...(key === undefined || own || askedByYou ? {} : { links: { approve: link('approved'), reject: link('rejected'), page: approvalUrl({ publicUrl: deps.publicUrl! }, a.id) } }),
           };
         });
         const delivery = await sendApprovalRequest(deps.mailer, {

@@ -411,14 +411,17 @@ function liveClaim(runRef: RawBuilder<string>) {
 /**
  * Claims the act of an approved approval for run `runId`: one run acts on an
  * approval at a time; the claim passes to another run only once its holder has
- * ended. The removals of a tenant's admins are carried out one at a time too
- * (under the tenant's lock): the second re-checks after the first, so two
- * removals never take the last admin between them.
+ * ended. The removals of a tenant's admins (and the role changes that take the
+ * admin role) are carried out one at a time too (under the tenant's lock): the
+ * second re-checks after the first, so two never take the last admin between them.
  */
 export async function claimApprovalAct(db: Db, id: number, runId: string, at: Date): Promise<ActClaim> {
   return inTransaction(db, async (trx) => {
     const approval = await getApproval(trx, id);
-    const removesAdmin = approval.kind === 'remove_user' && ((approval.impact['roles'] as string[] | undefined) ?? []).includes('admin');
+    // A role change that takes the admin role counts as an admin's removal here: it leaves one admin fewer all the same.
+    const removesAdmin =
+      (approval.kind === 'remove_user' && ((approval.impact['roles'] as string[] | undefined) ?? []).includes('admin')) ||
+      (approval.kind === 'change_role' && approval.impact['remove_role'] === 'admin');
     if (removesAdmin) {
       await lockTenantRemovals(trx, approval.tenant);
       const busy = await trx
@@ -426,9 +429,8 @@ export async function claimApprovalAct(db: Db, id: number, runId: string, at: Da
         .select('a.id')
         .where('a.tenant', '=', approval.tenant)
         .where('a.id', '<>', id)
-        .where('a.kind', '=', 'remove_user')
         .where('a.status', '=', 'approved')
-        .where(sql<boolean>`a.impact->'roles' ? 'admin'`)
+        .where(sql<boolean>`((a.kind = 'remove_user' and a.impact->'roles' ? 'admin') or (a.kind = 'change_role' and a.impact->>'remove_role' = 'admin'))`)
         .where(liveClaim(sql<string>`a.evidence->'acting'->>'run'`))
         .executeTakeFirst();
       if (busy !== undefined) return 'admin_busy';

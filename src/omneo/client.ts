@@ -90,6 +90,17 @@ export class OmneoClient {
   }
 
   /**
+   * Sets a user's roles by handle (`PUT /users/{id}` with `roles`): the whole
+   * list, so the user holds exactly these afterwards. A handle the platform
+   * does not know is refused (`422` naming `roles`).
+   * @returns the user as the platform now holds it, or `null` when it is gone
+   */
+  async setUserRoles(id: number | string, handles: readonly string[]): Promise<OmneoUser | null> {
+    // The same list sets the same state: safe to retry (#put is idempotent).
+    return this.#put<OmneoUser>('/users/{id}', id, { roles: [...handles] });
+  }
+
+  /**
    * Whether the platform lets `email` sign in with `password` (`POST /auth/login`):
    * the proof that a password set through the API is the one the platform holds.
    * @returns `true` on a 2xx, `false` on 401, 403 or 422 (refused, or not even a candidate)

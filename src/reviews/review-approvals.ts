@@ -7,48 +7,49 @@
  * - revoking the account's only role removes the account (`remove_user`,
  *   showing the live tokens the removal deletes with it);
  * - revoking one of several roles, or changing a role to a lower one, is a
- *   `change_role`: the role is taken away (and the lower one given), the
- *   account and its tokens stay.
+ *   `change_role` (its impact and arithmetic are the kind's,
+ *   src/approvals/impact.ts): the role is taken away (and the lower one
+ *   given), the account and its tokens stay.
  *
  * Each approval is keyed by its item (`review:<campaign>:<item>`), so asking
  * twice (a retried closing) opens one.
  */
+import { rolesAfter, type RoleChangeImpact } from '../approvals/impact.js';
 import type { OpenApprovalInput } from '../db/approvals.repository.js';
-import type { ReviewCampaign, ReviewItem, Tenant } from '../db/database.js';
+import type { Approval, ReviewCampaign, ReviewItem, Tenant } from '../db/database.js';
 import type { FrozenAccount, FrozenSnapshot } from './frozen-snapshot.js';
 
 /** The rule an approval of a review decision carries in place of a finding's. */
 export const REVIEW_RULE = 'REVIEW';
 
-/** What a role change does, as its approval keeps it (the `change_role` kind, src/approvals/kinds.ts). */
-export interface RoleChangeImpact {
-  kind: 'change_role';
-  /** False when the account was not in the snapshot (nothing to change). */
-  found: boolean;
-  user_id: string;
-  email: string | null;
-  /** The account's roles before. */
-  roles: string[];
-  /** The role taken away. */
-  remove_role: string;
-  /** The role given in its place; null for a revoke of one of several roles. */
-  add_role: string | null;
-  /** The roles after the change. */
-  roles_after: string[];
-}
-
 export function reviewFingerprint(campaignId: number, itemId: number): string {
   return `review:${campaignId}:${itemId}`;
 }
 
-function accountOf(frozen: FrozenSnapshot, userId: string): FrozenAccount | undefined {
-  return frozen.accounts.find((a) => a.id === userId);
+/** The review item an approval carries out, read from its fingerprint; null for a finding's approval. */
+export interface ReviewRef {
+  campaign_id: number;
+  item_id: number;
 }
 
-/** The roles an account has after `remove` is taken away and `add` given (once, in the platform's order). */
-export function rolesAfter(roles: readonly string[], remove: string, add: string | null): string[] {
-  const kept = roles.filter((r) => r !== remove);
-  return add === null || kept.includes(add) ? kept : [...kept, add];
+export function reviewRefOf(approval: Pick<Approval, 'review_item_id' | 'finding_fingerprint'>): ReviewRef | null {
+  if (approval.review_item_id === null) return null;
+  const m = /^review:(\d+):(\d+)$/.exec(approval.finding_fingerprint);
+  return m === null ? null : { campaign_id: Number(m[1]), item_id: Number(m[2]) };
+}
+
+/** Whether `email` asked for an approval (a reviewer's revoke or role change): four eyes, they do not decide it too. */
+export function askedBy(requestedBy: string | null, email: string): boolean {
+  return requestedBy !== null && requestedBy.toLowerCase() === email.toLowerCase();
+}
+
+/** Where a review's approval came from, as the pages, the CLI and the email say it. */
+export function askedInReview(requestedBy: string | null, review: ReviewRef): string {
+  return `asked by ${requestedBy ?? 'a reviewer'} in access review #${review.campaign_id}`;
+}
+
+function accountOf(frozen: FrozenSnapshot, userId: string): FrozenAccount | undefined {
+  return frozen.accounts.find((a) => a.id === userId);
 }
 
 /**

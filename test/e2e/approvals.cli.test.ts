@@ -91,7 +91,7 @@ interface Detail extends View {
 /** The keys of ApprovalView (src/app/approvals.ts): the contract scripts rely on. */
 const VIEW_KEYS = [
   'id', 'tenant', 'kind', 'status', 'rule', 'subject', 'fingerprint', 'requested_at', 'expires_at', 'decided_by', 'decided_at',
-  'comment', 'first_approved_by', 'executed_at', 'verified_at', 'ended_at', 'impact', 'impact_summary',
+  'comment', 'first_approved_by', 'executed_at', 'verified_at', 'ended_at', 'impact', 'impact_summary', 'requested_by', 'review',
 ].sort();
 
 const listJson = async (...args: string[]) => {
@@ -139,6 +139,8 @@ describe('warden approvals list', () => {
       expect(a.subject.type).toBe(a.kind === 'remove_user' ? 'user' : 'token');
       expect(typeof a.subject.id).toBe('string');
       expect(new Date(a.requested_at as string).toISOString()).toBe(a.requested_at);
+      // An audit asked for these: no reviewer, no review item.
+      expect([a.requested_by, a.review]).toEqual([null, null]);
     }
     expect(rows[0]!.subject.id).toBe('2');
     expect(rows[0]!.impact_summary).toContain('It holds the admin role; 3 other admin(s) remain.');
@@ -163,7 +165,7 @@ describe('warden approvals list', () => {
 
   it.each([
     [['--state', 'done'], /^warden: --state: must be one of pending, approved, rejected, expired, withdrawn, executed, verified, failed, refused\n$/],
-    [['--kind', 'delete_everything'], /^warden: --kind: must be one of remove_user, revoke_token, disable_webhook\n$/],
+    [['--kind', 'delete_everything'], /^warden: --kind: must be one of remove_user, revoke_token, disable_webhook, change_role\n$/],
     [['--tenant', 'nope'], /^warden: --tenant: no tenant named "nope"\n$/],
     [['--page', '0'], /^warden: --page: must be a whole number from 1 to 100000\n$/],
     [['--format', 'xml'], /^warden: option '--format <format>' argument 'xml' is invalid\. Allowed choices are table, json\.\n$/],

@@ -24,6 +24,7 @@ import { parseEmail, requirePerson } from '../../app/people.js';
 import { NotFoundError } from '../../db/errors.js';
 import { InputError } from '../../errors.js';
 import { APPROVAL_KINDS, kindWords } from '../../approvals/kinds.js';
+import { askedInReview } from '../../reviews/review-approvals.js';
 import { printable } from '../../text/sanitize.js';
 import { underFlags } from '../fields.js';
 import { examples } from '../help.js';
@@ -60,6 +61,7 @@ function showText(d: ApprovalDetail): string {
     d.decided_by === null ? 'not yet' : `${d.status === 'rejected' ? 'rejected' : 'approved'} by ${d.decided_by} at ${d.decided_at ?? '-'}`;
   const lines = [
     cell(`Approval ${d.id}: ${kindWords(d.kind)} ${d.subject.label} (${d.rule}), tenant ${d.tenant}`),
+    ...(d.review === null ? [] : [cell(askedInReview(d.requested_by, d.review))]),
     '',
     ...section('Status', [
       ['status', d.status],
@@ -73,7 +75,9 @@ function showText(d: ApprovalDetail): string {
       ['verified', d.verified_at ?? '-'],
       ['ended', d.ended_at ?? '-'],
     ]),
-    ...(d.finding === null
+    ...(d.review !== null
+      ? ['Finding', `  none: a reviewer's decision (item ${d.review.item_id}), re-checked against the campaign's frozen snapshot`, '']
+      : d.finding === null
       ? ['Finding', '  no longer in the ledger', '']
       : section('Finding', [
         ['title', d.finding.title],

@@ -53,7 +53,7 @@ export const ApprovalViewSchema = z.object({
   status: z.enum(APPROVAL_STATUSES),
   rule: z.string(),
   subject: z.object({ type: z.string(), id: z.string(), label: z.string() }),
-  fingerprint: z.string().describe('the finding it was opened for'),
+  fingerprint: z.string().describe('the finding it was opened for (`review:<campaign>:<item>` for an access review’s)'),
   requested_at: Instant,
   expires_at: Instant,
   decided_by: z.string().nullable(),
@@ -65,6 +65,11 @@ export const ApprovalViewSchema = z.object({
   ended_at: Instant.nullable(),
   impact: z.record(z.string(), z.unknown()).describe('what acting would break, measured when requested'),
   impact_summary: z.array(z.string()).describe('the impact in words, a sentence each'),
+  requested_by: z.string().nullable().describe('who asked: the reviewer of an access review’s decision; null when an audit asked'),
+  review: z
+    .object({ campaign_id: z.number().int(), item_id: z.number().int() })
+    .nullable()
+    .describe('the access-review item it carries out; null for a finding’s approval'),
 });
 
 export const ApprovalDetailSchema = ApprovalViewSchema.extend({

@@ -14,6 +14,7 @@ import { approvalDetail, decideApprovals, listApprovalViews, parseApprovalIds, A
 import { tenantNames } from '../../app/findings-view.js';
 import { APPROVAL_KINDS, affectedEmail, kindText } from '../../approvals/kinds.js';
 import { APPROVAL_STATUSES } from '../../db/database.js';
+import { askedBy, askedInReview } from '../../reviews/review-approvals.js';
 import { hasRole, visibleTenants } from '../access.js';
 import { approvalDeps, ApprovalParams, ApprovalsQuerySchema } from '../api/approvals.api.js';
 import type { WebContext } from '../context.js';
@@ -67,6 +68,7 @@ export function approvalFacts(a: ApprovalView): SafeHtml {
 <dt>Action</dt><dd>${kindText(a.kind)}</dd>
 <dt>Subject</dt><dd>${a.subject.label} <span class="muted">(${a.subject.type} ${a.subject.id})</span></dd>
 <dt>Rule</dt><dd>${a.rule}</dd>
+${a.review === null ? '' : html`<dt>Origin</dt><dd id="approval-origin">${askedInReview(a.requested_by, a.review)}</dd>`}
 <dt>Status</dt><dd id="approval-status">${statusCell(a.status)}</dd>
 <dt>Requested</dt><dd>${whenIso(a.requested_at)}</dd>
 <dt>Expires</dt><dd>${whenIso(a.expires_at)}</dd>
@@ -173,6 +175,7 @@ function decisionForms(req: FastifyRequest, reply: FastifyReply, d: ApprovalDeta
   if (d.status !== 'pending') return html``;
   if (!hasRole(person, ['admin'])) return html`<p class="muted">Deciding an approval needs the admin role for its tenant.</p>`;
   if (affectedEmail(d.impact) === person.email.toLowerCase()) return html`<p class="notice">This approval is about your own account: another admin must decide it.</p>`;
+  if (askedBy(d.requested_by, person.email)) return html`<p class="notice">You asked for this in an access review: another admin must decide it.</p>`;
   const action = `${approvalPath(d.id)}/decision`;
   return html`<section aria-labelledby="decide-h" class="card">
 <h2 id="decide-h">Decide</h2>
@@ -209,8 +212,10 @@ ${decisionForms(req, reply, d)}
 ${impactSection(d)}
 <h2 id="outcome-h">Remediation</h2>
 ${outcomeSection(d)}
-<h2 id="finding-h">The finding</h2>
-${f === null
+<h2 id="finding-h">${d.review === null ? 'The finding' : 'The access review'}</h2>
+${d.review !== null
+  ? html`<p>A reviewer’s decision on item ${d.review.item_id}: there is no finding. The re-check compares the account with the campaign’s frozen snapshot and records what drifted.</p>`
+  : f === null
   ? html`<p class="muted">The finding is no longer in the ledger.</p>`
   : html`<p><a href="/findings/${encodeURIComponent(d.tenant)}/${encodeURIComponent(d.fingerprint)}">${f.title}</a> <span class="sev-${f.severity}">${f.severity}</span>; first seen ${whenIso(f.first_seen)}, last seen ${whenIso(f.last_seen)}${f.resolved_at === null ? '' : html`, resolved ${whenIso(f.resolved_at)}`}.</p>
 ${evidence.length === 0

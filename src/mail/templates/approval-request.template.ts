@@ -23,6 +23,10 @@ export interface ApprovalRequestItem {
   links?: { approve: string; reject: string; page: string };
   /** It is about the recipient's own account: another admin decides, and no link is given. @defaultValue false */
   own?: boolean;
+  /** An access review's: where it came from (`asked by … in access review #3`). @defaultValue none: an audit's */
+  origin?: string;
+  /** The recipient asked for it in an access review: another admin decides, and no link is given. @defaultValue false */
+  askedByYou?: boolean;
 }
 
 export interface ApprovalRequestMail {
@@ -46,10 +50,12 @@ export function renderApprovalRequest(m: ApprovalRequestMail): { subject: string
   const html: string[] = [`<!doctype html><html lang="en"><body>`, `<p>${escapeHtml(greeting)}</p>`, `<p>${escapeHtml(intro)}</p>`];
   for (const item of m.items) {
     const head = `#${item.id} ${kindWords(item.kind)}: ${printable(item.label)} (${item.rule}), open until ${item.expiresAt}`;
-    text.push(head, ...item.impact.map((l) => `  ${printable(l)}`));
-    html.push(`<h3>${escapeHtml(head)}</h3>`, `<ul>${item.impact.map((l) => `<li>${escapeHtml(printable(l.replace(/^• /, '')))}</li>`).join('')}</ul>`);
-    if (item.own === true) {
-      const note = 'This one is about your own account: another admin decides it.';
+    // `asked by … in access review #3` as a sentence of its own.
+    const origin = item.origin === undefined || item.origin === '' ? [] : [printable(`${item.origin[0]!.toUpperCase()}${item.origin.slice(1)}.`)];
+    text.push(head, ...origin.map((o) => `  ${o}`), ...item.impact.map((l) => `  ${printable(l)}`));
+    html.push(`<h3>${escapeHtml(head)}</h3>`, ...origin.map((o) => `<p>${escapeHtml(o)}</p>`), `<ul>${item.impact.map((l) => `<li>${escapeHtml(printable(l.replace(/^• /, '')))}</li>`).join('')}</ul>`);
+    if (item.own === true || item.askedByYou === true) {
+      const note = item.own === true ? 'This one is about your own account: another admin decides it.' : 'You asked for this one in the access review: another admin decides it.';
       text.push(`  ${note}`, '');
       html.push(`<p>${escapeHtml(note)}</p>`);
     } else if (item.links === undefined) {

@@ -13,6 +13,7 @@ import { DAY_MS } from '../../rules/time.js';
 import type { OmneoAudit, OmneoProfile, OmneoRole, OmneoToken, OmneoTransaction, OmneoUser, OmneoWebhook } from '../types.js';
 import { snapshotWebhook } from '../gather.js';
 import { generateProfile, transactionsFor } from './profiles.js';
+import { PLATFORM_ROLES as ROLES } from './roles.js';
 import { seededRandom } from './synthetic-tenant.js';
 import type { AllowlistRow } from '../../allowlist/allowlist-csv.js';
 
@@ -92,13 +93,6 @@ export interface DemoTenant extends TenantSideData {
   tenant: string;
   platform: PlatformData;
 }
-
-const ROLES = {
-  admin: { id: 1, handle: 'admin', name: 'Admin' },
-  manager: { id: 2, handle: 'manager', name: 'Manager' },
-  reporting: { id: 3, handle: 'reporting', name: 'Reporting' },
-  machine: { id: 4, handle: 'machine', name: 'Machine' },
-} as const satisfies Record<string, OmneoRole>;
 
 /**
  * Builds the demo tenant as of `nowMs`.

@@ -4,6 +4,7 @@
  * and every rule family fires on a share of it, as it would on a real tenant
  * that nobody has audited for a while.
  */
+import { PLATFORM_ROLES as ROLES } from './roles.js';
 
 /** Options of {@link syntheticTenant}. */
 export interface SyntheticTenantOptions {
@@ -32,12 +33,6 @@ export function seededRandom(seed: string): () => number {
 
 const DAY = 86_400_000;
 const AGENTS = ['PosSync/4.2', 'LoyaltyBridge/1.0', 'ERPConnector/7', 'python-requests/2.31', 'curl/8.5.0'];
-const ROLES = {
-  admin: { id: 1, handle: 'admin', name: 'Admin' },
-  manager: { id: 2, handle: 'manager', name: 'Manager' },
-  reporting: { id: 3, handle: 'reporting', name: 'Reporting' },
-  machine: { id: 4, handle: 'machine', name: 'Machine' },
-};
 
 export function syntheticTenant(options: SyntheticTenantOptions = {}) {
   const { seed = 'bench', users: userCount = 100_000, tenant = 'synthetic' } = options;

@@ -113,7 +113,7 @@ describe('tokenRevocationImpact', () => {
 });
 
 describe('impactOf and the kinds', () => {
-  it('dispatches by kind; only remove_user, revoke_token and disable_webhook are carried out', () => {
+  it('dispatches by kind; only remove_user, revoke_token, disable_webhook and change_role are carried out', () => {
     const s = snapshot().user({ id: 1 }).token({ id: 't', user_id: 1 }).edit(withWebhooks({ id: 4, trigger: 'x', url: 'http://h.example/', user_id: 1 })).parse();
     expect(impactOf('remove_user', s, '1', AS_OF_MS)).toEqual(userRemovalImpact(s, '1', AS_OF_MS));
     expect(impactOf('revoke_token', s, 't', AS_OF_MS)).toEqual(tokenRevocationImpact(s, 't', AS_OF_MS));
@@ -121,15 +121,16 @@ describe('impactOf and the kinds', () => {
     expect(isApprovalKind('remove_user')).toBe(true);
     expect(isApprovalKind('revoke_token')).toBe(true);
     expect(isApprovalKind('disable_webhook')).toBe(true);
+    expect(isApprovalKind('change_role')).toBe(true);
     expect(isApprovalKind('tag_profile')).toBe(false);
-    expect(isApprovalKind('change_role')).toBe(false);
     expect(isApprovalKind('')).toBe(false);
   });
 
   it('names each kind in words, and an unknown one by its own name', () => {
     expect([kindText('remove_user'), kindText('revoke_token'), kindText('disable_webhook')]).toEqual(['Remove the user', 'Revoke the API token', 'Disable']);
     expect([kindWords('remove_user'), kindWords('revoke_token'), kindWords('disable_webhook')]).toEqual(['Remove account', 'Revoke API token', 'Disable']);
-    expect(kindText('change_role')).toBe('change role');
+    expect([kindText('change_role'), kindWords('change_role')]).toEqual(['Change the user’s role', 'Change role']);
+    expect(kindText('tag_profile')).toBe('tag profile');
   });
 });
 
@@ -260,6 +261,6 @@ describe('impactSentences', () => {
 
   it('an impact of no known kind says nothing', () => {
     expect(impactSentences({})).toEqual([]);
-    expect(impactSentences({ kind: 'change_role' })).toEqual([]);
+    expect(impactSentences({ kind: 'tag_profile' })).toEqual([]);
   });
 });

@@ -42,4 +42,23 @@ describe('renderApprovalRequest', () => {
     expect(section(out.text, 7)).toContain('another admin decides it');
     expect(section(out.text, 8)).toContain('warden approvals approve 8 --as YOUR-EMAIL');
   });
+
+  it('an access review’s item says who asked in which campaign; the one who asked gets no links and is told another admin decides', () => {
+    const review = { rule: 'REVIEW', kind: 'change_role', label: 'Dan Wu (admin)', origin: 'asked by rita@acme.example in access review #3', impact: ['Changes dan@acme.example’s role admin to reporting.'] };
+    const out = renderApprovalRequest({ tenant: 'acme', name: 'Rita', items: [item(7, { ...review, askedByYou: true, links: links(7) }), item(8, { ...review, links: links(8) })] });
+    const asked = section(out.text, 7);
+    expect(asked.split('\n').slice(0, 3)).toEqual([
+      '#7 Change role: Dan Wu (admin) (REVIEW), open until 2026-12-14T05:00:00.000Z',
+      '  Asked by rita@acme.example in access review #3.',
+      '  Changes dan@acme.example’s role admin to reporting.',
+    ]);
+    expect(asked).toContain('You asked for this one in the access review: another admin decides it.');
+    expect(asked).not.toMatch(/Approve:|Reject:|Details:|Decide with/);
+    expect(htmlSection(out.html, 7)).toContain('<p>Asked by rita@acme.example in access review #3.</p>');
+    expect(htmlSection(out.html, 7)).not.toContain('href=');
+    expect(section(out.text, 8)).toContain('  Asked by rita@acme.example in access review #3.');
+    expect(section(out.text, 8)).toContain(`  Approve: ${links(8).approve}`);
+    // An audit's item says nothing of a review.
+    expect(section(renderApprovalRequest({ tenant: 'acme', name: '', items: [item(9)] }).text, 9)).not.toMatch(/Asked by|access review/);
+  });
 });
