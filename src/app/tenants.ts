@@ -1,5 +1,5 @@
 /**
- * The tenant actions: add a tenant, set its policy, approval, erasure and care settings, remove it. One function
+ * The tenant actions: add a tenant, set its policy, approval, erasure, care and review settings, remove it. One function
  * each, called by `warden tenants add|set|remove` and by any HTTP route that
  * does the same: validation, the checks and the write are here, so every face
  * refuses the same input with the same message and writes nothing when it does.
@@ -7,7 +7,7 @@
  * opening one), so bad input is exit 2 even when the ledger is down.
  */
 import type { Environment } from '../config.js';
-import type { PolicyOverrides, Tenant } from '../db/database.js';
+import { NO_RESPONSE_POLICIES, type NoResponsePolicy, type PolicyOverrides, type Tenant } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import { inTransaction } from '../db/executor.js';
 import {
@@ -18,10 +18,12 @@ import {
   setTenantCareSettings,
   setTenantErasureSettings,
   setTenantPolicy,
+  setTenantReviewSettings,
   type ApprovalSettingsPatch,
   type CareSettingsPatch,
   type ErasureSettingsPatch,
   type NewTenantInput,
+  type ReviewSettingsPatch,
 } from '../db/tenants.repository.js';
 import { readCsvRoster } from '../directory/csv-roster.js';
 import { parseDirectorySource } from '../directory/source.js';
@@ -200,15 +202,16 @@ function wholeNumber(value: string | number, field: string, bounds: { min: numbe
   return n;
 }
 
-function breakGlassList(value: string | readonly string[]): string[] {
+/** Emails, comma-separated (or a list): each checked, lower-cased, once; `''` is the empty list. */
+function emailList(value: string | readonly string[], field: string, max: number, what: string): string[] {
   const given = (typeof value === 'string' ? value.split(',') : [...value]).map((e) => e.trim()).filter((e) => e !== '');
-  if (given.length > MAX_BREAK_GLASS) throw new InputError('break_glass', `at most ${MAX_BREAK_GLASS} accounts`);
+  if (given.length > max) throw new InputError(field, `at most ${max} ${what}`);
   const emails = given.map((e) => {
     try {
-      return parseEmail(e, 'break_glass');
+      return parseEmail(e, field);
     } catch (err) {
-      // The address is the tenant's staff account, typed by an operator: named so they can find the typo.
-      if (err instanceof InputError) throw new InputError('break_glass', `${JSON.stringify(e.slice(0, 100))} is not an email address`);
+      // The address was typed by an operator: named so they can find the typo.
+      if (err instanceof InputError) throw new InputError(field, `${JSON.stringify(e.slice(0, 100))} is not an email address`);
       throw err;
     }
   });
@@ -223,7 +226,7 @@ function breakGlassList(value: string | readonly string[]): string[] {
 export function validateApprovalSettings(name: string, request: ApprovalSettingsRequest): ApprovalSettingsUpdate {
   const tenant = tenantName(name);
   const patch: ApprovalSettingsPatch = {};
-  if (request.break_glass !== undefined) patch.breakGlass = breakGlassList(request.break_glass);
+  if (request.break_glass !== undefined) patch.breakGlass = emailList(request.break_glass, 'break_glass', MAX_BREAK_GLASS, 'accounts');
   if (request.approval_expiry_days !== undefined) patch.approvalExpiryDays = wholeNumber(request.approval_expiry_days, 'approval_expiry_days', APPROVAL_EXPIRY_DAYS);
   if (request.max_removals_per_day !== undefined) patch.maxRemovalsPerDay = wholeNumber(request.max_removals_per_day, 'max_removals_per_day', MAX_REMOVALS_PER_DAY);
   if (Object.keys(patch).length === 0) throw new InputError('settings', 'give at least one setting: break_glass, approval_expiry_days or max_removals_per_day');
@@ -316,17 +319,69 @@ export function validateCareSettings(name: string, request: CareSettingsRequest)
 }
 
 /**
+ * A change of a tenant's access-review settings as asked for (docs/operations.md
+ * "Access reviews"); a field left out is not changed. They apply to the
+ * campaigns opened after the change.
+ */
+export interface ReviewSettingsRequest {
+  /** Reviewers of human accounts, comma-separated emails; `''` clears the list (the tenant's admins review). */
+  review_reviewers?: string | readonly string[];
+  /** Reviewers of machine accounts; `''` clears the list (the tenant's engineers review). */
+  review_machine_reviewers?: string | readonly string[];
+  /** Days from opening to the due date, 1 to 90 (default 14). */
+  review_due_days?: string | number;
+  /** Days after the due date before the no-response policy applies and the campaign closes, 0 to 30 (default 3). */
+  review_grace_days?: string | number;
+  /** What an undecided item becomes at closing: `flag` (default), `keep` or `revoke`. */
+  review_no_response?: string;
+}
+
+/** Review settings once {@link validateReviewSettings} has accepted them. */
+export type ReviewSettingsUpdate = { readonly tenant: string; readonly patch: ReviewSettingsPatch; readonly [checked]: true };
+
+/** Bounds of the review settings (the table's CHECK constraints say the same). */
+export const REVIEW_DUE_DAYS = { min: 1, max: 90 } as const;
+export const REVIEW_GRACE_DAYS = { min: 0, max: 30 } as const;
+/** A reviewer list names the people who review, not a roster. */
+const MAX_REVIEWERS = 100;
+
+/**
+ * Validates access-review settings without the ledger: the tenant's name, the
+ * reviewers' emails (lower-cased, each once), the due and grace days within
+ * their bounds, the no-response policy. At least one setting must be given.
+ */
+export function validateReviewSettings(name: string, request: ReviewSettingsRequest): ReviewSettingsUpdate {
+  const tenant = tenantName(name);
+  const patch: ReviewSettingsPatch = {};
+  if (request.review_reviewers !== undefined) patch.reviewers = emailList(request.review_reviewers, 'review_reviewers', MAX_REVIEWERS, 'reviewers');
+  if (request.review_machine_reviewers !== undefined) {
+    patch.machineReviewers = emailList(request.review_machine_reviewers, 'review_machine_reviewers', MAX_REVIEWERS, 'reviewers');
+  }
+  if (request.review_due_days !== undefined) patch.dueDays = wholeNumber(request.review_due_days, 'review_due_days', REVIEW_DUE_DAYS);
+  if (request.review_grace_days !== undefined) patch.graceDays = wholeNumber(request.review_grace_days, 'review_grace_days', REVIEW_GRACE_DAYS);
+  if (request.review_no_response !== undefined) {
+    const policy = request.review_no_response.trim().toLowerCase();
+    if (!(NO_RESPONSE_POLICIES as readonly string[]).includes(policy)) throw new InputError('review_no_response', `must be one of ${NO_RESPONSE_POLICIES.join(', ')}`);
+    patch.noResponse = policy as NoResponsePolicy;
+  }
+  if (Object.keys(patch).length === 0) {
+    throw new InputError('settings', 'give at least one setting: review_reviewers, review_machine_reviewers, review_due_days, review_grace_days or review_no_response');
+  }
+  return { tenant, patch } as ReviewSettingsUpdate;
+}
+
+/**
  * Changes a tenant's policy, its approval settings, its erasure settings, its
- * care settings, or several, in one transaction, each change written to the audit log: all
+ * care settings, its review settings, or several, in one transaction, each change written to the audit log: all
  * land or none. An unknown tenant is an InputError naming `tenant`, and
  * nothing is written.
  */
 export async function setTenantAction(
   db: Db,
-  change: { policy?: PolicyUpdate; settings?: ApprovalSettingsUpdate; erasure?: ErasureSettingsUpdate; care?: CareSettingsUpdate },
+  change: { policy?: PolicyUpdate; settings?: ApprovalSettingsUpdate; erasure?: ErasureSettingsUpdate; care?: CareSettingsUpdate; review?: ReviewSettingsUpdate },
   actor: string,
 ): Promise<Tenant> {
-  const names = [...new Set([change.policy?.tenant, change.settings?.tenant, change.erasure?.tenant, change.care?.tenant].filter((n) => n !== undefined))];
+  const names = [...new Set([change.policy?.tenant, change.settings?.tenant, change.erasure?.tenant, change.care?.tenant, change.review?.tenant].filter((n) => n !== undefined))];
   const name = names[0];
   if (name === undefined || names.length > 1) throw new InputError('tenant', 'give one tenant and at least one change');
   return inTransaction(db, async (trx) => {
@@ -335,6 +390,7 @@ export async function setTenantAction(
     if (change.settings !== undefined) row = await setTenantApprovalSettings(trx, name, change.settings.patch, actor);
     if (change.erasure !== undefined) row = await setTenantErasureSettings(trx, name, change.erasure.patch, actor);
     if (change.care !== undefined) row = await setTenantCareSettings(trx, name, change.care.patch, actor);
+    if (change.review !== undefined) row = await setTenantReviewSettings(trx, name, change.review.patch, actor);
     return row!;
   });
 }

@@ -44,6 +44,7 @@ import { registerPurge } from './commands/purge.command.js';
 import { registerSign } from './commands/sign.command.js';
 import { registerSecrets } from './commands/secrets.command.js';
 import { registerScan } from './commands/scan.command.js';
+import { registerReview } from './commands/review.command.js';
 import { HELP_CONFIGURATION, environmentHelp } from './help.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
@@ -82,6 +83,7 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
   registerSign(program, io, setExit);
   registerSecrets(program, io);
   registerScan(program, io, setExit);
+  registerReview(program, io, setExit);
   return program;
 }
 

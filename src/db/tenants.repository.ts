@@ -1,6 +1,6 @@
 /** Tenants: who Warden audits, where their platform is, and who hears about it. */
 import { appendAuditLog } from './audit-log.repository.js';
-import { json, type PolicyOverrides, type Recipients, type Tenant } from './database.js';
+import { json, type NoResponsePolicy, type PolicyOverrides, type Recipients, type Tenant } from './database.js';
 import { DuplicateTenantError, SQLSTATE, TenantInUseError, UnknownTenantError, sqlState } from './errors.js';
 import { inTransaction, type Db } from './executor.js';
 
@@ -106,6 +106,11 @@ export interface TenantPatch {
   backupWindowDays?: number;
   careTag?: string;
   careAutoTag?: boolean;
+  reviewReviewers?: string[];
+  reviewMachineReviewers?: string[];
+  reviewDueDays?: number;
+  reviewGraceDays?: number;
+  reviewNoResponse?: NoResponsePolicy;
 }
 
 export async function updateTenant(db: Db, name: string, patch: TenantPatch): Promise<Tenant> {
@@ -126,6 +131,11 @@ export async function updateTenant(db: Db, name: string, patch: TenantPatch): Pr
       ...(patch.backupWindowDays === undefined ? {} : { backup_window_days: patch.backupWindowDays }),
       ...(patch.careTag === undefined ? {} : { care_tag: patch.careTag }),
       ...(patch.careAutoTag === undefined ? {} : { care_auto_tag: patch.careAutoTag }),
+      ...(patch.reviewReviewers === undefined ? {} : { review_reviewers: patch.reviewReviewers }),
+      ...(patch.reviewMachineReviewers === undefined ? {} : { review_machine_reviewers: patch.reviewMachineReviewers }),
+      ...(patch.reviewDueDays === undefined ? {} : { review_due_days: patch.reviewDueDays }),
+      ...(patch.reviewGraceDays === undefined ? {} : { review_grace_days: patch.reviewGraceDays }),
+      ...(patch.reviewNoResponse === undefined ? {} : { review_no_response: patch.reviewNoResponse }),
     })
     .where('name', '=', name)
     .returningAll()
@@ -249,6 +259,53 @@ export async function setTenantCareSettings(db: Db, name: string, patch: CareSet
       details: {
         ...(patch.careTag === undefined ? {} : { care_tag: patch.careTag }),
         ...(patch.careAutoTag === undefined ? {} : { care_auto_tag: patch.careAutoTag }),
+      },
+    });
+    return row;
+  });
+}
+
+/** A tenant's access-review settings (docs/operations.md "Access reviews"); each left out stays as it is. */
+export interface ReviewSettingsPatch {
+  /** Who reviews human accounts, lower-cased emails; `[]`: the tenant's admins. */
+  reviewers?: string[];
+  /** Who reviews machine accounts; `[]`: the tenant's engineers. */
+  machineReviewers?: string[];
+  /** Days from a campaign's opening to its due date. */
+  dueDays?: number;
+  /** Days after the due date before the undecided items take the no-response policy and the campaign closes. */
+  graceDays?: number;
+  /** What an undecided item becomes at closing. */
+  noResponse?: NoResponsePolicy;
+}
+
+/**
+ * Changes the tenant's access-review settings (already validated by the
+ * caller) and records the change in the audit log, in one transaction: who
+ * reviews whom, and what silence becomes, are what an auditor asks about a
+ * campaign. The entry names the reviewers: Warden's own people, the point of
+ * the setting. A campaign already open keeps the settings it opened with.
+ * @param actor - who: a person's login, or `cli`
+ */
+export async function setTenantReviewSettings(db: Db, name: string, patch: ReviewSettingsPatch, actor: string): Promise<Tenant> {
+  return inTransaction(db, async (trx) => {
+    const row = await updateTenant(trx, name, {
+      ...(patch.reviewers === undefined ? {} : { reviewReviewers: patch.reviewers }),
+      ...(patch.machineReviewers === undefined ? {} : { reviewMachineReviewers: patch.machineReviewers }),
+      ...(patch.dueDays === undefined ? {} : { reviewDueDays: patch.dueDays }),
+      ...(patch.graceDays === undefined ? {} : { reviewGraceDays: patch.graceDays }),
+      ...(patch.noResponse === undefined ? {} : { reviewNoResponse: patch.noResponse }),
+    });
+    await appendAuditLog(trx, {
+      actor,
+      action: 'tenant.review_settings_set',
+      subject: `tenant:${name}`,
+      details: {
+        ...(patch.reviewers === undefined ? {} : { review_reviewers: patch.reviewers }),
+        ...(patch.machineReviewers === undefined ? {} : { review_machine_reviewers: patch.machineReviewers }),
+        ...(patch.dueDays === undefined ? {} : { review_due_days: patch.dueDays }),
+        ...(patch.graceDays === undefined ? {} : { review_grace_days: patch.graceDays }),
+        ...(patch.noResponse === undefined ? {} : { review_no_response: patch.noResponse }),
       },
     });
     return row;

@@ -170,7 +170,8 @@ describe.each(backends)('warden tenants on $name', (backend) => {
       stderr:
         'warden: --policy: give --policy FILE or --policy-reset, or an approval setting: --break-glass, --approval-expiry-days, --max-removals-per-day, ' +
         'or an erasure setting: --purge-method, --platform-rate-limit, --erasure-verify-window, --backup-window-days, ' +
-        'or a care setting: --auto-tag\n',
+        'or a care setting: --auto-tag, ' +
+        'or a review setting: --reviewers, --machine-reviewers, --review-due-days, --review-grace-days, --no-response\n',
     });
     expect((await runCli(['tenants', 'set', 'pol', '--policy', file, '--policy-reset'], env)).code).toBe(2);
     expect(await runCli(['tenants', 'set', 'nope', '--policy', file], env)).toMatchObject({ code: 2, stderr: 'warden: tenant: no tenant named "nope"\n' });

@@ -10,7 +10,9 @@ import {
   validateErasureSettings,
   validateNewTenant,
   validatePolicyChange,
+  validateReviewSettings,
 } from '../../app/tenants.js';
+import { reviewSettings } from '../../app/reviews.js';
 import type { Tenant } from '../../db/database.js';
 import { listTenants, requireTenant } from '../../db/tenants.repository.js';
 import { InputError } from '../../errors.js';
@@ -44,6 +46,12 @@ interface SetOptions {
   erasureVerifyWindow?: string;
   backupWindowDays?: string;
   autoTag?: string;
+  reviewers?: string;
+  machineReviewers?: string;
+  reviewDueDays?: string;
+  reviewGraceDays?: string;
+  /** `--no-response <policy>`: commander names a `--no-` option by what follows, and gives `true` when it is absent. */
+  response?: string | boolean;
 }
 
 /** The tenant's settings as `list --format json` prints them. */
@@ -93,6 +101,23 @@ function careText(t: Tenant): string {
   return `tag ${JSON.stringify(t.care_tag)}; auto-tag ${t.care_auto_tag ? 'on: the data-handling job adds a missing tag itself' : 'off'}`;
 }
 
+/** The command line's names of the review settings' fields (src/app/tenants.ts). */
+const REVIEW_FLAGS = {
+  review_reviewers: '--reviewers',
+  review_machine_reviewers: '--machine-reviewers',
+  review_due_days: '--review-due-days',
+  review_grace_days: '--review-grace-days',
+  review_no_response: '--no-response',
+} as const;
+
+/** The access-review settings in one line (`tenants show`, `tenants set`). */
+function reviewText(t: Tenant): string {
+  const r = reviewSettings(t);
+  const who = r.reviewers.length === 0 ? 'the tenant’s admins' : r.reviewers.join(',');
+  const machines = r.machine_reviewers.length === 0 ? 'its engineers' : r.machine_reviewers.join(',');
+  return `reviewed by ${who}, machine accounts by ${machines}; due ${r.due_days} day(s) after opening, closing ${r.grace_days} day(s) after the due date; no response: ${r.no_response}`;
+}
+
 /** The command line's names of the approval settings' fields (src/app/tenants.ts). */
 const SETTINGS_FLAGS = {
   break_glass: '--break-glass',
@@ -115,6 +140,7 @@ function showText(t: Tenant): string {
     ['approvals', `expire after ${t.approval_expiry_days} day(s); over ${t.max_removals_per_day} removal(s) in 24 hours a second admin must approve`],
     ['erasure', erasureText(t)],
     ['care', careText(t)],
+    ['reviews', reviewText(t)],
     ['policy', describePolicy(t.policy)],
   ];
   const rows = policyRows(t.policy);
@@ -202,15 +228,15 @@ export function registerTenants(program: Command, io: CliIo): void {
       const tenant = await withLedger(io, ({ db }) => requireTenant(db, tenantName(name)));
       if (opts.format === 'table') return write(io.stdout, showText(tenant));
       const policy = Object.fromEntries(policyRows(tenant.policy).map(({ key, ...r }) => [key, r]));
-      await write(io.stdout, `${JSON.stringify({ ...settingsOf(tenant), policy }, null, 2)}\n`);
+      await write(io.stdout, `${JSON.stringify({ ...settingsOf(tenant), review: reviewSettings(tenant), policy }, null, 2)}\n`);
     });
 
   tenants
     .command('set <name>')
     .description(
-      'change a tenant’s policy (the thresholds its scheduled audits use), its approval, erasure and care settings. ' +
+      'change a tenant’s policy (the thresholds its scheduled audits use), its approval, erasure, care and access-review settings. ' +
         '--policy FILE is validated as `warden check --policy` validates it and replaces the whole policy: keys it leaves out ' +
-        'go back to their defaults. --policy-reset puts every key back to its default. The approval and erasure settings ' +
+        'go back to their defaults. --policy-reset puts every key back to its default. The other settings ' +
         'change only what is given. All changes land together or not at all, each written to the audit log',
     )
     .addOption(new Option('--policy <file>', 'JSON object of policy overrides, e.g. {"inactive_days": 60}; - reads stdin'))
@@ -223,6 +249,11 @@ export function registerTenants(program: Command, io: CliIo): void {
     .option('--erasure-verify-window <duration>', 'how long verification retries before one more purge, 1s to 24h, e.g. 90s, 15m (default 15m)')
     .option('--backup-window-days <n>', 'the platform’s backup window: proven erasures are checked again after it, 1 to 365 (default 35)')
     .option('--auto-tag <on|off>', 'whether the data-handling job adds the care tag to a care-register profile that lacks it (CARE-01), default off')
+    .option('--reviewers <emails>', 'who reviews human accounts in access reviews: comma-separated emails of people (`warden people add`); \'\' clears it: the tenant’s admins (default)')
+    .option('--machine-reviewers <emails>', 'who reviews machine accounts: comma-separated emails; \'\' clears it: the tenant’s engineers (default)')
+    .option('--review-due-days <n>', 'days from a campaign’s opening to its due date, 1 to 90 (default 14)')
+    .option('--review-grace-days <n>', 'days after the due date before the undecided items take the no-response policy and the campaign closes, 0 to 30 (default 3)')
+    .option('--no-response <policy>', 'what an item nobody decided becomes at closing: flag (default: flagged for follow-up and reported), keep, or revoke (asked as an approval)')
     .addHelpText(
       'after',
       examples(
@@ -233,6 +264,7 @@ export function registerTenants(program: Command, io: CliIo): void {
         "warden tenants set acme --break-glass ''",
         'warden tenants set acme --purge-method POST --platform-rate-limit 20 --erasure-verify-window 30m --backup-window-days 30',
         'warden tenants set acme --auto-tag on',
+        'warden tenants set acme --reviewers it@acme.example,cto@acme.example --review-due-days 21 --no-response flag',
       ),
     )
     .action(async (name: string, opts: SetOptions) => {
@@ -243,12 +275,16 @@ export function registerTenants(program: Command, io: CliIo): void {
         opts.purgeMethod !== undefined || opts.platformRateLimit !== undefined || opts.erasureVerifyWindow !== undefined || opts.backupWindowDays !== undefined;
       const policyGiven = opts.policy !== undefined || opts.policyReset === true;
       const careGiven = opts.autoTag !== undefined;
-      if (!policyGiven && !settingsGiven && !erasureGiven && !careGiven) {
+      const noResponse = typeof opts.response === 'string' ? opts.response : undefined;
+      const reviewGiven =
+        opts.reviewers !== undefined || opts.machineReviewers !== undefined || opts.reviewDueDays !== undefined || opts.reviewGraceDays !== undefined || noResponse !== undefined;
+      if (!policyGiven && !settingsGiven && !erasureGiven && !careGiven && !reviewGiven) {
         throw new InputError(
           '--policy',
           'give --policy FILE or --policy-reset, or an approval setting: --break-glass, --approval-expiry-days, --max-removals-per-day, ' +
             'or an erasure setting: --purge-method, --platform-rate-limit, --erasure-verify-window, --backup-window-days, ' +
-            'or a care setting: --auto-tag',
+            'or a care setting: --auto-tag, ' +
+            'or a review setting: --reviewers, --machine-reviewers, --review-due-days, --review-grace-days, --no-response',
         );
       }
       const settings = !settingsGiven
@@ -271,12 +307,23 @@ export function registerTenants(program: Command, io: CliIo): void {
           })),
         );
       const care = opts.autoTag === undefined ? undefined : await underFlags({ care_auto_tag: '--auto-tag' }, () => Promise.resolve().then(() => validateCareSettings(name, { care_auto_tag: opts.autoTag })));
+      const review = !reviewGiven
+        ? undefined
+        : await underFlags(REVIEW_FLAGS, () =>
+          Promise.resolve().then(() => validateReviewSettings(name, {
+            ...(opts.reviewers === undefined ? {} : { review_reviewers: opts.reviewers }),
+            ...(opts.machineReviewers === undefined ? {} : { review_machine_reviewers: opts.machineReviewers }),
+            ...(opts.reviewDueDays === undefined ? {} : { review_due_days: opts.reviewDueDays }),
+            ...(opts.reviewGraceDays === undefined ? {} : { review_grace_days: opts.reviewGraceDays }),
+            ...(noResponse === undefined ? {} : { review_no_response: noResponse }),
+          })),
+        );
       const change = !policyGiven ? undefined : opts.policy === undefined ? { reset: true as const } : { overrides: await readJson(opts.policy, '--policy', 'policy', io) };
       const policy = change === undefined ? undefined : validatePolicyChange(name, change);
       const row = await withLedger(io, ({ db }) =>
         setTenantAction(
           db,
-          { ...(policy === undefined ? {} : { policy }), ...(settings === undefined ? {} : { settings }), ...(erasure === undefined ? {} : { erasure }), ...(care === undefined ? {} : { care }) },
+          { ...(policy === undefined ? {} : { policy }), ...(settings === undefined ? {} : { settings }), ...(erasure === undefined ? {} : { erasure }), ...(care === undefined ? {} : { care }), ...(review === undefined ? {} : { review }) },
           cliActor(),
         ),
       );
@@ -290,6 +337,7 @@ export function registerTenants(program: Command, io: CliIo): void {
       }
       if (erasure !== undefined) lines.push(`tenant ${row.name}: erasure by ${erasureText(row)}`);
       if (care !== undefined) lines.push(`tenant ${row.name}: care ${careText(row)}`);
+      if (review !== undefined) lines.push(`tenant ${row.name}: access reviews ${reviewText(row)}`);
       await write(io.stdout, `${lines.map(printable).join('\n')}\n`);
     });
 
