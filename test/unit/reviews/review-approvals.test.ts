@@ -3,7 +3,8 @@
 // snapshot: removing the account when its only role goes (with its tokens and
 // the admins left), changing roles otherwise; keyed by item.
 import { describe, expect, it } from 'vitest';
-import { approvalRequestFor, REVIEW_RULE, reviewFingerprint, rolesAfter } from '../../../src/reviews/review-approvals.js';
+import { rolesAfter } from '../../../src/approvals/impact.js';
+import { approvalRequestFor, REVIEW_RULE, reviewFingerprint } from '../../../src/reviews/review-approvals.js';
 import { freezeSnapshot, type FrozenSnapshot } from '../../../src/reviews/frozen-snapshot.js';
 import { AS_OF_MS, daysAgo, role, snapshot } from '../../support/snapshot-builder.js';
 
