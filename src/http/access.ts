@@ -88,6 +88,15 @@ const REVEAL = (tenant: TenantScope): RouteAccess => ({ who: ['admin'], tenant }
  */
 const CARE_READ = (tenant: TenantScope): RouteAccess => ({ who: ['compliance', 'admin'], tenant });
 const RECORD_WRITE = (tenant: TenantScope): RouteAccess => ({ who: ['admin'], tenant });
+/**
+ * Access reviews (docs/architecture.md "Access reviews"): everyone may read
+ * the campaigns of their tenants and decide or delegate, since a reviewer is
+ * whoever the tenant names (by default its admins, and its engineers for
+ * machine accounts); the action lets only an item's reviewer decide it.
+ * Opening and closing a campaign are for compliance officers and admins,
+ * whom the action checks again for that tenant.
+ */
+const CAMPAIGN = (tenant: TenantScope): RouteAccess => ({ who: ['compliance', 'admin'], tenant });
 
 /** Keyed by `METHOD /url` as the route was declared; `/admin/queues/*` covers bull-board's routes. */
 export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
@@ -148,6 +157,15 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'GET /data': READ('query'),
   'POST /data/:tenant/destinations': RECORD_WRITE('param'),
   'POST /data/:tenant/care-register': RECORD_WRITE('param'),
+  'GET /reviews': READ('query'),
+  'POST /reviews': CAMPAIGN('row'),
+  'GET /reviews/:id': READ('row'),
+  'GET /reviews/:id/queue': READ('row'),
+  'POST /reviews/:id/decisions': READ('row'),
+  'POST /reviews/:id/bulk-keep': READ('row'),
+  'POST /reviews/:id/delegations': READ('row'),
+  'POST /reviews/:id/close': CAMPAIGN('row'),
+  'GET /reviews/:id/pack/:file': READ('row'),
 
   // JSON API.
   'GET /api/v1/openapi.json': ANYONE_UNSEEN,
@@ -182,6 +200,16 @@ export const ROUTE_ACCESS: Readonly<Record<string, RouteAccess>> = {
   'PUT /api/v1/tenants/:tenant/destinations': RECORD_WRITE('param'),
   'GET /api/v1/tenants/:tenant/care-register': CARE_READ('param'),
   'PUT /api/v1/tenants/:tenant/care-register': RECORD_WRITE('param'),
+  'GET /api/v1/reviews': READ('query'),
+  'POST /api/v1/reviews': CAMPAIGN('row'),
+  'GET /api/v1/reviews/:id': READ('row'),
+  'GET /api/v1/reviews/:id/items': READ('row'),
+  'POST /api/v1/reviews/:id/decisions': READ('row'),
+  'POST /api/v1/reviews/:id/delegations': READ('row'),
+  'POST /api/v1/reviews/:id/close': CAMPAIGN('row'),
+  'GET /api/v1/reviews/:id/pack': READ('row'),
+  'GET /api/v1/reviews/:id/pack/:file': READ('row'),
+  'GET /api/v1/reviews/:id/trail': READ('row'),
 };
 
 const PREFIXED = '/admin/queues';

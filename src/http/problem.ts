@@ -17,6 +17,7 @@ import { RotationInProgressError } from '../db/secret-versions.repository.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { RollbackIncompleteError } from '../rotation/drive-rotation.js';
+import { HttpError } from '../outbound/errors.js';
 import { AccessError, CsrfError } from './errors.js';
 
 export interface Problem {
@@ -40,6 +41,7 @@ const TITLES: Readonly<Record<number, string>> = {
   415: 'Unsupported media type',
   429: 'Too many requests',
   500: 'Internal error',
+  502: 'Bad gateway',
   503: 'Service unavailable',
 };
 
@@ -71,6 +73,9 @@ export function problemOf(err: unknown): Problem | undefined {
   // Rolled back in Warden, the platform not told: the message says what is left to do by hand.
   if (err instanceof RollbackIncompleteError) return problem(409, err.message);
   if (err instanceof InputError) return problem(400, err.message, err.path);
+  // A tenant's platform (or directory) called during the request did not answer: its fault, not the request's.
+  // The message names the call's method and route template only (src/outbound/errors.ts), never a concrete path.
+  if (err instanceof HttpError) return problem(502, `the tenant's platform did not answer as expected: ${err.message}`);
   const e = err as Partial<FastifyError>;
   if ((e.validation?.length ?? 0) > 0) return problem(400, e.message ?? 'the request is not valid', e.validationContext);
   if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return problem(413, 'the request body is over the 1 MB limit');

@@ -19,6 +19,7 @@ import { registerErasuresApi } from './api/erasures.api.js';
 import { registerFindingsApi } from './api/findings.api.js';
 import { registerMeApi } from './api/me.api.js';
 import { registerOpenApiApi, registerOpenApiDocument } from './api/openapi.api.js';
+import { registerReviewsApi } from './api/reviews.api.js';
 import { registerRunsApi } from './api/runs.api.js';
 import { registerSecretsApi } from './api/secrets.api.js';
 import { registerTenantsApi } from './api/tenants.api.js';
@@ -34,6 +35,7 @@ import { registerDataPages } from './pages/data.page.js';
 import { registerApprovalLinkPages } from './pages/approval-link.page.js';
 import { registerErasuresPages } from './pages/erasures.page.js';
 import { registerFindingsPages } from './pages/findings.page.js';
+import { registerReviewsPages } from './pages/reviews.page.js';
 import { registerRunsPages } from './pages/runs.page.js';
 import { registerSecretsPages } from './pages/secrets.page.js';
 import { registerSignIn } from './pages/sign-in.page.js';
@@ -59,6 +61,8 @@ const ROUTES: readonly ((server: FastifyInstance, ctx: WebContext) => void | Pro
   registerSecretsApi,
   registerDataPages,
   registerDataRecordsApi,
+  registerReviewsPages,
+  registerReviewsApi,
   registerOpenApiApi,
   registerOps,
   registerWebhookReceiver,

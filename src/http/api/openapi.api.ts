@@ -38,6 +38,7 @@ export async function registerOpenApiDocument(server: FastifyInstance): Promise<
         { name: 'erasures', description: 'GDPR erasure requests: enqueue, status, certificates of erasure, deadline extensions, retention, retries' },
         { name: 'secrets', description: 'Shared secrets and tokens: status, rotations and rollbacks (never a value)' },
         { name: 'records', description: 'The tenant’s own records: its approved data destinations and its care register' },
+        { name: 'reviews', description: 'Access-review campaigns: open, progress, decisions, delegations, closing, the evidence pack and the trail' },
         { name: 'meta', description: 'This document' },
       ],
       components: {

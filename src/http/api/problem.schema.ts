@@ -22,6 +22,7 @@ const WHEN: Readonly<Record<number, string>> = {
   403: 'A role the route needs is missing, or a form without its CSRF token',
   404: 'Not found (a tenant the person may not see answers alike)',
   409: 'The change does not fit the current state',
+  502: 'The tenant’s platform, called during the request, did not answer as expected',
 };
 
 /** Response entries documenting the problems a route may answer with. */

@@ -80,5 +80,16 @@ label.inline { display: inline; }
 .status-create, .status-set, .status-test, .status-finish { color: #0b57d0; }
 .status-overlap, .status-done { color: #1e6b34; }
 .status-rolled_back { color: #6b5300; }
+.status-open { color: #0b57d0; }
+.status-closing { color: #a0430a; }
+.status-closed { color: #1e6b34; }
+ul.flags, ul.progress { list-style: none; margin: 0; padding: 0; }
+ol.queue { list-style: none; margin: 0; padding: 0; }
+ol.queue > li.flagged { border-left: 4px solid #a0430a; }
+ol.queue > li > h2 { margin-top: 0; }
+.tag { display: inline-block; border: 1px solid #6b7280; border-radius: 3px; padding: 0 .35rem; font-size: .85em; font-weight: 600; color: #1b1f24; }
+.tag-flagged { border-color: #a0430a; color: #a0430a; }
+.actions { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; margin-top: .5rem; }
+fieldset { border: 1px solid #d0d4da; padding: .5rem 1rem; }
 pre.secret-value { white-space: pre-wrap; overflow-wrap: anywhere; font-size: 1.1em; }
 `;

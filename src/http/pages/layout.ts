@@ -33,6 +33,7 @@ export function renderPage(ctx: WebContext, req: FastifyRequest, reply: FastifyR
   <li><a href="/erasures">Erasures</a></li>
   <li><a href="/secrets">Secrets</a></li>
   <li><a href="/data">Data</a></li>
+  <li><a href="/reviews">Reviews</a></li>
   ${hasRole(person, ['compliance', 'admin']) ? html`<li><a href="/approvals">Approvals</a></li>` : ''}
   ${ctx.app.transport !== undefined && hasRole(person, ['admin', 'engineer']) ? html`<li><a href="/admin/queues">Queues</a></li>` : ''}
 </ul></nav>

@@ -8,7 +8,10 @@
 // signed-in agent's CSRF token (or the same-origin headers bull-board's
 // scripts send), the demo's secrets (a rotation under way that a second one
 // is refused by with 409, a secret with none to roll back, and a one-time
-// retrieval link made for the admin-only person, which their POST spends).
+// retrieval link made for the admin-only person, which their POST spends),
+// a closed access-review campaign of the demo tenant (its pack's manifest to
+// download; decisions, delegations and closing answer 409, and opening another
+// is refused for its due date in the past, so the walk opens nothing).
 //
 // - anonymous on a non-public route: 401 problem+json (API, operations),
 //   303 to /sign-in (a page GET), 401 or 403 (a page form);
@@ -36,6 +39,8 @@ import { findPersonByEmail } from '../../../src/db/people.repository.js';
 import { signApprovalLink } from '../../../src/approvals/approval-links.js';
 import { addTenant } from '../../../src/db/tenants.repository.js';
 import { ROUTE_ACCESS, type RouteAccess } from '../../../src/http/access.js';
+import { reviewDeps } from '../../../src/http/api/reviews.api.js';
+import { closeReview, openReview } from '../../../src/app/reviews.js';
 import type { QueueTransport } from '../../../src/queue/connection.js';
 import type { JobRegistry } from '../../../src/queue/registry.js';
 import { cleanQueues, TEST_REDIS_URL } from '../../support/queue.js';
@@ -69,6 +74,11 @@ const FORMS: Readonly<Record<string, Record<string, string>>> = {
   'POST /approvals/link/:token': { comment: 'rejected in the RBAC walk' },
   'POST /erasures/:id/extend': { months: '1', reason: 'extended in the RBAC walk' },
   'POST /erasures/:id/retain': { reason: 'retained in the RBAC walk' },
+  'POST /reviews': { tenant: TENANT, due: '2020-01-01' },
+  'POST /reviews/:id/decisions': { item: '1', decision: 'keep', comment: 'kept in the RBAC walk' },
+  'POST /reviews/:id/bulk-keep': { items: '1' },
+  'POST /reviews/:id/delegations': { items: '1', to: 'admins@demo.example' },
+  'POST /reviews/:id/close': { confirm: 'yes' },
 };
 const JSON_BODIES: Readonly<Record<string, unknown>> = {
   'PUT /api/v1/findings/:tenant/:fingerprint/suppression': { reason: 'accepted in the RBAC walk', expires_at: new Date(Date.now() + 7 * 86_400_000).toISOString() },
@@ -78,6 +88,9 @@ const JSON_BODIES: Readonly<Record<string, unknown>> = {
   'POST /api/v1/approvals/:id/reject': { comment: 'rejected in the RBAC walk' },
   'POST /api/v1/erasures/:id/extend': { months: 1, reason: 'extended in the RBAC walk' },
   'POST /api/v1/erasures/:id/retain': { reason: 'retained in the RBAC walk' },
+  'POST /api/v1/reviews': { tenant: TENANT, due: '2020-01-01' },
+  'POST /api/v1/reviews/:id/decisions': { decisions: [{ item: 1, decision: 'keep', comment: 'kept in the RBAC walk' }] },
+  'POST /api/v1/reviews/:id/delegations': { items: [1], to: 'admins@demo.example' },
 };
 /**
  * The demo secret each secrets route acts on: a rotation of the barcode secret
@@ -122,6 +135,8 @@ let approvalId: number;
 let erasureId: number;
 /** The barcode secret's rotation under way. */
 let rotationId: number;
+/** A closed access-review campaign of the demo tenant. */
+let reviewId: number;
 /** A one-time retrieval link made for the admin-only person (their POST spends it). */
 let retrievalToken: string;
 /** Links to the approval signed for the demo's admin: GET opens an approve link, POST confirms a reject link. */
@@ -139,9 +154,10 @@ async function agentFor(email: string, fresh: boolean): Promise<Agent> {
 function concrete(key: string, access: RouteAccess): { method: string; path: string } {
   const [method, url] = key.split(' ') as [string, string];
   if (url === '/admin/queues/*') return { method, path: QUEUE_PATHS[method]! };
-  const id = url.startsWith('/approvals') || url.startsWith('/api/v1/approvals') ? approvalId : url.startsWith('/erasures') || url.startsWith('/api/v1/erasures') ? erasureId : url.includes('/secrets/rotations/') ? rotationId : runId;
+  const under = (prefix: string) => url.startsWith(`/${prefix}`) || url.startsWith(`/api/v1/${prefix}`);
+  const id = under('approvals') ? approvalId : under('erasures') ? erasureId : under('reviews') ? reviewId : url.includes('/secrets/rotations/') ? rotationId : runId;
   const token = url.startsWith('/secrets/retrieve/') ? retrievalToken : (linkTokens[method] ?? '');
-  let path = url.replace(':tenant', TENANT).replace(':fingerprint', fingerprint).replace(':name', SECRET_OF[url.split('/').at(-1)!] ?? '').replace(':id', String(id)).replace(':token', token);
+  let path = url.replace(':tenant', TENANT).replace(':fingerprint', fingerprint).replace(':name', SECRET_OF[url.split('/').at(-1)!] ?? '').replace(':id', String(id)).replace(':token', token).replace(':file', 'manifest.json');
   if (access.tenant === 'query') path += `?tenant=${TENANT}`;
   return { method, path };
 }
@@ -209,6 +225,10 @@ beforeAll(async () => {
   const link = await newRetrievalLink({ db, publicUrl: world.url }, (await getVersion(db, TENANT, 'webhook-signing', 'current'))!, (await findPersonByEmail(db, emailOf('admin')))!, new Date());
   retrievalToken = link.url.split('/').at(-1)!;
   await world.person(RESTRICTED, [...ROLES], ['elsewhere']);
+  // Opened and closed at the terminal: its pack exists, and nothing can be decided any more.
+  const reviews = reviewDeps(world.web.ctx);
+  reviewId = (await openReview(reviews, { operator: 'cli:rbac-walk' }, { tenant: TENANT })).id;
+  await closeReview(reviews, { operator: 'cli:rbac-walk' }, reviewId);
 }, 180_000);
 
 afterAll(async () => {
