@@ -40,7 +40,7 @@ export const accessReviewJob = defineJob({
   async run(_payload, ctx): Promise<Record<string, number>> {
     const app = requireApp(ctx.deps, 'access-review');
     if (ctx.tenant === null) throw new PermanentJobError('job access-review runs for a tenant, and this run has none');
-    const now = new Date();
+    const now = app.now?.() ?? new Date();
     let outcome;
     try {
       const tenant = await requireTenant(app.db, ctx.tenant);

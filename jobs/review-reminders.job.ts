@@ -34,7 +34,7 @@ export const reviewRemindersJob = defineJob({
   async run(_payload, ctx) {
     const app = requireApp(ctx.deps, 'review-reminders');
     if (ctx.tenant === null) throw new PermanentJobError('job review-reminders runs for a tenant, and this run has none');
-    const now = new Date();
+    const now = app.now?.() ?? new Date();
     let counts: Record<string, number> = {};
     let failed: ReviewEmailsError | undefined;
     try {
