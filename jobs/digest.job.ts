@@ -24,6 +24,9 @@
  * - **Shared secrets** (admins and engineers): each secret's age, next
  *   rotation by policy, and the rotation under way with what it waits for,
  *   linked to the tenant's secrets page with `WARDEN_PUBLIC_URL`. Never a value.
+ * - **Access review** (compliance): the tenant's campaign not closed yet, if
+ *   any: decided and undecided items, its due date, how late it is and when it
+ *   closes, linked to its page with `WARDEN_PUBLIC_URL`.
  * - **The audit log's head** (hash and entry count) is in each email, so any
  *   reader holds an anchor to check the log against later (`warden audit-log verify --head`).
  * - Each audience's email is sent once per run (`ctx.once`, effect
@@ -42,7 +45,10 @@ import type { Db } from '../src/db/executor.js';
 import { requireApp } from './job-deps.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { sendDigest } from '../src/mail/send-digest.js';
-import { APPROVALS_AUDIENCES, DIGEST_AUDIENCES, SECRETS_AUDIENCES, type DigestData } from '../src/mail/templates/digest.template.js';
+import { APPROVALS_AUDIENCES, DIGEST_AUDIENCES, REVIEW_AUDIENCES, SECRETS_AUDIENCES, type DigestData, type DigestReview } from '../src/mail/templates/digest.template.js';
+import { findActiveCampaign } from '../src/db/reviews.repository.js';
+import { campaignProgress } from '../src/reviews/campaign-progress.js';
+import type { Tenant } from '../src/db/database.js';
 import { defineJob } from '../src/queue/define-job.js';
 import { PermanentJobError } from '../src/queue/errors.js';
 
@@ -70,6 +76,14 @@ async function pendingApprovals(db: Db, tenant: string, at: Date): Promise<NonNu
   };
 }
 
+/** The tenant's access-review campaign not closed yet, as the compliance digest shows it; undefined when none. */
+async function reviewUnderWay(db: Db, tenant: Tenant, at: Date): Promise<DigestReview | undefined> {
+  const campaign = await findActiveCampaign(db, tenant.name);
+  if (campaign === undefined || campaign.status === 'closed') return undefined;
+  const p = await campaignProgress(db, campaign, tenant.timezone, at);
+  return { id: p.id, status: campaign.status, dueOn: p.dueOn, closesOn: p.closesOn, items: p.items, decided: p.decided, undecided: p.undecided, flaggedUndecided: p.flaggedUndecided, overdueDays: p.overdueDays };
+}
+
 export const digestJob = defineJob({
   name: 'digest',
   payload: z.strictObject({}),
@@ -89,6 +103,7 @@ export const digestJob = defineJob({
     const { hash, count } = await auditLogHead(app.db);
     const approvals = await pendingApprovals(app.db, tenant.name, at);
     const secrets = await digestSecrets(app.db, tenant.name);
+    const review = await reviewUnderWay(app.db, tenant, at);
 
     let emails = 0;
     let interrupted = 0;
@@ -109,6 +124,7 @@ export const digestJob = defineJob({
             auditLogHead: { hash, count },
             ...(APPROVALS_AUDIENCES.includes(audience) ? { approvals } : {}),
             ...(SECRETS_AUDIENCES.includes(audience) ? { secrets } : {}),
+            ...(REVIEW_AUDIENCES.includes(audience) && review !== undefined ? { review } : {}),
             // With WARDEN_PUBLIC_URL: the findings page filtered as this audience's share, and each finding's page.
             ...(app.publicUrl === undefined ? {} : { links: { publicUrl: app.publicUrl, families: AUDIENCE_FAMILIES[audience] } }),
           },

@@ -1,6 +1,7 @@
 /** Every job kind Warden runs; the registry built from this list is the start-up check. */
 import type { AnyJobDefinition } from '../src/queue/define-job.js';
 import type { AuditJobDefinition } from './define-audit-job.js';
+import { accessReviewJob } from './access-review.job.js';
 import { allowlistAuditJob } from './allowlist-audit.job.js';
 import { dataHandlingJob } from './data-handling.job.js';
 import { digestJob } from './digest.job.js';
@@ -8,6 +9,7 @@ import { erasureJob } from './erasure.job.js';
 import { erasureSweepJob } from './erasure-sweep.job.js';
 import { reconcileJob } from './reconcile.job.js';
 import { remediationJob } from './remediation.job.js';
+import { reviewRemindersJob } from './review-reminders.job.js';
 import { rotationJob } from './rotation.job.js';
 import { secretRotationJob } from './secret-rotation.job.js';
 import { staleAccountsJob } from './stale-accounts.job.js';
@@ -23,4 +25,4 @@ export const auditJobs: readonly AuditJobDefinition[] = [
   dataHandlingJob,
 ];
 
-export const jobs: readonly AnyJobDefinition[] = [reconcileJob, ...auditJobs, digestJob, remediationJob, erasureJob, rotationJob];
+export const jobs: readonly AnyJobDefinition[] = [reconcileJob, ...auditJobs, digestJob, remediationJob, erasureJob, rotationJob, accessReviewJob, reviewRemindersJob];

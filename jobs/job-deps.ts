@@ -55,6 +55,12 @@ export interface AppDeps {
    * @defaultValue the client's defaults
    */
   client?: Omit<OmneoClientOptions, 'baseUrl' | 'token'>;
+  /**
+   * The clock of the jobs whose work follows the calendar (`access-review`,
+   * `review-reminders`), so that a test drives a whole campaign day by day.
+   * @defaultValue the system clock
+   */
+  now?: () => Date;
 }
 
 declare module '../src/queue/define-job.js' {

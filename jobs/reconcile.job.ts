@@ -27,14 +27,24 @@
  * enqueue was lost, or its run died for good), or a proven one whose
  * re-verification is due, gets a run now, which the pass below enqueues.
  *
+ * And the access-review campaigns (docs/architecture.md "Access reviews"): one
+ * left `closing` for more than 5 minutes (the worker or the command closing it
+ * died) gets a `review-reminders` run for its tenant now, which resumes the
+ * closing (one pack) and sends the closing email, instead of waiting for the
+ * next morning's run; at most 3 such runs per closing, then the daily run
+ * keeps trying.
+ *
  * Payload: `{}` only.
  */
 import { z } from 'zod';
 import { tellOutcome } from '../src/approvals/notify.js';
 import { approvalsAwaitingRemediation, expireApprovals, markApprovalFailed, untoldOutcomes } from '../src/db/approvals.repository.js';
 import { erasuresWithoutLiveRun } from '../src/db/erasure.repository.js';
+import { listRuns } from '../src/db/job-runs.repository.js';
+import { campaignsClosing } from '../src/db/reviews.repository.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { defineJob, type JobContext, type TransportJobState } from '../src/queue/define-job.js';
+import type { RunRecord } from '../src/queue/run-ledger.js';
 import { newRunId } from '../src/queue/run-id.js';
 
 /** Approvals housekeeping; counts for the run's row. */
@@ -91,6 +101,31 @@ async function reconcileErasures(ctx: JobContext): Promise<Record<string, number
   return runs > 0 ? { erasures_enqueued: runs } : {};
 }
 
+/** How long a campaign may stay `closing` before reconcile takes it as a closing that died (closing one takes seconds). */
+export const STUCK_CLOSING_MS = 5 * 60_000;
+/** Runs reconcile gives one stuck closing before leaving it to the daily `review-reminders` run. */
+const RUNS_PER_STUCK_CLOSING = 3;
+
+/** Campaigns whose closing died get a `review-reminders` run for their tenant; counts for the run's row. */
+async function reconcileReviews(ctx: JobContext, unfinished: readonly RunRecord[]): Promise<Record<string, number>> {
+  const app = ctx.deps.app;
+  if (app === undefined) return {};
+  const stuckBefore = Date.now() - STUCK_CLOSING_MS;
+  let runs = 0;
+  // At most one campaign per tenant is not closed (the ledger's unique index), so one run per tenant.
+  for (const campaign of await campaignsClosing(app.db)) {
+    if (campaign.closing_at === null || campaign.closing_at.getTime() >= stuckBefore) continue;
+    // A run of the tenant waiting or running resumes it already.
+    if (unfinished.some((r) => r.kind === 'review-reminders' && r.tenant === campaign.tenant)) continue;
+    const since = await listRuns(app.db, { tenant: campaign.tenant, kind: 'review-reminders', limit: RUNS_PER_STUCK_CLOSING * 10 });
+    if (since.filter((r) => r.created_at.getTime() >= campaign.closing_at!.getTime()).length >= RUNS_PER_STUCK_CLOSING) continue;
+    await ctx.ledger.createRun({ id: newRunId(), kind: 'review-reminders', tenant: campaign.tenant, payload: {}, scheduledFor: null });
+    ctx.log.warn({ campaign: campaign.id }, 'review campaign stuck closing: a review-reminders run resumes it');
+    runs++;
+  }
+  return runs > 0 ? { review_closings_resumed: runs } : {};
+}
+
 /** Why a run whose job the queue finished is being settled, for the ledger's `error`. */
 function reasonOf(state: TransportJobState): string {
   return state.state === 'failed' ? `the queue failed its job: ${state.reason}` : 'the queue completed its job but the run never ended';
@@ -106,6 +141,7 @@ export const reconcileJob = defineJob({
     const schedulers = await ctx.queue.ensureSchedules();
     const approvals = await reconcileApprovals(ctx);
     const erasures = await reconcileErasures(ctx);
+    const reviews = await reconcileReviews(ctx, await ctx.ledger.listUnfinished());
     let requeued = 0;
     let retried = 0;
     let failed = 0;
@@ -141,6 +177,6 @@ export const reconcileJob = defineJob({
       }
     }
     if (requeued > 0) ctx.log.info({ requeued }, 'runs re-enqueued');
-    return { schedulers, requeued, retried, failed, unknown, ...approvals, ...erasures };
+    return { schedulers, requeued, retried, failed, unknown, ...approvals, ...erasures, ...reviews };
   },
 });

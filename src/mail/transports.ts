@@ -44,14 +44,18 @@ export interface MailerConfig {
   timeoutMs?: number;
 }
 
-/** A message ready to send; `attachments` are text (the CSV of a digest). */
+/**
+ * A message ready to send. `attachments` are text (the CSV of a digest) or
+ * bytes (an evidence pack's files), which are sent base64-encoded so that they
+ * arrive exactly as given: their hashes must still match.
+ */
 export interface MailMessage {
   from: string;
   to: string | readonly string[];
   subject: string;
   text: string;
   html: string;
-  attachments?: readonly { filename: string; contentType: string; content: string }[];
+  attachments?: readonly { filename: string; contentType: string; content: string | Buffer }[];
 }
 
 /** Where a message went. */
@@ -243,6 +247,12 @@ function toNodemailer(m: MailMessage) {
     subject: m.subject,
     text: m.text,
     html: m.html,
-    attachments: (m.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
+    attachments: (m.attachments ?? []).map((a) => ({
+      filename: a.filename,
+      contentType: a.contentType,
+      content: a.content,
+      // Bytes go base64: no line-end conversion or re-wrapping can touch them on the way.
+      ...(Buffer.isBuffer(a.content) ? { contentTransferEncoding: 'base64' as const } : {}),
+    })),
   };
 }

@@ -2,8 +2,9 @@
  * Links from Warden's emails into the web app, when `WARDEN_PUBLIC_URL` is set:
  * the findings page filtered as the digest's audience sees them (the tenant,
  * the audience's rule families, open findings only), each finding's own page,
- * each approval's page (`/approvals/ID`), the tenant's pending approvals, and an
- * approval email's signed links (`/approvals/link/TOKEN`).
+ * each approval's page (`/approvals/ID`), the tenant's pending approvals, an
+ * approval email's signed links (`/approvals/link/TOKEN`), and an access-review
+ * campaign's page and a reviewer's queue (`/reviews/ID`, `/reviews/ID/queue`).
  * Pure. Only ids go in a URL: the tenant's name, rule families, a state and
  * fingerprints (hashes of the finding's rule, tenant and subject), never a
  * subject's id or label, which may name a person.
@@ -104,4 +105,15 @@ export function secretRetrievalUrl(links: Pick<DigestLinks, 'publicUrl'>, token:
 /** The tenant's secrets: `/secrets?tenant=T` (ages, rotations, a new retrieval link). */
 export function secretsUrl(links: Pick<DigestLinks, 'publicUrl'>, tenant: string): string {
   return `${baseOf(links.publicUrl)}/secrets?${new URLSearchParams({ tenant }).toString()}`;
+}
+
+/** `/reviews/ID` under the public URL: an access-review campaign's page (progress, dry run, evidence). */
+export function reviewUrl(links: Pick<DigestLinks, 'publicUrl'>, id: number): string {
+  if (!Number.isSafeInteger(id) || id < 1) throw new InputError('review campaign id', 'must be a positive whole number');
+  return `${baseOf(links.publicUrl)}/reviews/${id}`;
+}
+
+/** `/reviews/ID/queue` under the public URL: the signed-in reviewer's queue of a campaign, flagged items first. */
+export function reviewQueueUrl(links: Pick<DigestLinks, 'publicUrl'>, id: number): string {
+  return `${reviewUrl(links, id)}/queue`;
 }

@@ -27,6 +27,10 @@
  *   way with its state and what it waits for (the engine's words, one printable line,
  *   emails masked), linked to the tenant's secrets page with `WARDEN_PUBLIC_URL`. The data
  *   given has no field for a value: a digest cannot show one.
+ * - **The access review under way** ({@link DigestData.review}), in the compliance digest
+ *   only: its campaign id, decided and undecided counts, due date, how late it is and
+ *   when it closes, linked to its page with `WARDEN_PUBLIC_URL`. Counts only, never an
+ *   item or a reviewer.
  * - Nothing else: no secret values.
  * - **Control characters** in a tenant name, label or title (ESC, BEL, bidi overrides)
  *   are shown as `\uXXXX`, never passed on to a mail client (../../text/sanitize.ts);
@@ -42,7 +46,7 @@ import { compareFindings, summarize } from '../../rules/engine.js';
 import { SEVERITIES, type Finding, type Severity, type SubjectType, type Summary } from '../../rules/types.js';
 import { printable, printableLines } from '../../text/sanitize.js';
 import { kindWords } from '../../approvals/kinds.js';
-import { approvalUrl, findingsListLinks, findingUrl, secretsUrl, type DigestLinks, type FindingsListLink } from './digest-links.js';
+import { approvalUrl, findingsListLinks, findingUrl, reviewUrl, secretsUrl, type DigestLinks, type FindingsListLink } from './digest-links.js';
 import { escapeHtml } from './html.js';
 import { maskEmails } from './mask.js';
 
@@ -108,6 +112,30 @@ export interface DigestData {
    * @defaultValue none: no secrets section
    */
   secrets?: readonly DigestSecret[];
+  /**
+   * The tenant's access-review campaign not closed yet, for the audiences in {@link REVIEW_AUDIENCES}.
+   * @defaultValue none: no access-review section
+   */
+  review?: DigestReview;
+}
+
+/** The audiences whose digest shows the access review under way: the compliance officers who run it. */
+export const REVIEW_AUDIENCES: readonly DigestAudience[] = ['compliance'];
+
+/** An access-review campaign's progress as the digest shows it: counts and dates only. */
+export interface DigestReview {
+  id: number;
+  status: 'open' | 'closing';
+  /** `YYYY-MM-DD`, the tenant's date. */
+  dueOn: string;
+  /** The day it closes on its own. */
+  closesOn: string;
+  items: number;
+  decided: number;
+  undecided: number;
+  flaggedUndecided: number;
+  /** Days past the due date (0: not overdue). */
+  overdueDays: number;
 }
 
 /** The audiences whose digest shows the shared secrets: the admins who answer for an incident, the engineers who run the integrations. */
@@ -250,6 +278,8 @@ interface View {
   approvals: { total: number; rows: ApprovalRow[] } | undefined;
   /** The shared secrets by name; undefined: no section. */
   secrets: { rows: SecretRow[]; url: string | undefined } | undefined;
+  /** The access review under way, in one line; undefined: no section. */
+  review: { line: string; url: string | undefined } | undefined;
 }
 
 interface SecretRow {
@@ -313,6 +343,39 @@ function approvalRows(data: DigestData, asOf: Date): View['approvals'] {
 }
 
 const NO_CURRENT = 'no current version';
+
+function reviewSection(data: DigestData): View['review'] {
+  const r = data.review;
+  if (r === undefined) return undefined;
+  if (!REVIEW_AUDIENCES.includes(data.audience)) throw new InputError('review', `only the ${REVIEW_AUDIENCES.join(' and ')} digest shows the access review`);
+  if (!Number.isSafeInteger(r.id) || r.id < 1) throw new InputError('review.id', 'must be a positive whole number');
+  if (r.status !== 'open' && r.status !== 'closing') throw new InputError('review.status', 'must be open or closing');
+  for (const [field, value] of [
+    ['dueOn', r.dueOn],
+    ['closesOn', r.closesOn],
+  ] as const) {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) throw new InputError(`review.${field}`, 'must be a date YYYY-MM-DD');
+  }
+  for (const [field, value] of [
+    ['items', r.items],
+    ['decided', r.decided],
+    ['undecided', r.undecided],
+    ['flaggedUndecided', r.flaggedUndecided],
+    ['overdueDays', r.overdueDays],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 0) throw new InputError(`review.${field}`, 'must be a whole number, 0 or more');
+  }
+  const when =
+    r.status === 'closing'
+      ? 'being closed now'
+      : r.overdueDays > 0
+        ? `due ${r.dueOn}, overdue by ${days(r.overdueDays)}; it closes on ${r.closesOn}, when the undecided items take its no-response policy`
+        : `due ${r.dueOn}`;
+  return {
+    line: `Access review #${r.id}: ${r.decided} of ${r.items} items decided, ${r.undecided} undecided (${r.flaggedUndecided} flagged); ${when}.`,
+    url: data.links === undefined ? undefined : reviewUrl(data.links, r.id),
+  };
+}
 
 function secretRows(data: DigestData, asOf: Date): View['secrets'] {
   const given = data.secrets;
@@ -405,6 +468,7 @@ function prepare(data: DigestData): View {
     findingsLinks: links === undefined ? undefined : findingsListLinks(links, data.tenant),
     approvals: approvalRows(data, asOf),
     secrets: secretRows(data, asOf),
+    review: reviewSection(data),
   };
 }
 
@@ -461,6 +525,11 @@ function renderText(v: View): string {
       );
       if (url !== undefined) lines.push(`     ${url}`);
     }
+    lines.push('');
+  }
+  if (v.review !== undefined) {
+    lines.push(v.review.line);
+    if (v.review.url !== undefined) lines.push(`  The campaign in Warden: ${v.review.url}`);
     lines.push('');
   }
   if (v.approvals !== undefined) {
@@ -530,6 +599,13 @@ function approvalsHtml(approvals: View['approvals']): string {
   );
 }
 
+/** The access review under way: a heading, its line and its link; nothing when the digest has no section. */
+function reviewHtml(review: View['review']): string {
+  if (review === undefined) return '';
+  const link = review.url === undefined ? '' : ` <a href="${escapeHtml(review.url)}" style="${LINK}">The campaign in Warden</a>`;
+  return `<div id="access-review"><h2 style="font-size:16px;margin:24px 0 8px">Access review</h2><p style="margin:8px 0">${escapeHtml(review.line)}${link}</p></div>\n`;
+}
+
 /** The shared secrets: a heading and a table by name; nothing when the digest has no section. */
 function secretsHtml(secrets: View['secrets']): string {
   if (secrets === undefined) return '';
@@ -586,7 +662,7 @@ function renderHtml(v: View): string {
 <table id="severity-counts" role="presentation" cellpadding="0" cellspacing="4" style="width:100%;border-collapse:separate"><tr>${countCells}</tr></table>
 <p id="changes" style="margin:16px 0 8px">Since the previous run: <strong>${escapeHtml(v.created)} new</strong>, ${escapeHtml(v.persisting)} persisting, <strong>${escapeHtml(v.resolved)} resolved</strong>.</p>
 ${findingsLinksHtml(v.findingsLinks)}${table}
-${approvalsHtml(v.approvals)}${secretsHtml(v.secrets)}<p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}</p>
+${reviewHtml(v.review)}${approvalsHtml(v.approvals)}${secretsHtml(v.secrets)}<p id="csv-note" style="margin:16px 0 0">${escapeHtml(totalLine(v))}</p>
 ${v.auditLogHead === undefined ? '' : `<p id="audit-log-head" style="margin:16px 0 0;color:#6b7280;font-size:12px;word-break:break-all">${escapeHtml(v.auditLogHead)}</p>\n`}<p style="margin:16px 0 0;color:#6b7280;font-size:12px">${escapeHtml(FOOTER)}</p>
 </td></tr></table>
 </td></tr></table>

@@ -39,7 +39,7 @@ describe('warden run / runs', () => {
 
   it('bad input: unknown job, bad payload, bad concurrency: exit 2, one line, nothing written', async () => {
     for (const [args, line] of [
-      [['run', 'nope'], 'warden: job: unknown job "nope" (known: reconcile, stale-accounts, token-hygiene, allowlist-audit, secret-rotation, erasure-sweep, data-handling, digest, remediation, erasure, rotation)\n'],
+      [['run', 'nope'], 'warden: job: unknown job "nope" (known: reconcile, stale-accounts, token-hygiene, allowlist-audit, secret-rotation, erasure-sweep, data-handling, digest, remediation, erasure, rotation, access-review, review-reminders)\n'],
       [['run', 'reconcile', '--payload', '{'], 'warden: --payload: not valid JSON\n'],
       // reconcile takes no payload: anything in it is refused, not stored and queued.
       [['run', 'reconcile', '--payload', '{"x":1}'], 'warden: payload.x: unknown key\n'],

@@ -72,7 +72,7 @@ describe('schedules', () => {
       const listed = await sets[0]!.listSchedules();
       // Every scheduled tenant job for two tenants, and reconcile once for the fleet.
       const tenantJobs = jobs.filter((j) => j.schedule !== undefined && j.scope === 'tenant').length;
-      expect(tenantJobs).toBe(7);
+      expect(tenantJobs).toBe(9);
       expect(listed).toHaveLength(tenantJobs * 2 + 1);
       expect(listed.filter((s) => s.problem !== null || s.nextJobs !== 1)).toEqual([]);
     } finally {

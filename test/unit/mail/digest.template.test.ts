@@ -280,3 +280,30 @@ describe('pending approvals in the digest', () => {
     }
   });
 });
+
+describe('the access review in the digest', () => {
+  const review = { id: 4, status: 'open' as const, dueOn: '2026-12-14', closesOn: '2026-12-18', items: 13, decided: 9, undecided: 4, flaggedUndecided: 2, overdueDays: 0 };
+  const data = { ...acmeDigestData(), review };
+
+  it('shows decided and undecided, the due date, and when overdue how late and when it closes, in both parts', () => {
+    const out = renderDigest(data);
+    expect(out.text).toContain('Access review #4: 9 of 13 items decided, 4 undecided (2 flagged); due 2026-12-14.\n');
+    expect(out.html).toContain('<div id="access-review"><h2 style="font-size:16px;margin:24px 0 8px">Access review</h2><p style="margin:8px 0">Access review #4: 9 of 13 items decided, 4 undecided (2 flagged); due 2026-12-14.</p></div>');
+    const late = renderDigest({ ...data, review: { ...review, overdueDays: 2 } });
+    expect(late.text).toContain('due 2026-12-14, overdue by 2 days; it closes on 2026-12-18, when the undecided items take its no-response policy.');
+    expect(renderDigest({ ...data, review: { ...review, status: 'closing' } }).text).toContain('4 undecided (2 flagged); being closed now.');
+    // Links with WARDEN_PUBLIC_URL: the campaign's page, by id only.
+    const linked = renderDigest({ ...data, links: { publicUrl: 'https://warden.test/' } });
+    expect(linked.text).toContain('  The campaign in Warden: https://warden.test/reviews/4\n');
+    expect(linked.html).toContain('<a href="https://warden.test/reviews/4" style="color:#1d4ed8">The campaign in Warden</a>');
+    // None given: no section.
+    expect(renderDigest(acmeDigestData()).text).not.toContain('Access review');
+  });
+
+  it('is the compliance digest’s only, and refuses bad data naming the field', () => {
+    expect(() => renderDigest({ ...data, audience: 'admins' })).toThrow(/^review: only the compliance digest/);
+    expect(() => renderDigest({ ...data, review: { ...review, id: 0 } })).toThrow(InputError);
+    expect(() => renderDigest({ ...data, review: { ...review, dueOn: 'soon' } })).toThrow(/review\.dueOn/);
+    expect(() => renderDigest({ ...data, review: { ...review, undecided: -1 } })).toThrow(/review\.undecided/);
+  });
+});
