@@ -46,8 +46,8 @@ describe('paging', () => {
   });
 
   it('follows the page size the server really uses when it caps count', async () => {
-    await withSim({ users: 500, seed: 'scim-cap' }, async (sim) => {
-      // The simulator answers at most 200 resources a page, whatever count asks.
+    await withSim({ users: 500, seed: 'scim-cap', scimMaxCount: 200 }, async (sim) => {
+      // This directory answers at most 200 resources a page, whatever count asks.
       const people = await read(sim, { pageSize: 1000 });
       expect(people.length).toBeGreaterThan(400);
       expect(new Set(people.map((p) => p.email)).size).toBe(people.length);
