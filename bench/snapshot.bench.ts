@@ -4,12 +4,15 @@
  * runs in its own process (`warden sim --users N`) so that the peak RSS measured
  * is the client's alone; each client configuration runs in a fresh process.
  *
- *   npm run bench:snapshot -- [--users 20000] [--seed bench] [--runs 3]
+ *   npm run bench:snapshot -- [--users 20000] [--seed bench] [--runs 3] [--scim-latency-ms 50]
  *
  * Prints, per configuration: wall time, peak RSS, and the requests the
  * simulator saw (from /__sim/stats), median of the runs. Then the same for
  * the directory part over the simulator's SCIM endpoint (`startIndex`/`count`
- * paging, later pages read ahead once `totalResults` is known).
+ * paging, later pages read ahead once `totalResults` is known), at the page
+ * sizes the client's default `count` was chosen from: first as fast as the
+ * simulator answers, then against a second simulator that waits
+ * `--scim-latency-ms` before each answer, as a remote directory does (0: skip).
  */
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +33,7 @@ const { values } = parseArgs({
     scim: { type: 'string' },
     'page-size': { type: 'string', default: '100' },
     concurrency: { type: 'string', default: '4' },
+    'scim-latency-ms': { type: 'string', default: '50' },
   },
 });
 
@@ -79,8 +83,13 @@ if (values.scim !== undefined) {
 
 const users = Number(values.users);
 const runs = Number(values.runs);
+const scimLatencyMs = Number(values['scim-latency-ms']);
 if (!Number.isInteger(users) || users < 1 || !Number.isInteger(runs) || runs < 1) {
   console.error('bench: --users and --runs must be positive integers');
+  process.exit(2);
+}
+if (!Number.isInteger(scimLatencyMs) || scimLatencyMs < 0) {
+  console.error('bench: --scim-latency-ms must be a whole number of milliseconds');
   process.exit(2);
 }
 
@@ -127,11 +136,34 @@ try {
         `${String(m.audits).padStart(8)}${m.jsonMb.toFixed(1).padStart(9)}`,
     );
   }
-  console.log('\nSCIM directory\npage size  ahead       ms  client RSS MB  requests  people');
+  await scimTable(`SCIM directory (${users} accounts' roster)`, origin, stats);
+  if (scimLatencyMs > 0) {
+    const slow = await startSimProcess(users, values.seed, ['--latency-ms', String(scimLatencyMs)]);
+    try {
+      const slowStats = async () => (await (await fetch(`${slow.origin}/__sim/stats`)).json()) as SimulatorStats;
+      await scimTable(`SCIM directory, ${scimLatencyMs} ms before each answer`, slow.origin, slowStats);
+    } finally {
+      slow.stop();
+    }
+  }
+} finally {
+  sim.stop();
+}
+
+/**
+ * The SCIM client's read of the simulator's directory at each page size (`count`) and
+ * read-ahead, each run in a fresh process; medians of `runs`. The simulator caps a page
+ * at 1000 (src/omneo/simulator/scim.ts): asking 200 is what a directory capping at 200 gives.
+ */
+async function scimTable(title: string, origin: string, stats: () => Promise<SimulatorStats>): Promise<void> {
+  console.log(`\n${title}\npage size  ahead       ms  client RSS MB  requests  people`);
   for (const [pageSize, concurrency] of [
     [100, 1],
     [100, 4],
     [200, 4],
+    [500, 4],
+    [1000, 1],
+    [1000, 4],
   ] as const) {
     const all: { ms: number; maxRssMb: number; people: number; requests: number }[] = [];
     for (let i = 0; i < runs; i++) {
@@ -155,6 +187,4 @@ try {
         `${String(m.requests).padStart(10)}${String(m.people).padStart(8)}`,
     );
   }
-} finally {
-  sim.stop();
 }

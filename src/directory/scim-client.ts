@@ -13,7 +13,7 @@
  */
 import { InputError } from '../errors.js';
 import { HttpError, HttpNetworkError, HttpStatusError, HttpTimeoutError, type HttpCall, type HttpErrorFactory } from '../outbound/errors.js';
-import { HttpClient, type HttpPolicy } from '../outbound/http-client.js';
+import { HttpClient, positive, type HttpPolicy } from '../outbound/http-client.js';
 import { readAhead } from '../outbound/read-ahead.js';
 import { parseInstant } from '../rules/time.js';
 import type { DirectoryPerson } from './types.js';
@@ -21,11 +21,23 @@ import type { DirectoryPerson } from './types.js';
 /** Warden's SCIM extension schema for HR data that SCIM core lacks. */
 export const SCIM_HR_EXTENSION = 'urn:warden:params:scim:schemas:extension:hr:2.0:User';
 
+/**
+ * The `count` asked by default. Measured (`npm run bench:snapshot`, 17 467 people,
+ * 4 pages ahead): with 50 ms a request, 100 a page took 2.6 s, 200 1.6 s, 500
+ * 0.97 s and 1000 0.91 s; with no latency, 1.1 / 0.86 / 0.82 / 0.74 s. It is
+ * Slack's cap; directories that cap lower (100 or 200 is common) answer fewer.
+ */
+export const SCIM_PAGE_SIZE = 1000;
+
 /** Options of {@link readScimDirectory}: the outbound layer's {@link HttpPolicy} and the paging. */
 export interface ScimOptions extends HttpPolicy {
   /** Bearer token for the SCIM endpoint. @defaultValue none (no Authorization header) */
   token?: string | undefined;
-  /** Page size asked for (`count`). @defaultValue 100 */
+  /**
+   * Page size asked for (`count`). A server that caps it answers fewer, and the
+   * pages that follow are asked at the size it really uses.
+   * @defaultValue {@link SCIM_PAGE_SIZE}
+   */
   pageSize?: number;
   /**
    * Per-attempt timeout.
@@ -100,7 +112,9 @@ interface Page {
 }
 
 export async function readScimDirectory(baseUrl: string, options: ScimOptions = {}): Promise<DirectoryPerson[]> {
-  const { token, pageSize = 100, timeoutMs = 15_000, concurrency = 4, maxPages = 10_000, ...policy } = options;
+  const { token, pageSize = SCIM_PAGE_SIZE, timeoutMs = 15_000, concurrency = 4, maxPages = 10_000, ...policy } = options;
+  // A count of 0 would be answered with no one: an empty directory, read as everybody gone.
+  for (const [name, value] of Object.entries({ pageSize, concurrency, maxPages })) positive(name, value);
   const base = baseUrl.replace(/\/+$/, '');
   // What errors name: the endpoint without credentials, query or fragment (the tenant's
   // directory URL is validated to have none; this keeps it so for any caller).

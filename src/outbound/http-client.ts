@@ -338,7 +338,8 @@ function originOf(location: string | null, base: URL): string {
   }
 }
 
-function positive(name: string, value: number): number {
+/** `value` when it is a whole number of at least 1; an InputError naming `name` otherwise. */
+export function positive(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new InputError(name, 'must be a positive integer');
   return value;
 }

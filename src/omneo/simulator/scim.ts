@@ -55,21 +55,28 @@ export function toScimUser(person: DirectoryPerson, index: number, nowMs: number
   };
 }
 
+/** The most resources a page holds unless the simulator is told otherwise (Slack's SCIM cap; many servers cap at 100 or 200). */
+export const SCIM_MAX_COUNT = 1000;
+
 /**
  * One page of the roster. `startIndex` is 1-based; `filter` supports the one
  * form directory clients use to look a person up: `userName eq "…"`.
+ * @param maxCount - the server's cap on `count`: a larger one is answered with
+ *   this many, as RFC 7644 §3.4.2.4 allows. @defaultValue {@link SCIM_MAX_COUNT}
  * @returns the list, or the problem with the query (answered as a SCIM 400)
  */
 export function scimList(
   people: readonly DirectoryPerson[],
   query: URLSearchParams,
   nowMs: number,
-  maxCount = 200,
+  maxCount = SCIM_MAX_COUNT,
 ): ScimListResponse | { problem: string } {
   const startIndex = query.has('startIndex') ? Number(query.get('startIndex')) : 1;
-  const count = query.has('count') ? Number(query.get('count')) : 100;
+  const asked = query.has('count') ? Number(query.get('count')) : 100;
   if (!Number.isInteger(startIndex)) return { problem: 'startIndex must be an integer' };
-  if (!Number.isInteger(count) || count < 0) return { problem: 'count must be a non-negative integer' };
+  if (!Number.isInteger(asked)) return { problem: 'count must be an integer' };
+  // RFC 7644 §3.4.2.4: a negative count is read as 0 (totalResults only).
+  const count = Math.max(0, asked);
   // Only the page asked for is rendered. A person keeps their roster index, from which their id and emails derive.
   let indices: number[] | undefined;
   const filter = query.get('filter');

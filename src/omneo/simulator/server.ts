@@ -28,6 +28,7 @@ import { scimRoutes } from './routes/scim.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { SCIM_MAX_COUNT } from './scim.js';
 import { seededRandom } from './synthetic-tenant.js';
 
 export type { ScriptedFault } from './faults.js';
@@ -67,6 +68,12 @@ export interface SimulatorOptions extends Partial<SimulatorFaults> {
    * @defaultValue 1000
    */
   maxPageSize?: number;
+  /**
+   * Most resources a SCIM `/Users` page holds: a larger `count` gets this many,
+   * as a real directory that caps its pages answers.
+   * @defaultValue 1000 ({@link SCIM_MAX_COUNT})
+   */
+  scimMaxCount?: number;
   /**
    * The instant the seeded data is laid out around.
    * @defaultValue now
@@ -111,6 +118,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const seed = options.seed ?? 'demo';
   const nowMs = options.nowMs ?? Date.now();
   const maxPageSize = options.maxPageSize ?? 1000;
+  const scimMaxCount = options.scimMaxCount ?? SCIM_MAX_COUNT;
+  if (!Number.isInteger(scimMaxCount) || scimMaxCount < 1) throw new InputError('scimMaxCount', 'must be a positive integer');
   const faults: SimulatorFaults = {
     rateLimit: options.rateLimit ?? 0,
     latencyMs: options.latencyMs ?? 0,
@@ -147,7 +156,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const closing = new AbortController();
   let origin = '';
 
-  const state: SimState = { store, people, faults, secrets, random, maxPageSize, origin: () => origin };
+  const state: SimState = { store, people, faults, secrets, random, maxPageSize, scimMaxCount, origin: () => origin };
   const routes: Route[] = [
     ...userRoutes(state),
     ...tokenRoutes(state),

@@ -2,6 +2,8 @@
 // paging read ahead, retries, Retry-After, timeouts, and a refused token.
 import { describe, expect, it } from 'vitest';
 import { readScimDirectory, ScimStatusError, ScimTimeoutError, type ScimOptions } from '../../../src/directory/scim-client.js';
+import { InputError } from '../../../src/errors.js';
+import { largeTenant } from '../../../src/omneo/simulator/large-tenant.js';
 import type { Simulator } from '../../../src/omneo/simulator/server.js';
 import { configure, scriptFaults, statusesOf, withSim, caught } from './sim-helpers.js';
 
@@ -46,12 +48,65 @@ describe('paging', () => {
   });
 
   it('follows the page size the server really uses when it caps count', async () => {
-    await withSim({ users: 500, seed: 'scim-cap' }, async (sim) => {
-      // The simulator answers at most 200 resources a page, whatever count asks.
+    await withSim({ users: 500, seed: 'scim-cap', scimMaxCount: 200 }, async (sim) => {
+      // This directory answers at most 200 resources a page, whatever count asks.
       const people = await read(sim, { pageSize: 1000 });
       expect(people.length).toBeGreaterThan(400);
       expect(new Set(people.map((p) => p.email)).size).toBe(people.length);
       expect(statusesOf(sim, USERS)).toEqual({ 200: Math.ceil(people.length / 200) });
+    });
+  });
+
+  it('reads the same people in the same order whatever the page size, the server cap and the read-ahead', async () => {
+    const seed = 'scim-same';
+    const nowMs = Date.now();
+    // The roster as the simulator holds it: emails and names do not depend on the clock.
+    const roster = largeTenant({ seed, users: 1200, nowMs }).people;
+    expect(roster.length).toBeGreaterThan(1000);
+    for (const scimMaxCount of [5000, 150]) {
+      await withSim({ users: 1200, seed, nowMs, scimMaxCount }, async (sim) => {
+        // One request for everybody (or, capped, the reference read at the cap).
+        const whole = await read(sim, { pageSize: 5000, concurrency: 1 });
+        expect(whole.map((p) => [p.email, p.name])).toEqual(roster.map((p) => [p.email, p.name]));
+        expect(statusesOf(sim, USERS)).toEqual({ 200: Math.ceil(roster.length / Math.min(5000, scimMaxCount)) });
+        // Page sizes that divide nothing evenly (a short last page), below and above the cap.
+        for (const pageSize of [7, 100, 333, 1000]) {
+          for (const concurrency of [1, 4]) {
+            const before = statusesOf(sim, USERS)[200]!;
+            const people = await read(sim, { pageSize, concurrency });
+            expect(people, `count ${pageSize}, cap ${scimMaxCount}, ${concurrency} ahead`).toEqual(whole);
+            // Each page asked once: at the size asked, or the server's when it caps.
+            expect(statusesOf(sim, USERS)).toEqual({ 200: before + Math.ceil(roster.length / Math.min(pageSize, scimMaxCount)) });
+          }
+        }
+      });
+    }
+  });
+
+  it('reads a roster whose size is a multiple of the page, and one that fits one page', async () => {
+    await withSim({}, async (sim) => {
+      const roster = sim.demo!.directory.people.map((p) => p.email);
+      expect(roster).toHaveLength(8);
+      for (const pageSize of [1, 2, 4, 8, 9]) {
+        expect((await read(sim, { pageSize })).map((p) => p.email)).toEqual(roster);
+      }
+      expect(statusesOf(sim, USERS)).toEqual({ 200: 8 + 4 + 2 + 1 + 1 });
+    });
+    await withSim({ scimMaxCount: 3 }, async (sim) => {
+      // The default count (far above this server's cap) follows its pages of 3.
+      expect(await read(sim)).toHaveLength(8);
+      expect(statusesOf(sim, USERS)).toEqual({ 200: 3 });
+    });
+  });
+
+  it('refuses a page size, a read-ahead or a page limit below 1 before asking anything', async () => {
+    await withSim({}, async (sim) => {
+      for (const bad of [{ pageSize: 0 }, { concurrency: 0 }, { maxPages: 0 }, { pageSize: 2.5 }]) {
+        const err = await caught(read(sim, bad));
+        expect(err).toBeInstanceOf(InputError);
+        expect((err as InputError).path).toBe(Object.keys(bad)[0]);
+      }
+      expect(statusesOf(sim, USERS)).toEqual({});
     });
   });
 });

@@ -27,6 +27,8 @@ export interface SimState {
   random: () => number;
   /** Largest `page[size]` a list accepts. */
   maxPageSize: number;
+  /** Most resources a SCIM page holds, whatever `count` asks. */
+  scimMaxCount: number;
   /** The server root, e.g. `http://127.0.0.1:40123`, known once it listens. */
   readonly origin: () => string;
 }

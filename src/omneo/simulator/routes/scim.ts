@@ -2,14 +2,14 @@
 import { SCIM_ERROR_SCHEMA, scimList } from '../scim.js';
 import type { Route, SimState } from './route.js';
 
-export function scimRoutes({ people }: SimState): Route[] {
+export function scimRoutes({ people, scimMaxCount }: SimState): Route[] {
   return [
     {
       method: 'GET',
       name: 'GET /scim/v2/Users',
       pattern: /^\/scim\/v2\/Users$/,
       handler: ({ query }) => {
-        const list = scimList(people, query, Date.now());
+        const list = scimList(people, query, Date.now(), scimMaxCount);
         if ('problem' in list) {
           return { status: 400, body: { schemas: [SCIM_ERROR_SCHEMA], status: '400', scimType: 'invalidValue', detail: list.problem } };
         }
