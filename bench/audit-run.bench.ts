@@ -22,7 +22,7 @@ import { recordFindings } from '../src/db/findings.repository.js';
 import { claimRun, createRun, endAttempt } from '../src/db/job-runs.repository.js';
 import { addTenant } from '../src/db/tenants.repository.js';
 import { sendDigest } from '../src/mail/send-digest.js';
-import { DIGEST_AUDIENCES } from '../src/mail/templates/digest.template.js';
+import { DIGEST_AUDIENCES, DigestCsvRows } from '../src/mail/templates/digest.template.js';
 import { createMailer } from '../src/mail/transports.js';
 import { evaluate, RULE_IDS } from '../src/rules/engine.js';
 import { DEFAULT_POLICY } from '../src/rules/policy.js';
@@ -78,8 +78,9 @@ try {
     await claimRun(db, digestKey, 1, 60_000);
     await clock('digest', async () => {
       const all = await digestFindings(db, TENANT, await previousDigestAt(db, TENANT), digestStart);
+      const csvRows = new DigestCsvRows(); // one per run, as the digest job has it
       for (const audience of DIGEST_AUDIENCES) {
-        await sendDigest(mailer, { from: 'Warden <warden@bench.test>', to: `${audience}@bench.test`, data: { tenant: TENANT, audience, asOf: digestStart.toISOString(), findings: findingsFor(audience, all) } });
+        await sendDigest(mailer, { from: 'Warden <warden@bench.test>', to: `${audience}@bench.test`, csvRows, data: { tenant: TENANT, audience, asOf: digestStart.toISOString(), findings: findingsFor(audience, all) } });
       }
     });
     await endAttempt(db, digestKey, { status: 'succeeded', counts: {}, error: null });

@@ -3,15 +3,19 @@
  * CSV of every finding, and a send to the outbox folder, for N findings. The CSV is
  * built with `toCsv` one finding at a time (to prepend a status column without a
  * second CSV writer); the bare `toCsv` of all findings at once is the baseline.
+ * Then a digest run as the job sends it: the three audiences' emails, whose CSV
+ * records are written once and shared (`DigestCsvRows`); every finding here is a
+ * token's, which all three audiences get, so each email carries all N.
  *
- *   npm run build && node dist/bench/digest.bench.js [--findings 20000] [--runs 5]
+ *   npm run bench:digest -- [--findings 20000] [--runs 5]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { findingsFor } from '../src/audit/digest-findings.js';
 import { sendDigest } from '../src/mail/send-digest.js';
-import { digestAttachments, renderDigest, type DigestData } from '../src/mail/templates/digest.template.js';
+import { DIGEST_AUDIENCES, digestAttachments, DigestCsvRows, renderDigest, type DigestData } from '../src/mail/templates/digest.template.js';
 import { createMailer } from '../src/mail/transports.js';
 import { toCsv } from '../src/report/findings.format.js';
 import { fingerprint } from '../src/rules/engine.js';
@@ -78,7 +82,16 @@ try {
   await measure('renderDigest (subject, html, text)', () => renderDigest(data));
   const csv = await measure('digestAttachments (status CSV)', () => digestAttachments(data));
   const bare = await measure('toCsv of all findings (baseline)', () => toCsv(all));
+  const shared = new DigestCsvRows();
+  digestAttachments(data, shared);
+  await measure('digestAttachments, records shared', () => digestAttachments(data, shared));
   await measure('sendDigest to outbox (.eml)', () => sendDigest(mailer, { from: 'w@bench.test', to: 'c@bench.test', data }));
+  await measure('a run: 3 audiences to outbox', async () => {
+    const csvRows = new DigestCsvRows();
+    for (const audience of DIGEST_AUDIENCES) {
+      await sendDigest(mailer, { from: 'w@bench.test', to: `${audience}@bench.test`, csvRows, data: { ...data, audience, findings: findingsFor(audience, data.findings) } });
+    }
+  });
   const size = digestAttachments(data)[0]!.content.length;
   console.log(`status CSV / bare toCsv: ${(csv / bare).toFixed(2)}x; CSV ${(size / 1e6).toFixed(1)} MB`);
   console.log(`rss growth ${((process.memoryUsage().rss - rss0) / 1e6).toFixed(0)} MB`);

@@ -45,7 +45,7 @@ import type { Db } from '../src/db/executor.js';
 import { requireApp } from './job-deps.js';
 import { requireTenant } from '../src/db/tenants.repository.js';
 import { sendDigest } from '../src/mail/send-digest.js';
-import { APPROVALS_AUDIENCES, DIGEST_AUDIENCES, REVIEW_AUDIENCES, SECRETS_AUDIENCES, type DigestData, type DigestReview } from '../src/mail/templates/digest.template.js';
+import { APPROVALS_AUDIENCES, DIGEST_AUDIENCES, DigestCsvRows, REVIEW_AUDIENCES, SECRETS_AUDIENCES, type DigestData, type DigestReview } from '../src/mail/templates/digest.template.js';
 import { findActiveCampaign } from '../src/db/reviews.repository.js';
 import { campaignProgress } from '../src/reviews/campaign-progress.js';
 import type { Tenant } from '../src/db/database.js';
@@ -105,6 +105,8 @@ export const digestJob = defineJob({
     const secrets = await digestSecrets(app.db, tenant.name);
     const review = await reviewUnderWay(app.db, tenant, at);
 
+    // The audiences get shares of the same findings: each one's CSV record is written once, for all of them.
+    const csvRows = new DigestCsvRows();
     let emails = 0;
     let interrupted = 0;
     for (const audience of DIGEST_AUDIENCES) {
@@ -115,6 +117,7 @@ export const digestJob = defineJob({
           from: app.mailFrom,
           to,
           logger: ctx.log,
+          csvRows,
           data: {
             tenant: tenant.name,
             audience,

@@ -1,7 +1,7 @@
 /** Sends one digest: the pure template renders it, a mailer delivers it. */
 import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
-import { digestAttachments, renderDigest, type DigestData } from './templates/digest.template.js';
+import { digestEmail, type DigestCsvRows, type DigestData } from './templates/digest.template.js';
 import type { Delivery, Mailer } from './transports.js';
 
 export interface SendDigestOptions {
@@ -18,6 +18,12 @@ export interface SendDigestOptions {
    * @defaultValue undefined: nothing is logged
    */
   logger?: Logger;
+  /**
+   * The CSV records of the digest run this email is part of: create one per run and give it
+   * to each audience's email, so that a finding's record is written once for all of them.
+   * @defaultValue new ones, built for this email only
+   */
+  csvRows?: DigestCsvRows;
 }
 
 /**
@@ -25,12 +31,12 @@ export interface SendDigestOptions {
  * Returns where it went: the SMTP message id, or the `.eml` file's path.
  * Bad data or no recipient is an InputError, raised before anything is sent.
  */
-export async function sendDigest(mailer: Mailer, { from, to, data, logger }: SendDigestOptions): Promise<Delivery> {
+export async function sendDigest(mailer: Mailer, { from, to, data, logger, csvRows }: SendDigestOptions): Promise<Delivery> {
   if (from.trim() === '') throw new InputError('from', 'must not be empty');
   const recipients = (typeof to === 'string' ? [to] : [...to]).filter((r) => r.trim() !== '');
   if (recipients.length === 0) throw new InputError('to', 'needs at least one recipient');
-  const { subject, html, text } = renderDigest(data);
-  const delivery = await mailer.send({ from, to: recipients, subject, html, text, attachments: digestAttachments(data) });
+  const { subject, html, text, attachments } = digestEmail(data, csvRows);
+  const delivery = await mailer.send({ from, to: recipients, subject, html, text, attachments });
   const { created, persisting, resolved } = data.findings;
   logger?.info(
     {

@@ -1,6 +1,8 @@
 /**
  * The digest email: one tenant, one audience, pure `renderDigest(data) → {subject, html, text}`
- * and `digestAttachments(data)` for the CSV. No I/O here; sending is in `../transports.ts`.
+ * and `digestAttachments(data)` for the CSV, or `digestEmail(data)` for both. The CSV records
+ * of one run's audiences are written once ({@link DigestCsvRows}). No I/O here; sending is in
+ * `../transports.ts`.
  *
  * What may carry what (docs/architecture.md "Principles": no secret or personal data in emails):
  * - **Subject, HTML and text parts** show only the tenant name, counts, and for each
@@ -246,16 +248,61 @@ interface Row {
 
 /** Renders the email body. Throws InputError naming the field on bad data. */
 export function renderDigest(data: DigestData): RenderedEmail {
+  return renderView(prepare(data));
+}
+
+/**
+ * The CSV of ALL findings: a `status` column, then the columns of `toCsv`.
+ * @param rows - the digest run's CSV records, shared by its audiences ({@link DigestCsvRows});
+ *   default: new ones, built for this attachment only
+ */
+export function digestAttachments(data: DigestData, rows: DigestCsvRows = new DigestCsvRows()): DigestAttachment[] {
+  return attachmentsOf(prepare(data), data, rows);
+}
+
+/**
+ * The whole email, {@link renderDigest} and {@link digestAttachments} in one: the data is
+ * checked and sorted once, not once for each (a large tenant's findings take a while).
+ */
+export function digestEmail(data: DigestData, rows: DigestCsvRows = new DigestCsvRows()): RenderedEmail & { attachments: DigestAttachment[] } {
   const view = prepare(data);
+  return { ...renderView(view), attachments: attachmentsOf(view, data, rows) };
+}
+
+function renderView(view: View): RenderedEmail {
   // Every value is already one printable line (oneLine); the whole parts go through the
   // sanitiser once more so that no later field can carry a control character into a mail client.
   return { subject: printable(subjectLine(view)), html: printableLines(renderHtml(view)), text: printableLines(renderText(view)) };
 }
 
-/** The CSV of ALL findings: a `status` column, then the columns of `toCsv`. */
-export function digestAttachments(data: DigestData): DigestAttachment[] {
-  const view = prepare(data);
-  return [{ filename: view.csvName, contentType: 'text/csv; charset=utf-8', content: statusCsv(data.findings) }];
+function attachmentsOf(view: View, data: DigestData, rows: DigestCsvRows): DigestAttachment[] {
+  return [{ filename: view.csvName, contentType: 'text/csv; charset=utf-8', content: statusCsv(view.sortedOpen, data.findings.resolved, rows) }];
+}
+
+/**
+ * Each finding's CSV record, emails masked, built once per digest run and shared by
+ * the audiences' attachments: they get shares of the same findings, and at tenant
+ * scale writing the CSV costs more than the rest of the email.
+ *
+ * Kept by finding object, read at its first use: give every audience the same
+ * objects (`findingsFor` does) and change none of them during the run. A finding
+ * it has not seen is simply built then.
+ */
+export class DigestCsvRows {
+  readonly #records = new WeakMap<Finding, string>();
+
+  /** The finding's record as the attachment has it, line end included, without its status. */
+  record(finding: Finding): string {
+    let record = this.#records.get(finding);
+    if (record === undefined) {
+      // Masked record by record, not as one file: an email shape cannot hold a comma or a
+      // line end (EMAIL_SHAPE in ./mask.ts), so it never spans two records or the status
+      // before one, and the masked file is the same, byte for byte.
+      record = maskEmails(toCsv([finding], { header: false }));
+      this.#records.set(finding, record);
+    }
+    return record;
+  }
 }
 
 interface View {
@@ -270,6 +317,8 @@ interface View {
   resolved: number;
   policy: string;
   auditLogHead: string | undefined;
+  /** Every open finding, new and persisting together, most severe first (without URLs). */
+  sortedOpen: readonly Row[];
   top: Row[];
   csvName: string;
   /** The findings page filtered for the audience (one link per family, or one for all), with links. */
@@ -462,6 +511,7 @@ function prepare(data: DigestData): View {
     resolved: resolved.length,
     policy: `Policy: ${describePolicy(data.policy ?? {})}.`,
     auditLogHead: headLine(data.auditLogHead),
+    sortedOpen: open,
     // Only the rows shown get a URL: a bad fingerprint further down the list stops nothing.
     top: open.slice(0, topN).map((r) => ({ ...r, url: url(r.finding) })),
     csvName: `warden-${data.tenant.toLowerCase().replace(/[^a-z0-9_-]+/g, '-')}-${date}.csv`,
@@ -670,24 +720,19 @@ ${v.auditLogHead === undefined ? '' : `<p id="audit-log-head" style="margin:16px
 `;
 }
 
-const STATUS_ORDER: readonly (readonly [DigestStatus, keyof DigestFindings])[] = [
-  ['new', 'created'],
-  ['persisting', 'persisting'],
-  ['resolved', 'resolved'],
-];
-
 /**
- * `toCsv` one finding at a time, so its columns and quoting stay the single source
- * of truth, with the status prepended: a status is a bare word, so `status,` before
- * a record is valid CSV whatever the record holds (quoted newlines included).
+ * `toCsv` one finding at a time ({@link DigestCsvRows}), so its columns and quoting stay
+ * the single source of truth, with the status prepended: a status is a bare word, so
+ * `status,` before a record is valid CSV whatever the record holds (quoted newlines included).
+ * New findings first, then persisting, then resolved, each most severe first.
  */
-function statusCsv(findings: DigestFindings): string {
-  const header = toCsv([]);
-  const out = [`status,${header}`];
-  for (const [status, key] of STATUS_ORDER) {
-    for (const f of [...findings[key]].sort(compareFindings)) {
-      out.push(`${status},${toCsv([f]).slice(header.length)}`);
-    }
+function statusCsv(sortedOpen: readonly Row[], resolved: readonly Finding[], rows: DigestCsvRows): string {
+  const out = [`status,${maskEmails(toCsv([]))}`];
+  // The open findings are sorted already, new and persisting together: the sort is stable,
+  // so each status's findings come in the order a sort of them alone gives.
+  for (const status of ['new', 'persisting'] as const) {
+    for (const r of sortedOpen) if (r.status === status) out.push(`${status},${rows.record(r.finding)}`);
   }
-  return maskEmails(out.join(''));
+  for (const f of [...resolved].sort(compareFindings)) out.push(`resolved,${rows.record(f)}`);
+  return out.join('');
 }

@@ -14,5 +14,7 @@ export const EMAIL_MASK = '[email hidden]';
 
 /** `text` with every email-shaped substring replaced by {@link EMAIL_MASK}. */
 export function maskEmails(text: string): string {
-  return text.replace(EMAIL_SHAPE, EMAIL_MASK);
+  // Every match holds an `@`: a text without one (a large tenant's whole CSV, usually) is
+  // returned after one fast scan instead of the regex trying a match at each of its characters.
+  return text.includes('@') ? text.replace(EMAIL_SHAPE, EMAIL_MASK) : text;
 }
