@@ -12,15 +12,14 @@
  * | 2 | bad input: a flag, file, variable or unusable folder; nothing was changed | `InputError` (src/errors.ts), commander's usage errors |
  * | 3 | `check --fail-on` matched a finding; `scan` found a secret | (set by the command) |
  * | 4 | a row asked for by id does not exist | `NotFoundError` (src/db/errors.ts) |
- * | 5 | the row's state or a rule does not allow the step | `InvalidTransitionError` (src/db/errors.ts), `ApprovalRefusedError` (src/approvals/errors.ts), `ErasureRefusedError` (src/erasure/errors.ts), `ReviewStateError` (src/db/reviews.repository.ts), `ReviewRefusedError` (src/reviews/errors.ts) |
+ * | 5 | the row's state or a rule does not allow the step | `InvalidTransitionError` (src/db/errors.ts), `ApprovalRefusedError` (src/approvals/errors.ts), `ErasureRefusedError` (src/erasure/errors.ts), `ReviewStateError` (src/db/errors.ts), `ReviewRefusedError` (src/reviews/errors.ts) |
  */
 import { Command, CommanderError } from 'commander';
 import { debugEnabled } from '../config.js';
 import { ApprovalRefusedError } from '../approvals/errors.js';
 import { ErasureRefusedError } from '../erasure/errors.js';
-import { ReviewStateError } from '../db/reviews.repository.js';
 import { ReviewRefusedError } from '../reviews/errors.js';
-import { InvalidTransitionError, NotFoundError } from '../db/errors.js';
+import { InvalidTransitionError, NotFoundError, ReviewStateError } from '../db/errors.js';
 import { InputError } from '../errors.js';
 import { printable } from '../text/sanitize.js';
 import { registerCheck } from './commands/check.command.js';
