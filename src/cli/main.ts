@@ -15,7 +15,7 @@
  * | 5 | the row's state or a rule does not allow the step | `InvalidTransitionError` (src/db/errors.ts), `ApprovalRefusedError` (src/approvals/errors.ts), `ErasureRefusedError` (src/erasure/errors.ts), `ReviewStateError` (src/db/errors.ts), `ReviewRefusedError` (src/reviews/errors.ts) |
  */
 import { Command, CommanderError } from 'commander';
-import { debugEnabled } from '../config.js';
+import { debugEnabled } from '../environment.js';
 import { ApprovalRefusedError } from '../approvals/errors.js';
 import { ErasureRefusedError } from '../erasure/errors.js';
 import { ReviewRefusedError } from '../reviews/errors.js';
