@@ -23,14 +23,19 @@
  * | `LOG_LEVEL` | `info` | pino level: fatal, error, warn, info, debug, trace, silent |
  * | `WARDEN_DEBUG` | unset | any value: an unexpected error also prints its stack |
  *
- * This module is the only reader of `process.env` ({@link processEnvironment});
+ * The process's environment is read in one place, src/environment.ts ({@link processEnvironment});
  * everything else receives the validated {@link Config}, and a tenant's token
  * variable (whose name the tenant row gives) is read with {@link readVariable}.
- * See docs/operations.md "Environment".
+ * See docs/operations.md "Environment". What needs no validation (the
+ * environment itself, the variables' help, `WARDEN_DEBUG`) lives in
+ * src/environment.ts, without zod, which the CLI's start-up does not load.
  */
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { processEnvironment, VARIABLE_HELP, type Environment } from './environment.js';
 import { decodeKey } from './secrets/key-text.js';
+
+export { readVariable, VARIABLE_HELP, type Environment } from './environment.js';
 
 const url = (schemes: string[]) =>
   z.string().refine(
@@ -73,6 +78,7 @@ const cidrList = z
 /** A 32-byte key, canonical base64 (src/secrets/key-text.ts); the value is never echoed. */
 const secretKeyText = z.string().refine((v) => decodeKey(v) !== undefined, { message: 'must be 32 bytes, base64-encoded' });
 
+/** Keyed as {@link VARIABLE_HELP}, so that a variable without its line of help, or help without its variable, does not compile. */
 const envSchema = z.object({
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   WARDEN_DB_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case identifier').optional(),
@@ -91,34 +97,9 @@ const envSchema = z.object({
   WARDEN_ALLOW_PRIVATE_NETWORKS: cidrList.optional(),
   WARDEN_TRUST_PROXY: cidrList.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+} satisfies Record<Exclude<keyof typeof VARIABLE_HELP, 'WARDEN_DEBUG'>, z.ZodType>);
 
 export type Config = z.output<typeof envSchema>;
-
-/**
- * One line of help per variable, for `warden --help`. Typed by the schema's
- * keys, so a variable added to the schema without its help does not compile.
- */
-export const VARIABLE_HELP: Readonly<Record<keyof typeof envSchema.shape | 'WARDEN_DEBUG', string>> = {
-  DATABASE_URL: 'postgres:// URL of the ledger (unset: embedded PGlite under WARDEN_DATA_DIR)',
-  WARDEN_DB_SCHEMA: 'Postgres schema of the ledger’s tables (unset: the search_path)',
-  REDIS_URL: 'redis:// or rediss:// URL of the job queue (unset: jobs run in-process)',
-  REDIS_SENTINELS: 'host:port,… of Redis Sentinels (REDIS_URL gives credentials, database, TLS)',
-  REDIS_SENTINEL_NAME: 'the master group the sentinels watch (default: mymaster)',
-  REDIS_CLUSTER_NODES: 'host:port,… of a Redis Cluster’s seed nodes (REDIS_URL gives credentials, TLS)',
-  WARDEN_QUEUE_PREFIX: 'BullMQ key prefix, to share a Redis (default: warden)',
-  SMTP_URL: 'smtp://user:pass@host:587 or smtps://…:465 (unset: emails go to WARDEN_OUTBOX)',
-  WARDEN_OUTBOX: 'folder of .eml files when there is no SMTP (default: ./outbox)',
-  WARDEN_DATA_DIR: 'embedded database and secret key file (default: ./.warden)',
-  WARDEN_SECRET_KEY: '32 bytes, base64: seals secret values in the ledger (unset: a key file in WARDEN_DATA_DIR)',
-  WARDEN_OLD_SECRET_KEY: '32 bytes, base64: the previous WARDEN_SECRET_KEY while the key is changed; opens what it sealed (see `warden secrets rewrap`)',
-  WARDEN_MAIL_FROM: 'From of every email (default: Warden <warden@localhost>)',
-  WARDEN_PUBLIC_URL: 'base URL of the web app, for links in emails (unset: digests carry no links)',
-  WARDEN_ALLOW_PRIVATE_NETWORKS: 'CIDR,… of private networks a platform or SCIM URL may point into, https still (unset: none)',
-  WARDEN_TRUST_PROXY: 'CIDR,… of reverse proxies in front of `warden serve`, whose X-Forwarded-For gives the client address (unset: none)',
-  LOG_LEVEL: 'pino level: fatal, error, warn, info, debug, trace, silent (default: info)',
-  WARDEN_DEBUG: 'any value: an unexpected error also prints its stack',
-};
 
 /** Some environment variables are invalid; `problems` has one line per variable. */
 export class ConfigError extends Error {
@@ -156,26 +137,4 @@ export function loadConfig(env: Environment = processEnvironment()): Config {
   // Values are never echoed: a URL may carry a password.
   const problems = result.error.issues.map((i) => `${String(i.path[0])}: ${i.code === 'invalid_value' ? `expected one of ${i.values.join(', ')}` : i.message}`);
   throw new ConfigError(problems);
-}
-
-/** The environment as given to a command: variable name to value. */
-export type Environment = Readonly<Record<string, string | undefined>>;
-
-/** The process's environment: the one place Warden reads `process.env`. */
-export function processEnvironment(): Environment {
-  return process.env;
-}
-
-/**
- * A variable whose name is data, not code: a tenant's token variable, named by
- * its `token_env` column. Empty counts as unset, as in {@link loadConfig}.
- */
-export function readVariable(env: Environment, name: string): string | undefined {
-  const value = env[name];
-  return value === undefined || value === '' ? undefined : value;
-}
-
-/** `WARDEN_DEBUG` set (to anything): an unexpected error also prints its stack. Read apart from {@link loadConfig} because it must work when the rest of the environment is bad. */
-export function debugEnabled(env: Environment): boolean {
-  return readVariable(env, 'WARDEN_DEBUG') !== undefined;
 }

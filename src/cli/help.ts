@@ -4,7 +4,7 @@
  * the environment section of the top-level help (docs/operations.md).
  */
 import { Help, type HelpConfiguration, type Option } from 'commander';
-import { VARIABLE_HELP } from '../config.js';
+import { VARIABLE_HELP } from '../environment.js';
 
 /** Help settings for the program; commander copies them to every subcommand. */
 export const HELP_CONFIGURATION: HelpConfiguration = {
@@ -20,7 +20,7 @@ export function examples(...lines: readonly string[]): string {
 }
 
 /**
- * The variables `src/config.ts` validates (its {@link VARIABLE_HELP}), and the
+ * The variables `src/config.ts` validates ({@link VARIABLE_HELP}, src/environment.ts), and the
  * tenants' own token variables (docs/operations.md, "Environment").
  */
 const ENVIRONMENT: readonly (readonly [string, string])[] = [

@@ -1,7 +1,7 @@
 /** What a command talks to, so tests can run the CLI in-process with their own streams. */
 import { once } from 'node:events';
 import type { Readable, Writable } from 'node:stream';
-import { processEnvironment, type Environment } from '../config.js';
+import { processEnvironment, type Environment } from '../environment.js';
 
 export interface CliIo {
   stdin: Readable;

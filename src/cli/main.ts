@@ -12,48 +12,61 @@
  * | 2 | bad input: a flag, file, variable or unusable folder; nothing was changed | `InputError` (src/errors.ts), commander's usage errors |
  * | 3 | `check --fail-on` matched a finding; `scan` found a secret | (set by the command) |
  * | 4 | a row asked for by id does not exist | `NotFoundError` (src/db/errors.ts) |
- * | 5 | the row's state or a rule does not allow the step | `InvalidTransitionError` (src/db/errors.ts), `ApprovalRefusedError` (src/approvals/errors.ts), `ErasureRefusedError` (src/erasure/errors.ts), `ReviewStateError` (src/db/reviews.repository.ts), `ReviewRefusedError` (src/reviews/errors.ts) |
+ * | 5 | the row's state or a rule does not allow the step | `InvalidTransitionError` (src/db/errors.ts), `ApprovalRefusedError` (src/approvals/errors.ts), `ErasureRefusedError` (src/erasure/errors.ts), `ReviewStateError` (src/db/errors.ts), `ReviewRefusedError` (src/reviews/errors.ts) |
  */
-import { Command, CommanderError } from 'commander';
-import { debugEnabled } from '../config.js';
+import { Command, CommanderError, Help } from 'commander';
+import { debugEnabled } from '../environment.js';
 import { ApprovalRefusedError } from '../approvals/errors.js';
 import { ErasureRefusedError } from '../erasure/errors.js';
-import { ReviewStateError } from '../db/reviews.repository.js';
 import { ReviewRefusedError } from '../reviews/errors.js';
-import { InvalidTransitionError, NotFoundError } from '../db/errors.js';
+import { InvalidTransitionError, NotFoundError, ReviewStateError } from '../db/errors.js';
 import { InputError } from '../errors.js';
 import { printable } from '../text/sanitize.js';
-import { registerCheck } from './commands/check.command.js';
-import { registerDemo } from './commands/demo.command.js';
-import { registerSim } from './commands/sim.command.js';
-import { registerTenants } from './commands/tenants.command.js';
-import { registerAllowlist } from './commands/allowlist.command.js';
-import { registerDataRecords } from './commands/data-records.command.js';
-import { registerSnapshot } from './commands/snapshot.command.js';
-import { registerRun } from './commands/run.command.js';
-import { registerRuns } from './commands/runs.command.js';
-import { registerSchedules } from './commands/schedules.command.js';
-import { registerWorker } from './commands/worker.command.js';
-import { registerMigrate } from './commands/migrate.command.js';
-import { registerAuditLog } from './commands/audit-log.command.js';
-import { registerPeople } from './commands/people.command.js';
-import { registerServe } from './commands/serve.command.js';
-import { registerFindings } from './commands/findings.command.js';
-import { registerApprovals } from './commands/approvals.command.js';
-import { registerPurge } from './commands/purge.command.js';
-import { registerSign } from './commands/sign.command.js';
-import { registerSecrets } from './commands/secrets.command.js';
-import { registerScan } from './commands/scan.command.js';
-import { registerReview } from './commands/review.command.js';
+import { COMMAND_MODULES, nameOf, type CommandModule, type ListedCommand, type Register } from './command-list.js';
 import { HELP_CONFIGURATION, environmentHelp } from './help.js';
 import { EXIT, processIo, type CliIo } from './io.js';
 
-export function buildProgram(io: CliIo, setExit: (code: number) => void): Command {
+/**
+ * Raised while parsing, before anything runs or is printed, when commander reaches a command
+ * whose module is not loaded: {@link main} loads it and parses the same arguments again.
+ */
+class CommandNotLoaded extends Error {
+  constructor(readonly module: CommandModule) {
+    super('command not loaded');
+  }
+}
+
+/** A command listed in the top-level help (src/cli/command-list.ts) whose module is not loaded. */
+class ListedOnly extends Command {
+  constructor(
+    readonly module: CommandModule,
+    readonly listing: ListedCommand,
+  ) {
+    super(nameOf(listing));
+    this.description(listing.summary);
+  }
+
+  // `warden help NAME` asks the command for its help without dispatching to it.
+  override outputHelp(): never {
+    throw new CommandNotLoaded(this.module);
+  }
+}
+
+/** A listed command's term is the table's: it has none of its options or arguments to derive one from. */
+function subcommandTerm(this: Help, command: Command): string {
+  return command instanceof ListedOnly ? command.listing.term : Help.prototype.subcommandTerm.call(this, command);
+}
+
+/**
+ * The program with every command: those of the `loaded` modules registered for real,
+ * the others only listed (dispatching to one raises {@link CommandNotLoaded}).
+ */
+export function buildProgram(io: CliIo, setExit: (code: number) => void, loaded: ReadonlyMap<CommandModule, Register> = new Map()): Command {
   const program = new Command('warden')
     .description('Compliance audits for tenants of the Omneo customer platform')
     .version('0.1.0')
     .exitOverride()
-    .configureHelp(HELP_CONFIGURATION)
+    .configureHelp({ ...HELP_CONFIGURATION, subcommandTerm })
     .addHelpText('after', environmentHelp())
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
@@ -61,39 +74,39 @@ export function buildProgram(io: CliIo, setExit: (code: number) => void): Comman
       // One line, named by the offending flag, as every other input error.
       // commander puts its "(Did you mean …?)" hint on a second line: join it to the first.
       outputError: (s, write) => write(`warden: ${printable(s.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' '))}\n`),
+    })
+    .hook('preSubcommand', (_program, command) => {
+      if (command instanceof ListedOnly) throw new CommandNotLoaded(command.module);
     });
-  registerDemo(program, io, setExit);
-  registerCheck(program, io, setExit);
-  registerSim(program, io, setExit);
-  registerTenants(program, io);
-  registerAllowlist(program, io);
-  registerDataRecords(program, io);
-  registerSnapshot(program, io);
-  registerRun(program, io, setExit);
-  registerWorker(program, io, setExit);
-  registerRuns(program, io, setExit);
-  registerSchedules(program, io, setExit);
-  registerMigrate(program, io, setExit);
-  registerAuditLog(program, io, setExit);
-  registerServe(program, io);
-  registerPeople(program, io);
-  registerFindings(program, io);
-  registerApprovals(program, io, setExit);
-  registerPurge(program, io, setExit);
-  registerSign(program, io, setExit);
-  registerSecrets(program, io);
-  registerScan(program, io, setExit);
-  registerReview(program, io, setExit);
+  for (const module of COMMAND_MODULES) {
+    const register = loaded.get(module);
+    if (register !== undefined) register(program, io, setExit);
+    else for (const listing of module.commands) program.addCommand(new ListedOnly(module, listing));
+  }
   return program;
 }
 
-/** Runs the CLI and resolves to its exit status. */
-export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+/**
+ * Runs the CLI and resolves to its exit status.
+ * @param loaded - command modules already loaded, and where main adds those it loads
+ *   (test/unit/command-list.test.ts passes every module, to compare with a program that has all of them)
+ * @defaultValue an empty map: every command module is loaded when used
+ */
+export async function main(argv: readonly string[], io: CliIo = processIo(), loaded = new Map<CommandModule, Register>()): Promise<number> {
   let code: number = EXIT.ok;
-  const program = buildProgram(io, (c) => (code = c));
+  const setExit = (c: number) => (code = c);
   try {
-    await program.parseAsync([...argv]);
-    return code;
+    // Commander finds the command (the top-level help and its errors need only the list);
+    // that command's module is then loaded and the arguments parsed again, the others never loaded.
+    for (;;) {
+      try {
+        await buildProgram(io, setExit, loaded).parseAsync([...argv]);
+        return code;
+      } catch (err) {
+        if (!(err instanceof CommandNotLoaded)) throw err;
+        loaded.set(err.module, await err.module.load());
+      }
+    }
   } catch (err) {
     if (err instanceof CommanderError) {
       // --help and --version arrive here too, with exit code 0.

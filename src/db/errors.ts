@@ -52,6 +52,15 @@ export class InvalidTransitionError extends DomainError {
   }
 }
 
+/**
+ * A step the access-review campaign's or item's state does not allow: exit status 5 on the CLI, 409 over HTTP.
+ * Here rather than beside its subclasses in reviews.repository.ts, so that the CLI's exit-status table
+ * (src/cli/main.ts) does not load the database layer to tell it apart.
+ */
+export class ReviewStateError extends DomainError {
+  override readonly name: string = 'ReviewStateError';
+}
+
 /** Postgres SQLSTATE of an error from `pg` or PGlite, when it has one. */
 export function sqlState(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;

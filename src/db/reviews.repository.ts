@@ -21,14 +21,8 @@ import {
 } from './database.js';
 import { appendAuditLog } from './audit-log.repository.js';
 import { inTransaction, type Db } from './executor.js';
-import { NotFoundError, sqlState, SQLSTATE } from './errors.js';
+import { NotFoundError, ReviewStateError, sqlState, SQLSTATE } from './errors.js';
 import { transition } from './transition.js';
-import { DomainError } from '../errors.js';
-
-/** A step the campaign's or item's state does not allow: exit status 5 on the CLI, 409 over HTTP. */
-export class ReviewStateError extends DomainError {
-  override readonly name: string = 'ReviewStateError';
-}
 
 /** A tenant already has a campaign that is not closed, or had this quarter's. */
 export class CampaignConflictError extends ReviewStateError {

@@ -1,8 +1,10 @@
 // docs/rules.md "Policy": every key optional with the table's default; an unknown key, or a value that is
 // not a non-negative integer, is an input error naming the key.
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { InputError } from '../../src/errors.js';
-import { parsePolicy } from '../../src/rules/policy.js';
+import { DEFAULT_POLICY, parsePolicy, type Policy } from '../../src/rules/policy.js';
+import { validate } from '../../src/validation.js';
 
 // The policy table of docs/rules.md, written out here so a changed default fails a test.
 const RULES_MD_DEFAULTS = {
@@ -85,5 +87,75 @@ describe('parsePolicy', () => {
   it.each([[[]], [null], ['{}'], [3]])('rejects a policy document that is not an object (%j)', (value) => {
     const e = rejection(value);
     expect(e.path).toBe('policy');
+  });
+});
+
+/**
+ * parsePolicy as it was until issue 16, on a zod schema (loading zod was a third of `warden check`'s start-up):
+ * the hand-written check must accept and refuse the same documents, with the same message.
+ */
+function parsePolicyWithZod(value: unknown): Policy {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError('policy', 'expected a JSON object');
+  const count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional();
+  const schema = z.strictObject(Object.fromEntries(Object.keys(DEFAULT_POLICY).map((k) => [k, count])) as Record<keyof Policy, typeof count>);
+  let given: Partial<Record<keyof Policy, number | undefined>>;
+  try {
+    given = validate(schema, value, 'policy');
+  } catch (err) {
+    if (err instanceof InputError && err.problem !== 'unknown key') throw new InputError(err.path, 'must be a non-negative integer');
+    throw err;
+  }
+  const policy: Record<string, number> = { ...DEFAULT_POLICY };
+  for (const [key, v] of Object.entries(given)) if (v !== undefined) policy[key] = v;
+  return policy as Policy;
+}
+
+function outcome(parse: (value: unknown) => Policy, value: unknown): { policy: Policy } | { error: string } {
+  try {
+    return { policy: parse(value) };
+  } catch (err) {
+    expect(err).toBeInstanceOf(InputError);
+    return { error: (err as InputError).message };
+  }
+}
+
+describe('parsePolicy, without zod', () => {
+  it.each([
+    ['{}'],
+    ['{"max_admins": 5, "erasure_warning_days": 0}'],
+    ['{"max_admins": -0}'],
+    ['{"max_admins": 1.0}'],
+    ['{"max_admins": 9007199254740991}'],
+    ['{"max_admins": 9007199254740992}'],
+    ['{"max_admins": 1e300}'],
+    ['{"max_admins": -1, "inactive_days": -1}'],
+    ['{"bogus": 1, "max_admins": -1}'],
+    ['{"max_admins": -1, "bogus": 1}'],
+    ['{"zzz": 1, "aaa": 2}'],
+    ['{"max_admins": 2, "zzz": 1}'],
+    ['{"max_admins": "3"}'],
+    ['{"max_admins": null}'],
+    ['{"max_admins": [3]}'],
+    ['{"max_admins": {"n": 3}}'],
+    ['{"__proto__": 1}'],
+    ['{"__proto__": {"max_admins": 1}}'],
+    ['{"constructor": 1}'],
+    ['{"toString": 1, "hasOwnProperty": 2}'],
+    ['{"a b": 1}'],
+    ['{"max_admins": 2, "max_admins": 4}'],
+    ['[]'],
+    ['null'],
+    ['"{}"'],
+    ['3'],
+  ])('agrees with the zod schema it replaced on %s', (json) => {
+    expect(outcome(parsePolicy, JSON.parse(json))).toEqual(outcome(parsePolicyWithZod, JSON.parse(json)));
+  });
+
+  it('agrees with it on every key given every kind of value, one at a time', () => {
+    for (const key of Object.keys(DEFAULT_POLICY)) {
+      for (const value of [0, 1, 365, -1, 0.5, 2 ** 53, '7', true, null, [], {}]) {
+        expect(outcome(parsePolicy, { [key]: value }), `${key}: ${JSON.stringify(value)}`).toEqual(outcome(parsePolicyWithZod, { [key]: value }));
+      }
+    }
   });
 });
