@@ -22,18 +22,26 @@ export function toJson(result: CheckResult): string {
  */
 export function* jsonChunks(result: CheckResult, chunkSize = 1 << 16): Generator<string> {
   // Byte for byte what JSON.stringify(result, null, 2) gives, key order included.
-  let chunk = `{\n  "tenant": ${JSON.stringify(result.tenant)},\n  "as_of": ${JSON.stringify(result.as_of)},\n  "findings": [`;
-  for (let i = 0; i < result.findings.length; i++) {
-    chunk += `${i === 0 ? '' : ','}\n    ${JSON.stringify(result.findings[i], null, 2).replace(/\n/g, '\n    ')}`;
-    if (chunk.length >= chunkSize) {
-      yield chunk;
-      chunk = '';
-    }
+  const { findings } = result;
+  const head = `{\n  "tenant": ${JSON.stringify(result.tenant)},\n  "as_of": ${JSON.stringify(result.as_of)},\n  "findings": [`;
+  // Findings go through JSON.stringify a batch at a time, wrapped as deep as the document holds them, so
+  // the indentation comes out right with no re-indenting pass. One call per finding and a `.replace()` over
+  // each took about twice the time (0.6 s of CPU against 0.33 s at 100 000 accounts, bench/check.bench.ts).
+  // Each batch is sized from the characters per finding of the one before, to fill about a chunk.
+  let batch = 1;
+  for (let i = 0, end = 0; i < findings.length; i = end) {
+    end = Math.min(findings.length, i + batch);
+    const text = JSON.stringify({ findings: findings.slice(i, end) }, null, 2);
+    const body = text.slice(BATCH_OPEN.length, -BATCH_CLOSE.length);
+    yield i === 0 ? head + body : `,${body}`;
+    batch = Math.max(1, Math.floor((chunkSize * (end - i)) / body.length));
   }
-  if (result.findings.length > 0) chunk += '\n  ';
-  yield `${chunk}],\n  "summary": ${JSON.stringify(result.summary, null, 2).replace(/\n/g, '\n  ')}\n}\n`;
+  yield `${findings.length === 0 ? head : '\n  '}],\n  "summary": ${JSON.stringify(result.summary, null, 2).replace(/\n/g, '\n  ')}\n}\n`;
 }
 
+/** How JSON.stringify({ findings: [...] }, null, 2) wraps the array's items when it holds at least one. */
+const BATCH_OPEN = '{\n  "findings": [';
+const BATCH_CLOSE = '\n  ]\n}';
 
 export const CSV_COLUMNS = [
   'severity',

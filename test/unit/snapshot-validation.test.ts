@@ -243,6 +243,27 @@ describe('other fields', () => {
     }
   });
 
+  it('names the right item of a list inside a list, after earlier items read well', () => {
+    // The path of a user's roles (a token's scopes and usage, a profile's tags) is only built on failure,
+    // from the place of the item being read: it must be that item's, not the first's or the longest list's.
+    const token = (id: string, extra: object) => ({ id, created_at: T, scopes: ['read', 'write', 'admin'], usage: [{ used_at: T }, { used_at: T }, { used_at: T }], ...extra });
+    const cases: [unknown, string, string][] = [
+      [
+        withUsers(goodUser(1), { ...goodUser(2), roles: [{ handle: 'a' }, { handle: 'b' }, { handle: 'c' }] }, goodUser(3), { ...goodUser(4), roles: [{ handle: 'a' }, { name: 'x' }] }),
+        'snapshot.omneo.users[3].roles[1].handle',
+        'missing (expected string)',
+      ],
+      [withUsers(goodUser(1), goodUser(2), { ...goodUser(3), roles: null }, { ...goodUser(4), roles: { handle: 'a' } }), 'snapshot.omneo.users[3].roles', 'expected array, got object'],
+      [{ tenant: 'a', omneo: { tokens: [token('t1', {}), token('t2', { scopes: ['read', false] })] } }, 'snapshot.omneo.tokens[1].scopes[1]', 'expected string, got boolean'],
+      [{ tenant: 'a', omneo: { tokens: [token('t1', {}), token('t2', {}), token('t3', { usage: [{ used_at: T }, { used_at: 'x' }] })] } }, 'snapshot.omneo.tokens[2].usage[1].used_at', 'not an ISO 8601 timestamp'],
+      [{ tenant: 'a', omneo: { tokens: [token('t1', {}), token('t2', { usage: 7 })] } }, 'snapshot.omneo.tokens[1].usage', 'expected array, got number'],
+      [{ tenant: 'a', omneo: { profiles: [{ id: 1, tags: ['x', 'y', 'z'] }, { id: 2 }, { id: 3, tags: [1] }] } }, 'snapshot.omneo.profiles[2].tags[0]', 'expected string, got number'],
+    ];
+    for (const [value, path, problem] of cases) {
+      expect(rejection(value)).toMatchObject({ path, problem, message: `${path}: ${problem}` });
+    }
+  });
+
   it('never puts the offending value or a personal field in the message', () => {
     const r = rejection({ tenant: 'a', directory: { people: [{ email: 'ann.secret@acme.example', status: 'active', end_date: 'ann.secret@acme.example' }] } });
     expect(r.message).not.toContain('ann.secret');
