@@ -92,7 +92,7 @@ export class LedgerClient extends pg.Client {
     if (typeof text === 'string' && Array.isArray(values) && values.length === 1 && values[0] instanceof CopyIn) {
       return this.copy(text, values[0]) as never;
     }
-    return Reflect.apply(super.query, this, args) as never;
+    return (super.query as (...all: unknown[]) => never).apply(this, args);
   }
 
   private async copy(text: string, input: CopyIn): Promise<CopyResult> {
