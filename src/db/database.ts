@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { Kysely, type ColumnType, type Generated, type Insertable, type Selectable, type Updateable } from 'kysely';
 import pg from 'pg';
-import { LedgerPostgresDialect } from './ledger-dialect.js';
+import { LedgerClient, LedgerPostgresDialect } from './ledger-dialect.js';
 import type { Config } from '../config.js';
 import { connectionReason, InputError, ServiceUnavailableError } from '../errors.js';
 import { ensureWritableFolder } from '../local-folder.js';
@@ -789,6 +789,8 @@ export async function openDatabase(options: OpenDatabaseOptions = {}): Promise<O
     const pool = new pg.Pool({
       connectionString: url,
       max: options.poolSize ?? 10,
+      // pg's client, able to COPY through Kysely (findings are upserted that way).
+      Client: LedgerClient,
       // A startup parameter, so every pooled connection has it before its first query.
       ...(schema === undefined ? {} : { options: `-c search_path=${schema}` }),
     });

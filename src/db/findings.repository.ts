@@ -3,11 +3,12 @@
  * the same rules no longer produces them, re-opened when they come back.
  * Written in bulk: one transaction, a few statements per run whatever its size.
  */
-import { sql, type ExpressionBuilder } from 'kysely';
+import { sql, type ExpressionBuilder, type OnConflictBuilder, type Transaction } from 'kysely';
 import { InputError } from '../errors.js';
 import type { Finding } from '../rules/types.js';
 import { json, type Database, type FindingRow, type NewFindingRow } from './database.js';
 import { inTransaction, type Db } from './executor.js';
+import { canCopyIn, copyIn, copyTextRow } from './ledger-dialect.js';
 import { requireTenant } from './tenants.repository.js';
 
 /**
@@ -83,56 +84,124 @@ function checkInput(input: RecordFindingsInput): void {
   });
 }
 
+/** New versus updated rows of an upsert, and which fingerprints came back from resolved. */
+interface Upserted {
+  written: { fingerprint: string; inserted: boolean }[];
+  reopened: string[];
+}
+
+/**
+ * What a finding that is already there takes from the run: everything but its
+ * identity and `first_seen`; a resolved one is re-opened. The one definition
+ * both upserts use.
+ */
+const onFindingConflict = (oc: OnConflictBuilder<Database, 'findings'>) =>
+  oc.columns(['tenant', 'fingerprint']).doUpdateSet((eb) => ({
+    name: eb.ref('excluded.name'),
+    severity: eb.ref('excluded.severity'),
+    subject_label: eb.ref('excluded.subject_label'),
+    title: eb.ref('excluded.title'),
+    action: eb.ref('excluded.action'),
+    requires_approval: eb.ref('excluded.requires_approval'),
+    evidence: eb.ref('excluded.evidence'),
+    last_seen: eb.ref('excluded.last_seen'),
+    last_run_id: eb.ref('excluded.last_run_id'),
+    reopened_at: sql<Date | null>`case when findings.resolved_at is null then findings.reopened_at else excluded.last_seen end`,
+    resolved_at: null,
+  }));
+
+// xmax is 0 only on a freshly inserted tuple: new versus updated, without reading first.
+const INSERTED = sql<boolean>`(xmax = 0)`.as('inserted');
+
+/** Multi-row INSERTs of parameters, chunk by chunk: PGlite's way (it cannot COPY through Kysely). */
+async function upsertByInsert(trx: Transaction<Database>, input: RecordFindingsInput): Promise<Upserted> {
+  const fingerprints = input.findings.map((f) => f.fingerprint);
+  // Which of them come back from resolved: the upsert's RETURNING can only see new values.
+  const reopened =
+    fingerprints.length === 0
+      ? []
+      : (
+          await trx
+            .selectFrom('findings')
+            .select('fingerprint')
+            .where('tenant', '=', input.tenant)
+            .where('resolved_at', 'is not', null)
+            .where(sql<boolean>`fingerprint = any(${fingerprints}::text[])`)
+            .execute()
+        ).map((r) => r.fingerprint);
+  const written: Upserted['written'] = [];
+  for (let start = 0; start < input.findings.length; start += FINDINGS_CHUNK_ROWS) {
+    const rows = input.findings.slice(start, start + FINDINGS_CHUNK_ROWS).map((f) => toRow(f, input));
+    written.push(...(await trx.insertInto('findings').values(rows).onConflict(onFindingConflict).returning(['fingerprint', INSERTED]).execute()));
+  }
+  return { written, reopened };
+}
+
+/**
+ * The columns a run's findings differ in, in the order of the COPY; tenant,
+ * times and run are the same for every row and go in as parameters.
+ */
+const INCOMING_COLUMNS = [
+  'fingerprint', 'rule', 'name', 'severity', 'subject_type', 'subject_id', 'subject_label',
+  'title', 'action', 'requires_approval', 'evidence',
+] as const;
+
+function* incomingRows(findings: readonly Finding[]): Generator<string> {
+  for (const f of findings) {
+    yield copyTextRow([
+      f.fingerprint, f.rule, f.name, f.severity, f.subject.type, f.subject.id, f.subject.label,
+      f.title, f.action, f.requires_approval, json(f.evidence),
+    ]);
+  }
+}
+
+/**
+ * Postgres: COPY into a temporary table, then one INSERT … SELECT … ON
+ * CONFLICT, half the time of parameterised INSERTs at 20 000 findings
+ * (issue 16). The table is the session's own (concurrent runs never see each
+ * other's), dropped here and ON COMMIT DROP besides, so a pooled connection
+ * goes back clean even if a caller's transaction records twice.
+ */
+async function upsertByCopy(trx: Transaction<Database>, input: RecordFindingsInput): Promise<Upserted> {
+  await sql`CREATE TEMP TABLE findings_incoming (
+    fingerprint text, rule text, name text, severity text, subject_type text, subject_id text, subject_label text,
+    title text, action text, requires_approval boolean, evidence jsonb
+  ) ON COMMIT DROP`.execute(trx);
+  await copyIn(trx, `COPY pg_temp.findings_incoming (${INCOMING_COLUMNS.join(', ')}) FROM STDIN`, incomingRows(input.findings));
+  // Read before the upsert, as above. A join, not `IN (…)`: the fingerprints are unique (checkInput), and
+  // the planner may then hash the tenant's resolved findings instead of probing the index once per row.
+  const { rows: back } = await sql<{ fingerprint: string }>`
+    select f.fingerprint from findings f join pg_temp.findings_incoming i using (fingerprint)
+    where f.tenant = ${input.tenant} and f.resolved_at is not null`.execute(trx);
+  const reopened = back.map((r) => r.fingerprint);
+  const written = await trx
+    .insertInto('findings')
+    .columns([...INCOMING_COLUMNS, 'tenant', 'first_seen', 'last_seen', 'last_run_id'])
+    .expression(
+      sql`select ${sql.join(INCOMING_COLUMNS.map((c) => sql.ref(c)))},
+        ${input.tenant}::text, ${input.at}::timestamptz, ${input.at}::timestamptz, ${input.runId}::integer
+        from pg_temp.findings_incoming`,
+    )
+    .onConflict(onFindingConflict)
+    .returning(['fingerprint', INSERTED])
+    .execute();
+  await sql`DROP TABLE pg_temp.findings_incoming`.execute(trx);
+  return { written, reopened };
+}
+
 /** Upserts one run's findings and resolves those of its rules that it no longer produced. */
 export async function recordFindings(db: Db, input: RecordFindingsInput): Promise<RecordFindingsOutcome> {
   checkInput(input);
   return inTransaction(db, async (trx) => {
     await requireTenant(trx, input.tenant);
-    const fingerprints = input.findings.map((f) => f.fingerprint);
-    // Which of them come back from resolved: the upsert's RETURNING can only see new values.
-    const reopened =
-      fingerprints.length === 0
-        ? []
-        : (
-            await trx
-              .selectFrom('findings')
-              .select('fingerprint')
-              .where('tenant', '=', input.tenant)
-              .where('resolved_at', 'is not', null)
-              .where(sql<boolean>`fingerprint = any(${fingerprints}::text[])`)
-              .execute()
-          ).map((r) => r.fingerprint);
+    const { written, reopened } =
+      input.findings.length > 0 && canCopyIn(trx) ? await upsertByCopy(trx, input) : await upsertByInsert(trx, input);
     const reopenedSet = new Set(reopened);
-
     const created: string[] = [];
     const persisting: string[] = [];
-    for (let start = 0; start < input.findings.length; start += FINDINGS_CHUNK_ROWS) {
-      const rows = input.findings.slice(start, start + FINDINGS_CHUNK_ROWS).map((f) => toRow(f, input));
-      const written = await trx
-        .insertInto('findings')
-        .values(rows)
-        .onConflict((oc) =>
-          oc.columns(['tenant', 'fingerprint']).doUpdateSet((eb) => ({
-            name: eb.ref('excluded.name'),
-            severity: eb.ref('excluded.severity'),
-            subject_label: eb.ref('excluded.subject_label'),
-            title: eb.ref('excluded.title'),
-            action: eb.ref('excluded.action'),
-            requires_approval: eb.ref('excluded.requires_approval'),
-            evidence: eb.ref('excluded.evidence'),
-            last_seen: eb.ref('excluded.last_seen'),
-            last_run_id: eb.ref('excluded.last_run_id'),
-            reopened_at: sql<Date | null>`case when findings.resolved_at is null then findings.reopened_at else excluded.last_seen end`,
-            resolved_at: null,
-          })),
-        )
-        // xmax is 0 only on a freshly inserted tuple: new versus updated, without reading first.
-        .returning(['fingerprint', sql<boolean>`(xmax = 0)`.as('inserted')])
-        .execute();
-      for (const row of written) {
-        if (row.inserted || reopenedSet.has(row.fingerprint)) created.push(row.fingerprint);
-        else persisting.push(row.fingerprint);
-      }
+    for (const row of written) {
+      if (row.inserted || reopenedSet.has(row.fingerprint)) created.push(row.fingerprint);
+      else persisting.push(row.fingerprint);
     }
 
     const resolved = (
