@@ -157,8 +157,8 @@ function* incomingRows(findings: readonly Finding[]): Generator<string> {
 
 /**
  * Postgres: COPY into a temporary table, then one INSERT … SELECT … ON
- * CONFLICT, half the time of parameterised INSERTs at 20 000 findings
- * (issue 16). The table is the session's own (concurrent runs never see each
+ * CONFLICT: about half the time of the parameterised INSERTs (`npm run
+ * bench:audit`'s upsert, 35 000 findings; issue 16). The table is the session's own (concurrent runs never see each
  * other's), dropped here and ON COMMIT DROP besides, so a pooled connection
  * goes back clean even if a caller's transaction records twice.
  */
