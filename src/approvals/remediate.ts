@@ -35,7 +35,7 @@ import { evaluate, familyOf } from '../rules/engine.js';
 import { parsePolicy } from '../rules/policy.js';
 import { parseSnapshot } from '../rules/snapshot.js';
 import { FAMILY_PARTS } from '../audit/run-audit.js';
-import { clientFor, gatherTenantSnapshot, type GatherOptions, type SnapshotPart } from '../audit/tenant-snapshot.js';
+import { clientFor, gatherOptionsOf, gatherTenantSnapshot, type GatherOptions, type SnapshotPart } from '../audit/tenant-snapshot.js';
 import { roleHandles } from '../rules/access/accounts.js';
 import { accountDrift, driftWords, hasDrift, type AccountDrift } from '../reviews/account-drift.js';
 import type { FrozenAccount, FrozenSnapshot } from '../reviews/frozen-snapshot.js';
@@ -106,10 +106,7 @@ export async function recheckApproval(deps: RemediationDeps, tenant: Tenant, app
   const raw = await gatherTenantSnapshot(deps.db, tenant.name, {
     parts,
     now: at,
-    env: deps.env,
-    ...(deps.allowPrivateNetworks === undefined ? {} : { allowPrivateNetworks: deps.allowPrivateNetworks }),
-    ...(deps.client === undefined ? {} : { client: deps.client }),
-    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+    ...gatherOptionsOf(deps),
   });
   const snapshot = parseSnapshot(raw);
   const asOf = at.getTime();

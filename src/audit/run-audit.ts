@@ -17,7 +17,7 @@ import { DEFAULT_POLICY, type Policy } from '../rules/policy.js';
 import { parseSnapshot } from '../rules/snapshot.js';
 import type { Finding, RuleFamily, Severity } from '../rules/types.js';
 import type { Observer } from './observers.js';
-import { gatherTenantSnapshot, type GatherOptions, type SnapshotPart } from './tenant-snapshot.js';
+import { gatherOptionsOf, gatherTenantSnapshot, type GatherOptions, type SnapshotPart } from './tenant-snapshot.js';
 
 /**
  * What each family's rules read (docs/rules.md): nothing more is fetched, so an
@@ -92,10 +92,7 @@ export async function runAudit(db: Db, tenant: string, options: AuditRunOptions)
   const raw = await gatherTenantSnapshot(db, tenant, {
     parts: FAMILY_PARTS[options.family],
     now,
-    env: options.env,
-    ...(options.allowPrivateNetworks === undefined ? {} : { allowPrivateNetworks: options.allowPrivateNetworks }),
-    ...(options.client === undefined ? {} : { client: options.client }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...gatherOptionsOf(options),
   });
   // The same gate as `warden check`: a platform answer the rules cannot read fails the run, naming the path.
   const snapshot = parseSnapshot(raw);

@@ -70,6 +70,25 @@ export interface GatherOptions {
 }
 
 /**
+ * The gathering options a caller's deps carry (environment, allowed private
+ * networks, client tuning, logger), each only when set: the one place the
+ * audit, the re-check of an approval and the opening of a campaign build them.
+ */
+export function gatherOptionsOf(deps: {
+  env: NodeJS.ProcessEnv;
+  allowPrivateNetworks?: readonly string[] | undefined;
+  client?: GatherOptions['client'] | undefined;
+  logger?: Logger | undefined;
+}): GatherOptions {
+  return {
+    env: deps.env,
+    ...(deps.allowPrivateNetworks === undefined ? {} : { allowPrivateNetworks: deps.allowPrivateNetworks }),
+    ...(deps.client === undefined ? {} : { client: deps.client }),
+    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+  };
+}
+
+/**
  * A tenant's token variable that the platform or the SCIM directory refused
  * (`401` or `403`): retrying cannot help, someone has to set a valid token.
  * Worded like an unset variable, `ACME_OMNEO_TOKEN: refused by the platform

@@ -14,7 +14,7 @@ import { tenantPeopleWithRole } from '../db/people.repository.js';
 import { activeSuppressions } from '../db/suppressions.repository.js';
 import type { Logger } from '../log/logger.js';
 import { FAMILY_PARTS } from '../audit/run-audit.js';
-import { gatherTenantSnapshot, type GatherOptions } from '../audit/tenant-snapshot.js';
+import { gatherOptionsOf, gatherTenantSnapshot, type GatherOptions } from '../audit/tenant-snapshot.js';
 import { evaluate } from '../rules/engine.js';
 import { parsePolicy } from '../rules/policy.js';
 import { parseSnapshot } from '../rules/snapshot.js';
@@ -67,10 +67,7 @@ export async function openCampaign(deps: OpenCampaignDeps, tenant: Tenant, input
   const raw = await gatherTenantSnapshot(deps.db, tenant.name, {
     parts: FAMILY_PARTS.access,
     now: at,
-    env: deps.env,
-    ...(deps.allowPrivateNetworks === undefined ? {} : { allowPrivateNetworks: deps.allowPrivateNetworks }),
-    ...(deps.client === undefined ? {} : { client: deps.client }),
-    ...(deps.logger === undefined ? {} : { logger: deps.logger }),
+    ...gatherOptionsOf(deps),
   });
   const snapshot = parseSnapshot(raw);
   const asOf = at.getTime();
