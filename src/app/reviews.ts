@@ -144,12 +144,17 @@ export async function reviewStatus(db: Db, actor: ReviewActor, id: number, at = 
   return statusOf(db, await visibleCampaign(db, actor, id), at);
 }
 
-async function statusOf(db: Db, c: ReviewCampaign, at: Date): Promise<ReviewStatus> {
+/** @param timezones - tenants' time zones already read (a list reads each tenant once, not once per campaign) */
+async function statusOf(db: Db, c: ReviewCampaign, at: Date, timezones = new Map<string, string>()): Promise<ReviewStatus> {
   const reviewers = await reviewerProgress(db, c.id);
   const items = reviewers.reduce((n, r) => n + r.items, 0);
   const decided = reviewers.reduce((n, r) => n + r.decided, 0);
-  const tz = await requireTenant(db, c.tenant);
-  const openedOn = localDate(c.opened_at, tz.timezone);
+  let timezone = timezones.get(c.tenant);
+  if (timezone === undefined) {
+    timezone = (await requireTenant(db, c.tenant)).timezone;
+    timezones.set(c.tenant, timezone);
+  }
+  const openedOn = localDate(c.opened_at, timezone);
   return {
     id: c.id,
     tenant: c.tenant,
@@ -178,7 +183,10 @@ async function statusOf(db: Db, c: ReviewCampaign, at: Date): Promise<ReviewStat
 export async function listReviews(db: Db, actor: ReviewActor, filter: { tenant?: string; status?: ReviewCampaign['status'] } = {}, at = new Date()): Promise<ReviewStatus[]> {
   const tenants = 'person' in actor && actor.person.tenants !== null ? actor.person.tenants : undefined;
   const campaigns = await listCampaigns(db, { ...(tenants === undefined ? {} : { tenants }), ...filter });
-  return Promise.all(campaigns.map((c) => statusOf(db, c, at)));
+  const timezones = new Map<string, string>();
+  const out: ReviewStatus[] = [];
+  for (const c of campaigns) out.push(await statusOf(db, c, at, timezones));
+  return out;
 }
 
 export interface OpenReviewInput {
