@@ -33,8 +33,11 @@ export interface OmneoClientOptions extends HttpPolicy {
   /** Bearer token. Kept in memory only; never logged nor put in an error. */
   token: string;
   /**
-   * `page[size]` of list requests.
-   * @defaultValue 100
+   * `page[size]` of list requests. The platform's largest accepted size is not
+   * documented: a platform that gives fewer per page is followed through
+   * `meta.last_page`, and one that refuses the size (`422` naming `page.size`)
+   * is asked again with {@link FALLBACK_PAGE_SIZE}, for the rest of this client's life.
+   * @defaultValue {@link DEFAULT_PAGE_SIZE} (500)
    */
   pageSize?: number;
   /**
@@ -50,19 +53,31 @@ export interface OmneoClientOptions extends HttpPolicy {
   purgeMethod?: 'DELETE' | 'POST';
 }
 
+/**
+ * Items per list page asked for by default. Chosen by measurement (`npm run
+ * bench:audit`, 20 000 accounts, issue 16): the snapshot took 0.93 s at 100
+ * (~1 000 requests), 0.44 s at 250, 0.37 s at 500 and 0.33 s at 1 000.
+ */
+export const DEFAULT_PAGE_SIZE = 500;
+
+/** The size asked for again when the platform refuses a larger one: JSON:API's usual maximum. */
+export const FALLBACK_PAGE_SIZE = 100;
+
 /** A route template with at most one `{id}` segment, e.g. `/profiles/{id}/purge`. */
 type Route = string;
 
 export class OmneoClient {
   readonly #http: HttpClient;
-  readonly #pageSize: number;
+  #pageSize: number;
   readonly #concurrency: number;
+  readonly #logger: OmneoClientOptions['logger'];
   readonly #purgeMethod: 'DELETE' | 'POST';
 
   constructor(options: OmneoClientOptions) {
     const { baseUrl, token, pageSize, concurrency, purgeMethod, ...policy } = options;
     this.#http = new HttpClient({ ...policy, baseUrl, token, logName: 'omneo', errors: omneoErrors });
-    this.#pageSize = positive('pageSize', pageSize ?? 100);
+    this.#pageSize = positive('pageSize', pageSize ?? DEFAULT_PAGE_SIZE);
+    this.#logger = policy.logger;
     this.#concurrency = positive('concurrency', concurrency ?? 4);
     this.#purgeMethod = purgeMethod ?? 'DELETE';
   }
@@ -275,10 +290,11 @@ export class OmneoClient {
    */
   async *#pages<T>(route: Route, query: HttpQuery = {}, id?: number | string): AsyncGenerator<T[]> {
     const call = { method: 'GET', route, resourceId: id === undefined ? undefined : String(id) } as const;
+    let size = this.#pageSize;
     const fetchPage = async (n: number): Promise<OmneoPage<T>> => {
       const { body } = await this.#request({
         ...call,
-        query: { ...query, 'page[size]': this.#pageSize, 'page[number]': n },
+        query: { ...query, 'page[size]': size, 'page[number]': n },
         idempotent: true,
       });
       const page = body as Partial<OmneoPage<T>> | null;
@@ -287,7 +303,12 @@ export class OmneoClient {
       }
       return page as OmneoPage<T>;
     };
-    const first = await fetchPage(1);
+    const first = await fetchPage(1).catch((err: unknown) => {
+      if (!(err instanceof OmneoApiError && err.status === 422 && err.fields.includes('page.size') && size > FALLBACK_PAGE_SIZE)) throw err;
+      this.#logger?.warn({ route, refused: size, now: FALLBACK_PAGE_SIZE }, 'omneo refused the page size; asking for smaller pages');
+      size = this.#pageSize = FALLBACK_PAGE_SIZE;
+      return fetchPage(1);
+    });
     yield first.data;
     for await (const page of readAhead(range(2, first.meta.last_page), fetchPage, this.#concurrency)) {
       if (page.data.length > 0) yield page.data;

@@ -37,6 +37,37 @@ describe('pagination', () => {
     });
   });
 
+  it('asks for pages of 500 by default, and of 100 once a platform refuses that size', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+    await withSim({ users: 1250, seed: 'page-size' }, async (roomy) => {
+      const ids = (await collect(clientFor(roomy).userPages())).map((u) => u.id);
+      // The generated tenant has deleted accounts, which the platform does not serve: 1 209 are left, 3 pages of 500.
+      expect(ids.length).toBe(1209);
+      expect(statusesOf(roomy, USERS)).toEqual({ 200: 3 });
+      await withSim({ users: 1250, seed: 'page-size', maxPageSize: 100 }, async (strict) => {
+        const client = clientFor(strict, { logger });
+        expect((await collect(client.userPages())).map((u) => u.id)).toEqual(ids);
+        expect(statusesOf(strict, USERS)).toEqual({ 200: 13, 422: 1 });
+        // The client remembers: its next list asks for 100 straight away.
+        expect((await collect(client.userPages())).length).toBe(1209);
+        expect(statusesOf(strict, USERS)).toEqual({ 200: 26, 422: 1 });
+      });
+    });
+    expect(lines.map((l) => JSON.parse(l) as { msg: string; refused: number; now: number })).toMatchObject([
+      { msg: 'omneo refused the page size; asking for smaller pages', refused: 500, now: 100 },
+    ]);
+  });
+
+  it('fails, naming page.size, when the platform refuses even pages of 100', async () => {
+    await withSim({ users: 10, maxPageSize: 50 }, async (sim) => {
+      const err = await caught(collect(clientFor(sim).userPages()));
+      expect(err).toBeInstanceOf(OmneoApiError);
+      expect((err as OmneoApiError).fields).toEqual(['page.size']);
+      expect(statusesOf(sim, USERS)).toEqual({ 422: 2 });
+    });
+  });
+
   it('stops after the first page of an empty result', async () => {
     await withSim({}, async (sim) => {
       const client = clientFor(sim);
