@@ -3,12 +3,11 @@
  * new / persisting / resolved since the previous successful digest, and the
  * share of them each audience gets.
  */
-import type { FindingRow } from '../db/database.js';
 import type { Db } from '../db/executor.js';
-import { listFindings } from '../db/findings.repository.js';
+import { listDigestFindings, type DigestRowStatus, type FindingColumns } from '../db/findings.repository.js';
 import { listRuns } from '../db/job-runs.repository.js';
 import type { DigestAudience, DigestFindings } from '../mail/templates/digest.template.js';
-import { familyOf } from '../rules/engine.js';
+import { compareFindings, familyOf } from '../rules/engine.js';
 import type { Action, Finding, RuleFamily, Severity, SubjectType } from '../rules/types.js';
 
 /**
@@ -29,7 +28,7 @@ export const AUDIENCE_FAMILIES: Readonly<Record<DigestAudience, readonly RuleFam
 };
 
 /** The ledger's row as the rules' finding, which the digest template renders. */
-export function findingOfRow(row: FindingRow): Finding {
+export function findingOfRow(row: FindingColumns): Finding {
   return {
     rule: row.rule,
     name: row.name,
@@ -57,20 +56,19 @@ export async function previousDigestAt(db: Db, tenant: string, kind = 'digest'):
  * at or after it are new, other open ones persisting; resolved ones are those
  * resolved at or after it. Suppressed findings are left out: someone accepted
  * them, with a reason and an expiry, and they come back when it expires.
+ * Each list is in the digest's order (most severe first, then rule, then
+ * subject), findings it ranks equal in fingerprint order, so they always come
+ * out the same way.
  * @param since - the previous digest's instant; undefined: all open are new and all resolved are listed
  */
 export async function digestFindings(db: Db, tenant: string, since: Date | undefined, at: Date): Promise<DigestFindings> {
-  const [open, resolved] = await Promise.all([
-    listFindings(db, { tenant, state: 'open', excludeSuppressed: true, at }),
-    listFindings(db, { tenant, state: 'resolved', excludeSuppressed: true, at, ...(since === undefined ? {} : { resolvedSince: since }) }),
-  ]);
-  const isNew = (r: FindingRow) =>
-    since === undefined || r.first_seen >= since || (r.reopened_at !== null && r.reopened_at >= since);
-  return {
-    created: open.filter(isNew).map(findingOfRow),
-    persisting: open.filter((r) => !isNew(r)).map(findingOfRow),
-    resolved: resolved.map(findingOfRow),
-  };
+  const rows = (await listDigestFindings(db, { tenant, since, at })).map((row) => ({ status: row.status, finding: findingOfRow(row) }));
+  // Sorted once here, fingerprint breaking ties: the template's stable sorts of each audience's
+  // share then meet ordered runs, which costs them a pass instead of a sort (issue 16).
+  rows.sort((a, b) => compareFindings(a.finding, b.finding) || (a.finding.fingerprint < b.finding.fingerprint ? -1 : 1));
+  const lists: Record<DigestRowStatus, Finding[]> = { new: [], persisting: [], resolved: [] };
+  for (const { status, finding } of rows) lists[status].push(finding);
+  return { created: lists.new, persisting: lists.persisting, resolved: lists.resolved };
 }
 
 /** The share of the findings that an audience gets (see {@link AUDIENCE_FAMILIES}). */

@@ -289,6 +289,56 @@ export async function listFindings(db: Db, options: ListFindingsOptions): Promis
   return rows.map((r) => ({ ...r, suppressed: Boolean(r.suppressed) }));
 }
 
+/** Where a finding stands in a digest: open since the previous digest, open from before it, or resolved since. */
+export type DigestRowStatus = 'new' | 'persisting' | 'resolved';
+
+/** The columns a finding is rendered from, without the ledger's own times and run. */
+export type FindingColumns = Pick<
+  FindingRow,
+  'fingerprint' | 'rule' | 'name' | 'severity' | 'subject_type' | 'subject_id' | 'subject_label' | 'title' | 'action' | 'requires_approval' | 'evidence'
+>;
+
+export interface DigestFindingRow extends FindingColumns {
+  status: DigestRowStatus;
+}
+
+export interface ListDigestFindingsOptions {
+  tenant: string;
+  /** The previous digest's instant; undefined: every open finding is new and every resolved one is listed. */
+  since: Date | undefined;
+  /** The instant suppressions are judged at. */
+  at: Date;
+}
+
+/**
+ * What a digest reads, in one statement: the tenant's open findings, each new
+ * (first seen, or re-opened, at or after `since`) or persisting, and those
+ * resolved at or after `since`; suppressed ones left out. Unordered: the digest
+ * sorts what it shows. The status is decided here rather than from the row's
+ * times, so no time column crosses the wire (a 20 000-account digest read
+ * 35 000 rows of four timestamps each; issue 16).
+ */
+export async function listDigestFindings(db: Db, { tenant, since, at }: ListDigestFindingsOptions): Promise<DigestFindingRow[]> {
+  const status =
+    since === undefined
+      ? sql<DigestRowStatus>`case when resolved_at is null then 'new' else 'resolved' end`
+      : sql<DigestRowStatus>`case
+          when resolved_at is not null then 'resolved'
+          when first_seen >= ${since} or reopened_at >= ${since} then 'new'
+          else 'persisting' end`;
+  return db
+    .selectFrom('findings')
+    .select([...FINDING_COLUMNS, status.as('status')])
+    .where('findings.tenant', '=', tenant)
+    .$if(since !== undefined, (q) => q.where((eb) => eb.or([eb('findings.resolved_at', 'is', null), eb('findings.resolved_at', '>=', since!)])))
+    .where((eb) => eb.not(suppressedAt(eb, at)))
+    .execute();
+}
+
+const FINDING_COLUMNS = [
+  'fingerprint', 'rule', 'name', 'severity', 'subject_type', 'subject_id', 'subject_label', 'title', 'action', 'requires_approval', 'evidence',
+] as const satisfies readonly (keyof FindingColumns)[];
+
 /** Open findings of a tenant, with suppressed ones marked. */
 export function openFindings(db: Db, tenant: string, at: Date = new Date()): Promise<ListedFinding[]> {
   return listFindings(db, { tenant, state: 'open', at });
