@@ -16,6 +16,7 @@ import * as ledgerKeys from './2026-11-30T1200_ledger-keys.js';
 import * as dataHandling from './2026-11-30T1300_data-handling.js';
 import * as careTagging from './2026-11-30T1310_care-tagging.js';
 import * as accessReviews from './2026-11-30T1800_access-reviews.js';
+import * as findingsFillfactor from './2026-11-30T2300_findings-fillfactor.js';
 
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-29T1800_initial': initial,
@@ -30,4 +31,5 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '2026-11-30T1300_data-handling': dataHandling,
   '2026-11-30T1310_care-tagging': careTagging,
   '2026-11-30T1800_access-reviews': accessReviews,
+  '2026-11-30T2300_findings-fillfactor': findingsFillfactor,
 };
