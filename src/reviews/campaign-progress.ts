@@ -5,6 +5,7 @@
 import type { ReviewCampaign } from '../db/database.js';
 import type { Db } from '../db/executor.js';
 import { reviewerProgress, type ReviewerProgress } from '../db/reviews.repository.js';
+import type { DigestReview } from '../mail/templates/digest.template.js';
 import { daysBetween, localDate } from './calendar.js';
 import { closeOn, type CampaignDates } from './reminder-schedule.js';
 
@@ -13,19 +14,9 @@ export function campaignDates(campaign: Pick<ReviewCampaign, 'opened_at' | 'due_
   return { openedOn: localDate(campaign.opened_at, timeZone), dueOn: campaign.due_on, graceDays: campaign.grace_days };
 }
 
-export interface CampaignProgress {
-  id: number;
+/** The digest's counts and dates of a campaign ({@link DigestReview}), whatever its status, and each reviewer's share. */
+export interface CampaignProgress extends Omit<DigestReview, 'status'> {
   status: ReviewCampaign['status'];
-  dueOn: string;
-  /** The day it closes on its own. */
-  closesOn: string;
-  items: number;
-  /** Decided by a reviewer, or settled by the no-response policy. */
-  decided: number;
-  undecided: number;
-  flaggedUndecided: number;
-  /** Days past the due date on `at`'s date (0: not overdue). */
-  overdueDays: number;
   reviewers: ReviewerProgress[];
 }
 

@@ -133,6 +133,7 @@ export interface DigestReview {
   /** The day it closes on its own. */
   closesOn: string;
   items: number;
+  /** Decided by a reviewer, or settled by the no-response policy. */
   decided: number;
   undecided: number;
   flaggedUndecided: number;
