@@ -231,13 +231,6 @@ export interface ListFindingsOptions {
   rules?: readonly string[];
   /** Only these fingerprints (e.g. the `created` of a run's outcome). */
   fingerprints?: readonly string[];
-  /** Only findings resolved at or after this instant (with state `resolved`). */
-  resolvedSince?: Date;
-  /**
-   * Whether findings under a suppression active at `at` are left out.
-   * @defaultValue false
-   */
-  excludeSuppressed?: boolean;
   /** The instant suppressions are judged at. @defaultValue now */
   at?: Date;
   limit?: number;
@@ -266,20 +259,17 @@ const SEVERITY_ORDER = sql<number>`case severity when 'critical' then 0 when 'hi
 export async function listFindings(db: Db, options: ListFindingsOptions): Promise<ListedFinding[]> {
   const at = options.at ?? new Date();
   const state = options.state ?? 'open';
-  const suppressedNow = (eb: ExpressionBuilder<Database, 'findings'>) => suppressedAt(eb, at);
   let query = db
     .selectFrom('findings')
     .selectAll('findings')
-    .select((eb) => suppressedNow(eb).as('suppressed'))
+    .select((eb) => suppressedAt(eb, at).as('suppressed'))
     .where('findings.tenant', '=', options.tenant);
   if (state === 'open') query = query.where('findings.resolved_at', 'is', null);
   if (state === 'resolved') query = query.where('findings.resolved_at', 'is not', null);
-  if (options.resolvedSince !== undefined) query = query.where('findings.resolved_at', '>=', options.resolvedSince);
   if (options.rules !== undefined) query = query.where('findings.rule', 'in', options.rules.length > 0 ? [...options.rules] : ['']);
   if (options.fingerprints !== undefined) {
     query = query.where(sql<boolean>`findings.fingerprint = any(${[...options.fingerprints]}::text[])`);
   }
-  if (options.excludeSuppressed === true) query = query.where((eb) => eb.not(suppressedNow(eb)));
   const rows = await query
     .orderBy(SEVERITY_ORDER)
     .orderBy('findings.rule')

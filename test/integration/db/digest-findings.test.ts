@@ -39,12 +39,14 @@ function finding(tenant: string, rule: string, i: number): Finding {
   };
 }
 
-/** The digest's read as it was before issue 16: two listFindings, the split in JavaScript, the ledger's order. */
+/**
+ * The digest's read as it was before issue 16, written out from every row of the ledger: suppressed
+ * ones left out, the open split by first_seen and reopened_at, the resolved ones since `since`.
+ */
 async function formerDigestFindings(db: Db, tenant: string, since: Date | undefined, at: Date): Promise<DigestFindings> {
-  const [open, resolved] = await Promise.all([
-    listFindings(db, { tenant, state: 'open', excludeSuppressed: true, at }),
-    listFindings(db, { tenant, state: 'resolved', excludeSuppressed: true, at, ...(since === undefined ? {} : { resolvedSince: since }) }),
-  ]);
+  const rows = (await listFindings(db, { tenant, state: 'all', at })).filter((r) => !r.suppressed);
+  const open = rows.filter((r) => r.resolved_at === null);
+  const resolved = rows.filter((r) => r.resolved_at !== null && (since === undefined || r.resolved_at >= since));
   const isNew = (r: FindingRow) => since === undefined || r.first_seen >= since || (r.reopened_at !== null && r.reopened_at >= since);
   return {
     created: open.filter(isNew).map(findingOfRow),
