@@ -47,6 +47,7 @@ import { InputError } from '../errors.js';
 import type { Logger } from '../log/logger.js';
 import { askApprovals } from '../reviews/ask-approvals.js';
 import { addDays, daysBetween, isCalendarDate, localDate } from '../reviews/calendar.js';
+import { campaignDates } from '../reviews/campaign-progress.js';
 import { closeCampaign } from '../reviews/close-campaign.js';
 import { ReviewRefusedError } from '../reviews/errors.js';
 import { MANIFEST_NAME, verifyPack, type PackVerdict } from '../reviews/evidence-pack.js';
@@ -154,7 +155,6 @@ async function statusOf(db: Db, c: ReviewCampaign, at: Date, timezones = new Map
     timezone = (await requireTenant(db, c.tenant)).timezone;
     timezones.set(c.tenant, timezone);
   }
-  const openedOn = localDate(c.opened_at, timezone);
   return {
     id: c.id,
     tenant: c.tenant,
@@ -164,7 +164,7 @@ async function statusOf(db: Db, c: ReviewCampaign, at: Date, timezones = new Map
     opened_by: c.opened_by,
     due_on: c.due_on,
     due_at: c.due_at.toISOString(),
-    closes_on: closeOn({ openedOn, dueOn: c.due_on, graceDays: c.grace_days }),
+    closes_on: closeOn(campaignDates(c, timezone)),
     overdue: c.status === 'open' && at.getTime() >= c.due_at.getTime(),
     no_response: c.no_response,
     items,
