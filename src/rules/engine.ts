@@ -63,37 +63,36 @@ export function evaluate(
 ): CheckResult {
   const ctx: RuleContext = { snapshot, policy, asOf, index: buildIndex(snapshot, asOf) };
   const selected = RULES.filter((r) => families.includes(r.family));
-  const raw: RawFinding[] = [];
+  const found: Finding[] = [];
   // One pass over each subject list, asking every rule of that subject type
   // about each item (docs/rules.md, "How the engine runs the rules").
-  for (const type of Object.keys(SUBJECT_SOURCES) as SnapshotSubjectType[]) runRules(type, selected, ctx, raw);
+  for (const type of Object.keys(SUBJECT_SOURCES) as SnapshotSubjectType[]) runRules(type, selected, ctx, found);
   // The sort is stable, so when a snapshot lists a subject twice the first one
   // listed comes first, and keeping only the first of each (rule, subject) run
   // makes a rule fire at most once per subject without a lookup per finding.
-  raw.sort(compareFindings);
+  found.sort(compareFindings);
   const findings: Finding[] = [];
-  let previous: RawFinding | undefined;
-  for (const f of raw) {
+  let previous: Finding | undefined;
+  for (const f of found) {
     if (previous !== undefined && previous.rule === f.rule && previous.subject.id === f.subject.id) continue;
     previous = f;
-    const finding = f as Finding;
-    finding.fingerprint = fingerprint(f.rule, snapshot.tenant, f.subject.type, f.subject.id);
-    findings.push(finding);
+    findings.push(f);
   }
   return { tenant: snapshot.tenant, as_of: iso(asOf), findings, summary: summarize(findings) };
 }
 
 /** Runs the selected rules about subjects of one type over that type's list, if any rule is about it. */
-function runRules<S extends SnapshotSubjectType>(type: S, selected: readonly Rule[], ctx: RuleContext, out: RawFinding[]): void {
+function runRules<S extends SnapshotSubjectType>(type: S, selected: readonly Rule[], ctx: RuleContext, out: Finding[]): void {
   const rules = selected.filter((r): r is Rule & RuleOf<S> => r.subject === type);
   if (rules.length === 0) return;
   const source = SUBJECT_SOURCES[type];
+  const { tenant } = ctx.snapshot;
   source.forEach(ctx, (item) => {
     // Named once per subject, and only when some rule fires on it.
     let subject: Subject | undefined;
     for (const rule of rules) {
       const hit = rule.check(item, ctx);
-      if (hit !== undefined) out.push(findingOf(rule, (subject ??= source.subject(item)), hit));
+      if (hit !== undefined) out.push(findingOf(rule, (subject ??= source.subject(item)), hit, tenant));
     }
   });
 }
@@ -104,18 +103,27 @@ function runRules<S extends SnapshotSubjectType>(type: S, selected: readonly Rul
  * order, at most one per subject. Pure, like {@link evaluate}. `asOf` is epoch milliseconds.
  */
 export function evaluateObserved<O>(rule: ObservedRuleOf<O>, observed: O, tenant: string, asOf: number): Finding[] {
-  const raw = rule.check(observed, { tenant, asOf }).map((hit) => findingOf(rule, hit.subject, hit));
-  raw.sort(compareFindings);
+  const found = rule.check(observed, { tenant, asOf }).map((hit) => findingOf(rule, hit.subject, hit, tenant));
+  found.sort(compareFindings);
   const findings: Finding[] = [];
-  for (const f of raw) {
+  for (const f of found) {
     if (findings.at(-1)?.subject.id === f.subject.id) continue;
-    findings.push({ ...f, fingerprint: fingerprint(f.rule, tenant, f.subject.type, f.subject.id) });
+    findings.push(f);
   }
   return findings;
 }
 
-/** The finding of a hit: its identity from the rule, so the two cannot disagree. Keys in output order. */
-function findingOf(rule: Pick<RuleMeta, 'id' | 'name' | 'severity' | 'action' | 'requires_approval'>, subject: Subject, hit: Hit): RawFinding {
+/**
+ * The finding of a hit: its identity from the rule, so the two cannot disagree. Keys in output order.
+ * Made whole, fingerprint included, in one literal: a key added afterwards gave each of 177 000
+ * findings a second hidden class and a property store of its own (bench/check.bench.ts).
+ */
+function findingOf(
+  rule: Pick<RuleMeta, 'id' | 'name' | 'severity' | 'action' | 'requires_approval'>,
+  subject: Subject,
+  hit: Hit,
+  tenant: string,
+): Finding {
   return {
     rule: rule.id,
     name: rule.name,
@@ -125,5 +133,6 @@ function findingOf(rule: Pick<RuleMeta, 'id' | 'name' | 'severity' | 'action' | 
     evidence: hit.evidence,
     action: rule.action,
     requires_approval: rule.requires_approval,
+    fingerprint: fingerprint(rule.id, tenant, subject.type, subject.id),
   };
 }
