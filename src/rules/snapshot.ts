@@ -225,7 +225,7 @@ function readUser(item: unknown, w: Where): User {
 
 function readRole(item: unknown, w: Where): Role {
   const r = object(item, w);
-  optId(r.id, w, 'id');
+  checkOptId(r.id, w, 'id');
   r.handle = string(r.handle, w, 'handle');
   r.name = optString(r.name, w, 'name');
   return r as unknown as Role;
@@ -256,7 +256,7 @@ function readUsage(item: unknown, w: Where): Usage {
 
 function readAudit(item: unknown, w: Where): Audit {
   const a = object(item, w);
-  optId(a.id, w, 'id');
+  checkOptId(a.id, w, 'id');
   a.user_id = optId(a.user_id, w, 'user_id');
   a.event = optString(a.event, w, 'event');
   a.auditable_type = optString(a.auditable_type, w, 'auditable_type');
@@ -407,6 +407,12 @@ function id(value: unknown, at: At, key: string): string {
 
 function optId(value: unknown, at: At, key: string): string | null {
   return value === null || value === undefined ? null : id(value, at, key);
+}
+
+/** {@link optId} for an id nothing reads: checked, not turned into a string (300 000 audit ids would be garbage). */
+function checkOptId(value: unknown, at: At, key: string): void {
+  if (value === null || value === undefined || typeof value === 'string') return;
+  if (typeof value !== 'number' || !Number.isFinite(value)) wrongType(value, 'string or number', at, key);
 }
 
 function instant(value: unknown, at: At, key?: string): Instant {

@@ -154,6 +154,15 @@ describe('ids', () => {
     expect(rejection({ tenant: 'a', omneo: { tokens: [{ id: 't', user_id: { id: 1 }, created_at: T }] } })).toMatchObject({ path: 'snapshot.omneo.tokens[0].user_id' });
     expect(rejection({ tenant: 'a', omneo: { tokens: [{ id: { x: 1 }, created_at: T }] } })).toMatchObject({ path: 'snapshot.omneo.tokens[0].id' });
     expect(rejection({ tenant: 'a', omneo: { audits: [{ user_id: [1], created_at: T }] } })).toMatchObject({ path: 'snapshot.omneo.audits[0].user_id' });
+    // Ids nothing reads are still checked: an audit's own id, a role's id.
+    expect(rejection({ tenant: 'a', omneo: { audits: [{ id: 1, created_at: T }, { id: { n: 2 }, created_at: T }] } })).toMatchObject({
+      path: 'snapshot.omneo.audits[1].id',
+      problem: 'expected string or number, got object',
+    });
+    expect(rejection({ tenant: 'a', omneo: { users: [{ ...goodUser(1), roles: [{ id: true, handle: 'admin' }] }] } })).toMatchObject({
+      path: 'snapshot.omneo.users[0].roles[0].id',
+      problem: 'expected string or number, got boolean',
+    });
     expect(rejection({ tenant: 'a', erasure_requests: [{ id: 'e', profile_id: { id: 1 }, received_at: T, status: 'received' }] })).toMatchObject({
       path: 'snapshot.erasure_requests[0].profile_id',
     });
