@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../db/canonical-json.js';
-import { buildIndex, isMachine, lastUsed } from '../rules/snapshot-index.js';
+import { buildIndex, lastUsed } from '../rules/snapshot-index.js';
 import type { Snapshot } from '../rules/snapshot.js';
 import { isoOrNull, iso } from '../rules/time.js';
 import { roleHandles } from '../rules/access/accounts.js';
@@ -44,15 +44,15 @@ export interface FrozenSnapshot {
 export function freezeSnapshot(snapshot: Snapshot, asOf: number): FrozenSnapshot {
   const index = buildIndex(snapshot, asOf);
   const accounts: FrozenAccount[] = [];
-  for (const user of index.liveUsers.values()) {
+  for (const { user, machine, lastActivity, liveTokens } of index.accounts.values()) {
     accounts.push({
       id: user.id,
       email: user.email,
       name: user.name,
       roles: roleHandles(user),
-      machine: isMachine(user),
-      last_activity: isoOrNull(index.lastActivity.get(user.id)),
-      tokens: (index.liveTokensByOwner.get(user.id) ?? []).map((t) => ({
+      machine,
+      last_activity: isoOrNull(lastActivity),
+      tokens: liveTokens.map((t) => ({
         id: t.id,
         name: t.name,
         scopes: [...t.scopes],

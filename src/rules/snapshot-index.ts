@@ -14,23 +14,33 @@ export interface RuleContext {
   index: SnapshotIndex;
 }
 
+/**
+ * What the rules ask about one live account, worked out once. One record per
+ * account, not one map per fact: a rule, an audit or a token then costs one
+ * lookup by id where it cost up to four (the lookups, not the work, were most
+ * of the index's time at 100 000 accounts: bench/check.bench.ts).
+ */
+export interface Account {
+  user: User;
+  /** The directory person that makes the account departed; undefined when it is not. */
+  departed: Person | undefined;
+  /** It holds the `machine` role. */
+  machine: boolean;
+  /** Its live tokens, in snapshot order. */
+  liveTokens: readonly Token[];
+  /** Latest activity (audits, token usage, SSO login); null when never active. */
+  lastActivity: number | null;
+  /** Latest audit with a browser user agent; null when none. */
+  lastBrowserAudit: number | null;
+}
+
 export interface SnapshotIndex {
-  /** Users whose `deleted_at` is absent or null, by id. */
-  liveUsers: Map<string, User>;
-  /** Live users who are departed, with the directory person that makes them so. */
-  departedUsers: Map<string, Person>;
-  /** Ids of live machine users. */
-  machineUsers: Set<string>;
+  /** Live accounts (`deleted_at` absent or null) by id, in snapshot order; the first one listed wins. */
+  accounts: Map<string, Account>;
   /** Departed directory people by normalised email (the first one listed wins for evidence). */
   departedByEmail: Map<string, Person>;
   /** Every normalised email in the directory. */
   directoryEmails: Set<string>;
-  /** Live tokens by owner id. */
-  liveTokensByOwner: Map<string, Token[]>;
-  /** Latest activity (audits, token usage, SSO login) by user id. */
-  lastActivity: Map<string, number>;
-  /** Latest audit with a browser user agent, by user id. */
-  lastBrowserAudit: Map<string, number>;
   /** Profile ids with a soft-delete audit (`deleted` on a `Profile`). */
   softDeletedProfiles: Set<string>;
   locations: Map<string, Location>;
@@ -66,15 +76,26 @@ export function lastUsed(token: Token): number | null {
   return latest;
 }
 
-function raise(map: Map<string, number>, key: string, value: number): void {
-  const seen = map.get(key);
-  if (seen === undefined || value > seen) map.set(key, value);
-}
+/** No live tokens: shared by every account that has none, and replaced (never changed) when one turns up. */
+const NO_TOKENS: readonly Token[] = Object.freeze([]);
+
+const later = (seen: number | null, value: number) => (seen === null || value > seen ? value : seen);
 
 export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
   const { users, tokens, audits } = snapshot.omneo;
-  const liveUsers = new Map<string, User>();
-  for (const u of users) if (u.deleted_at === null && !liveUsers.has(u.id)) liveUsers.set(u.id, u);
+  const accounts = new Map<string, Account>();
+  for (const user of users) {
+    if (user.deleted_at !== null || accounts.has(user.id)) continue;
+    const account: Account = {
+      user,
+      departed: undefined,
+      machine: isMachine(user),
+      liveTokens: NO_TOKENS,
+      lastActivity: null,
+      lastBrowserAudit: null,
+    };
+    accounts.set(user.id, account);
+  }
 
   const departedByEmail = new Map<string, Person>();
   const directoryEmails = new Set<string>();
@@ -84,44 +105,39 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
     if (key === null) continue;
     directoryEmails.add(key);
     if (isDepartedPerson(p, asOf) && !departedByEmail.has(key)) departedByEmail.set(key, p);
-    if (p.last_login_at !== null) raise(lastLoginByEmail, key, p.last_login_at);
+    if (p.last_login_at !== null) lastLoginByEmail.set(key, later(lastLoginByEmail.get(key) ?? null, p.last_login_at));
   }
 
-  const lastActivity = new Map<string, number>();
-  const lastBrowserAudit = new Map<string, number>();
+  for (const account of accounts.values()) {
+    const key = emailKey(account.user.email);
+    if (key === null) continue;
+    account.departed = departedByEmail.get(key);
+    const login = lastLoginByEmail.get(key);
+    if (login !== undefined) account.lastActivity = later(account.lastActivity, login);
+  }
+
+  // Only live accounts' facts are kept: no rule asks about a deleted one.
   const softDeletedProfiles = new Set<string>();
   for (const a of audits) {
-    if (a.user_id !== null) {
-      raise(lastActivity, a.user_id, a.created_at);
-      if (a.user_agent?.startsWith('Mozilla/')) raise(lastBrowserAudit, a.user_id, a.created_at);
+    const account = a.user_id === null ? undefined : accounts.get(a.user_id);
+    if (account !== undefined) {
+      account.lastActivity = later(account.lastActivity, a.created_at);
+      if (a.user_agent?.startsWith('Mozilla/')) account.lastBrowserAudit = later(account.lastBrowserAudit, a.created_at);
     }
     if (a.event === 'deleted' && a.auditable_type === 'Profile' && a.auditable_id !== null) {
       softDeletedProfiles.add(a.auditable_id);
     }
   }
 
-  const liveTokensByOwner = new Map<string, Token[]>();
   for (const t of tokens) {
-    if (t.user_id === null) continue;
+    const account = t.user_id === null ? undefined : accounts.get(t.user_id);
+    if (account === undefined) continue;
     const used = lastUsed(t);
-    if (used !== null) raise(lastActivity, t.user_id, used);
+    if (used !== null) account.lastActivity = later(account.lastActivity, used);
     if (!isLiveToken(t, asOf)) continue;
-    const owned = liveTokensByOwner.get(t.user_id);
-    if (owned) owned.push(t);
-    else liveTokensByOwner.set(t.user_id, [t]);
-  }
-
-  // Per-user facts every rule asks about, worked out once.
-  const departedUsers = new Map<string, Person>();
-  const machineUsers = new Set<string>();
-  for (const u of liveUsers.values()) {
-    if (isMachine(u)) machineUsers.add(u.id);
-    const key = emailKey(u.email);
-    if (key === null) continue;
-    const departed = departedByEmail.get(key);
-    if (departed !== undefined) departedUsers.set(u.id, departed);
-    const login = lastLoginByEmail.get(key);
-    if (login !== undefined) raise(lastActivity, u.id, login);
+    // Readonly to the rules; the index alone appends, to the array it made itself.
+    if (account.liveTokens === NO_TOKENS) account.liveTokens = [t];
+    else (account.liveTokens as Token[]).push(t);
   }
 
   const locations = new Map<string, Location>();
@@ -131,14 +147,9 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
   for (const p of snapshot.omneo.profiles) if (!profiles.has(p.id)) profiles.set(p.id, p);
 
   return {
-    liveUsers,
-    departedUsers,
-    machineUsers,
+    accounts,
     departedByEmail,
     directoryEmails,
-    liveTokensByOwner,
-    lastActivity,
-    lastBrowserAudit,
     softDeletedProfiles,
     locations,
     profiles,

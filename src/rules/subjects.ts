@@ -4,7 +4,7 @@
  * Each list is walked once per evaluation, whatever the number of rules.
  */
 import { parseCidr, type ParsedCidr } from './cidr.js';
-import { isLiveToken, type RuleContext } from './snapshot-index.js';
+import { isLiveToken, type Account, type RuleContext } from './snapshot-index.js';
 import { webhookLabel } from './data/destinations.js';
 import type { AllowlistEntry, CareEntry, ErasureRequest, Profile, Secret, Snapshot, Token, User, Webhook } from './snapshot.js';
 import type { SnapshotSubjectType, Subject } from './types.js';
@@ -26,7 +26,8 @@ export interface CareItem {
 
 /** The item a check of each snapshot subject type receives. */
 export interface SubjectItems {
-  user: User;
+  /** A live account with the facts the index worked out about it. */
+  user: Account;
   token: Token;
   /** The whole snapshot: a tenant rule looks across it (ACC-06 counts admins). */
   tenant: Snapshot;
@@ -70,8 +71,8 @@ function entrySubject(item: AllowlistItem): Subject {
 export const SUBJECT_SOURCES: { readonly [S in SnapshotSubjectType]: SubjectSource<SubjectItems[S]> } = {
   // Live users only, each id once (the index keeps the first one listed).
   user: {
-    forEach: (ctx, visit) => ctx.index.liveUsers.forEach((u) => visit(u)),
-    subject: (u) => ({ type: 'user', id: u.id, label: userLabel(u) }),
+    forEach: (ctx, visit) => ctx.index.accounts.forEach((a) => visit(a)),
+    subject: ({ user }) => ({ type: 'user', id: user.id, label: userLabel(user) }),
   },
   // Live tokens only: a revoked or expired token can do no harm.
   token: {

@@ -24,8 +24,8 @@ export const acc01 = defineRule({
     last_activity_at: 'the account\'s last activity, or null when never active',
     tokens_destroyed: TOKENS_DESTROYED_DOC,
   },
-  check(user, ctx) {
-    const departed = ctx.index.departedUsers.get(user.id);
+  check(account) {
+    const { user, departed } = account;
     if (departed === undefined) return undefined;
     return {
       title: `Account '${userLabel(user)}' belongs to someone who has left`,
@@ -34,8 +34,8 @@ export const acc01 = defineRule({
         roles: roleHandles(user),
         directory_status: departed.status,
         end_date: isoOrNull(departed.end_date),
-        last_activity_at: isoOrNull(ctx.index.lastActivity.get(user.id)),
-        tokens_destroyed: tokensDestroyed(user, ctx),
+        last_activity_at: isoOrNull(account.lastActivity),
+        tokens_destroyed: tokensDestroyed(account),
       },
     };
   },

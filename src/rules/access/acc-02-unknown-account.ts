@@ -23,9 +23,9 @@ export const acc02 = defineRule({
     roles: 'its role handles, lower-cased',
     created_at: 'when the account was created',
   },
-  check(user, { snapshot, index }) {
+  check({ user, machine }, { snapshot, index }) {
     // "The directory has at least one person", even one whose email is blank (docs/rules.md, ACC-02).
-    if ((snapshot.directory?.people.length ?? 0) === 0 || index.machineUsers.has(user.id)) return undefined;
+    if ((snapshot.directory?.people.length ?? 0) === 0 || machine) return undefined;
     const key = emailKey(user.email);
     if (key !== null && index.directoryEmails.has(key)) return undefined;
     return {

@@ -25,10 +25,9 @@ export const acc03 = defineRule({
     last_activity_at: 'its last activity, or null when never active',
     tokens_destroyed: TOKENS_DESTROYED_DOC,
   },
-  check(user, ctx) {
-    const { policy, asOf, index } = ctx;
-    if (index.machineUsers.has(user.id) || index.departedUsers.has(user.id)) return undefined;
-    const lastActive = index.lastActivity.get(user.id) ?? null;
+  check(account, { policy, asOf }) {
+    const { user, machine, departed, lastActivity: lastActive } = account;
+    if (machine || departed !== undefined) return undefined;
     const inactive =
       lastActive !== null
         ? lastActive < daysBefore(asOf, policy.inactive_days)
@@ -45,7 +44,7 @@ export const acc03 = defineRule({
         roles: roleHandles(user),
         created_at: iso(user.created_at),
         last_activity_at: isoOrNull(lastActive),
-        tokens_destroyed: tokensDestroyed(user, ctx),
+        tokens_destroyed: tokensDestroyed(account),
       },
     };
   },

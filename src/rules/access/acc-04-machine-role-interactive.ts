@@ -23,12 +23,11 @@ export const acc04 = defineRule({
     matches_directory_person: 'true when its email matches a directory person',
     last_browser_activity_at: 'the latest browser audit inside the look-back window, or null',
   },
-  check(user, { policy, asOf, index }) {
-    if (!index.machineUsers.has(user.id)) return undefined;
+  check({ user, machine, lastBrowserAudit: browserAt }, { policy, asOf, index }) {
+    if (!machine) return undefined;
     const key = emailKey(user.email);
     const inDirectory = key !== null && index.directoryEmails.has(key);
-    const browserAt = index.lastBrowserAudit.get(user.id);
-    const browserRecent = browserAt !== undefined && browserAt > daysBefore(asOf, policy.interactive_lookback_days);
+    const browserRecent = browserAt !== null && browserAt > daysBefore(asOf, policy.interactive_lookback_days);
     if (!inDirectory && !browserRecent) return undefined;
     return {
       title: `Machine account '${userLabel(user)}' is used by a person`,

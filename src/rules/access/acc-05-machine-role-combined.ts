@@ -19,8 +19,8 @@ export const acc05 = defineRule({
     user_id: 'the account id',
     roles: 'all its role handles, lower-cased',
   },
-  check(user, { index }) {
-    if (!index.machineUsers.has(user.id)) return undefined;
+  check({ user, machine }) {
+    if (!machine) return undefined;
     const roles = roleHandles(user);
     const others = roles.filter((h) => h !== 'machine');
     if (others.length === 0) return undefined;

@@ -22,7 +22,7 @@ export const acc06 = defineRule({
   },
   check(_snapshot, { policy, index }) {
     const admins: User[] = [];
-    for (const user of index.liveUsers.values()) if (roleHandles(user).includes('admin')) admins.push(user);
+    for (const { user } of index.accounts.values()) if (roleHandles(user).includes('admin')) admins.push(user);
     if (admins.length <= policy.max_admins) return undefined;
     return {
       title: `${admins.length} live admins (limit ${policy.max_admins})`,

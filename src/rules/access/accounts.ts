@@ -1,5 +1,5 @@
 /** Facts about an account that several access rules report. */
-import { lastUsed, type RuleContext } from '../snapshot-index.js';
+import { lastUsed, type Account } from '../snapshot-index.js';
 import type { User } from '../snapshot.js';
 import { isoOrNull } from '../time.js';
 
@@ -13,8 +13,8 @@ export function roleHandles(user: User): string[] {
  * deletes every token it created. Shown so nobody approves blind
  * (docs/rules.md, ACC-01 and ACC-03).
  */
-export function tokensDestroyed(user: User, ctx: RuleContext) {
-  return (ctx.index.liveTokensByOwner.get(user.id) ?? []).map((t) => ({
+export function tokensDestroyed(account: Account) {
+  return account.liveTokens.map((t) => ({
     id: t.id,
     name: t.name,
     last_used_at: isoOrNull(lastUsed(t)),

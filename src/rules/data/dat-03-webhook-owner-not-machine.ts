@@ -23,9 +23,10 @@ export const dat03 = defineRule({
     owner: '`human`, `deleted` (no live user has the id), `none` (no `user_id`) or `departed`',
   },
   check(webhook, { index }) {
-    const owner = webhook.user_id === null ? undefined : index.liveUsers.get(webhook.user_id);
-    const departed = owner !== undefined && index.departedUsers.has(owner.id);
-    const machine = owner !== undefined && index.machineUsers.has(owner.id);
+    const account = webhook.user_id === null ? undefined : index.accounts.get(webhook.user_id);
+    const owner = account?.user;
+    const departed = account?.departed !== undefined;
+    const machine = account?.machine === true;
     if (machine && !departed) return undefined;
     const kind = webhook.user_id === null ? 'none' : owner === undefined ? 'deleted' : departed ? 'departed' : 'human';
     const owned = (whose: string) => `Webhook ${webhookRef(webhook)} ${whose}`;

@@ -20,8 +20,9 @@ export const tok05 = defineRule({
     last_used_at: 'the token\'s latest use, or null when never used',
   },
   check(token, { index }) {
-    const owner = token.user_id === null ? undefined : index.liveUsers.get(token.user_id);
-    if (owner === undefined || !index.departedUsers.has(owner.id)) return undefined;
+    const account = token.user_id === null ? undefined : index.accounts.get(token.user_id);
+    if (account?.departed === undefined) return undefined;
+    const owner = account.user;
     return {
       title: `API token '${tokenLabel(token)}' belongs to '${userLabel(owner)}', who has left`,
       evidence: { owner_id: owner.id, last_used_at: lastUsedAt(token) },

@@ -18,8 +18,9 @@ export const tok06 = defineRule({
     owner_id: 'the owning account\'s id',
   },
   check(token, { index }) {
-    const owner = token.user_id === null ? undefined : index.liveUsers.get(token.user_id);
-    if (owner === undefined || index.departedUsers.has(owner.id) || index.machineUsers.has(owner.id)) return undefined;
+    const account = token.user_id === null ? undefined : index.accounts.get(token.user_id);
+    if (account === undefined || account.departed !== undefined || account.machine) return undefined;
+    const owner = account.user;
     return {
       title: `API token '${tokenLabel(token)}' belongs to the human account '${userLabel(owner)}'`,
       evidence: { owner_id: owner.id },

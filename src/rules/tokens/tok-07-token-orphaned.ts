@@ -20,7 +20,7 @@ export const tok07 = defineRule({
     last_used_at: 'its latest use, or null when never used',
   },
   check(token, { index }) {
-    if (token.user_id !== null && index.liveUsers.has(token.user_id)) return undefined;
+    if (token.user_id !== null && index.accounts.has(token.user_id)) return undefined;
     return {
       title: `API token '${tokenLabel(token)}' belongs to no live account`,
       evidence: { user_id: token.user_id, last_used_at: lastUsedAt(token) },
