@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../db/canonical-json.js';
-import { buildIndex, lastUsed } from '../rules/snapshot-index.js';
+import { buildIndex } from '../rules/snapshot-index.js';
 import type { Snapshot } from '../rules/snapshot.js';
 import { isoOrNull, iso } from '../rules/time.js';
 import { roleHandles } from '../rules/access/accounts.js';
@@ -52,13 +52,13 @@ export function freezeSnapshot(snapshot: Snapshot, asOf: number): FrozenSnapshot
       roles: roleHandles(user),
       machine,
       last_activity: isoOrNull(lastActivity),
-      tokens: liveTokens.map((t) => ({
+      tokens: liveTokens.map(({ token: t, lastUsed }) => ({
         id: t.id,
         name: t.name,
         scopes: [...t.scopes],
         created_at: iso(t.created_at),
         expires_at: isoOrNull(t.expires_at),
-        last_used_at: isoOrNull(lastUsed(t)),
+        last_used_at: isoOrNull(lastUsed),
       })),
     });
   }

@@ -27,16 +27,27 @@ export interface Account {
   /** It holds the `machine` role. */
   machine: boolean;
   /** Its live tokens, in snapshot order. */
-  liveTokens: readonly Token[];
+  liveTokens: readonly LiveToken[];
   /** Latest activity (audits, token usage, SSO login); null when never active. */
   lastActivity: number | null;
   /** Latest audit with a browser user agent; null when none. */
   lastBrowserAudit: number | null;
 }
 
+/** A live token (not revoked, not expired) with what the token rules ask about it, worked out once. */
+export interface LiveToken {
+  token: Token;
+  /** The live account its `user_id` names; undefined when none does (or it is null). */
+  owner: Account | undefined;
+  /** Its latest `used_at`; null when never used. */
+  lastUsed: number | null;
+}
+
 export interface SnapshotIndex {
   /** Live accounts (`deleted_at` absent or null) by id, in snapshot order; the first one listed wins. */
   accounts: Map<string, Account>;
+  /** Live tokens, in snapshot order. */
+  liveTokens: LiveToken[];
   /** Departed directory people by normalised email (the first one listed wins for evidence). */
   departedByEmail: Map<string, Person>;
   /** Every normalised email in the directory. */
@@ -77,7 +88,7 @@ export function lastUsed(token: Token): number | null {
 }
 
 /** No live tokens: shared by every account that has none, and replaced (never changed) when one turns up. */
-const NO_TOKENS: readonly Token[] = Object.freeze([]);
+const NO_TOKENS: readonly LiveToken[] = Object.freeze([]);
 
 const later = (seen: number | null, value: number) => (seen === null || value > seen ? value : seen);
 
@@ -129,15 +140,18 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
     }
   }
 
-  for (const t of tokens) {
-    const account = t.user_id === null ? undefined : accounts.get(t.user_id);
-    if (account === undefined) continue;
-    const used = lastUsed(t);
-    if (used !== null) account.lastActivity = later(account.lastActivity, used);
-    if (!isLiveToken(t, asOf)) continue;
+  const liveTokens: LiveToken[] = [];
+  for (const token of tokens) {
+    const owner = token.user_id === null ? undefined : accounts.get(token.user_id);
+    const used = lastUsed(token);
+    if (owner !== undefined && used !== null) owner.lastActivity = later(owner.lastActivity, used);
+    if (!isLiveToken(token, asOf)) continue;
+    const live: LiveToken = { token, owner, lastUsed: used };
+    liveTokens.push(live);
+    if (owner === undefined) continue;
     // Readonly to the rules; the index alone appends, to the array it made itself.
-    if (account.liveTokens === NO_TOKENS) account.liveTokens = [t];
-    else (account.liveTokens as Token[]).push(t);
+    if (owner.liveTokens === NO_TOKENS) owner.liveTokens = [live];
+    else (owner.liveTokens as LiveToken[]).push(live);
   }
 
   const locations = new Map<string, Location>();
@@ -148,6 +162,7 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
 
   return {
     accounts,
+    liveTokens,
     departedByEmail,
     directoryEmails,
     softDeletedProfiles,

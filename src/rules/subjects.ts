@@ -4,7 +4,7 @@
  * Each list is walked once per evaluation, whatever the number of rules.
  */
 import { parseCidr, type ParsedCidr } from './cidr.js';
-import { isLiveToken, type Account, type RuleContext } from './snapshot-index.js';
+import type { Account, LiveToken, RuleContext } from './snapshot-index.js';
 import { webhookLabel } from './data/destinations.js';
 import type { AllowlistEntry, CareEntry, ErasureRequest, Profile, Secret, Snapshot, Token, User, Webhook } from './snapshot.js';
 import type { SnapshotSubjectType, Subject } from './types.js';
@@ -28,7 +28,8 @@ export interface CareItem {
 export interface SubjectItems {
   /** A live account with the facts the index worked out about it. */
   user: Account;
-  token: Token;
+  /** A live token with its owner and latest use. */
+  token: LiveToken;
   /** The whole snapshot: a tenant rule looks across it (ACC-06 counts admins). */
   tenant: Snapshot;
   allowlist_entry: AllowlistItem;
@@ -76,10 +77,8 @@ export const SUBJECT_SOURCES: { readonly [S in SnapshotSubjectType]: SubjectSour
   },
   // Live tokens only: a revoked or expired token can do no harm.
   token: {
-    forEach: ({ snapshot, asOf }, visit) => {
-      for (const t of snapshot.omneo.tokens) if (isLiveToken(t, asOf)) visit(t);
-    },
-    subject: (t) => ({ type: 'token', id: t.id, label: tokenLabel(t) }),
+    forEach: ({ index }, visit) => index.liveTokens.forEach((t) => visit(t)),
+    subject: ({ token }) => ({ type: 'token', id: token.id, label: tokenLabel(token) }),
   },
   tenant: {
     forEach: (ctx, visit) => visit(ctx.snapshot),

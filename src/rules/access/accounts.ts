@@ -1,5 +1,5 @@
 /** Facts about an account that several access rules report. */
-import { lastUsed, type Account } from '../snapshot-index.js';
+import type { Account } from '../snapshot-index.js';
 import type { User } from '../snapshot.js';
 import { isoOrNull } from '../time.js';
 
@@ -14,10 +14,10 @@ export function roleHandles(user: User): string[] {
  * (docs/rules.md, ACC-01 and ACC-03).
  */
 export function tokensDestroyed(account: Account) {
-  return account.liveTokens.map((t) => ({
-    id: t.id,
-    name: t.name,
-    last_used_at: isoOrNull(lastUsed(t)),
+  return account.liveTokens.map(({ token, lastUsed }) => ({
+    id: token.id,
+    name: token.name,
+    last_used_at: isoOrNull(lastUsed),
   }));
 }
 

@@ -19,7 +19,7 @@ export const tok01 = defineRule({
     created_at: 'when the token was created',
     age_days: 'its age in whole days',
   },
-  check(token, { policy, asOf }) {
+  check({ token }, { policy, asOf }) {
     if (!(token.created_at < daysBefore(asOf, policy.token_max_age_days))) return undefined;
     const age = ageDays(token.created_at, asOf);
     return {

@@ -1,5 +1,4 @@
 import { defineRule } from '../rule.js';
-import { lastUsed } from '../snapshot-index.js';
 import { tokenLabel } from '../subjects.js';
 import { ageDays, daysBefore, iso, isoOrNull } from '../time.js';
 
@@ -21,10 +20,9 @@ export const tok02 = defineRule({
     created_at: 'when the token was created',
     last_used_at: 'its latest use, or null when never used',
   },
-  check(token, { policy, asOf }) {
+  check({ token, lastUsed: used }, { policy, asOf }) {
     const unusedBefore = daysBefore(asOf, policy.token_unused_days);
     if (!(token.created_at < unusedBefore)) return undefined;
-    const used = lastUsed(token);
     if (used !== null && used > unusedBefore) return undefined;
     const label = tokenLabel(token);
     return {

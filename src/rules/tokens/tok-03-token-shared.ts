@@ -21,7 +21,7 @@ export const tok03 = defineRule({
     integrations: 'the distinct integration fingerprints seen in the window, sorted',
     window_days: 'the policy window',
   },
-  check(token, { policy, asOf }) {
+  check({ token }, { policy, asOf }) {
     const integrations = sharedBy(token, daysBefore(asOf, policy.shared_token_window_days));
     if (integrations === undefined) return undefined;
     return {

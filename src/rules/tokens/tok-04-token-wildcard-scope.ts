@@ -17,7 +17,7 @@ export const tok04 = defineRule({
   evidence: {
     scopes: 'the token\'s scopes as listed',
   },
-  check(token) {
+  check({ token }) {
     if (!token.scopes.includes('*')) return undefined;
     return {
       title: `API token '${tokenLabel(token)}' has the wildcard scope '*'`,

@@ -1,6 +1,6 @@
 import { defineRule } from '../rule.js';
 import { tokenLabel, userLabel } from '../subjects.js';
-import { lastUsedAt } from './usage.js';
+import { isoOrNull } from '../time.js';
 
 export const tok05 = defineRule({
   id: 'TOK-05',
@@ -19,13 +19,12 @@ export const tok05 = defineRule({
     owner_id: 'the owning account\'s id',
     last_used_at: 'the token\'s latest use, or null when never used',
   },
-  check(token, { index }) {
-    const account = token.user_id === null ? undefined : index.accounts.get(token.user_id);
+  check({ token, owner: account, lastUsed }) {
     if (account?.departed === undefined) return undefined;
     const owner = account.user;
     return {
       title: `API token '${tokenLabel(token)}' belongs to '${userLabel(owner)}', who has left`,
-      evidence: { owner_id: owner.id, last_used_at: lastUsedAt(token) },
+      evidence: { owner_id: owner.id, last_used_at: isoOrNull(lastUsed) },
     };
   },
 });

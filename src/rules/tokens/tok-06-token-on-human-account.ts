@@ -17,8 +17,7 @@ export const tok06 = defineRule({
   evidence: {
     owner_id: 'the owning account\'s id',
   },
-  check(token, { index }) {
-    const account = token.user_id === null ? undefined : index.accounts.get(token.user_id);
+  check({ token, owner: account }) {
     if (account === undefined || account.departed !== undefined || account.machine) return undefined;
     const owner = account.user;
     return {

@@ -1,6 +1,6 @@
 import { defineRule } from '../rule.js';
 import { tokenLabel } from '../subjects.js';
-import { lastUsedAt } from './usage.js';
+import { isoOrNull } from '../time.js';
 
 export const tok07 = defineRule({
   id: 'TOK-07',
@@ -19,11 +19,11 @@ export const tok07 = defineRule({
     user_id: 'the token\'s `user_id` as given (null when absent)',
     last_used_at: 'its latest use, or null when never used',
   },
-  check(token, { index }) {
-    if (token.user_id !== null && index.accounts.has(token.user_id)) return undefined;
+  check({ token, owner, lastUsed }) {
+    if (owner !== undefined) return undefined;
     return {
       title: `API token '${tokenLabel(token)}' belongs to no live account`,
-      evidence: { user_id: token.user_id, last_used_at: lastUsedAt(token) },
+      evidence: { user_id: token.user_id, last_used_at: isoOrNull(lastUsed) },
     };
   },
 });

@@ -1,12 +1,5 @@
 /** How token rules read a token's usage log. */
-import { lastUsed } from '../snapshot-index.js';
 import type { Token } from '../snapshot.js';
-import { isoOrNull } from '../time.js';
-
-/** The token's latest use as evidence: an ISO instant, or null when never used. */
-export function lastUsedAt(token: Token): string | null {
-  return isoOrNull(lastUsed(token));
-}
 
 /**
  * The integration fingerprint of a usage entry: the user agent's product name
