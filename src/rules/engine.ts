@@ -63,17 +63,16 @@ export function evaluate(
 ): CheckResult {
   const ctx: RuleContext = { snapshot, policy, asOf, index: buildIndex(snapshot, asOf) };
   const selected = RULES.filter((r) => families.includes(r.family));
-  const found: Finding[] = [];
+  const found = new Filed(selected);
   // One pass over each subject list, asking every rule of that subject type
   // about each item (docs/rules.md, "How the engine runs the rules").
   for (const type of Object.keys(SUBJECT_SOURCES) as SnapshotSubjectType[]) runRules(type, selected, ctx, found);
-  // The sort is stable, so when a snapshot lists a subject twice the first one
-  // listed comes first, and keeping only the first of each (rule, subject) run
-  // makes a rule fire at most once per subject without a lookup per finding.
-  found.sort(compareFindings);
+  // In the order of compareFindings. The sort is stable, so when a snapshot lists a subject twice the first one
+  // listed comes first, and keeping only the first of each (rule, subject) run makes a rule fire at most once
+  // per subject without a lookup per finding.
   const findings: Finding[] = [];
   let previous: Finding | undefined;
-  for (const f of found) {
+  for (const f of found.sorted()) {
     if (previous !== undefined && previous.rule === f.rule && previous.subject.id === f.subject.id) continue;
     previous = f;
     findings.push(f);
@@ -81,8 +80,38 @@ export function evaluate(
   return { tenant: snapshot.tenant, as_of: iso(asOf), findings, summary: summarize(findings) };
 }
 
+/**
+ * Findings filed by severity and rule as the rules make them, so that the
+ * order of {@link compareFindings} comes out of sorting each file by subject id
+ * alone: in one sort of all 177 000 findings of a 100 000-account tenant, the
+ * severity and rule comparisons were most of its cost (bench/check.bench.ts).
+ */
+class Filed {
+  /** One file per (severity, rule), at `SEVERITY_RANK * rules + the rule's place among the ids`. */
+  private readonly files: Finding[][] = [];
+  private readonly place = new Map<string, number>();
+
+  constructor(rules: readonly Rule[]) {
+    rules.map((r) => r.id).sort(cmp).forEach((id, i) => this.place.set(id, i));
+  }
+
+  add(f: Finding): void {
+    const at = SEVERITY_RANK[f.severity] * this.place.size + this.place.get(f.rule)!;
+    (this.files[at] ??= []).push(f);
+  }
+
+  /** Every finding filed, in the order of {@link compareFindings}. */
+  *sorted(): Generator<Finding> {
+    for (const file of this.files) {
+      if (file === undefined) continue;
+      file.sort((a, b) => cmp(a.subject.id, b.subject.id));
+      yield* file;
+    }
+  }
+}
+
 /** Runs the selected rules about subjects of one type over that type's list, if any rule is about it. */
-function runRules<S extends SnapshotSubjectType>(type: S, selected: readonly Rule[], ctx: RuleContext, out: Finding[]): void {
+function runRules<S extends SnapshotSubjectType>(type: S, selected: readonly Rule[], ctx: RuleContext, out: Filed): void {
   const rules = selected.filter((r): r is Rule & RuleOf<S> => r.subject === type);
   if (rules.length === 0) return;
   const source = SUBJECT_SOURCES[type];
@@ -92,7 +121,7 @@ function runRules<S extends SnapshotSubjectType>(type: S, selected: readonly Rul
     let subject: Subject | undefined;
     for (const rule of rules) {
       const hit = rule.check(item, ctx);
-      if (hit !== undefined) out.push(findingOf(rule, (subject ??= source.subject(item)), hit, tenant));
+      if (hit !== undefined) out.add(findingOf(rule, (subject ??= source.subject(item)), hit, tenant));
     }
   });
 }
