@@ -45,6 +45,26 @@ describe('sort order', () => {
     ]);
   });
 
+  it('puts one rule\'s findings of two severities each with its own severity (NET-01: /0 is critical, others high)', () => {
+    const result = snapshot()
+      .user({ id: 7, email: 'x@agency.example' })
+      .person({ email: 'ann@acme.example' })
+      .allow({ cidr: '10.0.0.0/8' })
+      .allow({ cidr: '::/0' })
+      .allow({ cidr: '0.0.0.0/0' })
+      .allow({ cidr: '192.168.0.0/16' })
+      .check();
+    expect(result.findings.map((f) => `${f.severity} ${f.rule} ${f.subject.id}`)).toEqual([
+      'critical NET-01 0.0.0.0/0',
+      'critical NET-01 ::/0',
+      'high ACC-02 7',
+      'high NET-01 10.0.0.0/8',
+      'high NET-01 192.168.0.0/16',
+      'low NET-04 10.0.0.0/8',
+      'low NET-04 192.168.0.0/16',
+    ]);
+  });
+
   it('compares subject ids as strings ("10" before "2"), not as numbers', () => {
     const result = snapshot()
       .user({ id: 2, created_at: daysAgo(100) })
