@@ -26,6 +26,8 @@ export interface Account {
   departed: Person | undefined;
   /** It holds the `machine` role. */
   machine: boolean;
+  /** Its email matches a directory person's (docs/rules.md, "Definitions": email match). */
+  inDirectory: boolean;
   /** Its live tokens, in snapshot order. */
   liveTokens: readonly LiveToken[];
   /** Latest activity (audits, token usage, SSO login); null when never active. */
@@ -48,10 +50,6 @@ export interface SnapshotIndex {
   accounts: Map<string, Account>;
   /** Live tokens, in snapshot order. */
   liveTokens: LiveToken[];
-  /** Departed directory people by normalised email (the first one listed wins for evidence). */
-  departedByEmail: Map<string, Person>;
-  /** Every normalised email in the directory. */
-  directoryEmails: Set<string>;
   /** Profile ids with a soft-delete audit (`deleted` on a `Profile`). */
   softDeletedProfiles: Set<string>;
   locations: Map<string, Location>;
@@ -101,6 +99,7 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
       user,
       departed: undefined,
       machine: isMachine(user),
+      inDirectory: false,
       liveTokens: NO_TOKENS,
       lastActivity: null,
       lastBrowserAudit: null,
@@ -108,6 +107,7 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
     accounts.set(user.id, account);
   }
 
+  // Departed people by normalised email: the first one listed wins for evidence.
   const departedByEmail = new Map<string, Person>();
   const directoryEmails = new Set<string>();
   const lastLoginByEmail = new Map<string, number>();
@@ -122,6 +122,7 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
   for (const account of accounts.values()) {
     const key = emailKey(account.user.email);
     if (key === null) continue;
+    account.inDirectory = directoryEmails.has(key);
     account.departed = departedByEmail.get(key);
     const login = lastLoginByEmail.get(key);
     if (login !== undefined) account.lastActivity = later(account.lastActivity, login);
@@ -163,8 +164,6 @@ export function buildIndex(snapshot: Snapshot, asOf: number): SnapshotIndex {
   return {
     accounts,
     liveTokens,
-    departedByEmail,
-    directoryEmails,
     softDeletedProfiles,
     locations,
     profiles,

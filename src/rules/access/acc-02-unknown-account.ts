@@ -1,5 +1,4 @@
 import { defineRule } from '../rule.js';
-import { emailKey } from '../snapshot-index.js';
 import { userLabel } from '../subjects.js';
 import { iso } from '../time.js';
 import { roleHandles } from './accounts.js';
@@ -23,11 +22,9 @@ export const acc02 = defineRule({
     roles: 'its role handles, lower-cased',
     created_at: 'when the account was created',
   },
-  check({ user, machine }, { snapshot, index }) {
+  check({ user, machine, inDirectory }, { snapshot }) {
     // "The directory has at least one person", even one whose email is blank (docs/rules.md, ACC-02).
-    if ((snapshot.directory?.people.length ?? 0) === 0 || machine) return undefined;
-    const key = emailKey(user.email);
-    if (key !== null && index.directoryEmails.has(key)) return undefined;
+    if ((snapshot.directory?.people.length ?? 0) === 0 || machine || inDirectory) return undefined;
     return {
       title: `Account '${userLabel(user)}' matches nobody in the directory`,
       evidence: { user_id: user.id, roles: roleHandles(user), created_at: iso(user.created_at) },

@@ -1,5 +1,4 @@
 import { defineRule } from '../rule.js';
-import { emailKey } from '../snapshot-index.js';
 import { userLabel } from '../subjects.js';
 import { daysBefore, iso } from '../time.js';
 
@@ -23,10 +22,8 @@ export const acc04 = defineRule({
     matches_directory_person: 'true when its email matches a directory person',
     last_browser_activity_at: 'the latest browser audit inside the look-back window, or null',
   },
-  check({ user, machine, lastBrowserAudit: browserAt }, { policy, asOf, index }) {
+  check({ user, machine, inDirectory, lastBrowserAudit: browserAt }, { policy, asOf }) {
     if (!machine) return undefined;
-    const key = emailKey(user.email);
-    const inDirectory = key !== null && index.directoryEmails.has(key);
     const browserRecent = browserAt !== null && browserAt > daysBefore(asOf, policy.interactive_lookback_days);
     if (!inDirectory && !browserRecent) return undefined;
     return {
