@@ -47,17 +47,13 @@ function parseCanonical(v: string): number | undefined {
   if ((n !== 24 && n !== 20) || v.charCodeAt(n - 1) !== 90 /* Z */) return undefined;
   if (v[4] !== '-' || v[7] !== '-' || v[10] !== 'T' || v[13] !== ':' || v[16] !== ':') return undefined;
   if (n === 24 && v[19] !== '.') return undefined;
-  const d = (i: number) => {
-    const c = v.charCodeAt(i) - 48;
-    return c >= 0 && c <= 9 ? c : NaN;
-  };
-  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
-  const month = d(5) * 10 + d(6);
-  const day = d(8) * 10 + d(9);
-  const hour = d(11) * 10 + d(12);
-  const minute = d(14) * 10 + d(15);
-  const second = d(17) * 10 + d(18);
-  const ms = n === 24 ? d(20) * 100 + d(21) * 10 + d(22) : 0;
+  const year = digit(v, 0) * 1000 + digit(v, 1) * 100 + digit(v, 2) * 10 + digit(v, 3);
+  const month = digit(v, 5) * 10 + digit(v, 6);
+  const day = digit(v, 8) * 10 + digit(v, 9);
+  const hour = digit(v, 11) * 10 + digit(v, 12);
+  const minute = digit(v, 14) * 10 + digit(v, 15);
+  const second = digit(v, 17) * 10 + digit(v, 18);
+  const ms = n === 24 ? digit(v, 20) * 100 + digit(v, 21) * 10 + digit(v, 22) : 0;
   // NaN fails every comparison below; years 0-99 go the general way (Date.UTC maps them to 19xx).
   if (!(year >= 100 && month >= 1 && month <= 12 && day >= 1 && hour <= 23 && minute <= 59 && second <= 59 && ms >= 0)) {
     return undefined;
@@ -79,6 +75,12 @@ function daysFromCivil(year: number, month: number, day: number): number {
   const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
   const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
   return era * 146_097 + dayOfEra - 719_468;
+}
+
+/** The decimal digit at `i`, or NaN. A function of its own: as a closure in parseCanonical it was made once per call. */
+function digit(v: string, i: number): number {
+  const c = v.charCodeAt(i) - 48;
+  return c >= 0 && c <= 9 ? c : NaN;
 }
 
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
