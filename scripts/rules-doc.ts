@@ -407,7 +407,8 @@ The one exception is an allowlist \`cidr\` (NET-00, above).
 ## How the engine runs the rules
 
 \`evaluate(snapshot, policy, asOf)\` in \`src/rules/engine.ts\` builds an index of
-the snapshot once (live users, departed users, last activity, …;
+the snapshot once (a record per live account: its departure, machine role,
+last activity, live tokens…; each live token with its owner;
 \`src/rules/snapshot-index.ts\`), then walks each subject list once, asking
 every rule of that subject type about each item. A rule's \`check\` returns a
 title and evidence, or nothing; the engine builds the finding from the rule's
