@@ -2,22 +2,26 @@
  * `npm run bench`: the cost of `warden check` against a bare JSON.parse of the
  * same file, at two sizes, each measured in fresh processes (median of runs).
  *
- *   npm run bench -- [--users 100000] [--seed bench] [--runs 3] [--baseline DIR]
+ *   npm run bench -- [--users 100000] [--seed bench] [--runs 3] [--baseline DIR [--paired N]]
  *
  * `--baseline DIR` also times another build of Warden (DIR holds its compiled
  * bench/check-run.js, e.g. `bench/.data/before`), alternating its runs with
  * this build's in the same rounds, so that a before/after comparison shares
- * the machine's load.
+ * the machine's load. `--paired N` then runs the two builds' checks of the
+ * larger file N more times *at the same time*, one process each, and reports
+ * the median of each round's ratio: on a machine whose speed drifts from
+ * minute to minute, both meet the same moment of it (alternated rounds
+ * still put them a few seconds apart).
  *
  * Targets: check within 2.5x of the bare parse at 100 000 accounts, with peak
  * RSS no higher than before (issue 16; issue 2 set 3x); 5x the data in no more
  * than 6x the time.
  */
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { syntheticTenant } from '../src/omneo/simulator/synthetic-tenant.js';
 
 const { values } = parseArgs({
@@ -26,12 +30,14 @@ const { values } = parseArgs({
     seed: { type: 'string', default: 'bench' },
     runs: { type: 'string', default: '3' },
     baseline: { type: 'string' },
+    paired: { type: 'string', default: '0' },
   },
 });
 const users = Number(values.users);
 const runs = Number(values.runs);
-if (!Number.isInteger(users) || users < 5 || !Number.isInteger(runs) || runs < 1) {
-  console.error('bench: --users must be an integer >= 5 and --runs >= 1');
+const paired = Number(values.paired);
+if (!Number.isInteger(users) || users < 5 || !Number.isInteger(runs) || runs < 1 || !Number.isInteger(paired) || paired < 0) {
+  console.error('bench: --users must be an integer >= 5, --runs >= 1 and --paired >= 0');
   process.exit(2);
 }
 
@@ -39,6 +45,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dataDir = join(here, '..', '..', 'bench', '.data');
 const runner = join(here, 'check-run.js');
 const baselineRunner = values.baseline === undefined ? undefined : resolve(values.baseline, 'bench', 'check-run.js');
+if (paired > 0 && baselineRunner === undefined) {
+  console.error('bench: --paired needs --baseline (the build to run at the same time)');
+  process.exit(2);
+}
 if (baselineRunner !== undefined && !existsSync(baselineRunner)) {
   console.error(`bench: --baseline: no ${baselineRunner} (build the other version there first)`);
   process.exit(2);
@@ -147,4 +157,20 @@ if (baselineRunner !== undefined) {
   // Above the baseline's median but inside its spread is not a measured increase.
   const verdict = after.maxRssMb <= before.maxRssMb ? 'OK' : after.maxRssMb <= before.rssRange[1] ? 'within the spread' : 'OVER';
   console.log(`peak RSS at ${users} accounts, median (range): ${mb(after)} vs ${mb(before)} before (target: no higher) ${verdict}`);
+}
+
+if (baselineRunner !== undefined && paired > 0) {
+  const file = snapshotFile(users);
+  const runAsync = async (script: string) =>
+    JSON.parse((await promisify(execFile)(process.execPath, [script, 'check', file], { encoding: 'utf8' })).stdout) as Measure;
+  const ratios: number[] = [];
+  for (let i = 0; i < paired; i++) {
+    const [after, before] = await Promise.all([runAsync(runner), runAsync(baselineRunner)]);
+    ratios.push(after.ms / before.ms);
+  }
+  ratios.sort((a, b) => a - b);
+  console.log(
+    `\nthe two builds at the same time, ${paired} rounds at ${users} accounts: this build / baseline, median ` +
+      `${ratios[Math.floor(paired / 2)]!.toFixed(2)}x (${ratios[0]!.toFixed(2)}–${ratios.at(-1)!.toFixed(2)})`,
+  );
 }
