@@ -125,33 +125,36 @@ export function iso(ms: number): string {
   const { year, month, day } = civilFromDays(days);
   return String.fromCharCode(
     ZERO + Math.floor(year / 1000),
-    ZERO + (Math.floor(year / 100) % 10),
-    ZERO + (Math.floor(year / 10) % 10),
-    ZERO + (year % 10),
+    ones(Math.floor(year / 100)),
+    ones(Math.floor(year / 10)),
+    ones(year),
     HYPHEN,
-    ZERO + Math.floor(month / 10),
-    ZERO + (month % 10),
+    tens(month),
+    ones(month),
     HYPHEN,
-    ZERO + Math.floor(day / 10),
-    ZERO + (day % 10),
+    tens(day),
+    ones(day),
     LETTER_T,
-    ZERO + Math.floor(hour / 10),
-    ZERO + (hour % 10),
+    tens(hour),
+    ones(hour),
     COLON,
-    ZERO + Math.floor(minute / 10),
-    ZERO + (minute % 10),
+    tens(minute),
+    ones(minute),
     COLON,
-    ZERO + Math.floor(second / 10),
-    ZERO + (second % 10),
+    tens(second),
+    ones(second),
     DOT,
     ZERO + Math.floor(milli / 100),
-    ZERO + (Math.floor(milli / 10) % 10),
-    ZERO + (milli % 10),
+    ones(Math.floor(milli / 10)),
+    ones(milli),
     LETTER_Z,
   );
 }
 
 const [ZERO, HYPHEN, LETTER_T, COLON, DOT, LETTER_Z] = [48, 45, 84, 58, 46, 90];
+/** The character code of the tens digit of `n` (under 100), and of the ones digit of any `n`. */
+const tens = (n: number) => ZERO + Math.floor(n / 10);
+const ones = (n: number) => ZERO + (n % 10);
 
 /** The inverse of {@link daysFromCivil} (Hinnant's `civil_from_days`), for days from 1970 on. */
 function civilFromDays(days: number): { year: number; month: number; day: number } {
