@@ -399,9 +399,12 @@ function boolean(value: unknown, at: At, key: string): boolean {
   return value;
 }
 
+/** A number that names an id (`12` and `"12"` are the same id): any finite one. */
+const isNumericId = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value);
+
 function id(value: unknown, at: At, key: string): string {
   if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  if (isNumericId(value)) return String(value);
   return wrongType(value, 'string or number', at, key);
 }
 
@@ -411,8 +414,8 @@ function optId(value: unknown, at: At, key: string): string | null {
 
 /** {@link optId} for an id nothing reads: checked, not turned into a string (300 000 audit ids would be garbage). */
 function checkOptId(value: unknown, at: At, key: string): void {
-  if (value === null || value === undefined || typeof value === 'string') return;
-  if (typeof value !== 'number' || !Number.isFinite(value)) wrongType(value, 'string or number', at, key);
+  if (value === null || value === undefined || typeof value === 'string' || isNumericId(value)) return;
+  wrongType(value, 'string or number', at, key);
 }
 
 function instant(value: unknown, at: At, key?: string): Instant {
