@@ -81,6 +81,9 @@ interface Medians extends Measure {
 
 const run = (script: string, mode: 'parse' | 'check', file: string) =>
   JSON.parse(execFileSync(process.execPath, [script, mode, file], { encoding: 'utf8' })) as Measure;
+/** {@link run}, without waiting: `--paired` starts two at once. */
+const runAsync = async (script: string, mode: 'parse' | 'check', file: string) =>
+  JSON.parse((await promisify(execFile)(process.execPath, [script, mode, file], { encoding: 'utf8' })).stdout) as Measure;
 
 /** The median of each figure on its own (a shared machine's load moves time, CPU and RSS apart). */
 function median(all: Measure[]): Medians {
@@ -161,11 +164,9 @@ if (baselineRunner !== undefined) {
 
 if (baselineRunner !== undefined && paired > 0) {
   const file = snapshotFile(users);
-  const runAsync = async (script: string) =>
-    JSON.parse((await promisify(execFile)(process.execPath, [script, 'check', file], { encoding: 'utf8' })).stdout) as Measure;
   const ratios: number[] = [];
   for (let i = 0; i < paired; i++) {
-    const [after, before] = await Promise.all([runAsync(runner), runAsync(baselineRunner)]);
+    const [after, before] = await Promise.all([runAsync(runner, 'check', file), runAsync(baselineRunner, 'check', file)]);
     ratios.push(after.ms / before.ms);
   }
   ratios.sort((a, b) => a - b);
