@@ -2,7 +2,7 @@
  * The fleet: BullMQ queues (one per job kind) and workers for the selected
  * ones. This directory is the only place in Warden that imports BullMQ.
  */
-import { DelayedError, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
+import { DelayedError, ErrorCode, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
 import { prefixOf, type QueueTransport } from './connection.js';
@@ -100,6 +100,33 @@ export function jobOptionsFor(def: AnyJobDefinition, retry: RetryOptions): JobsO
   };
 }
 
+/** Pauses between tries of a scheduler whose tick was taken; the race lasts milliseconds. */
+const TICK_RETRY_MS = [50, 200, 500] as const;
+
+/**
+ * Runs one scheduler upsert, trying again while BullMQ refuses it because the
+ * iteration for the tick it computed is already active or finished. That
+ * happens when another process's worker takes the tick between this
+ * process reading the clock and its upsert reaching Redis (every process
+ * upserts at start-up); a later try computes the following tick. Answers
+ * false when every try met a taken tick: the scheduler exists (BullMQ made
+ * that iteration from it) and the worker running the tick adds the next one,
+ * so it is left as it is; a changed pattern lands at the next re-assertion.
+ */
+async function upsertPastTick(upsert: () => Promise<unknown>): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await upsert();
+      return true;
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== ErrorCode.SchedulerJobIdCollision) throw err;
+      const pause = TICK_RETRY_MS[attempt];
+      if (pause === undefined) return false;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
 /** The queues of every job kind, for producing, scheduling and reconciling (no workers). */
 export class QueueSet implements QueueControl {
   private readonly queues = new Map<string, Queue<Envelope>>();
@@ -111,6 +138,12 @@ export class QueueSet implements QueueControl {
    * @defaultValue ignored
    */
   onError: (err: Error) => void = () => {};
+  /**
+   * Told when ensureSchedules left a scheduler as it was because its tick was
+   * being run elsewhere on every try (see upsertPastTick).
+   * @defaultValue ignored
+   */
+  onSchedulerBusy: (id: string) => void = () => {};
 
   constructor(
     readonly transport: QueueTransport,
@@ -168,11 +201,13 @@ export class QueueSet implements QueueControl {
     }
     for (const s of plan) {
       const def = this.registry.get(s.job);
-      await this.queue(s.job).upsertJobScheduler(
-        s.id,
-        { pattern: s.pattern, tz: s.tz },
-        { name: s.job, data: { tenant: s.tenant, payload: {} }, opts: jobOptionsFor(def, this.retry) },
-      );
+      const upsert = () =>
+        this.queue(s.job).upsertJobScheduler(
+          s.id,
+          { pattern: s.pattern, tz: s.tz },
+          { name: s.job, data: { tenant: s.tenant, payload: {} }, opts: jobOptionsFor(def, this.retry) },
+        );
+      if (!(await upsertPastTick(upsert))) this.onSchedulerBusy(s.id);
     }
     return plan.length;
   }
@@ -343,6 +378,7 @@ export class Fleet {
       else opts.log.error({ ...(queue === undefined ? {} : { queue }), error: errorMessage(err) }, 'worker error');
     };
     queues.onError = (err) => onError(err);
+    queues.onSchedulerBusy = (scheduler) => opts.log.info({ scheduler }, 'scheduler kept as it is: its tick is running in another process');
     try {
       const upsert = opts.upsertSchedules ?? true;
       if (upsert) await queues.ensureSchedules();

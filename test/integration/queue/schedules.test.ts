@@ -1,7 +1,8 @@
 /**
  * Schedules are watched (docs/operations.md "Schedules"): every scheduler has
  * exactly one next job, even after fast re-upserts from several processes at
- * once; `warden schedules` (the real binary) lists each with its time zone and
+ * once; a process whose upsert meets a tick another process's worker has just
+ * taken keeps that scheduler and goes on; `warden schedules` (the real binary) lists each with its time zone and
  * next fire time and flags one with no scheduler or no next job (exit 1); a
  * daily schedule fires once a day across both daylight-saving changes of
  * Europe/Berlin, ticks driven by BullMQ's `startDate` and promoted by hand:
@@ -77,6 +78,38 @@ describe('schedules', () => {
       expect(listed.filter((s) => s.problem !== null || s.nextJobs !== 1)).toEqual([]);
     } finally {
       await Promise.all(sets.map((s) => s.close()));
+    }
+  });
+
+  it("a scheduler whose tick another process's worker has just taken is kept as it is, not an error that stops the worker", async () => {
+    // Two processes start at once: A's worker takes the tick while B, which read the clock a moment
+    // earlier, upserts the same scheduler for that tick. The state B meets is made here by hand,
+    // the job moved from delayed to active as BullMQ's moveToActive does before the worker adds the
+    // next iteration; with a daily schedule B's clock is before the tick, as in the race.
+    const [a, b] = [0, 1].map(() => new QueueSet(transport, registry, {}, tenants)) as [QueueSet, QueueSet];
+    try {
+      await a.ensureSchedules();
+      const [target] = await a.listSchedules();
+      const q = a.queue(target!.job);
+      const tick = (await q.getJobs(['delayed'])).find((j) => j.repeatJobKey === target!.id)!;
+      const redis = new Redis(transport.url);
+      try {
+        await redis.multi().zrem(q.keys.delayed!, tick.id!).lpush(q.keys.active!, tick.id!).exec();
+      } finally {
+        redis.disconnect();
+      }
+
+      const busy: string[] = [];
+      b.onSchedulerBusy = (id) => busy.push(id);
+      const planned = await b.ensureSchedules();
+      expect(busy).toEqual([target!.id]);
+      const listed = await b.listSchedules();
+      expect(listed).toHaveLength(planned);
+      // Only the taken tick's scheduler waits for its worker to add the next iteration.
+      expect(listed.filter((s) => s.problem !== null).map((s) => s.id)).toEqual([target!.id]);
+      expect(await tick.getState()).toBe('active');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 
