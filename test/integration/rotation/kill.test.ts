@@ -98,6 +98,19 @@ function journalled(id: number, event: string): Promise<true> {
   return eventually(async () => ((await journal(world.db, id)).includes(event) ? true : undefined), 30_000, `${event} in rotation ${id}'s journal`);
 }
 
+/**
+ * Waits until rotation `id`'s job is back in the queue as delayed, not merely
+ * recorded as waiting: the worker records the wait, then moves the job. Killed
+ * in between, the job would stall once more than the kill meant, and a second
+ * stall fails it for good ("stalled more than allowable limit", BullMQ's
+ * default of one), which only reconcile, not running here, would settle.
+ */
+function parked(id: number): Promise<true> {
+  const ofRotation = (jobs: { data: { payload: unknown } }[]) => jobs.some((j) => (j.data.payload as { rotation_id?: unknown }).rotation_id === id);
+  const q = queues.queue('rotation');
+  return eventually(async () => (ofRotation(await q.getJobs(['delayed'])) && !ofRotation(await q.getJobs(['active'])) ? true : undefined), 30_000, `rotation ${id}'s job delayed`);
+}
+
 /** How many answers of `status` the simulator gave to `method` on a path ending with `path`. */
 function answered(method: string, path: string, status: number): number {
   return Object.entries(world.sim.stats().requests)
@@ -210,6 +223,7 @@ describe('a worker killed between steps', () => {
 
     // Killed again, waiting at test for a delivery signed with the new secret.
     await eventually(async () => ((await rotationIn(world.db, id, ['test'])).tries > 0 ? true : undefined), 20_000, 'test to wait');
+    await parked(id);
     await kill(next);
     const value = await adminReads(world, NAME, held, mails);
     await simAdmin(world.sim, '/__sim/secrets', { webhook: value });
@@ -268,6 +282,7 @@ describe('a worker killed between steps', () => {
     const started = await rotateSecret(deps, { tenant: TENANT, name: NAME }, 'cli:test');
     const id = started.rotation.id;
     await eventually(async () => ((await rotationIn(world.db, id, ['finish'], 30_000)).waiting_for === null ? undefined : true), 30_000, 'finish to wait');
+    await parked(id);
     await kill(first);
 
     // The integration installs the new token meanwhile.
