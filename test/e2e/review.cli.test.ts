@@ -424,6 +424,14 @@ describe('a whole campaign by CLI', () => {
     const ledgerCheck = await run(['review', 'verify-pack', out, '--ledger']);
     expect(ledgerCheck).toMatchObject({ code: 0, stderr: '' });
     expect(ledgerCheck.stdout).toMatch(new RegExp(`^pack ok: 4 files, pack sha256 ${pack.sha256}\nledger ok: audit-log entry \\d+ recorded this pack sha256 when the campaign closed\n$`));
+    const entry = Number(/entry (\d+)/.exec(ledgerCheck.stdout)![1]);
+    // The same answers for a script: one JSON object on stdout, the same exit code.
+    const asJson = await warden(['review', 'verify-pack', out, '--format', 'json'], {}, { cwd: dir, timeoutMs: 60_000 });
+    expect(asJson).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(asJson.stdout)).toEqual({ ok: true, files: 4, pack_sha256: pack.sha256, ledger: null });
+    const ledgerJson = await run(['review', 'verify-pack', out, '--ledger', '--format', 'json']);
+    expect(ledgerJson).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse(ledgerJson.stdout)).toEqual({ ok: true, files: 4, pack_sha256: pack.sha256, ledger: { entry } });
     await refused(['review', 'verify-pack', join(dir, 'nowhere')], 2, /^warden: DIR: cannot read the folder ".*nowhere" \(ENOENT\)\n$/);
   }, SLOW);
 
@@ -440,6 +448,9 @@ describe('a whole campaign by CLI', () => {
     writeFileSync(join(changed, 'items.csv'), csv);
     const r = await warden(['review', 'verify-pack', changed], {}, { cwd: dir, timeoutMs: 60_000 });
     expect(r).toMatchObject({ code: 1, stderr: '', stdout: `pack changed: items.csv: SHA-256 is ${sha256(csv)}, the manifest says ${original}\n` });
+    const rJson = await warden(['review', 'verify-pack', changed, '--format', 'json'], {}, { cwd: dir, timeoutMs: 60_000 });
+    expect(rJson).toMatchObject({ code: 1, stderr: '' });
+    expect(JSON.parse(rJson.stdout)).toEqual({ ok: false, file: 'items.csv', problem: `SHA-256 is ${sha256(csv)}, the manifest says ${original}` });
 
     // The manifest rewritten with the changed file's hash and a recomputed pack hash: it adds up on its own…
     const manifest = JSON.parse(readFileSync(join(changed, 'manifest.json'), 'utf8')) as { files: { name: string; sha256: string; bytes: number }[]; pack_sha256: string };
@@ -452,6 +463,11 @@ describe('a whole campaign by CLI', () => {
     const ledgerCheck = await run(['review', 'verify-pack', changed, '--ledger']);
     expect(ledgerCheck).toMatchObject({ code: 1, stderr: '' });
     expect(ledgerCheck.stdout).toMatch(new RegExp(`^pack changed: manifest\\.json: pack sha256 ${manifest.pack_sha256} is not the one audit-log entry \\d+ recorded when the campaign closed\n$`));
+    const ledgerJson = await run(['review', 'verify-pack', changed, '--ledger', '--format', 'json']);
+    expect(ledgerJson).toMatchObject({ code: 1, stderr: '' });
+    const refusal = JSON.parse(ledgerJson.stdout) as { ok: boolean; file: string; problem: string };
+    expect([refusal.ok, refusal.file]).toEqual([false, 'manifest.json']);
+    expect(refusal.problem).toMatch(new RegExp(`^pack sha256 ${manifest.pack_sha256} is not the one audit-log entry \\d+ recorded when the campaign closed$`));
     // The original still verifies against the ledger.
     expect((await run(['review', 'verify-pack', out, '--ledger'])).code).toBe(0);
   }, SLOW);

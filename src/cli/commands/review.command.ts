@@ -36,6 +36,7 @@ import {
   reviewTrail,
   verifyPackDir,
   type DecisionInput,
+  type PackCheck,
   type ReviewActionDeps,
   type ReviewActor,
   type ReviewItemView,
@@ -46,6 +47,7 @@ import { REVIEW_STATUSES, type Person } from '../../db/database.js';
 import type { Db } from '../../db/executor.js';
 import { NotFoundError } from '../../db/errors.js';
 import { InputError } from '../../errors.js';
+import { MANIFEST_NAME } from '../../reviews/evidence-pack.js';
 import { printable } from '../../text/sanitize.js';
 import { cliActor } from '../actor.js';
 import { underFlags } from '../fields.js';
@@ -427,26 +429,40 @@ export function registerReview(program: Command, io: CliIo, setExit: (code: numb
         'for its campaign (a pack rewritten with a matching manifest fails there)',
     )
     .option('--ledger', 'also check the pack hash against the audit log (needs DATABASE_URL or WARDEN_DATA_DIR and the secret key)')
-    .addHelpText('after', examples('warden review verify-pack acme-2027-Q1', 'warden review verify-pack acme-2027-Q1 --ledger'))
-    .action(async (dir: string, opts: { ledger?: boolean }) => {
-      const changed = async (what: string) => {
-        await write(io.stdout, `${cell(`pack changed: ${what}`)}\n`);
-        setExit(EXIT.failure);
-      };
+    .addOption(FORMAT())
+    .addHelpText('after', examples('warden review verify-pack acme-2027-Q1', 'warden review verify-pack acme-2027-Q1 --ledger --format json'))
+    .action(async (dir: string, opts: { ledger?: boolean; format: Format }) => {
       await packFolder(dir);
-      const check = opts.ledger === true ? await reading(io, (db) => verifyPackDir(dir, db)) : await verifyPackDir(dir);
-      const { verdict, ledger } = check;
-      if (!verdict.ok) return changed(`${verdict.file}: ${verdict.problem}`);
-      if (ledger !== undefined && !ledger.matches) {
-        // The files match their manifest, but the manifest is not the one the audit log recorded: it was rewritten.
-        return changed(
-          ledger.entry === null
-            ? 'manifest.json: the audit log records no pack for the campaign this manifest names'
-            : `manifest.json: pack sha256 ${verdict.pack_sha256} is not the one audit-log entry ${ledger.entry} recorded when the campaign closed`,
-        );
-      }
-      const lines = [`pack ok: ${verdict.files} files, pack sha256 ${verdict.pack_sha256}`];
-      if (ledger !== undefined) lines.push(`ledger ok: audit-log entry ${ledger.entry ?? '-'} recorded this pack sha256 when the campaign closed`);
-      await write(io.stdout, `${lines.map(cell).join('\n')}\n`);
+      const outcome = packOutcome(opts.ledger === true ? await reading(io, (db) => verifyPackDir(dir, db)) : await verifyPackDir(dir));
+      if (!outcome.ok) setExit(EXIT.failure);
+      await write(io.stdout, opts.format === 'json' ? json(outcome) : packOutcomeText(outcome));
     });
+}
+
+/**
+ * `review verify-pack`'s answer, and its `--format json` contract: `ledger` is
+ * null without `--ledger`, else the audit-log entry that recorded the pack hash.
+ */
+type PackOutcome =
+  | { ok: true; files: number; pack_sha256: string; ledger: { entry: number | null } | null }
+  | { ok: false; file: string; problem: string };
+
+function packOutcome({ verdict, ledger }: PackCheck): PackOutcome {
+  if (!verdict.ok) return { ok: false, file: verdict.file, problem: verdict.problem };
+  if (ledger !== undefined && !ledger.matches) {
+    // The files match their manifest, but the manifest is not the one the audit log recorded: it was rewritten.
+    const problem =
+      ledger.entry === null
+        ? 'the audit log records no pack for the campaign this manifest names'
+        : `pack sha256 ${verdict.pack_sha256} is not the one audit-log entry ${ledger.entry} recorded when the campaign closed`;
+    return { ok: false, file: MANIFEST_NAME, problem };
+  }
+  return { ok: true, files: verdict.files, pack_sha256: verdict.pack_sha256, ledger: ledger === undefined ? null : { entry: ledger.entry } };
+}
+
+function packOutcomeText(o: PackOutcome): string {
+  if (!o.ok) return `${cell(`pack changed: ${o.file}: ${o.problem}`)}\n`;
+  const lines = [`pack ok: ${o.files} files, pack sha256 ${o.pack_sha256}`];
+  if (o.ledger !== null) lines.push(`ledger ok: audit-log entry ${o.ledger.entry ?? '-'} recorded this pack sha256 when the campaign closed`);
+  return `${lines.map(cell).join('\n')}\n`;
 }
