@@ -2,6 +2,7 @@
  * The fleet: BullMQ queues (one per job kind) and workers for the selected
  * ones. This directory is the only place in Warden that imports BullMQ.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, ErrorCode, Queue, UnrecoverableError, Worker, type Job, type JobsOptions } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../log/logger.js';
@@ -122,7 +123,7 @@ async function upsertPastTick(upsert: () => Promise<unknown>): Promise<boolean> 
       if ((err as { code?: unknown }).code !== ErrorCode.SchedulerJobIdCollision) throw err;
       const pause = TICK_RETRY_MS[attempt];
       if (pause === undefined) return false;
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await sleep(pause);
     }
   }
 }

@@ -2,8 +2,9 @@
  * Schedules are watched (docs/operations.md "Schedules"): every scheduler has
  * exactly one next job, even after fast re-upserts from several processes at
  * once; a process whose upsert meets a tick another process's worker has just
- * taken keeps that scheduler and goes on; `warden schedules` (the real binary) lists each with its time zone and
- * next fire time and flags one with no scheduler or no next job (exit 1); a
+ * taken keeps that scheduler and goes on; `warden schedules` (the real binary)
+ * lists each with its time zone and next fire time and flags one with no
+ * scheduler or no next job (exit 1); a
  * daily schedule fires once a day across both daylight-saving changes of
  * Europe/Berlin, ticks driven by BullMQ's `startDate` and promoted by hand:
  * in autumn at the first 02:30 (summer time) only, in spring at 03:30 (the
