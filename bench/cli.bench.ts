@@ -1,8 +1,9 @@
 /**
  * `npm run bench:cli`: the whole `warden` process, start-up included, for the
  * commands that do little: `warden --help`, `warden check` on the small public
- * example (test/fixtures/acme.snapshot.json, JSON out), and `warden scan --help`
- * (which loads the scan command's modules). Each is a fresh process, timed from
+ * example (test/fixtures/acme.snapshot.json, JSON out), `warden scan --help`
+ * (which loads the scan command's modules) and `warden worker --help` (whose
+ * module reaches the app only through withApp, src/cli/ledger.ts). Each is a fresh process, timed from
  * spawn to exit; one warm-up round of each, then the commands in turn, round
  * after round, and the median of the rounds. `node -e 0` is timed too: the part
  * of every figure that is Node's own start-up.
@@ -52,6 +53,8 @@ const CASES: readonly Case[] = [
     target: true,
   },
   { label: 'warden scan --help', args: ['scan', '--help'], target: false },
+  // A command that only reaches the app through withApp: its help loads no composition root.
+  { label: 'warden worker --help', args: ['worker', '--help'], target: false },
 ];
 
 // Nothing from the caller's environment: no ledger, no queue, the same for every build.

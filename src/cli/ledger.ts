@@ -1,5 +1,5 @@
 /** How a command reaches the app: the validated environment, then the composition root (src/app/create-app.ts). */
-import { createApp, type App, type CreateAppOptions } from '../app/create-app.js';
+import type { App, CreateAppOptions } from '../app/create-app.js';
 import { loadConfig, ConfigError, type Config } from '../config.js';
 import type { OpenedDatabase } from '../db/database.js';
 import { InputError } from '../errors.js';
@@ -20,7 +20,12 @@ export function configOf(io: CliIo): Config {
  * @param requireMigrated - refuse a ledger with pending migrations (every command but `migrate`). @defaultValue true
  */
 export async function withApp<T>(io: CliIo, work: (app: App) => Promise<T>, { requireMigrated = true, ...options }: CreateAppOptions & { requireMigrated?: boolean } = {}): Promise<T> {
-  const app = await createApp(configOf(io), io, options);
+  const config = configOf(io);
+  // Loaded here, not at the top: a command module imports withApp, and the composition root brings in
+  // the whole app (BullMQ, fastify, nodemailer…), ~0.25 s that `warden worker --help` or a rejected flag
+  // would otherwise pay before printing a line (README, "Speed").
+  const { createApp } = await import('../app/create-app.js');
+  const app = await createApp(config, io, options);
   try {
     if (requireMigrated) await app.assertMigrated();
     return await work(app);
