@@ -5,8 +5,8 @@
  * (which loads the scan command's modules) and `warden worker --help` (whose
  * module reaches the app only through withApp, src/cli/ledger.ts). Each is a
  * fresh process, timed from spawn to exit; one warm-up round of each, then the
- * commands in turn, round after round, and the median of the rounds. `node -e 0` is timed too: the part
- * of every figure that is Node's own start-up.
+ * commands in turn, round after round, and the median of the rounds.
+ * `node -e 0` is timed too: the part of every figure that is Node's own start-up.
  *
  *   npm run bench:cli -- [--runs 15] [--baseline path/to/bin/warden.js]
  *
